@@ -1,0 +1,204 @@
+//! Training/test splits of the n² pairs, always reproducible from their specification.
+
+use crate::error::{Error, Result};
+use crate::group::Task;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How a split is made. Serialized into every output so the split can be rebuilt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SplitSpec {
+    /// A uniformly random subset of ⌊fraction · n²⌋ pairs, drawn with ChaCha8 seeded by `seed`.
+    Random {
+        /// Training fraction in (0, 1).
+        fraction: f64,
+        /// RNG seed.
+        seed: u64,
+    },
+    /// Read from a CSV file with header `a,b,label,is_train` (the reference implementation's format).
+    File {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// A split: sorted, disjoint training and test pair indices covering all pairs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// Training pair indices (`a * n + b`), ascending.
+    pub train: Vec<usize>,
+    /// Test pair indices, ascending.
+    pub test: Vec<usize>,
+}
+
+impl Split {
+    /// Builds the split described by `spec` for `task`.
+    pub fn build(task: &Task, spec: &SplitSpec) -> Result<Self> {
+        match spec {
+            SplitSpec::Random { fraction, seed } => Self::random(task.n_pairs(), *fraction, *seed),
+            SplitSpec::File { path } => Self::from_csv(task, path),
+        }
+    }
+
+    /// A random split of `n_pairs` pairs with ⌊fraction · n_pairs⌋ training pairs.
+    pub fn random(n_pairs: usize, fraction: f64, seed: u64) -> Result<Self> {
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(Error::param(
+                "--train-frac",
+                fraction,
+                "a number strictly between 0 and 1",
+            ));
+        }
+        let n_train = (fraction * n_pairs as f64).floor() as usize;
+        if n_train == 0 || n_train == n_pairs {
+            return Err(Error::param(
+                "--train-frac",
+                fraction,
+                format!(
+                    "a fraction leaving at least one training and one test pair out of {n_pairs}"
+                ),
+            ));
+        }
+        let mut order: Vec<usize> = (0..n_pairs).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        order.shuffle(&mut rng);
+        Ok(Self::from_train(n_pairs, order[..n_train].to_vec()))
+    }
+
+    /// The split whose training set is `train` (any order, no duplicates); test is the rest.
+    pub fn from_train(n_pairs: usize, mut train: Vec<usize>) -> Self {
+        train.sort_unstable();
+        train.dedup();
+        let mut is_train = vec![false; n_pairs];
+        for &k in &train {
+            is_train[k] = true;
+        }
+        let test = (0..n_pairs).filter(|&k| !is_train[k]).collect();
+        Split { train, test }
+    }
+
+    /// Reads a CSV with header `a,b,label,is_train`; `a`, `b` are symbol indices and every pair must
+    /// appear exactly once with the task's label.
+    pub fn from_csv(task: &Task, path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let mut lines = text.lines();
+        let header = lines.next().ok_or_else(|| bad("empty file".into()))?;
+        let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+        let find = |name: &str| {
+            cols.iter()
+                .position(|c| *c == name)
+                .ok_or_else(|| bad(format!("missing column `{name}` in header")))
+        };
+        let (ia, ib, il, it) = (find("a")?, find("b")?, find("label")?, find("is_train")?);
+        let n = task.n_symbols();
+        let mut seen = vec![false; task.n_pairs()];
+        let mut train = Vec::new();
+        for (lineno, line) in lines.enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let get = |i: usize| -> Result<usize> {
+                fields
+                    .get(i)
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "line {}: expected a non-negative integer in column {}",
+                            lineno + 2,
+                            i + 1
+                        ))
+                    })
+            };
+            let (a, b, label, is_train) = (get(ia)?, get(ib)?, get(il)?, get(it)?);
+            if a >= n || b >= n {
+                return Err(bad(format!(
+                    "line {}: pair ({a},{b}) outside 0..{n}",
+                    lineno + 2
+                )));
+            }
+            if task.label(a, b) != label {
+                return Err(bad(format!(
+                    "line {}: label {label} of ({a},{b}) disagrees with task {} (expected {})",
+                    lineno + 2,
+                    task.describe(),
+                    task.label(a, b)
+                )));
+            }
+            if is_train > 1 {
+                return Err(bad(format!("line {}: is_train must be 0 or 1", lineno + 2)));
+            }
+            let k = a * n + b;
+            if std::mem::replace(&mut seen[k], true) {
+                return Err(bad(format!(
+                    "line {}: pair ({a},{b}) appears twice",
+                    lineno + 2
+                )));
+            }
+            if is_train == 1 {
+                train.push(k);
+            }
+        }
+        let missing = seen.iter().filter(|s| !**s).count();
+        if missing > 0 {
+            return Err(bad(format!(
+                "{missing} of {} pairs are missing",
+                task.n_pairs()
+            )));
+        }
+        let split = Self::from_train(task.n_pairs(), train);
+        split.check_nonempty().map_err(|e| bad(e.to_string()))?;
+        Ok(split)
+    }
+
+    /// Errors unless both sides have at least one pair.
+    pub fn check_nonempty(&self) -> Result<()> {
+        if self.train.is_empty() || self.test.is_empty() {
+            return Err(Error::param(
+                "split",
+                format!(
+                    "{} training / {} test pairs",
+                    self.train.len(),
+                    self.test.len()
+                ),
+                "at least one training and one test pair",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_split_is_seeded_and_partitions() {
+        let a = Split::random(3721, 0.5, 7).unwrap();
+        let b = Split::random(3721, 0.5, 7).unwrap();
+        let c = Split::random(3721, 0.5, 8).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.train.len(), 1860);
+        assert_eq!(a.train.len() + a.test.len(), 3721);
+        let mut all: Vec<usize> = a.train.iter().chain(&a.test).copied().collect();
+        all.sort_unstable();
+        assert!(all.iter().enumerate().all(|(i, &k)| i == k));
+    }
+
+    #[test]
+    fn bad_fractions_are_rejected() {
+        for f in [0.0, 1.0, -0.1, 1.5, f64::NAN, 1e-9] {
+            let e = Split::random(100, f, 0).unwrap_err();
+            assert!(e.to_string().contains("--train-frac"), "{e}");
+        }
+    }
+}
