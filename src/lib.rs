@@ -11,5 +11,10 @@
 pub mod data;
 pub mod error;
 pub mod group;
+pub mod kernel;
+pub mod linalg;
+pub mod naive;
+pub mod rfm;
+pub mod solve;
 
 pub use error::{Error, Result};

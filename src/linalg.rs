@@ -1,0 +1,151 @@
+//! The bridge between ndarray (arrays at the API) and faer (factorizations and products).
+//!
+//! Views are zero-copy: an ndarray view becomes a faer view with the same pointer and strides.
+
+use crate::error::{Error, Result};
+use faer::{MatMut, MatRef, Par};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// A faer view of an ndarray view (no copy).
+pub fn as_faer(a: ArrayView2<'_, f64>) -> MatRef<'_, f64> {
+    let (r, c) = a.dim();
+    let s = a.strides();
+    // SAFETY: the pointer, shape and strides come from a live ndarray view whose lifetime bounds the
+    // returned view; ndarray guarantees every (i, j) in range addresses an element of the view.
+    unsafe { MatRef::from_raw_parts(a.as_ptr(), r, c, s[0], s[1]) }
+}
+
+/// A mutable faer view of a mutable ndarray view (no copy).
+pub fn as_faer_mut(mut a: ArrayViewMut2<'_, f64>) -> MatMut<'_, f64> {
+    let (r, c) = a.dim();
+    let (s0, s1) = (a.strides()[0], a.strides()[1]);
+    // SAFETY: as in `as_faer`; the view is unique (mutable borrow) for the returned lifetime.
+    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), r, c, s0, s1) }
+}
+
+/// faer parallelism for a thread count (1 ⇒ sequential).
+pub fn par(threads: usize) -> Par {
+    if threads <= 1 {
+        Par::Seq
+    } else {
+        Par::rayon(threads)
+    }
+}
+
+/// `dst = alpha · lhs · rhs` (or `dst += …` with `accumulate`).
+pub fn matmul(
+    dst: ArrayViewMut2<'_, f64>,
+    lhs: ArrayView2<'_, f64>,
+    rhs: ArrayView2<'_, f64>,
+    alpha: f64,
+    accumulate: bool,
+    par: Par,
+) {
+    let accum = if accumulate {
+        faer::Accum::Add
+    } else {
+        faer::Accum::Replace
+    };
+    faer::linalg::matmul::matmul(
+        as_faer_mut(dst),
+        accum,
+        as_faer(lhs),
+        as_faer(rhs),
+        alpha,
+        par,
+    );
+}
+
+/// Symmetric eigendecomposition `A = U diag(λ) Uᵀ` (ascending λ), reading the lower triangle.
+pub fn eigh(a: ArrayView2<'_, f64>) -> Result<(Vec<f64>, Array2<f64>)> {
+    let n = a.nrows();
+    let evd = as_faer(a)
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| Error::Numerical {
+            iteration: 0,
+            what: format!("symmetric eigendecomposition did not converge: {e:?}"),
+        })?;
+    let s = evd.S();
+    let lambda: Vec<f64> = (0..n).map(|i| s[i]).collect();
+    let u = evd.U();
+    let vectors = Array2::from_shape_fn((n, n), |(i, j)| u[(i, j)]);
+    Ok((lambda, vectors))
+}
+
+/// `A^s` for symmetric positive semi-definite `A`: eigendecomposition with negative eigenvalues
+/// clamped to zero. Returns the power and the clamped eigenvalues of `A` (ascending).
+pub fn sym_power(a: ArrayView2<'_, f64>, s: f64) -> Result<(Array2<f64>, Vec<f64>)> {
+    let (mut lambda, u) = eigh(a)?;
+    for l in lambda.iter_mut() {
+        *l = l.max(0.0);
+    }
+    let powered: Vec<f64> = lambda
+        .iter()
+        .map(|&l| if l > 0.0 { l.powf(s) } else { 0.0 })
+        .collect();
+    // U diag(λ^s) Uᵀ = (U diag(λ^s)) Uᵀ
+    let mut scaled = u.clone();
+    for (mut col, &w) in scaled.columns_mut().into_iter().zip(&powered) {
+        col *= w;
+    }
+    let n = a.nrows();
+    let mut out = Array2::<f64>::zeros((n, n));
+    matmul(out.view_mut(), scaled.view(), u.t(), 1.0, false, Par::Seq);
+    symmetrize(&mut out);
+    Ok((out, lambda))
+}
+
+/// Replaces `A` by `(A + Aᵀ)/2`.
+pub fn symmetrize(a: &mut Array2<f64>) {
+    let n = a.nrows();
+    for i in 0..n {
+        for j in 0..i {
+            let v = 0.5 * (a[[i, j]] + a[[j, i]]);
+            a[[i, j]] = v;
+            a[[j, i]] = v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn random(r: usize, c: usize, seed: u64) -> Array2<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Array2::from_shape_fn((r, c), |_| rng.random_range(-1.0..1.0))
+    }
+
+    #[test]
+    fn matmul_matches_ndarray_for_all_layouts() {
+        let a = random(17, 9, 1);
+        let b = random(9, 13, 2);
+        let expected = a.dot(&b);
+        for (lhs, rhs) in [(a.view(), b.view()), (a.t().t(), b.view())] {
+            let mut out = Array2::zeros((17, 13));
+            matmul(out.view_mut(), lhs, rhs, 1.0, false, Par::Seq);
+            assert!((&out - &expected).iter().all(|x| x.abs() < 1e-12));
+        }
+        // transposed operands and a column-major destination
+        let at = a.t().to_owned();
+        let mut out = Array2::zeros((13, 17)).reversed_axes();
+        matmul(out.view_mut(), at.t(), b.view(), 2.0, false, Par::rayon(2));
+        assert!((&out - &(2.0 * &expected)).iter().all(|x| x.abs() < 1e-12));
+    }
+
+    #[test]
+    fn sym_power_squares_back() {
+        let x = random(12, 12, 3);
+        let a = x.t().dot(&x);
+        let (root, lambda) = sym_power(a.view(), 0.5).unwrap();
+        let back = root.dot(&root);
+        let scale = a.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        assert!((&back - &a).iter().all(|v| v.abs() < 1e-10 * scale));
+        assert!(lambda.windows(2).all(|w| w[0] <= w[1]));
+        // negative eigenvalues are clamped: -A has power 0
+        let (neg, _) = sym_power((-&a).view(), 0.5).unwrap();
+        assert!(neg.iter().all(|v| v.abs() < 1e-12));
+    }
+}

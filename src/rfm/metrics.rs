@@ -1,0 +1,95 @@
+//! Per-iteration metrics.
+
+use crate::solve::SolverKind;
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+/// Seconds spent in each stage of one iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageSeconds {
+    /// Building the training kernel (and gradient weights).
+    pub kernel: f64,
+    /// Factorization and solve.
+    pub solve: f64,
+    /// Predictions on the training and test sets (test kernel included).
+    pub predict: f64,
+    /// The AGOP.
+    pub agop: f64,
+    /// Eigendecomposition for M ← AGOP^s.
+    pub eig: f64,
+    /// The whole iteration.
+    pub total: f64,
+}
+
+/// Metrics of iteration t, computed with M_t (before that iteration's update).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationRecord {
+    /// Iteration index t (0-based).
+    pub iter: usize,
+    /// Training accuracy (argmax; ties go to the lowest class).
+    pub train_acc: f64,
+    /// Test accuracy.
+    pub test_acc: f64,
+    /// Training mean squared error over all n_train × n_classes entries.
+    pub train_mse: f64,
+    /// Test mean squared error over all n_test × n_classes entries.
+    pub test_mse: f64,
+    /// trace(M_t).
+    pub trace_m: f64,
+    /// trace(M_{t+1}), the matrix after this iteration's update.
+    pub trace_m_next: f64,
+    /// Which factorization solved the kernel system.
+    pub solver: SolverKind,
+    /// Seconds per stage.
+    pub seconds: StageSeconds,
+}
+
+/// Index of the largest entry (the first one on ties, as numpy/torch argmax).
+pub fn argmax(row: impl IntoIterator<Item = f64>) -> usize {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, v) in row.into_iter().enumerate() {
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map_or(0, |(i, _)| i)
+}
+
+/// Number of correct argmax predictions and the sum of squared errors against one-hot labels.
+pub fn score(pred: ArrayView2<'_, f64>, labels: &[u32]) -> (usize, f64, Vec<bool>) {
+    let mut correct = 0;
+    let mut sse = 0.0;
+    let mut hits = Vec::with_capacity(labels.len());
+    for (row, &y) in pred.rows().into_iter().zip(labels) {
+        let hit = argmax(row.iter().copied()) == y as usize;
+        correct += hit as usize;
+        hits.push(hit);
+        for (c, &v) in row.iter().enumerate() {
+            let t = if c == y as usize { 1.0 } else { 0.0 };
+            sse += (v - t) * (v - t);
+        }
+    }
+    (correct, sse, hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        assert_eq!(argmax([0.1, 0.5, 0.5, 0.2]), 1);
+        assert_eq!(argmax([3.0]), 0);
+        assert_eq!(argmax([-1.0, -1.0]), 0);
+    }
+
+    #[test]
+    fn score_counts_hits_and_squared_errors() {
+        let pred = ndarray::array![[0.9, 0.1], [0.6, 0.4]];
+        let (correct, sse, hits) = score(pred.view(), &[0, 1]);
+        assert_eq!(correct, 1);
+        assert_eq!(hits, vec![true, false]);
+        let expected = 0.01 + 0.01 + 0.36 + 0.36;
+        assert!((sse - expected).abs() < 1e-12);
+    }
+}

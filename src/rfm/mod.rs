@@ -1,0 +1,18 @@
+//! The Recursive Feature Machine: parameters, the iteration loop, the AGOP and per-iteration metrics.
+//!
+//! ```text
+//! M_0 = I (or a given matrix)
+//! for t in 0..T:
+//!     K = k_{M_t}(X_tr, X_tr);  α = (K + λI)⁻¹ Y
+//!     metrics at t use M_t
+//!     M_{t+1} = AGOP(f_t)^s          (eigendecomposition, negative eigenvalues clamped)
+//! ```
+
+pub mod agop;
+pub mod metrics;
+pub mod params;
+pub mod train;
+
+pub use metrics::{IterationRecord, StageSeconds};
+pub use params::RfmParams;
+pub use train::{train, Control, SavedMatrix, TrainOutput};

@@ -1,0 +1,146 @@
+//! RFM hyper-parameters, validated once before training.
+
+use crate::error::{Error, Result};
+use crate::kernel::KernelKind;
+use serde::{Deserialize, Serialize};
+
+/// Largest number of iterations accepted.
+pub const MAX_ITERS: usize = 100_000;
+
+/// Hyper-parameters of an RFM run. [`Default`] gives the literature defaults: Gaussian kernel with
+/// L = 2.5, λ = 0, s = 1/2, centering on, 50 iterations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RfmParams {
+    /// The kernel and its bandwidth.
+    pub kernel: KernelKind,
+    /// Ridge λ ≥ 0.
+    pub ridge: f64,
+    /// Number of iterations T ≥ 1.
+    pub iters: usize,
+    /// The power s in M ← AGOP^s, in (0, 10].
+    pub agop_power: f64,
+    /// Subtract the mean Jacobian before forming the AGOP.
+    pub centering: bool,
+    /// Also keep M_t for every t that is a multiple of this (the final M is always kept).
+    pub save_every: Option<usize>,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+}
+
+impl Default for RfmParams {
+    fn default() -> Self {
+        RfmParams {
+            kernel: KernelKind::Gaussian { bandwidth: 2.5 },
+            ridge: 0.0,
+            iters: 50,
+            agop_power: 0.5,
+            centering: true,
+            save_every: None,
+            threads: 0,
+        }
+    }
+}
+
+impl RfmParams {
+    /// Checks every parameter, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        self.kernel.validate()?;
+        if !(self.ridge.is_finite() && self.ridge >= 0.0) {
+            return Err(Error::param("--ridge", self.ridge, "a finite number ≥ 0"));
+        }
+        if !(1..=MAX_ITERS).contains(&self.iters) {
+            return Err(Error::param(
+                "--iters",
+                self.iters,
+                format!("an integer from 1 to {MAX_ITERS}"),
+            ));
+        }
+        if !(self.agop_power.is_finite() && self.agop_power > 0.0 && self.agop_power <= 10.0) {
+            return Err(Error::param(
+                "--agop-power",
+                self.agop_power,
+                "a number in (0, 10]",
+            ));
+        }
+        if self.save_every == Some(0) {
+            return Err(Error::param("--save-every", 0, "an integer ≥ 1"));
+        }
+        if self.threads > 1024 {
+            return Err(Error::param(
+                "--threads",
+                self.threads,
+                "0 (all cores) to 1024",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The number of worker threads to use (resolving 0 to the number of cores).
+    pub fn effective_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        } else {
+            self.threads
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_name_their_flag() {
+        RfmParams::default().validate().unwrap();
+        let cases: Vec<(RfmParams, &str)> = vec![
+            (
+                RfmParams {
+                    ridge: -1.0,
+                    ..Default::default()
+                },
+                "--ridge",
+            ),
+            (
+                RfmParams {
+                    ridge: f64::NAN,
+                    ..Default::default()
+                },
+                "--ridge",
+            ),
+            (
+                RfmParams {
+                    iters: 0,
+                    ..Default::default()
+                },
+                "--iters",
+            ),
+            (
+                RfmParams {
+                    agop_power: 0.0,
+                    ..Default::default()
+                },
+                "--agop-power",
+            ),
+            (
+                RfmParams {
+                    kernel: KernelKind::Gaussian { bandwidth: 0.0 },
+                    ..Default::default()
+                },
+                "--bandwidth",
+            ),
+            (
+                RfmParams {
+                    save_every: Some(0),
+                    ..Default::default()
+                },
+                "--save-every",
+            ),
+        ];
+        for (p, flag) in cases {
+            let e = p.validate().unwrap_err();
+            assert!(e.is_usage() && e.to_string().contains(flag), "{e}");
+        }
+    }
+}
