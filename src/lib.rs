@@ -14,6 +14,7 @@ pub mod group;
 pub mod kernel;
 pub mod linalg;
 pub mod naive;
+pub mod report;
 pub mod rfm;
 pub mod solve;
 

@@ -1,0 +1,353 @@
+//! Raw command-line flags (clap derive) and their conversion into validated library types.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use symrfm::data::SplitSpec;
+use symrfm::group::{Operation, TaskSpec, ZeroConvention};
+use symrfm::kernel::KernelKind;
+use symrfm::rfm::RfmParams;
+use symrfm::{Error, Result};
+
+/// symrfm: Recursive Feature Machines on algebraic tasks, and the data symmetry that decides
+/// whether they generalize.
+#[derive(Parser, Debug)]
+#[command(name = "symrfm", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train an RFM on one task and split; write one JSON file with every number of the run.
+    Run(RunArgs),
+}
+
+/// The operation a → a ∘ b to learn.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskArg {
+    /// (a + b) mod p, or componentwise with --group.
+    Add,
+    /// (a − b) mod p, or componentwise with --group.
+    Sub,
+    /// (a · b) mod p on Z_p^* (p prime).
+    Mul,
+    /// (a / b) mod p on Z_p^* (p prime).
+    Div,
+    /// (a² + b²) mod p.
+    #[value(name = "x2+y2")]
+    SquareSum,
+    /// (a² + ab + b²) mod p.
+    #[value(name = "x2+xy+y2")]
+    QuadraticForm,
+    /// (a³ + ab) mod p.
+    #[value(name = "x3+xy")]
+    CubicPlusProduct,
+}
+
+impl From<TaskArg> for Operation {
+    fn from(t: TaskArg) -> Self {
+        match t {
+            TaskArg::Add => Operation::Add,
+            TaskArg::Sub => Operation::Sub,
+            TaskArg::Mul => Operation::Mul,
+            TaskArg::Div => Operation::Div,
+            TaskArg::SquareSum => Operation::SquareSum,
+            TaskArg::QuadraticForm => Operation::QuadraticForm,
+            TaskArg::CubicPlusProduct => Operation::CubicPlusProduct,
+        }
+    }
+}
+
+/// Kernel family.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelArg {
+    /// exp(−‖x−z‖²_M / 2L²)
+    Gaussian,
+    /// exp(−‖x−z‖_M / L)
+    Laplace,
+    /// (xᵀMz)²
+    Quadratic,
+}
+
+/// Which task.
+#[derive(Args, Debug, Clone)]
+pub struct TaskArgs {
+    /// The operation.
+    #[arg(long, value_enum, default_value = "add")]
+    pub task: TaskArg,
+    /// The modulus p (prime for mul/div).
+    #[arg(long, short = 'p', default_value_t = 61, allow_negative_numbers = true)]
+    pub modulus: i64,
+    /// A product of cyclic groups for add/sub instead of Z_p, e.g. `5x7` (overrides --modulus).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Keep the residue 0 for `mul` (older convention; default drops it: Z_p^*).
+    #[arg(long)]
+    pub keep_zero: bool,
+}
+
+/// Which split.
+#[derive(Args, Debug, Clone)]
+pub struct SplitArgs {
+    /// Fraction of the pairs used for training, in (0, 1).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub train_frac: f64,
+    /// Seed of every random choice (the split).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Train on the split in this CSV (`a,b,label,is_train`) instead of a random one.
+    #[arg(long, conflicts_with = "train_frac")]
+    pub split_file: Option<PathBuf>,
+}
+
+/// RFM hyper-parameters.
+#[derive(Args, Debug, Clone)]
+pub struct RfmArgs {
+    /// Kernel family.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub kernel: KernelArg,
+    /// Bandwidth L (Gaussian, Laplace).
+    #[arg(long, default_value_t = 2.5, allow_negative_numbers = true)]
+    pub bandwidth: f64,
+    /// Ridge λ ≥ 0 (0 = exact interpolation).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub ridge: f64,
+    /// Number of RFM iterations.
+    #[arg(long, default_value_t = 50, allow_negative_numbers = true)]
+    pub iters: i64,
+    /// Power s in M ← AGOP^s.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub agop_power: f64,
+    /// Do not center the Jacobians before forming the AGOP.
+    #[arg(long)]
+    pub no_centering: bool,
+    /// Also save M_t for every t that is a multiple of K (the final M is always saved).
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub save_every: Option<i64>,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Start from this M instead of the identity: a run JSON (its final M), a JSON matrix or a .npy.
+    #[arg(long, value_name = "FILE")]
+    pub init_m: Option<PathBuf>,
+    /// Refuse to start if the estimated peak memory exceeds this many MiB (default: available memory).
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
+}
+
+/// `symrfm run`.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub task: TaskArgs,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    #[command(flatten)]
+    pub rfm: RfmArgs,
+    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the final M as a .npy file next to the JSON.
+    #[arg(long)]
+    pub npy: bool,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Parses `5x7` into `[5, 7]`.
+pub fn parse_group(s: &str) -> Result<Vec<usize>> {
+    s.split(['x', 'X', '*', ','])
+        .map(|f| f.trim().parse::<usize>().ok().filter(|&v| v >= 2))
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::param("--group", s, "orders ≥ 2 separated by `x`, e.g. 5x7"))
+}
+
+impl TaskArgs {
+    /// The validated-later task specification.
+    pub fn spec(&self) -> Result<TaskSpec> {
+        let modulus = u64::try_from(self.modulus)
+            .map_err(|_| Error::param("--modulus", self.modulus, "an integer ≥ 2"))?;
+        let mut spec = TaskSpec::new(self.task.into(), modulus);
+        if let Some(g) = &self.group {
+            spec.group = Some(parse_group(g)?);
+        }
+        if self.keep_zero {
+            if self.task != TaskArg::Mul {
+                return Err(Error::param("--keep-zero", "set", "only with --task mul"));
+            }
+            spec.zero = ZeroConvention::Keep;
+        }
+        Ok(spec)
+    }
+}
+
+impl SplitArgs {
+    /// The split specification.
+    pub fn spec(&self) -> SplitSpec {
+        match &self.split_file {
+            Some(path) => SplitSpec::File { path: path.clone() },
+            None => SplitSpec::Random {
+                fraction: self.train_frac,
+                seed: self.seed,
+            },
+        }
+    }
+}
+
+impl RfmArgs {
+    /// The validated RFM parameters.
+    pub fn params(&self) -> Result<RfmParams> {
+        let kernel = match self.kernel {
+            KernelArg::Gaussian => KernelKind::Gaussian {
+                bandwidth: self.bandwidth,
+            },
+            KernelArg::Laplace => KernelKind::Laplace {
+                bandwidth: self.bandwidth,
+            },
+            KernelArg::Quadratic => KernelKind::Quadratic,
+        };
+        let iters = usize::try_from(self.iters)
+            .ok()
+            .filter(|&i| i >= 1)
+            .ok_or_else(|| Error::param("--iters", self.iters, "an integer ≥ 1"))?;
+        let save_every = self
+            .save_every
+            .map(|k| {
+                usize::try_from(k)
+                    .ok()
+                    .filter(|&k| k >= 1)
+                    .ok_or_else(|| Error::param("--save-every", k, "an integer ≥ 1"))
+            })
+            .transpose()?;
+        let params = RfmParams {
+            kernel,
+            ridge: self.ridge,
+            iters,
+            agop_power: self.agop_power,
+            centering: !self.no_centering,
+            save_every,
+            threads: self.threads,
+        };
+        params.validate()?;
+        Ok(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> RunArgs {
+        let mut full = vec!["symrfm", "run"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Run(r) => r,
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_literature_defaults() {
+        let r = parse(&[]);
+        assert_eq!(r.task.spec().unwrap(), TaskSpec::new(Operation::Add, 61));
+        assert_eq!(
+            r.split.spec(),
+            SplitSpec::Random {
+                fraction: 0.5,
+                seed: 0
+            }
+        );
+        assert_eq!(r.rfm.params().unwrap(), RfmParams::default());
+    }
+
+    #[test]
+    fn each_flag_reaches_its_parameter() {
+        let r = parse(&[
+            "--task",
+            "x2+xy+y2",
+            "-p",
+            "13",
+            "--train-frac",
+            "0.3",
+            "--seed",
+            "9",
+            "--kernel",
+            "laplace",
+            "--bandwidth",
+            "1.5",
+            "--ridge",
+            "1e-3",
+            "--iters",
+            "7",
+            "--agop-power",
+            "1",
+            "--no-centering",
+            "--save-every",
+            "2",
+            "--threads",
+            "1",
+        ]);
+        assert_eq!(r.task.spec().unwrap().operation, Operation::QuadraticForm);
+        assert_eq!(r.task.spec().unwrap().modulus, 13);
+        assert_eq!(
+            r.split.spec(),
+            SplitSpec::Random {
+                fraction: 0.3,
+                seed: 9
+            }
+        );
+        let p = r.rfm.params().unwrap();
+        assert_eq!(p.kernel, KernelKind::Laplace { bandwidth: 1.5 });
+        assert_eq!(
+            (
+                p.ridge,
+                p.iters,
+                p.agop_power,
+                p.centering,
+                p.save_every,
+                p.threads
+            ),
+            (1e-3, 7, 1.0, false, Some(2), 1)
+        );
+        let g = parse(&["--task", "sub", "--group", "5x7"]);
+        assert_eq!(g.task.spec().unwrap().group, Some(vec![5, 7]));
+        let k = parse(&["--task", "mul", "--keep-zero"]);
+        assert_eq!(k.task.spec().unwrap().zero, ZeroConvention::Keep);
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        for (args, flag) in [
+            (vec!["--ridge", "-1"], "--ridge"),
+            (vec!["--iters", "0"], "--iters"),
+            (vec!["--bandwidth", "0"], "--bandwidth"),
+            (vec!["--save-every", "-2"], "--save-every"),
+        ] {
+            let e = parse(&args).rfm.params().unwrap_err();
+            assert!(e.to_string().contains(flag), "{e}");
+        }
+        assert!(parse(&["--group", "5xq"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--group"));
+        assert!(parse(&["-p", "-3"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--modulus"));
+        assert!(parse(&["--keep-zero"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--keep-zero"));
+        assert!(Cli::try_parse_from(["symrfm", "run", "--task", "pow"]).is_err());
+    }
+}

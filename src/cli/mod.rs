@@ -1,0 +1,16 @@
+//! The command line: raw clap flags ([`args`]) → validated configurations → library calls.
+//! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
+
+pub mod args;
+pub mod progress;
+pub mod run;
+
+use anyhow::Result;
+use args::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run::run(&args, command_line),
+    }
+}

@@ -1,0 +1,312 @@
+//! The versioned, self-describing JSON written by every run, and safe writers.
+//!
+//! The schema is documented in README.md ("Output schema") and checked by round-trip tests. Fields
+//! are only ever added within a schema version; a change of meaning bumps [`SCHEMA_VERSION`].
+//! All numbers are deterministic for a given command line except the timing fields
+//! (`iterations[].seconds`, `timings`).
+
+pub mod write;
+
+use crate::data::{Split, SplitSpec};
+use crate::error::{Error, Result};
+use crate::group::{Task, TaskSpec};
+use crate::rfm::{IterationRecord, RfmParams, StageSeconds, TrainOutput};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub use write::{write_atomic, write_json_atomic};
+
+/// Version of the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The task as written in outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    /// What the user asked for.
+    pub spec: TaskSpec,
+    /// Human description (`add on Z_61`).
+    pub description: String,
+    /// Number of symbols n; inputs are `e_a ‖ e_b ∈ R^{2n}`.
+    pub n_symbols: usize,
+    /// Number of classes.
+    pub n_classes: usize,
+    /// How a pair index encodes a pair: always `a * n + b` (a, b symbol indices).
+    pub pair_index: String,
+    /// The value of each symbol index (e.g. residue `i + 1` for Z_p^*).
+    pub symbols: Vec<String>,
+}
+
+impl TaskInfo {
+    /// Describes `task`.
+    pub fn new(task: &Task) -> Self {
+        TaskInfo {
+            spec: task.spec().clone(),
+            description: task.describe(),
+            n_symbols: task.n_symbols(),
+            n_classes: task.n_classes(),
+            pair_index: "a * n + b".into(),
+            symbols: (0..task.n_symbols())
+                .map(|a| task.symbol_name(a).to_string())
+                .collect(),
+        }
+    }
+}
+
+/// The split as written in outputs: how to rebuild it and the training indices themselves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitInfo {
+    /// How the split was made.
+    pub spec: SplitSpec,
+    /// Number of training pairs.
+    pub n_train: usize,
+    /// Number of test pairs.
+    pub n_test: usize,
+    /// Training pair indices (`a * n + b`), ascending. The test set is every other pair.
+    pub train_indices: Vec<usize>,
+}
+
+impl SplitInfo {
+    /// Describes `split`, built from `spec`.
+    pub fn new(spec: &SplitSpec, split: &Split) -> Self {
+        SplitInfo {
+            spec: spec.clone(),
+            n_train: split.train.len(),
+            n_test: split.test.len(),
+            train_indices: split.train.clone(),
+        }
+    }
+}
+
+/// A feature matrix in the output: row-major nested arrays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatrixRecord {
+    /// Number of updates applied (this is M_t; the last record is the final M).
+    pub t: usize,
+    /// Side length d = 2n.
+    pub dim: usize,
+    /// Rows of M.
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl MatrixRecord {
+    /// Records M_t.
+    pub fn new(t: usize, m: &Array2<f64>) -> Self {
+        MatrixRecord {
+            t,
+            dim: m.nrows(),
+            rows: m.rows().into_iter().map(|r| r.to_vec()).collect(),
+        }
+    }
+    /// The matrix, checking that it is square with `dim` rows.
+    pub fn to_array(&self) -> std::result::Result<Array2<f64>, String> {
+        to_square(&self.rows).and_then(|m| {
+            if m.nrows() == self.dim {
+                Ok(m)
+            } else {
+                Err(format!(
+                    "`dim` is {} but the matrix has {} rows",
+                    self.dim,
+                    m.nrows()
+                ))
+            }
+        })
+    }
+}
+
+fn to_square(rows: &[Vec<f64>]) -> std::result::Result<Array2<f64>, String> {
+    let d = rows.len();
+    if d == 0 {
+        return Err("empty matrix".into());
+    }
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != d) {
+        return Err(format!(
+            "not square: row {i} has {} entries, expected {d}",
+            r.len()
+        ));
+    }
+    Ok(Array2::from_shape_fn((d, d), |(i, j)| rows[i][j]))
+}
+
+/// The end-of-run summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// First iteration with test accuracy ≥ 0.99, if any.
+    pub first_iter_test_acc_ge_099: Option<usize>,
+    /// Training accuracy at the last iteration.
+    pub final_train_acc: f64,
+    /// Test accuracy at the last iteration.
+    pub final_test_acc: f64,
+    /// Best test accuracy over all iterations.
+    pub best_test_acc: f64,
+}
+
+impl Summary {
+    /// Summarizes iteration records.
+    pub fn new(iterations: &[IterationRecord]) -> Self {
+        let last = iterations.last();
+        Summary {
+            first_iter_test_acc_ge_099: iterations
+                .iter()
+                .find(|r| r.test_acc >= 0.99)
+                .map(|r| r.iter),
+            final_train_acc: last.map_or(0.0, |r| r.train_acc),
+            final_test_acc: last.map_or(0.0, |r| r.test_acc),
+            best_test_acc: iterations.iter().map(|r| r.test_acc).fold(0.0, f64::max),
+        }
+    }
+}
+
+/// Wall-clock times (not deterministic).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Wall time of the whole training, seconds.
+    pub total_seconds: f64,
+    /// Sums over iterations per stage.
+    pub stages: StageSeconds,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// One RFM run: everything needed to interpret and reproduce it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `"run"`.
+    pub kind: String,
+    /// Version of symrfm that wrote the file.
+    pub symrfm_version: String,
+    /// The command line that produced it.
+    pub command_line: Vec<String>,
+    /// False if the run stopped before its last iteration.
+    pub complete: bool,
+    /// The task.
+    pub task: TaskInfo,
+    /// All RFM hyper-parameters.
+    pub params: RfmParams,
+    /// The seed of the split (None for splits read from a file).
+    pub seed: Option<u64>,
+    /// The split.
+    pub split: SplitInfo,
+    /// Where M_0 came from (`"identity"` or a file path).
+    pub init_m: String,
+    /// One record per iteration.
+    pub iterations: Vec<IterationRecord>,
+    /// Saved feature matrices, ascending in t; the last is the final M.
+    pub feature_matrices: Vec<MatrixRecord>,
+    /// Test pair indices classified correctly at the last iteration.
+    pub test_correct: Vec<usize>,
+    /// Summary numbers.
+    pub summary: Summary,
+    /// Estimated peak memory of the large buffers, bytes.
+    pub memory_estimate_bytes: u64,
+    /// Wall-clock times.
+    pub timings: Timings,
+}
+
+impl RunReport {
+    /// Assembles the report of a finished (or stopped) training.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        command_line: Vec<String>,
+        task: &Task,
+        params: &RfmParams,
+        split_spec: &SplitSpec,
+        split: &Split,
+        init_m: String,
+        out: &TrainOutput,
+        total_seconds: f64,
+    ) -> Self {
+        let mut stages = StageSeconds::default();
+        for r in &out.iterations {
+            let s = r.seconds;
+            stages.kernel += s.kernel;
+            stages.solve += s.solve;
+            stages.predict += s.predict;
+            stages.agop += s.agop;
+            stages.eig += s.eig;
+            stages.total += s.total;
+        }
+        let seed = match split_spec {
+            SplitSpec::Random { seed, .. } => Some(*seed),
+            SplitSpec::File { .. } => None,
+        };
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            kind: "run".into(),
+            symrfm_version: env!("CARGO_PKG_VERSION").into(),
+            command_line,
+            complete: out.complete,
+            task: TaskInfo::new(task),
+            params: params.clone(),
+            seed,
+            split: SplitInfo::new(split_spec, split),
+            init_m,
+            iterations: out.iterations.clone(),
+            feature_matrices: out
+                .saved
+                .iter()
+                .map(|s| MatrixRecord::new(s.t, &s.m))
+                .collect(),
+            test_correct: out.test_correct.clone(),
+            summary: Summary::new(&out.iterations),
+            memory_estimate_bytes: out.memory_estimate,
+            timings: Timings {
+                total_seconds,
+                stages,
+                threads: params.effective_threads(),
+            },
+        }
+    }
+
+    /// The final feature matrix.
+    pub fn final_m(&self) -> Option<std::result::Result<Array2<f64>, String>> {
+        self.feature_matrices.last().map(MatrixRecord::to_array)
+    }
+}
+
+/// Reads a feature matrix from a file: a run JSON written by symrfm (its final M, or M_t with
+/// `t = Some(..)`), a bare JSON array of rows, or a `.npy` file of f64.
+pub fn load_matrix(path: &Path, t: Option<usize>) -> Result<Array2<f64>> {
+    let bad = |reason: String| Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
+        let m: Array2<f64> = ndarray_npy::read_npy(path)
+            .map_err(|e| bad(format!("not a 2-D float64 .npy file: {e}")))?;
+        if m.nrows() != m.ncols() {
+            return Err(bad(format!("not square: {}×{}", m.nrows(), m.ncols())));
+        }
+        return Ok(m);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    if value.is_array() {
+        let rows: Vec<Vec<f64>> = serde_json::from_value(value)
+            .map_err(|e| bad(format!("expected an array of rows of numbers: {e}")))?;
+        return to_square(&rows).map_err(bad);
+    }
+    let records = value.get("feature_matrices").ok_or_else(|| {
+        bad("neither a matrix (array of rows) nor a symrfm run file with `feature_matrices`".into())
+    })?;
+    let records: Vec<MatrixRecord> = serde_json::from_value(records.clone())
+        .map_err(|e| bad(format!("malformed `feature_matrices`: {e}")))?;
+    let record = match t {
+        None => records
+            .last()
+            .ok_or_else(|| bad("`feature_matrices` is empty".into()))?,
+        Some(t) => records.iter().find(|r| r.t == t).ok_or_else(|| {
+            let have: Vec<usize> = records.iter().map(|r| r.t).collect();
+            bad(format!(
+                "no saved M_{t}; the file has t in {have:?} (use --save-every when training)"
+            ))
+        })?,
+    };
+    record.to_array().map_err(bad)
+}
