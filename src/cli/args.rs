@@ -11,7 +11,7 @@ use symrfm::{Error, Result};
 /// symrfm: Recursive Feature Machines on algebraic tasks, and the data symmetry that decides
 /// whether they generalize.
 #[derive(Parser, Debug)]
-#[command(name = "symrfm", version, about, long_about = None)]
+#[command(name = "symrfm", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -67,11 +67,128 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Serializes `value` as pretty JSON (with a final newline) and writes it atomically.
-pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| unwritable(path, e))?;
+/// Serializes `value` as JSON in the layout described at [`Layout`] (with a final newline).
+pub fn to_json_bytes<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Layout::default());
+    value.serialize(&mut ser)?;
     bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Serializes `value` (see [`to_json_bytes`]) and writes it atomically.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let bytes = to_json_bytes(value).map_err(|e| unwritable(path, e))?;
     write_atomic(path, &bytes)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ctx {
+    Object { pretty: bool, empty: bool },
+    Array { broken: bool },
+}
+
+/// A JSON layout for large numeric reports: objects outside arrays are indented one key per line;
+/// arrays are compact, except that objects and arrays directly inside a top-level array start on
+/// their own line (one iteration record per line, one matrix row per line).
+#[derive(Debug, Default)]
+pub struct Layout {
+    stack: Vec<Ctx>,
+}
+
+impl Layout {
+    fn arrays(&self) -> usize {
+        self.stack
+            .iter()
+            .filter(|c| matches!(c, Ctx::Array { .. }))
+            .count()
+    }
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.stack.len() {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+    /// A value opening inside an array on the outermost array level starts a new line.
+    fn break_in_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.arrays() == 1 {
+            if let Some(Ctx::Array { broken }) = self.stack.last_mut() {
+                *broken = true;
+                return self.newline(w);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Layout {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.break_in_array(w)?;
+        self.stack.push(Ctx::Array { broken: false });
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if let Some(Ctx::Array { broken: true }) = self.stack.pop() {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b",")
+        }
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.break_in_array(w)?;
+        let pretty = self.arrays() == 0;
+        self.stack.push(Ctx::Object {
+            pretty,
+            empty: true,
+        });
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if let Some(Ctx::Object {
+            pretty: true,
+            empty: false,
+        }) = self.stack.pop()
+        {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        match self.stack.last_mut() {
+            Some(Ctx::Object { pretty, empty }) => {
+                *empty = false;
+                if *pretty {
+                    self.newline(w)
+                } else if !first {
+                    w.write_all(b" ")
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
 }
 
 /// Writes a matrix as `.npy` (float64, C order) atomically.
@@ -84,6 +201,16 @@ pub fn write_npy_atomic(path: &Path, m: &ndarray::Array2<f64>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_is_valid_json_with_one_row_per_line() {
+        let value = serde_json::json!({"a": 1, "rows": [[1.5, 2.0], [3.0, 4.0]], "recs": [{"x": 1, "y": [1, 2]}, {}], "e": []});
+        let text = String::from_utf8(to_json_bytes(&value).unwrap()).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        assert!(text.contains("\n    [1.5,2.0],\n    [3.0,4.0]\n"), "{text}");
+        assert!(text.contains("{\"x\": 1, \"y\": [1,2]}"), "{text}");
+    }
 
     #[test]
     fn atomic_write_leaves_no_temporary_file() {
