@@ -11,5 +11,6 @@
 pub mod data;
 pub mod error;
 pub mod group;
+pub mod symmetry;
 
 pub use error::{Error, Result};
