@@ -8,6 +8,7 @@
 //! (the iteration loop and the AGOP), [`naive`] (slow dense reference implementations used by tests),
 //! [`report`] (the versioned JSON output) and [`linalg`] (the bridge between ndarray and faer).
 
+pub mod analysis;
 pub mod data;
 pub mod error;
 pub mod group;
