@@ -84,7 +84,8 @@ mod tests {
             n_train: 18600,
             ..s
         };
-        assert!(estimate_bytes(big, false) > 90 * need);
+        assert!(estimate_bytes(big, false) - need >= 8 * 2 * (18600u64.pow(2) - 1860u64.pow(2)));
+        assert!(estimate_bytes(s, true) - need >= 8 * 1860 * 1860);
         let err = check(s, false, Some(1 << 20)).unwrap_err();
         assert!(err.is_usage());
         assert!(err.to_string().contains("--train-frac"), "{err}");
