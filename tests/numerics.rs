@@ -289,3 +289,29 @@ fn ridge_regression_interpolates_less_with_larger_ridge() {
     assert!(a < 1e-20, "λ = 0 interpolates: {a}");
     assert!(a < b && b < c, "train MSE grows with λ: {a} {b} {c}");
 }
+
+#[test]
+fn blocked_predictions_equal_naive_predictions() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let n = 9;
+    for kind in KERNELS {
+        let m = random_m(2 * n, &mut rng);
+        let (f1, s1, x) = random_pairs(n, 30, &mut rng);
+        let (f2, s2, z) = random_pairs(n, 70, &mut rng);
+        let alpha = uniform((30, 5), &mut rng);
+        let fast = symrfm::rfm::predict(
+            kind,
+            m.view(),
+            Tokens { first: &f1, second: &s1 },
+            alpha.view(),
+            Tokens { first: &f2, second: &s2 },
+            faer::Par::Seq,
+        );
+        for (j, row) in z.rows().into_iter().enumerate() {
+            let slow = naive::predict(kind, m.view(), x.view(), alpha.view(), row);
+            for c in 0..5 {
+                assert!((fast[[j, c]] - slow[c]).abs() <= 1e-10 * slow[c].abs().max(1.0), "{}", kind.name());
+            }
+        }
+    }
+}

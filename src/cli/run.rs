@@ -74,8 +74,8 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     ));
     let started = Instant::now();
     let total = params.iters;
-    let output = rfm::train(&task, &split, &params, init, max_memory, &mut |r| {
-        progress.iteration(r, total);
+    let output = rfm::train(&task, &split, &params, init, max_memory, &mut |state| {
+        progress.iteration(state.record, total);
         Control::Continue
     })
     .with_context(|| format!("training {}", task.describe()))?;

@@ -15,4 +15,4 @@ pub mod train;
 
 pub use metrics::{IterationRecord, StageSeconds};
 pub use params::RfmParams;
-pub use train::{train, Control, SavedMatrix, TrainOutput};
+pub use train::{predict, train, Control, IterationState, SavedMatrix, TrainOutput};

@@ -23,6 +23,67 @@ pub struct SavedMatrix {
     pub m: Array2<f64>,
 }
 
+/// What an observer sees after each iteration: the record and the state that produced it.
+#[derive(Clone, Copy, Debug)]
+pub struct IterationState<'a> {
+    /// The iteration's metrics.
+    pub record: &'a IterationRecord,
+    /// M_t, the matrix used in this iteration.
+    pub m: ArrayView2<'a, f64>,
+    /// M_{t+1}, after this iteration's update.
+    pub m_next: ArrayView2<'a, f64>,
+    /// The fitted coefficients α (n_train × c) of the predictor `f_t(x) = Σ_i α_i k_{M_t}(x, x_i)`.
+    pub alpha: ArrayView2<'a, f64>,
+    /// The training inputs.
+    pub train_tokens: Tokens<'a>,
+    /// The kernel.
+    pub kernel: KernelKind,
+    /// Which test pairs (in `split.test` order) were classified correctly.
+    pub test_hits: &'a [bool],
+}
+
+/// Predictions `f(x) = Σ_i α_i k_M(x, x_i)` (rows × c) for the inputs `query`, computed in blocks of
+/// [`PREDICT_BLOCK`] rows so that the kernel block stays small.
+pub fn predict(
+    kind: KernelKind,
+    m: ArrayView2<'_, f64>,
+    train: Tokens<'_>,
+    alpha: ArrayView2<'_, f64>,
+    query: Tokens<'_>,
+    par: faer::Par,
+) -> Array2<f64> {
+    let train_norms = sq_norms(m, train);
+    let mut out = Array2::<f64>::zeros((query.len(), alpha.ncols()));
+    let mut scratch = Array2::<f64>::zeros((PREDICT_BLOCK.min(query.len().max(1)), train.len()));
+    predict_into(kind, m, train, &train_norms, alpha, query, out.view_mut(), &mut scratch, par);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn predict_into(
+    kind: KernelKind,
+    m: ArrayView2<'_, f64>,
+    train: Tokens<'_>,
+    train_norms: &[f64],
+    alpha: ArrayView2<'_, f64>,
+    query: Tokens<'_>,
+    mut out: ndarray::ArrayViewMut2<'_, f64>,
+    scratch: &mut Array2<f64>,
+    par: faer::Par,
+) {
+    let norms = sq_norms(m, query);
+    let block = scratch.nrows().max(1);
+    let mut r0 = 0;
+    while r0 < query.len() {
+        let bj = block.min(query.len() - r0);
+        let rows = Tokens { first: &query.first[r0..r0 + bj], second: &query.second[r0..r0 + bj] };
+        let mut kb = scratch.slice_mut(s![..bj, ..]);
+        kernel_matrix(kind, m, rows, &norms[r0..r0 + bj], train, train_norms, kb.view_mut(), None);
+        matmul(out.slice_mut(s![r0..r0 + bj, ..]), kb.view(), alpha, 1.0, false, par);
+        r0 += bj;
+    }
+}
+
 /// What the observer tells the loop after each iteration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
@@ -58,7 +119,7 @@ impl TrainOutput {
 ///
 /// `init_m` replaces M_0 = I (it must be d × d, symmetric and finite). `max_memory` caps the estimated
 /// peak memory in bytes (default: the memory available). `observer` sees every iteration's record and
-/// can stop the run. Everything random has happened before (the split); the loop itself is
+/// can stop the run (see [`IterationState`]). Everything random has happened before (the split); the loop itself is
 /// deterministic, and each entry of every matrix it builds is computed by one thread in a fixed
 /// order.
 pub fn train(
@@ -67,7 +128,7 @@ pub fn train(
     params: &RfmParams,
     init_m: Option<Array2<f64>>,
     max_memory: Option<u64>,
-    observer: &mut (dyn FnMut(&IterationRecord) -> Control + Send),
+    observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
 ) -> Result<TrainOutput> {
     params.validate()?;
     split.check_nonempty()?;
@@ -137,7 +198,7 @@ fn run_loop(
     mut m: Array2<f64>,
     threads: usize,
     memory_estimate: u64,
-    observer: &mut (dyn FnMut(&IterationRecord) -> Control + Send),
+    observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
 ) -> Result<TrainOutput> {
     let par = par(threads);
     let kind = params.kernel;
@@ -219,35 +280,7 @@ fn run_loop(
         // 3. predictions and metrics with M_t
         let clock = Instant::now();
         matmul(pred_train.view_mut(), k.view(), alpha, 1.0, false, par);
-        let test_norms = sq_norms(m.view(), test_tokens);
-        let mut r0 = 0;
-        while r0 < n_test {
-            let bj = block.min(n_test - r0);
-            let rows = Tokens {
-                first: &te1[r0..r0 + bj],
-                second: &te2[r0..r0 + bj],
-            };
-            let mut kb = k_test.slice_mut(s![..bj, ..]);
-            kernel_matrix(
-                kind,
-                m.view(),
-                rows,
-                &test_norms[r0..r0 + bj],
-                train_tokens,
-                &norms,
-                kb.view_mut(),
-                None,
-            );
-            matmul(
-                pred_test.slice_mut(s![r0..r0 + bj, ..]),
-                kb.view(),
-                alpha,
-                1.0,
-                false,
-                par,
-            );
-            r0 += bj;
-        }
+        predict_into(kind, m.view(), train_tokens, &norms, alpha, test_tokens, pred_test.view_mut(), &mut k_test, par);
         let (train_correct, train_sse, _) = score(pred_train.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
         sec.predict = clock.elapsed().as_secs_f64();
@@ -280,7 +313,6 @@ fn run_loop(
             other => other,
         })?;
         sec.eig = clock.elapsed().as_secs_f64();
-        m = next;
         sec.total = start.elapsed().as_secs_f64();
 
         let record = IterationRecord {
@@ -290,7 +322,7 @@ fn run_loop(
             train_mse: train_sse / (n * c) as f64,
             test_mse: test_sse / (n_test * c) as f64,
             trace_m,
-            trace_m_next: m.diag().sum(),
+            trace_m_next: next.diag().sum(),
             solver,
             seconds: sec,
         };
@@ -301,7 +333,16 @@ fn run_loop(
             .filter(|(_, &h)| h)
             .map(|(&k, _)| k)
             .collect();
-        let control = observer(&record);
+        let control = observer(&IterationState {
+            record: &record,
+            m: m.view(),
+            m_next: next.view(),
+            alpha,
+            train_tokens,
+            kernel: kind,
+            test_hits: &test_hits,
+        });
+        m = next;
         out.iterations.push(record);
         let done = t + 1;
         if params.save_every.is_some_and(|e| done % e == 0) && done < params.iters {
