@@ -1,5 +1,5 @@
 //! The `symrfm` binary: parse flags, call the library, map errors to exit codes
-//! (0 success, 1 runtime failure, 2 usage error).
+//! (0 success, 1 runtime failure, 2 usage error, 130 interrupted).
 
 mod cli;
 
@@ -19,12 +19,19 @@ fn main() -> ExitCode {
     match cli::dispatch(parsed, command_line) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let usage = err.chain().any(|e| {
-                e.downcast_ref::<symrfm::Error>()
-                    .is_some_and(symrfm::Error::is_usage)
-            });
+            let ours = || {
+                err.chain()
+                    .filter_map(|e| e.downcast_ref::<symrfm::Error>())
+            };
+            if ours().any(|e| matches!(e, symrfm::Error::Interrupted)) {
+                return ExitCode::from(130);
+            }
             eprintln!("error: {err:#}");
-            ExitCode::from(if usage { 2 } else { 1 })
+            ExitCode::from(if ours().any(symrfm::Error::is_usage) {
+                2
+            } else {
+                1
+            })
         }
     }
 }

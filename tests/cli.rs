@@ -198,3 +198,57 @@ fn bad_input_exits_2_with_one_line_naming_the_parameter_and_leaves_nothing() {
         );
     }
 }
+
+#[test]
+fn sigint_and_sigterm_stop_cleanly_with_a_partial_run_and_resume_advice() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = scratch(&format!("sig{signal}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_symrfm"))
+            .args([
+                "run",
+                "-p",
+                "23",
+                "--iters",
+                "100000",
+                "--threads",
+                "1",
+                "--out",
+                "r.json",
+            ])
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // wait for the first iteration lines, then signal
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0 {
+            seen.push_str(&line);
+            if line.contains("iter   3/") {
+                break;
+            }
+            line.clear();
+        }
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let code = child.wait().unwrap().code();
+        assert_eq!(code, Some(130), "{signal}: {seen}{rest}");
+        assert!(rest.contains("--init-m r.json"), "{rest}");
+        let report: RunReport =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+        assert!(!report.complete);
+        assert!(report.iterations.len() >= 3 && report.iterations.len() < 100_000);
+        assert_eq!(
+            report.feature_matrices.last().unwrap().t,
+            report.iterations.len()
+        );
+        assert_eq!(files_in(&dir).len(), 1, "{:?}", files_in(&dir));
+    }
+}

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod interrupt;
 pub mod progress;
 pub mod run;
 
@@ -10,6 +11,7 @@ use args::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
+    interrupt::install();
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
     }

@@ -76,7 +76,11 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let total = params.iters;
     let output = rfm::train(&task, &split, &params, init, max_memory, &mut |state| {
         progress.iteration(state.record, total);
-        Control::Continue
+        if super::interrupt::requested() {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
     })
     .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
@@ -97,6 +101,19 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         if let Some(m) = output.final_m() {
             report::write::write_npy_atomic(&out.with_extension("npy"), m)?;
         }
+    }
+    if !report.complete {
+        let done = report.iterations.len();
+        eprintln!(
+            "interrupted after {done} of {total} iterations; wrote the partial run (\"complete\": false) to {}",
+            out.display()
+        );
+        eprintln!(
+            "to resume, rerun the same command with --init-m {} --iters {} (and a new --out)",
+            out.display(),
+            total - done
+        );
+        return Err(symrfm::Error::Interrupted.into());
     }
     let s = &report.summary;
     println!(
