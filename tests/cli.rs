@@ -151,9 +151,8 @@ fn same_command_same_json_apart_from_timings() {
         assert!(out.status.success());
     }
     assert_eq!(strip("a.json"), strip("b.json"));
-    let (a, c) = (strip("a.json"), strip("c.json"));
-    assert_eq!(a["split"], c["split"]);
-    assert_eq!(a["summary"], c["summary"]);
+    // independent of the thread count too (`threads` is recorded only under `timings`)
+    assert_eq!(strip("a.json"), strip("c.json"));
 }
 
 #[test]

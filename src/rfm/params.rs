@@ -23,7 +23,9 @@ pub struct RfmParams {
     pub centering: bool,
     /// Also keep M_t for every t that is a multiple of this (the final M is always kept).
     pub save_every: Option<usize>,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = all cores). An execution setting, not a numerical one: results do not
+    /// depend on it, so it is not serialized with the parameters (outputs record it under `timings`).
+    #[serde(skip)]
     pub threads: usize,
 }
 
