@@ -57,19 +57,30 @@ pub fn matmul(
 }
 
 /// Symmetric eigendecomposition `A = U diag(λ) Uᵀ` (ascending λ), reading the lower triangle.
+///
+/// Runs sequentially on purpose: faer's high-level solvers follow the global thread count, which
+/// would make the rounding of M depend on `--threads`; the matrices here are small (d = 2n).
 pub fn eigh(a: ArrayView2<'_, f64>) -> Result<(Vec<f64>, Array2<f64>)> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
     let n = a.nrows();
-    let evd = as_faer(a)
-        .self_adjoint_eigen(faer::Side::Lower)
-        .map_err(|e| Error::Numerical {
-            iteration: 0,
-            what: format!("symmetric eigendecomposition did not converge: {e:?}"),
-        })?;
-    let s = evd.S();
-    let lambda: Vec<f64> = (0..n).map(|i| s[i]).collect();
-    let u = evd.U();
-    let vectors = Array2::from_shape_fn((n, n), |(i, j)| u[(i, j)]);
-    Ok((lambda, vectors))
+    let mut lambda = faer::Col::<f64>::zeros(n);
+    let mut vectors = Array2::<f64>::zeros((n, n)).reversed_axes(); // column-major, as faer prefers
+    let req = self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default());
+    let mut buf = MemBuffer::new(req);
+    self_adjoint_evd(
+        as_faer(a),
+        lambda.as_diagonal_mut(),
+        Some(as_faer_mut(vectors.view_mut())),
+        Par::Seq,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|e| Error::Numerical {
+        iteration: 0,
+        what: format!("symmetric eigendecomposition did not converge: {e:?}"),
+    })?;
+    Ok((lambda.iter().copied().collect(), vectors.as_standard_layout().into_owned()))
 }
 
 /// `A^s` for symmetric positive semi-definite `A`: eigendecomposition with negative eigenvalues
