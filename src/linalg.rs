@@ -66,7 +66,8 @@ pub fn eigh(a: ArrayView2<'_, f64>) -> Result<(Vec<f64>, Array2<f64>)> {
     let n = a.nrows();
     let mut lambda = faer::Col::<f64>::zeros(n);
     let mut vectors = Array2::<f64>::zeros((n, n)).reversed_axes(); // column-major, as faer prefers
-    let req = self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default());
+    let req =
+        self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default());
     let mut buf = MemBuffer::new(req);
     self_adjoint_evd(
         as_faer(a),
@@ -80,7 +81,10 @@ pub fn eigh(a: ArrayView2<'_, f64>) -> Result<(Vec<f64>, Array2<f64>)> {
         iteration: 0,
         what: format!("symmetric eigendecomposition did not converge: {e:?}"),
     })?;
-    Ok((lambda.iter().copied().collect(), vectors.as_standard_layout().into_owned()))
+    Ok((
+        lambda.iter().copied().collect(),
+        vectors.as_standard_layout().into_owned(),
+    ))
 }
 
 /// `A^s` for symmetric positive semi-definite `A`: eigendecomposition with negative eigenvalues

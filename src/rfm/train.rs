@@ -281,12 +281,7 @@ fn run_loop(
             k.view_mut(),
             weights.as_mut().map(|w| w.view_mut()),
         );
-        if k.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Numerical {
-                iteration: t,
-                what: "the kernel matrix has NaN or ∞ entries (M overflowed?)".into(),
-            });
-        }
+        super::checks::kernel(k.view(), kind, t)?;
         sec.kernel = clock.elapsed().as_secs_f64();
 
         // 2. solve
@@ -337,12 +332,7 @@ fn run_loop(
             centering: params.centering,
         };
         let g = agop(&input, par);
-        if g.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Numerical {
-                iteration: t,
-                what: "the AGOP has NaN or ∞ entries".into(),
-            });
-        }
+        super::checks::agop(g.view(), t)?;
         sec.agop = clock.elapsed().as_secs_f64();
 
         // 5. M ← AGOP^s
@@ -351,6 +341,7 @@ fn run_loop(
             Error::Numerical { what, .. } => Error::Numerical { iteration: t, what },
             other => other,
         })?;
+        super::checks::feature_matrix(next.view(), t)?;
         sec.eig = clock.elapsed().as_secs_f64();
         sec.total = start.elapsed().as_secs_f64();
 
