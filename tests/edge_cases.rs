@@ -47,7 +47,8 @@ fn run(dir: &Path, files: &[(&str, Vec<u8>)], args: &[&str]) -> (Option<i32>, St
 fn numerical_failures_stop_with_the_iteration_named() {
     let dir = scratch("num");
     let d = 14;
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, Vec<&str>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "bandwidth too small",
             vec![],
