@@ -225,7 +225,7 @@ fn sigint_and_sigterm_stop_cleanly_with_a_partial_run_and_resume_advice() {
         let mut line = String::new();
         while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0 {
             seen.push_str(&line);
-            if line.contains("iter   3/") {
+            if line.contains("[  3/") {
                 break;
             }
             line.clear();

@@ -117,7 +117,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     }
     let s = &report.summary;
     println!(
-        "first iteration with test accuracy >= 0.99: {}",
+        "first iteration t with test accuracy >= 0.99 (metrics use M_t, M_0 = I): {}",
         s.first_iter_test_acc_ge_099
             .map_or("never".to_string(), |t| t.to_string())
     );
