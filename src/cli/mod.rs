@@ -2,8 +2,10 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod compare;
 pub mod progress;
 pub mod run;
+pub mod split_flags;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -12,5 +14,6 @@ use args::{Cli, Command};
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
+        Command::Compare(args) => compare::compare(&args, command_line),
     }
 }
