@@ -50,11 +50,16 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// The twin moves M random training pairs to test: breaks the symmetry (default: 1).
-    #[arg(long, value_name = "M", conflicts_with = "move_orbits")]
+    #[arg(
+        long,
+        value_name = "M",
+        conflicts_with = "move_orbits",
+        allow_negative_numbers = true
+    )]
     pub move_random: Option<usize>,
     /// The twin moves M whole H-orbits (reflection pairs for H = <s r^k>) to test instead: keeps
     /// H-invariance.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub move_orbits: Option<usize>,
     /// Output JSON path (default: results/compare-<task>-p<p>-<kernel>-<split>-<edit>-s<seed>.json).
     #[arg(long)]
@@ -196,5 +201,37 @@ fn print_table(symmetric: &RunReport, twin: &RunReport, twin_label: &str) {
             cell(twin, i),
             w = twin_head.len().max(10)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::args::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn defaults_are_the_papers_setting() {
+        let Command::Compare(c) = Cli::try_parse_from(["symrfm", "compare"]).unwrap().command
+        else {
+            panic!("not a compare")
+        };
+        let params = c.rfm.params().unwrap();
+        assert_eq!(params.iters, 60);
+        assert_eq!(c.task.spec().unwrap().modulus, 61);
+        assert_eq!(params.kernel.name(), "gaussian");
+        assert_eq!((c.move_random, c.move_orbits, c.seed), (None, None, 0));
+        assert_eq!(c.kind, super::SymmetricSplitArg::FixedPoints);
+        let Command::Compare(c) = Cli::try_parse_from(["symrfm", "compare", "--iters", "7"])
+            .unwrap()
+            .command
+        else {
+            panic!("not a compare")
+        };
+        assert_eq!(c.rfm.params().unwrap().iters, 7);
+        // `run` keeps its own default
+        let Command::Run(r) = Cli::try_parse_from(["symrfm", "run"]).unwrap().command else {
+            panic!("not a run")
+        };
+        assert_eq!(r.rfm.params().unwrap().iters, 50);
     }
 }

@@ -39,10 +39,10 @@ pub struct SymmetryArgs {
     #[arg(long, value_name = "GENERATORS")]
     pub subgroup: Option<String>,
     /// Edit: move M random training pairs to test (seeded by --seed); breaks symmetry.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub move_random: Option<usize>,
     /// Edit: move M whole H-orbits from train to test (seeded by --seed); keeps H-invariance.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub move_orbits: Option<usize>,
     /// Edit: move these test pairs to train, `a:b,a:b` in symbol values (e.g. `3:5,7:7`).
     #[arg(long, value_name = "PAIRS")]
@@ -291,7 +291,73 @@ fn split_top_level(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::args::{Cli, Command};
+    use clap::Parser;
     use symrfm::group::{Operation, TaskSpec};
+
+    fn choose(args: &[&str]) -> Result<SplitChoice> {
+        let mut full = vec!["symrfm", "run", "-p", "11"];
+        full.extend_from_slice(args);
+        let Command::Run(r) = Cli::try_parse_from(full).unwrap().command else {
+            panic!("not a run")
+        };
+        let task = Task::new(r.task.spec()?)?;
+        r.symmetry.choose(&task, &r.split)
+    }
+
+    #[test]
+    fn each_flag_reaches_the_spec_and_edits_apply_in_a_fixed_order() {
+        let c = choose(&[
+            "--move-random",
+            "1",
+            "--move-orbits",
+            "2",
+            "--move-to-train",
+            "3:5",
+            "--hold-out",
+            "1:2",
+            "--split",
+            "fixed-points",
+            "--reflection",
+            "s r^2",
+            "--seed",
+            "4",
+        ])
+        .unwrap();
+        let SplitSpec::Edited { base, edits } = &c.spec else {
+            panic!("{:?}", c.spec)
+        };
+        assert_eq!(
+            **base,
+            SplitSpec::FixedPoints {
+                subgroup: "<s r^2>".into()
+            }
+        );
+        let kinds: Vec<&str> = edits
+            .iter()
+            .map(|e| match e {
+                SplitEdit::HoldOut { .. } => "hold-out",
+                SplitEdit::MoveToTrain { .. } => "to-train",
+                SplitEdit::MoveOrbits {
+                    seed: 4, count: 2, ..
+                } => "orbits",
+                SplitEdit::MoveRandom {
+                    seed: 4, count: 1, ..
+                } => "random",
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(kinds, ["hold-out", "to-train", "orbits", "random"]);
+        // 11 fixed points, 1 held out, 1 moved back, 2 pairs × 2, 1 random
+        assert_eq!(c.split.test.len(), 11 + 1 - 1 + 4 + 1);
+        assert_eq!(c.theory.as_ref().map(Subgroup::order), Some(2));
+
+        // H defaults to <s> for symmetric splits; a plain random split has no theory subgroup
+        let c = choose(&["--split", "orbit", "--train-frac", "0.3", "--seed", "1"]).unwrap();
+        assert!(matches!(&c.spec, SplitSpec::Orbit { subgroup, seed: 1, .. } if subgroup == "<s>"));
+        assert!(choose(&[]).unwrap().theory.is_none());
+        assert!(choose(&["--subgroup", "s r"]).unwrap().theory.is_some());
+    }
 
     #[test]
     fn pairs_parse_by_symbol_value() {
