@@ -23,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Train an RFM on one task and split; write one JSON file with every number of the run.
     Run(RunArgs),
+    /// Train on a symmetric split and on its symmetry-broken twin with identical settings; print
+    /// both test accuracies side by side and a verdict; write one JSON holding both runs.
+    #[command(mut_arg("iters", |a| a.default_value("60")))]
+    Compare(super::compare::CompareArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -146,6 +150,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub split: SplitArgs,
     #[command(flatten)]
+    pub symmetry: super::split_flags::SymmetryArgs,
+    #[command(flatten)]
     pub rfm: RfmArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
@@ -247,6 +253,7 @@ mod tests {
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Run(r) => r,
+            other => panic!("not a run: {other:?}"),
         }
     }
 

@@ -2,9 +2,11 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod compare;
 pub mod interrupt;
 pub mod progress;
 pub mod run;
+pub mod split_flags;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -14,5 +16,6 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     interrupt::install();
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
+        Command::Compare(args) => compare::compare(&args, command_line),
     }
 }

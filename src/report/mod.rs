@@ -5,12 +5,14 @@
 //! All numbers are deterministic for a given command line except the timing fields
 //! (`iterations[].seconds`, `timings`).
 
+pub mod compare;
 pub mod write;
 
 use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
 use crate::rfm::{IterationRecord, RfmParams, StageSeconds, TrainOutput};
+use crate::symmetry::SymmetryReport;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -185,7 +187,7 @@ pub struct RunReport {
     pub task: TaskInfo,
     /// All RFM hyper-parameters.
     pub params: RfmParams,
-    /// The seed of the split (None for splits read from a file).
+    /// The seed of the split's first random choice (None for deterministic splits and files).
     pub seed: Option<u64>,
     /// The split.
     pub split: SplitInfo,
@@ -203,6 +205,10 @@ pub struct RunReport {
     pub memory_estimate_bytes: u64,
     /// Wall-clock times.
     pub timings: Timings,
+    /// The symmetry of the split (group tasks only): stabilizer, orbit prediction and, when a
+    /// subgroup H was given, the orbit-theory score of the final iteration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<SymmetryReport>,
 }
 
 impl RunReport {
@@ -228,10 +234,7 @@ impl RunReport {
             stages.eig += s.eig;
             stages.total += s.total;
         }
-        let seed = match split_spec {
-            SplitSpec::Random { seed, .. } => Some(*seed),
-            SplitSpec::File { .. } => None,
-        };
+        let seed = split_spec.seed();
         RunReport {
             schema_version: SCHEMA_VERSION,
             kind: "run".into(),
@@ -257,6 +260,7 @@ impl RunReport {
                 stages,
                 threads: params.effective_threads(),
             },
+            symmetry: None,
         }
     }
 
