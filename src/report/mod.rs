@@ -7,6 +7,7 @@
 
 pub mod write;
 
+use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
@@ -203,6 +204,16 @@ pub struct RunReport {
     pub memory_estimate_bytes: u64,
     /// Wall-clock times.
     pub timings: Timings,
+    /// Structure of every M_t, t = 0..=T (`run --structure`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure: Vec<IterationStructure>,
+    /// Decomposition and structure of the final M (always written by `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_analysis: Option<MatrixAnalysis>,
+    /// Invariance of the predictor under Dih(A) on held-out points, per iteration
+    /// (`run --structure` or `--symmetry-diagnostic`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetry_diagnostic: Vec<SymmetryDiagnostic>,
 }
 
 impl RunReport {
@@ -257,6 +268,9 @@ impl RunReport {
                 stages,
                 threads: params.effective_threads(),
             },
+            structure: Vec::new(),
+            final_analysis: None,
+            symmetry_diagnostic: Vec::new(),
         }
     }
 
