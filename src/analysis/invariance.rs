@@ -57,6 +57,9 @@ pub struct SymmetryDiagnostic {
     pub heldout_agreement: Option<f64>,
     /// Mean change over the held-out pairs.
     pub heldout_mean_change: Option<f64>,
+    /// Mean cosine similarity `⟨f(g·x), f(x)⟩ / (‖f(g·x)‖ ‖f(x)‖)` over the held-out pairs (a pair
+    /// with a zero output counts as 0): a scale-free measure of output invariance.
+    pub heldout_cosine: Option<f64>,
     /// Held-out agreement over the rotations g = r^x only.
     pub heldout_rotation_agreement: Option<f64>,
     /// Held-out agreement over the reflections g = s r^x only.
@@ -201,6 +204,11 @@ impl InvarianceProbe {
             .into_iter()
             .map(|r| argmax(r.iter().copied()))
             .collect();
+        let norms: Vec<f64> = f
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt())
+            .collect();
         let row = |k: usize| self.row_of[k] as usize;
         let n_points = self.points.len();
         let n_elements = self.reflection.len();
@@ -223,6 +231,9 @@ impl InvarianceProbe {
                 all.add(agree, change);
                 if self.in_test[y] {
                     heldout.add(agree, change);
+                    let dot: f64 = f.row(rx).iter().zip(f.row(ry)).map(|(a, b)| a * b).sum();
+                    let den = norms[rx] * norms[ry];
+                    heldout.cosine += if den > 0.0 { dot / den } else { 0.0 };
                     if is_reflection {
                         refl.add(agree, change);
                     } else {
@@ -231,12 +242,7 @@ impl InvarianceProbe {
                 }
             }
         }
-        let mean_norm = self
-            .points
-            .iter()
-            .map(|&x| f.row(row(x)).iter().map(|v| v * v).sum::<f64>().sqrt())
-            .sum::<f64>()
-            / n_points as f64;
+        let mean_norm = self.points.iter().map(|&x| norms[row(x)]).sum::<f64>() / n_points as f64;
         let mean_change = all.mean_change().unwrap_or(0.0);
         SymmetryDiagnostic {
             iter,
@@ -253,6 +259,7 @@ impl InvarianceProbe {
             heldout_pairs: heldout.count,
             heldout_agreement: heldout.agreement(),
             heldout_mean_change: heldout.mean_change(),
+            heldout_cosine: heldout.mean_cosine(),
             heldout_rotation_agreement: rot.agreement(),
             heldout_reflection_agreement: refl.agreement(),
         }
@@ -264,6 +271,7 @@ struct Tally {
     count: usize,
     agree: usize,
     change: f64,
+    cosine: f64,
 }
 
 impl Tally {
@@ -278,21 +286,40 @@ impl Tally {
     fn mean_change(&self) -> Option<f64> {
         (self.count > 0).then(|| self.change / self.count as f64)
     }
+    fn mean_cosine(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.cosine / self.count as f64)
+    }
 }
 
 /// The first iteration whose value is at least `threshold`.
 pub fn first_at_least(series: &[(usize, f64)], threshold: f64) -> Option<usize> {
-    series.iter().find(|(_, v)| *v >= threshold).map(|(t, _)| *t)
+    series
+        .iter()
+        .find(|(_, v)| *v >= threshold)
+        .map(|(t, _)| *t)
 }
 
-/// The first iteration at which a series has covered half of its rise from its first to its last
-/// value: the first t with `v_t ≥ (v_first + v_last) / 2`. `None` if the series does not rise.
-pub fn half_rise(series: &[(usize, f64)]) -> Option<usize> {
+/// The first iteration whose value is at most `threshold`.
+pub fn first_at_most(series: &[(usize, f64)], threshold: f64) -> Option<usize> {
+    series
+        .iter()
+        .find(|(_, v)| *v <= threshold)
+        .map(|(t, _)| *t)
+}
+
+/// The first iteration at which a series has covered half of its change from its first to its
+/// last value: the first t with `v_t ≥ (v_first + v_last) / 2` for a rising series, `≤` for a
+/// falling one. `None` if first and last are equal (or the series is empty).
+pub fn half_way(series: &[(usize, f64)]) -> Option<usize> {
     let (&(_, first), &(_, last)) = (series.first()?, series.last()?);
-    if last <= first {
-        return None;
+    let mid = (first + last) / 2.0;
+    if last > first {
+        first_at_least(series, mid)
+    } else if last < first {
+        first_at_most(series, mid)
+    } else {
+        None
     }
-    first_at_least(series, (first + last) / 2.0)
 }
 
 /// When symmetry is acquired compared to when test accuracy rises.
@@ -306,7 +333,7 @@ pub struct AcquisitionLead {
     pub accuracy_first: Option<usize>,
     /// `accuracy_first − symmetry_first`: positive when symmetry comes first.
     pub lead: Option<i64>,
-    /// First iteration at which the held-out agreement has covered half of its rise ([`half_rise`]).
+    /// First iteration at which the held-out agreement has covered half of its rise ([`half_way`]).
     pub symmetry_half: Option<usize>,
     /// The same for the test accuracy.
     pub accuracy_half: Option<usize>,
@@ -325,8 +352,8 @@ pub fn acquisition_lead(diagnostics: &[SymmetryDiagnostic], threshold: f64) -> A
     let diff = |a: Option<usize>, s: Option<usize>| Some(a? as i64 - s? as i64);
     let symmetry_first = first_at_least(&sym, threshold);
     let accuracy_first = first_at_least(&acc, threshold);
-    let symmetry_half = half_rise(&sym);
-    let accuracy_half = half_rise(&acc);
+    let symmetry_half = half_way(&sym);
+    let accuracy_half = half_way(&acc);
     AcquisitionLead {
         threshold,
         symmetry_first,
@@ -385,9 +412,7 @@ mod tests {
         for max_points in [None, Some(5)] {
             let probe = InvarianceProbe::new(&dih, &split, max_points).unwrap();
             let rows: Vec<usize> = (0..probe.query().len())
-                .map(|r| {
-                    probe.needed_first[r] as usize * 7 + probe.needed_second[r] as usize - 7
-                })
+                .map(|r| probe.needed_first[r] as usize * 7 + probe.needed_second[r] as usize - 7)
                 .collect();
             let f = Array2::from_shape_fn((rows.len(), 7), |(r, c)| f_all[[rows[r], c]]);
             let d = probe.from_predictions(4, 0.25, f.view());
@@ -465,6 +490,7 @@ mod tests {
             heldout_pairs: 1,
             heldout_agreement: Some(agreement),
             heldout_mean_change: Some(0.0),
+            heldout_cosine: None,
             heldout_rotation_agreement: None,
             heldout_reflection_agreement: None,
         }
@@ -478,13 +504,22 @@ mod tests {
             .map(|(t, &(a, acc))| diag(t, a, acc))
             .collect();
         let lead = acquisition_lead(&d, 0.9);
-        assert_eq!((lead.symmetry_first, lead.accuracy_first), (Some(2), Some(4)));
+        assert_eq!(
+            (lead.symmetry_first, lead.accuracy_first),
+            (Some(2), Some(4))
+        );
         assert_eq!(lead.lead, Some(2));
         // Halfway: agreement ≥ 0.55 first at 2, accuracy ≥ 0.475 first at 3.
         assert_eq!((lead.symmetry_half, lead.accuracy_half), (Some(2), Some(3)));
         assert_eq!(lead.half_lead, Some(1));
+        let falling = [(0, 1.0), (1, 0.9), (2, 0.4), (3, 0.0)];
+        assert_eq!(half_way(&falling), Some(2));
+        assert_eq!(first_at_most(&falling, 0.95), Some(1));
         let flat: Vec<_> = (0..3).map(|t| diag(t, 0.5, 0.0)).collect();
         let lead = acquisition_lead(&flat, 0.9);
-        assert_eq!((lead.lead, lead.half_lead, lead.symmetry_half), (None, None, None));
+        assert_eq!(
+            (lead.lead, lead.half_lead, lead.symmetry_half),
+            (None, None, None)
+        );
     }
 }

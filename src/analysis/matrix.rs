@@ -147,6 +147,13 @@ pub fn analyze_matrix(
     check_task_shape(task, m)?;
     let n = check_feature_matrix(m)?;
     let top_k = options.top_k.unwrap_or(n);
+    if top_k == 0 || top_k > n * n {
+        return Err(Error::param(
+            "--fourier-top-k",
+            top_k,
+            format!("1..={} (n² for blocks of size n = {n})", n * n),
+        ));
+    }
     let group = match DihedralGroup::new(task) {
         Ok(dih) => Some(group_analysis(&dih, m, options.subgroup.as_deref())?),
         Err(_) => {
@@ -259,7 +266,10 @@ mod tests {
                 assert!((e.alpha - expected).abs() <= 1e-10, "{op:?} {}", e.name);
                 assert_eq!(e.name, dih.element_name(g));
             }
-            assert_eq!(analysis.blocks_dlog.is_some(), matches!(op, Operation::Mul | Operation::Div));
+            assert_eq!(
+                analysis.blocks_dlog.is_some(),
+                matches!(op, Operation::Mul | Operation::Div)
+            );
             assert_json_round_trip(&analysis);
         }
     }
@@ -315,10 +325,7 @@ mod tests {
     fn tasks_without_a_group_get_structure_only() {
         let mut keep = TaskSpec::new(Operation::Mul, 7);
         keep.zero = ZeroConvention::Keep;
-        for t in [
-            task(Operation::SquareSum, 7),
-            Task::new(keep).unwrap(),
-        ] {
+        for t in [task(Operation::SquareSum, 7), Task::new(keep).unwrap()] {
             let m = Array2::<f64>::eye(t.input_dim());
             let a = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
             assert!(a.group.is_none() && a.blocks_dlog.is_none());
@@ -328,15 +335,22 @@ mod tests {
                 subgroup: Some("s".into()),
             };
             let err = analyze_matrix(&t, m.view(), &options).unwrap_err();
-            assert!(err.is_usage() && err.to_string().contains("--subgroup"), "{err}");
+            assert!(
+                err.is_usage() && err.to_string().contains("--subgroup"),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn wrong_shape_and_bad_options_are_usage_errors() {
         let t = task(Operation::Add, 5);
-        let err = analyze_matrix(&t, Array2::<f64>::eye(8).view(), &AnalysisOptions::default())
-            .unwrap_err();
+        let err = analyze_matrix(
+            &t,
+            Array2::<f64>::eye(8).view(),
+            &AnalysisOptions::default(),
+        )
+        .unwrap_err();
         assert!(err.is_usage() && err.to_string().contains("10×10"), "{err}");
         let m = Array2::<f64>::eye(10);
         let bad_k = AnalysisOptions {

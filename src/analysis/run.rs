@@ -85,7 +85,7 @@ impl<'a> RunAnalyzer<'a> {
                 }
                 Err(_) => {
                     return Err(Error::param(
-                        "--subgroup",
+                        "--commutant-subgroup",
                         spec,
                         format!("no subgroup: {} has no dihedral symmetry", task.describe()),
                     ))

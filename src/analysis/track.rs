@@ -7,12 +7,12 @@
 //! [`finish`](StructureTracker::finish) can add the alignment `cos(M_t, M_T)` with the last one.
 //! Memory: (T + 1) · (2n)² doubles, e.g. 51 · 122² · 8 B ≈ 6 MB for p = 61 and 50 iterations.
 
+use super::check_feature_matrix;
 use super::matrix::dlog_order;
 use super::structure::{
     alignment, circulance, effective_rank, reindex_symbols, split_blocks, top_k_energy_fraction,
     Circulance, EffectiveRank,
 };
-use super::check_feature_matrix;
 use crate::error::{Error, Result};
 use crate::group::Task;
 use ndarray::{Array2, ArrayView2};
@@ -83,7 +83,7 @@ impl StructureTracker {
         let top_k = top_k.unwrap_or(n);
         if top_k == 0 || top_k > n * n {
             return Err(Error::param(
-                "--top-k",
+                "--fourier-top-k",
                 top_k,
                 format!("1..={} (n² for blocks of size n = {n})", n * n),
             ));

@@ -1,5 +1,6 @@
 //! Raw command-line flags (clap derive) and their conversion into validated library types.
 
+use super::decompose::DecomposeArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use symrfm::data::SplitSpec;
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Train an RFM on one task and split; write one JSON file with every number of the run.
     Run(RunArgs),
+    /// Decompose a feature matrix into group elements and measure its block structure.
+    Decompose(DecomposeArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -147,6 +150,8 @@ pub struct RunArgs {
     pub split: SplitArgs,
     #[command(flatten)]
     pub rfm: RfmArgs,
+    #[command(flatten)]
+    pub analysis: super::decompose::AnalysisArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -245,9 +250,10 @@ mod tests {
     fn parse(args: &[&str]) -> RunArgs {
         let mut full = vec!["symrfm", "run"];
         full.extend_from_slice(args);
-        match Cli::try_parse_from(full).unwrap().command {
-            Command::Run(r) => r,
-        }
+        let Command::Run(r) = Cli::try_parse_from(full).unwrap().command else {
+            panic!("not a run command");
+        };
+        r
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod decompose;
 pub mod progress;
 pub mod run;
 
@@ -12,5 +13,6 @@ use args::{Cli, Command};
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
+        Command::Decompose(args) => decompose::decompose(&args, command_line),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use symrfm::data::{Split, SplitSpec};
 use symrfm::group::Task;
 use symrfm::report::{self, RunReport};
-use symrfm::rfm::{self, Control};
+use symrfm::rfm;
 
 /// The default output path for a run.
 fn default_out(task: &Task, args: &RunArgs, split: &SplitSpec) -> PathBuf {
@@ -59,6 +59,9 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         .as_ref()
         .map_or("identity".to_string(), |p| p.display().to_string());
     let max_memory = args.rfm.max_memory.map(|mib| mib.saturating_mul(1 << 20));
+    let mut analyzer = args
+        .analysis
+        .analyzer(&task, &split, params.effective_threads())?;
 
     let progress = Progress::new(params.iters, args.quiet, "");
     progress.note(&format!(
@@ -76,13 +79,13 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let total = params.iters;
     let output = rfm::train(&task, &split, &params, init, max_memory, &mut |state| {
         progress.iteration(state.record, total);
-        Control::Continue
+        analyzer.observe(state)
     })
     .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
 
-    let report = RunReport::new(
+    let mut report = RunReport::new(
         command_line,
         &task,
         &params,
@@ -92,6 +95,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         &output,
         seconds,
     );
+    super::decompose::attach(analyzer, &output, &mut report);
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = output.final_m() {

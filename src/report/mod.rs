@@ -5,6 +5,7 @@
 //! All numbers are deterministic for a given command line except the timing fields
 //! (`iterations[].seconds`, `timings`).
 
+pub mod decompose;
 pub mod write;
 
 use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
@@ -16,6 +17,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use decompose::{DecomposeReport, MatrixSource};
 pub use write::{write_atomic, write_json_atomic};
 
 /// Version of the JSON layout.
