@@ -4,7 +4,8 @@
 //! satisfies `f(g·x) = f(x)` (the whole output vector, not only its argmax). For each iteration the
 //! [`InvarianceProbe`] evaluates `f_t = Σ_i α_i k_{M_t}(·, x_i)` (with [`crate::rfm::predict`]) on the
 //! test points and their images and reports, over all test points x and all 2n − 1 non-identity
-//! elements g ([`SymmetryDiagnostic`]):
+//! elements g with g·x ≠ x (a reflection fixing x compares f(x) with itself; for odd n each pair
+//! is fixed by exactly one reflection) ([`SymmetryDiagnostic`]):
 //!
 //! - the mean agreement `[argmax f(g·x) = argmax f(x)]` and the mean `‖f(g·x) − f(x)‖₂`;
 //! - the same restricted to the *held-out* pairs, where g·x is a test point too. When g·x is a
@@ -45,13 +46,15 @@ pub struct SymmetryDiagnostic {
     pub n_points: usize,
     /// Number of group elements g per point (2n − 1: every element but the identity).
     pub n_elements: usize,
+    /// Number of pairs (x, g) with g·x ≠ x over which the means are taken.
+    pub pairs: usize,
     /// Mean over all (x, g) of `[argmax f(g·x) = argmax f(x)]`.
     pub agreement: f64,
     /// Mean over all (x, g) of `‖f(g·x) − f(x)‖₂`.
     pub mean_change: f64,
     /// `mean_change` divided by the mean `‖f(x)‖₂` over the probed points (0 if f vanishes).
     pub relative_change: f64,
-    /// Number of held-out pairs (x, g) with g·x a test point as well.
+    /// Number of held-out pairs (x, g): g·x ≠ x is a test point as well.
     pub heldout_pairs: usize,
     /// Agreement over the held-out pairs (`None` if there are none).
     pub heldout_agreement: Option<f64>,
@@ -219,6 +222,9 @@ impl InvarianceProbe {
         for (e, &is_reflection) in self.reflection.iter().enumerate() {
             for (j, &x) in self.points.iter().enumerate() {
                 let y = self.images[e * n_points + j] as usize;
+                if y == x {
+                    continue;
+                }
                 let (rx, ry) = (row(x), row(y));
                 let agree = amax[rx] == amax[ry];
                 let change = f
@@ -249,6 +255,7 @@ impl InvarianceProbe {
             test_acc,
             n_points,
             n_elements,
+            pairs: all.count,
             agreement: all.agreement().unwrap_or(1.0),
             mean_change,
             relative_change: if mean_norm > 0.0 {
@@ -380,12 +387,15 @@ mod tests {
         points: &[usize],
         in_test: &[bool],
         f: &Array2<f64>,
-    ) -> (f64, f64, Option<f64>) {
+    ) -> (f64, f64, Option<f64>, Option<f64>) {
         let (mut agree, mut change, mut count) = (0.0, 0.0, 0.0);
-        let (mut h_agree, mut h_count) = (0.0, 0.0);
+        let (mut h_agree, mut h_count, mut h_cos) = (0.0, 0.0, 0.0);
         for g in dih.elements().into_iter().filter(|&g| g != dih.identity()) {
             for &x in points {
                 let y = dih.act_index(g, x);
+                if y == x {
+                    continue;
+                }
                 let same = argmax(f.row(x).iter().copied()) == argmax(f.row(y).iter().copied());
                 let d: f64 = (&f.row(x) - &f.row(y)).mapv(|v| v * v).sum().sqrt();
                 agree += same as u8 as f64;
@@ -394,11 +404,14 @@ mod tests {
                 if in_test[y] {
                     h_agree += same as u8 as f64;
                     h_count += 1.0;
+                    let (fx, fy) = (f.row(x), f.row(y));
+                    h_cos += fx.dot(&fy) / (fx.dot(&fx).sqrt() * fy.dot(&fy).sqrt());
                 }
             }
         }
         let h = (h_count > 0.0).then(|| h_agree / h_count);
-        (agree / count, change / count, h)
+        let c = (h_count > 0.0).then(|| h_cos / h_count);
+        (agree / count, change / count, h, c)
     }
 
     #[test]
@@ -418,7 +431,8 @@ mod tests {
             let d = probe.from_predictions(4, 0.25, f.view());
             let mut in_test = vec![false; 49];
             split.test.iter().for_each(|&k| in_test[k] = true);
-            let (agree, change, heldout) = brute_force(&dih, &probe.points, &in_test, &f_all);
+            let (agree, change, heldout, cosine) =
+                brute_force(&dih, &probe.points, &in_test, &f_all);
             assert_eq!(d.n_elements, 13);
             assert_eq!(d.n_points, max_points.unwrap_or(split.test.len()));
             assert!((d.agreement - agree).abs() < 1e-12);
@@ -427,6 +441,11 @@ mod tests {
             if let (Some(a), Some(b)) = (d.heldout_agreement, heldout) {
                 assert!((a - b).abs() < 1e-12);
             }
+            if let (Some(a), Some(b)) = (d.heldout_cosine, cosine) {
+                assert!((a - b).abs() < 1e-12);
+            }
+            // Sub on Z_7: every pair is fixed by exactly one reflection, which is skipped.
+            assert_eq!(d.pairs, d.n_points * (d.n_elements - 1));
             assert!(probe.points.iter().all(|k| split.test.contains(k)));
         }
         // The subset is deterministic.
@@ -463,7 +482,7 @@ mod tests {
         for d in &diags {
             assert!(d.relative_change < 1e-8, "{d:?}");
             // The test set is a union of orbits too: every image of a test point is held out.
-            assert_eq!(d.heldout_pairs, d.n_points * d.n_elements);
+            assert_eq!(d.heldout_pairs, d.pairs);
         }
         // A random split breaks the invariance of f_0.
         let split = Split::random(121, 0.5, 0).unwrap();
@@ -484,6 +503,7 @@ mod tests {
             test_acc,
             n_points: 1,
             n_elements: 1,
+            pairs: 1,
             agreement,
             mean_change: 0.0,
             relative_change: 0.0,
