@@ -1,5 +1,6 @@
 //! Raw command-line flags (clap derive) and their conversion into validated library types.
 
+use super::decompose::DecomposeArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use symrfm::data::SplitSpec;
@@ -27,6 +28,8 @@ pub enum Command {
     /// both test accuracies side by side and a verdict; write one JSON holding both runs.
     #[command(mut_arg("iters", |a| a.default_value("60")))]
     Compare(super::compare::CompareArgs),
+    /// Decompose a feature matrix into group elements and measure its block structure.
+    Decompose(DecomposeArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -153,6 +156,8 @@ pub struct RunArgs {
     pub symmetry: super::split_flags::SymmetryArgs,
     #[command(flatten)]
     pub rfm: RfmArgs,
+    #[command(flatten)]
+    pub analysis: super::decompose::AnalysisArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -28,6 +28,8 @@ pub struct CompareArgs {
     pub task: TaskArgs,
     #[command(flatten)]
     pub rfm: RfmArgs,
+    #[command(flatten)]
+    pub analysis: super::decompose::AnalysisArgs,
     /// The symmetric split: fixed-points (of the reflections of H) or orbit (whole H-orbits at
     /// --train-frac). H is --reflection or --subgroup, default `s`.
     #[arg(
@@ -154,9 +156,17 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         command_line.clone(),
         "symmetric",
         args.quiet,
+        &args.analysis,
     )?;
     stop_if_interrupted()?;
-    let twin_report = execute(&setup, &twin, command_line.clone(), twin_label, args.quiet)?;
+    let twin_report = execute(
+        &setup,
+        &twin,
+        command_line.clone(),
+        twin_label,
+        args.quiet,
+        &args.analysis,
+    )?;
     stop_if_interrupted()?;
     print_table(&sym_report, &twin_report, twin_label);
     let report = CompareReport::new(

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod compare;
+pub mod decompose;
 pub mod interrupt;
 pub mod progress;
 pub mod run;
@@ -17,5 +18,6 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
         Command::Compare(args) => compare::compare(&args, command_line),
+        Command::Decompose(args) => decompose::decompose(&args, command_line),
     }
 }

@@ -186,6 +186,7 @@ pub fn execute(
     command_line: Vec<String>,
     label: &str,
     quiet: bool,
+    analysis: &super::decompose::AnalysisArgs,
 ) -> Result<RunReport> {
     let (task, params, split) = (&setup.task, &setup.params, &choice.split);
     let mut symmetry = symmetry_report(setup, choice, label);
@@ -208,6 +209,7 @@ pub fn execute(
     ));
     let started = Instant::now();
     let total = params.iters;
+    let mut analyzer = analysis.analyzer(task, split, params.effective_threads())?;
     let output = rfm::train(
         task,
         split,
@@ -216,10 +218,11 @@ pub fn execute(
         setup.max_memory,
         &mut |state| {
             progress.iteration(state.record, total);
+            let control = analyzer.observe(state);
             if super::interrupt::requested() {
                 Control::Stop
             } else {
-                Control::Continue
+                control
             }
         },
     )
@@ -241,6 +244,7 @@ pub fn execute(
         sym.score(&output.test_correct);
     }
     report.symmetry = symmetry;
+    super::decompose::attach(analyzer, &output, &mut report);
     Ok(report)
 }
 
@@ -271,7 +275,14 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     };
     report::write::check_writable(&out, default)?;
 
-    let report = execute(&setup, &choice, command_line, "", args.quiet)?;
+    let report = execute(
+        &setup,
+        &choice,
+        command_line,
+        "",
+        args.quiet,
+        &args.analysis,
+    )?;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {

@@ -6,8 +6,10 @@
 //! (`iterations[].seconds`, `timings`).
 
 pub mod compare;
+pub mod decompose;
 pub mod write;
 
+use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
@@ -17,6 +19,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use decompose::{DecomposeReport, MatrixSource};
 pub use write::{write_atomic, write_json_atomic};
 
 /// Version of the JSON layout.
@@ -209,6 +212,16 @@ pub struct RunReport {
     /// subgroup H was given, the orbit-theory score of the final iteration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symmetry: Option<SymmetryReport>,
+    /// Structure of every M_t, t = 0..=T (`run --structure`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure: Vec<IterationStructure>,
+    /// Decomposition and structure of the final M (always written by `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_analysis: Option<MatrixAnalysis>,
+    /// Invariance of the predictor under Dih(A) on held-out points, per iteration
+    /// (`run --structure` or `--symmetry-diagnostic`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetry_diagnostic: Vec<SymmetryDiagnostic>,
 }
 
 impl RunReport {
@@ -261,6 +274,9 @@ impl RunReport {
                 threads: params.effective_threads(),
             },
             symmetry: None,
+            structure: Vec::new(),
+            final_analysis: None,
+            symmetry_diagnostic: Vec::new(),
         }
     }
 
