@@ -16,7 +16,7 @@
 //! - [`mod@invariance`]: the symmetry-acquisition diagnostic — how invariant the predictor is under
 //!   Dih(A) on held-out points, per iteration ([`SymmetryDiagnostic`]) — and its lead over test
 //!   accuracy.
-//! - [`mod@run`]: one observer that does all of this during [`crate::rfm::train`] ([`RunAnalyzer`]).
+//! - [`mod@run`]: one observer that does all of this during [`crate::rfm::train()`] ([`RunAnalyzer`]).
 //!
 //! # Conventions
 //! - Relative distances are `‖M − P(M)‖_F / ‖M‖_F` for an orthogonal projection `P`. The zero matrix

@@ -56,7 +56,7 @@ pub struct RunAnalysis {
 }
 
 /// Observes an RFM run (pass [`observe`](Self::observe) as, or inside, the observer of
-/// [`crate::rfm::train`]) and analyzes its final M in [`finish`](Self::finish).
+/// [`crate::rfm::train()`]) and analyzes its final M in [`finish`](Self::finish).
 pub struct RunAnalyzer<'a> {
     task: &'a Task,
     options: RunAnalysisOptions,
