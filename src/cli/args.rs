@@ -136,6 +136,27 @@ pub struct RfmArgs {
     /// Refuse to start if the estimated peak memory exceeds this many MiB (default: available memory).
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
+    /// Precision of the heavy products (kernel, factorization, AGOP, predictions); M stays f64.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
+}
+
+/// Floating-point precision of the heavy products.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionArg {
+    /// Double precision (default; reproduces the reference implementation).
+    F64,
+    /// Single precision: faster, less accurate (measured by `symrfm bench`).
+    F32,
+}
+
+impl From<PrecisionArg> for symrfm::rfm::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F64 => symrfm::rfm::Precision::F64,
+            PrecisionArg::F32 => symrfm::rfm::Precision::F32,
+        }
+    }
 }
 
 /// `symrfm run`.
@@ -232,6 +253,7 @@ impl RfmArgs {
             centering: !self.no_centering,
             save_every,
             threads: self.threads,
+            precision: self.precision.into(),
         };
         params.validate()?;
         Ok(params)

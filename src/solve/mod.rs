@@ -9,7 +9,7 @@
 pub mod memory;
 
 use crate::error::{Error, Result};
-use crate::linalg::as_faer_mut;
+use crate::linalg::{as_faer, as_faer_mut, Real};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::Par;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -41,11 +41,34 @@ pub fn solve_in_place(
     let n = k.nrows();
     assert_eq!(k.dim(), (n, n));
     assert_eq!(work.dim(), (n, n));
+    let mut fill = |mut a: ArrayViewMut2<'_, f64>| {
+        a.assign(&k);
+        if ridge != 0.0 {
+            a.diag_mut().iter_mut().for_each(|v| *v += ridge);
+        }
+    };
+    fill(work.view_mut());
+    factor_and_solve(work.view_mut(), rhs, par, iteration, &mut fill)
+}
+
+/// Solves `A α = Y` for symmetric `A` without a second n × n buffer.
+///
+/// `a` holds A on entry (only its lower triangle is read by the Cholesky factorization) and is
+/// overwritten. If the Cholesky factorization meets a non-positive pivot, `refill` must write the
+/// whole of A into the buffer again, and LU with partial pivoting solves the system. `rhs` (n × c)
+/// holds Y on entry and α on exit.
+pub fn factor_and_solve<T: Real>(
+    mut a: ArrayViewMut2<'_, T>,
+    mut rhs: ArrayViewMut2<'_, T>,
+    par: Par,
+    iteration: usize,
+    refill: &mut dyn FnMut(ArrayViewMut2<'_, T>),
+) -> Result<SolverKind> {
+    let n = a.nrows();
+    assert_eq!(a.dim(), (n, n));
     assert_eq!(rhs.nrows(), n);
-    fill_shifted(work, k, ridge);
-    let mut rhs = rhs;
     let factored = {
-        let req = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
+        let req = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<T>(
             n,
             par,
             Default::default(),
@@ -53,7 +76,7 @@ pub fn solve_in_place(
         let mut buf = MemBuffer::new(req);
         let stack = MemStack::new(&mut buf);
         faer::linalg::cholesky::llt::factor::cholesky_in_place(
-            as_faer_mut(work.view_mut()),
+            as_faer_mut(a.view_mut()),
             Default::default(),
             par,
             stack,
@@ -62,9 +85,8 @@ pub fn solve_in_place(
         .is_ok()
     };
     let kind = if factored {
-        let lower = crate::linalg::as_faer(work.view());
         faer::linalg::cholesky::llt::solve::solve_in_place_with_conj(
-            lower,
+            as_faer(a.view()),
             faer::Conj::No,
             as_faer_mut(rhs.view_mut()),
             par,
@@ -72,17 +94,17 @@ pub fn solve_in_place(
         );
         SolverKind::Cholesky
     } else {
-        fill_shifted(work, k, ridge);
+        refill(a.view_mut());
         let mut perm = vec![0usize; n];
         let mut perm_inv = vec![0usize; n];
-        let req = faer::linalg::lu::partial_pivoting::factor::lu_in_place_scratch::<usize, f64>(
+        let req = faer::linalg::lu::partial_pivoting::factor::lu_in_place_scratch::<usize, T>(
             n,
             n,
             par,
             Default::default(),
         )
         .or(
-            faer::linalg::lu::partial_pivoting::solve::solve_in_place_scratch::<usize, f64>(
+            faer::linalg::lu::partial_pivoting::solve::solve_in_place_scratch::<usize, T>(
                 n,
                 rhs.ncols(),
                 par,
@@ -91,14 +113,14 @@ pub fn solve_in_place(
         let mut buf = MemBuffer::new(req);
         let stack = MemStack::new(&mut buf);
         let (_, p) = faer::linalg::lu::partial_pivoting::factor::lu_in_place(
-            as_faer_mut(work.view_mut()),
+            as_faer_mut(a.view_mut()),
             &mut perm,
             &mut perm_inv,
             par,
             stack,
             Default::default(),
         );
-        let lu = crate::linalg::as_faer(work.view());
+        let lu = as_faer(a.view());
         faer::linalg::lu::partial_pivoting::solve::solve_in_place_with_conj(
             lu,
             lu,
@@ -110,7 +132,7 @@ pub fn solve_in_place(
         );
         SolverKind::Lu
     };
-    if rhs.iter().any(|v| !v.is_finite()) {
+    if rhs.iter().any(|v| !v.to_f64().is_finite()) {
         return Err(Error::Numerical {
             iteration,
             what: format!(
@@ -120,14 +142,6 @@ pub fn solve_in_place(
         });
     }
     Ok(kind)
-}
-
-/// `work = K + λI` (K symmetric, so its layout does not matter to the factorization).
-fn fill_shifted(work: &mut Array2<f64>, k: ArrayView2<'_, f64>, ridge: f64) {
-    work.assign(&k);
-    if ridge != 0.0 {
-        work.diag_mut().iter_mut().for_each(|v| *v += ridge);
-    }
 }
 
 #[cfg(test)]
