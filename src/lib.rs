@@ -34,6 +34,7 @@ pub mod kernel;
 pub mod linalg;
 pub mod naive;
 pub mod parallel;
+pub mod perf;
 pub mod report;
 pub mod rfm;
 pub mod solve;

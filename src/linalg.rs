@@ -6,9 +6,21 @@ use crate::error::{Error, Result};
 use faer::{MatMut, MatRef, Par};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, CowArray, Ix2};
 
+/// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
+#[cfg(feature = "openblas")]
+pub trait LapackScalar: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve {}
+#[cfg(feature = "openblas")]
+impl<T: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve> LapackScalar for T {}
+/// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
+#[cfg(not(feature = "openblas"))]
+pub trait LapackScalar {}
+#[cfg(not(feature = "openblas"))]
+impl<T> LapackScalar for T {}
+
 /// The floating-point types the heavy products run in: `f64` (default) and `f32` (`--precision f32`).
 pub trait Real:
     faer::traits::RealField
+    + LapackScalar
     + Copy
     + Send
     + Sync
@@ -20,9 +32,9 @@ pub trait Real:
     /// `f32` or `f64`.
     const NAME: &'static str;
     /// Rounds an `f64` to this type.
-    fn from_f64(v: f64) -> Self;
+    fn cast(v: f64) -> Self;
     /// Widens to `f64` (exact).
-    fn to_f64(self) -> f64;
+    fn wide(self) -> f64;
     /// The same matrix in `f64` (a view for `f64`, a widened copy otherwise).
     fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2>;
 }
@@ -30,11 +42,11 @@ pub trait Real:
 impl Real for f64 {
     const NAME: &'static str = "f64";
     #[inline(always)]
-    fn from_f64(v: f64) -> Self {
+    fn cast(v: f64) -> Self {
         v
     }
     #[inline(always)]
-    fn to_f64(self) -> f64 {
+    fn wide(self) -> f64 {
         self
     }
     fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2> {
@@ -45,11 +57,11 @@ impl Real for f64 {
 impl Real for f32 {
     const NAME: &'static str = "f32";
     #[inline(always)]
-    fn from_f64(v: f64) -> Self {
+    fn cast(v: f64) -> Self {
         v as f32
     }
     #[inline(always)]
-    fn to_f64(self) -> f64 {
+    fn wide(self) -> f64 {
         self as f64
     }
     fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2> {

@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Train an RFM on one task and split; write one JSON file with every number of the run.
     Run(RunArgs),
+    /// Measure the engine: per-stage time and GFLOP/s, the GEMM ceiling, the dense AGOP, f32 vs f64.
+    Bench(super::bench::BenchArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -139,6 +141,18 @@ pub struct RfmArgs {
     /// Precision of the heavy products (kernel, factorization, AGOP, predictions); M stays f64.
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
+    /// Library of the factorization: faer, or LAPACK on OpenBLAS (build with `--features openblas`).
+    #[arg(long, value_enum, default_value = "faer")]
+    pub backend: BackendChoice,
+}
+
+/// Library of the factorization.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// faer (pure Rust).
+    Faer,
+    /// LAPACK on the system OpenBLAS (cargo feature `openblas`).
+    Openblas,
 }
 
 /// Floating-point precision of the heavy products.
@@ -177,6 +191,9 @@ pub struct RunArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print the estimated peak memory and the predicted run time, then exit without training.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Parses `5x7` into `[5, 7]`.
@@ -254,6 +271,10 @@ impl RfmArgs {
             save_every,
             threads: self.threads,
             precision: self.precision.into(),
+            backend: match self.backend {
+                BackendChoice::Faer => symrfm::solve::Backend::Faer,
+                BackendChoice::Openblas => symrfm::solve::Backend::OpenBlas,
+            },
         };
         params.validate()?;
         Ok(params)
@@ -269,6 +290,7 @@ mod tests {
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Run(r) => r,
+            other => panic!("not run: {other:?}"),
         }
     }
 

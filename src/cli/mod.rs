@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod bench;
 pub mod interrupt;
 pub mod progress;
 pub mod run;
@@ -14,5 +15,6 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     interrupt::install();
     match cli.command {
         Command::Run(args) => run::run(&args, command_line),
+        Command::Bench(args) => bench::run(&args),
     }
 }

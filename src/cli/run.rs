@@ -44,6 +44,9 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let params = args.rfm.params()?;
     let split_spec = args.split.spec();
     let split = Split::build(&task, &split_spec)?;
+    if args.dry_run {
+        return super::bench::dry_run(&task, &split, &params, args.rfm.max_memory);
+    }
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => (default_out(&task, args, &split_spec), true),

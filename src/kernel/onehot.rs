@@ -84,7 +84,7 @@ fn scaled_lookup<T: Real>(scale: f64, f: &[f64], idx: &[u32], r: &[f64], k: &mut
     for j in 0..len {
         // `min` keeps the lookup provably in bounds (tokens are < d): no bounds check.
         let v = scale * (f[j] * r[(idx[j] as usize).min(last)]);
-        k[j] = T::from_f64(if v < 1.0 { v } else { 1.0 });
+        k[j] = T::cast(if v < 1.0 { v } else { 1.0 });
     }
 }
 
@@ -317,9 +317,9 @@ impl<'a> KernelEvaluator<'a> {
                 for (j, s) in range.clone().enumerate() {
                     let q = u[cols.tokens.first[s] as usize] + u[cols.tokens.second[s] as usize];
                     let (kv, wv) = self.kind.entry(row.norm, cols.norms[s], q);
-                    kt[[j, i]] = T::from_f64(kv);
+                    kt[[j, i]] = T::cast(kv);
                     if let Some(wt) = wt.as_mut() {
-                        wt[[j, i]] = T::from_f64(wv);
+                        wt[[j, i]] = T::cast(wv);
                     }
                 }
             }
@@ -347,7 +347,7 @@ impl<'a> KernelEvaluator<'a> {
                 let rt = &rows.transposed[o as usize * nr..(o as usize + 1) * nr];
                 for ((k, &sc), &r) in col.iter_mut().zip(&scale[..]).zip(rt) {
                     let v = sc * (fs * r);
-                    *k = T::from_f64(if v < 1.0 { v } else { 1.0 });
+                    *k = T::cast(if v < 1.0 { v } else { 1.0 });
                 }
             }
         }
@@ -440,15 +440,15 @@ impl<'a> KernelEvaluator<'a> {
                         .zip(norms)
                     {
                         let (kv, wv) = kind.entry(row.norm, nj, u[ca as usize] + u[cb as usize]);
-                        *k = T::from_f64(kv);
-                        *w = T::from_f64(wv);
+                        *k = T::cast(kv);
+                        *w = T::cast(wv);
                     }
                 }
                 None => {
                     for (((k, &ca), &cb), &nj) in krow.iter_mut().zip(first).zip(second).zip(norms)
                     {
                         let q = u[ca as usize] + u[cb as usize];
-                        *k = T::from_f64(kind.entry(row.norm, nj, q).0);
+                        *k = T::cast(kind.entry(row.norm, nj, q).0);
                     }
                 }
             }

@@ -238,14 +238,14 @@ pub fn gradient_gram<T: Real>(input: &AgopInput<'_, T>, par: Par) -> (Array2<f64
     for s in &sums {
         for i in 0..d {
             for j in 0..=i {
-                gram[[i, j]] += s.gram[[i, j]].to_f64();
+                gram[[i, j]] += s.gram[[i, j]].wide();
             }
         }
-        colsum.zip_mut_with(&s.colsum, |a, b| *a += b.to_f64());
+        colsum.zip_mut_with(&s.colsum, |a, b| *a += b.wide());
         let rows = s.predictions.nrows();
         predictions
             .slice_mut(s![row..row + rows, ..])
-            .zip_mut_with(&s.predictions, |a, b| *a = b.to_f64());
+            .zip_mut_with(&s.predictions, |a, b| *a = b.wide());
         row += rows;
     }
     for i in 0..d {

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::KernelKind;
+use crate::solve::Backend;
 use serde::{Deserialize, Serialize};
 
 /// Largest number of iterations accepted.
@@ -57,6 +58,9 @@ pub struct RfmParams {
     /// Precision of the heavy products (recorded only when it is not the default f64).
     #[serde(default, skip_serializing_if = "Precision::is_f64")]
     pub precision: Precision,
+    /// Library of the factorization (an execution setting like `threads`: not serialized).
+    #[serde(skip)]
+    pub backend: Backend,
 }
 
 impl Default for RfmParams {
@@ -70,6 +74,7 @@ impl Default for RfmParams {
             save_every: None,
             threads: 0,
             precision: Precision::F64,
+            backend: Backend::Faer,
         }
     }
 }
@@ -97,6 +102,13 @@ impl RfmParams {
         }
         if self.save_every == Some(0) {
             return Err(Error::param("--save-every", 0, "an integer ≥ 1"));
+        }
+        if !self.backend.available() {
+            return Err(Error::param(
+                "--backend",
+                self.backend.name(),
+                "faer (this build has no `openblas` cargo feature)",
+            ));
         }
         if self.threads > 1024 {
             return Err(Error::param(

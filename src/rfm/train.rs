@@ -97,7 +97,7 @@ pub(crate) fn predict_rows<T: Real>(
     let mut out = Array2::<f64>::zeros((query.len(), c));
     for (b, part) in parts.iter().enumerate() {
         out.slice_mut(s![b * block..b * block + part.nrows(), ..])
-            .zip_mut_with(part, |o, v| *o = v.to_f64());
+            .zip_mut_with(part, |o, v| *o = v.wide());
     }
     out
 }
@@ -168,6 +168,10 @@ pub fn train(
         dim: d,
     };
     let threads = params.effective_threads();
+    #[cfg(feature = "openblas")]
+    if params.backend == crate::solve::Backend::OpenBlas {
+        crate::solve::openblas::set_threads(params.effective_threads());
+    }
     let plan = memory::plan(sizes, params);
     memory::check(&plan, max_memory)?;
     let memory_estimate = memory::estimate_bytes(&memory::MemoryPlan { workers: 1, ..plan });
@@ -278,7 +282,7 @@ fn run_loop<T: Real>(
                 fill,
             );
             if params.ridge != 0.0 {
-                let ridge = T::from_f64(params.ridge);
+                let ridge = T::cast(params.ridge);
                 a.diag_mut().iter_mut().for_each(|v| *v += ridge);
             }
         };
@@ -287,7 +291,7 @@ fn run_loop<T: Real>(
             .rows()
             .into_iter()
             .enumerate()
-            .all(|(i, r)| r.iter().take(i + 1).all(|v| v.to_f64().is_finite()));
+            .all(|(i, r)| r.iter().take(i + 1).all(|v| v.wide().is_finite()));
         if !finite {
             return Err(Error::Numerical {
                 iteration: t,
@@ -306,6 +310,7 @@ fn run_loop<T: Real>(
             k.view_mut(),
             alpha_t.view_mut().reversed_axes(),
             par,
+            params.backend,
             t,
             &mut |a| fill(a, Fill::Full),
         )?;

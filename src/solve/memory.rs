@@ -21,7 +21,7 @@ pub const AGOP_CHUNKS: usize = 16;
 pub const BASELINE_BYTES: u64 = 10 << 20;
 
 /// Sizes that determine a run's memory.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sizes {
     /// Training points.
     pub n_train: usize,
@@ -59,7 +59,8 @@ pub fn plan(sizes: Sizes, params: &RfmParams) -> MemoryPlan {
     }
 }
 
-/// Estimated peak bytes, by part.
+/// Estimated peak bytes, by part: an upper bound (the Cholesky factorization touches only the lower
+/// triangle of the kernel matrix, so the measured peak is usually lower; `symrfm bench` compares).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEstimate {
     /// The n × n kernel matrix, factorized in place.
@@ -96,7 +97,9 @@ pub fn estimate(p: &MemoryPlan) -> MemoryEstimate {
     let weights = if p.separate_weights { 2 } else { 1 };
     let agop = e * 2 * n * c                    // α in incidence order
         + (4 + 4 + 8) * 2 * n                   // incidence tokens and norms
-        + w * (e * weights * bj * 2 * n + e * d * bj * c + 8 * d)
+        // per worker: weights (and kernel values) of a block against one token's group (at most
+        // d/2 points carry a token), F of the block, prepared rows
+        + w * (e * weights * bj * (d / 2).max(1) + e * d * bj * c + (8 * 2 + 8) * d * bj)
         + chunks * e * (d * d + d * c)          // partial Gram matrices and column sums
         + e * n * c                             // chunk predictions
         + 8 * (d * d + d * c + n * c); // summed in f64
@@ -133,6 +136,13 @@ pub fn available_bytes() -> Option<u64> {
 pub fn peak_rss_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
     proc_kib(&text, "VmHWM:")
+}
+
+/// Resets the peak resident set size of this process to the current one (Linux ≥ 4.0: writes 5 to
+/// /proc/self/clear_refs), so that [`peak_rss_bytes`] measures what follows. Returns whether it
+/// worked.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn proc_kib(text: &str, key: &str) -> Option<u64> {

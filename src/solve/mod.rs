@@ -1,12 +1,14 @@
 //! Kernel ridge regression: solve `(K + λI) α = Y`.
 //!
-//! The default path is an in-place Cholesky factorization (faer) of a work copy of `K + λI`, then two
-//! triangular solves. If the matrix is not numerically positive definite (a non-positive pivot, which
+//! The default path is an in-place Cholesky factorization (faer; LAPACK on OpenBLAS with the
+//! `openblas` cargo feature and [`Backend::OpenBlas`]) of `K + λI`, then two triangular solves. If the matrix is not numerically positive definite (a non-positive pivot, which
 //! happens with λ = 0 when the learned metric M makes distinct inputs nearly coincide) we fall back to
 //! an LU factorization with partial pivoting of the same matrix, which needs no definiteness. Which
 //! path ran is reported as a [`SolverKind`]. A solution with NaN or ∞ is an error.
 
 pub mod memory;
+#[cfg(feature = "openblas")]
+pub mod openblas;
 
 use crate::error::{Error, Result};
 use crate::linalg::{as_faer, as_faer_mut, Real};
@@ -14,6 +16,43 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::Par;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
+
+/// Which library factorizes the kernel matrix and solves with it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// faer (pure Rust; the default).
+    #[default]
+    Faer,
+    /// LAPACK on the system OpenBLAS, through ndarray-linalg (cargo feature `openblas`).
+    OpenBlas,
+}
+
+impl Backend {
+    /// `faer` or `openblas`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Faer => "faer",
+            Backend::OpenBlas => "openblas",
+        }
+    }
+
+    /// Whether this build contains the backend.
+    pub fn available(&self) -> bool {
+        match self {
+            Backend::Faer => true,
+            Backend::OpenBlas => cfg!(feature = "openblas"),
+        }
+    }
+
+    /// The backends this build contains.
+    pub fn all_available() -> Vec<Backend> {
+        [Backend::Faer, Backend::OpenBlas]
+            .into_iter()
+            .filter(|b| b.available())
+            .collect()
+    }
+}
 
 /// Which factorization solved the system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +87,14 @@ pub fn solve_in_place(
         }
     };
     fill(work.view_mut());
-    factor_and_solve(work.view_mut(), rhs, par, iteration, &mut fill)
+    factor_and_solve(
+        work.view_mut(),
+        rhs,
+        par,
+        Backend::Faer,
+        iteration,
+        &mut fill,
+    )
 }
 
 /// Solves `A α = Y` for symmetric `A` without a second n × n buffer.
@@ -61,13 +107,28 @@ pub fn factor_and_solve<T: Real>(
     mut a: ArrayViewMut2<'_, T>,
     mut rhs: ArrayViewMut2<'_, T>,
     par: Par,
+    backend: Backend,
     iteration: usize,
     refill: &mut dyn FnMut(ArrayViewMut2<'_, T>),
 ) -> Result<SolverKind> {
     let n = a.nrows();
     assert_eq!(a.dim(), (n, n));
     assert_eq!(rhs.nrows(), n);
-    let factored = {
+    let factored = if backend == Backend::OpenBlas {
+        #[cfg(feature = "openblas")]
+        {
+            openblas::cholesky_solve(a.view_mut(), rhs.view_mut()).map_err(|e| match e {
+                Error::Numerical { what, .. } => Error::Numerical { iteration, what },
+                other => other,
+            })?
+        }
+        #[cfg(not(feature = "openblas"))]
+        return Err(Error::param(
+            "--backend",
+            "openblas",
+            "faer (this build has no `openblas` feature)",
+        ));
+    } else {
         let req = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<T>(
             n,
             par,
@@ -83,15 +144,18 @@ pub fn factor_and_solve<T: Real>(
             Default::default(),
         )
         .is_ok()
+            && {
+                faer::linalg::cholesky::llt::solve::solve_in_place_with_conj(
+                    as_faer(a.view()),
+                    faer::Conj::No,
+                    as_faer_mut(rhs.view_mut()),
+                    par,
+                    MemStack::new(&mut MemBuffer::new(faer::dyn_stack::StackReq::EMPTY)),
+                );
+                true
+            }
     };
     let kind = if factored {
-        faer::linalg::cholesky::llt::solve::solve_in_place_with_conj(
-            as_faer(a.view()),
-            faer::Conj::No,
-            as_faer_mut(rhs.view_mut()),
-            par,
-            MemStack::new(&mut MemBuffer::new(faer::dyn_stack::StackReq::EMPTY)),
-        );
         SolverKind::Cholesky
     } else {
         refill(a.view_mut());
@@ -132,7 +196,16 @@ pub fn factor_and_solve<T: Real>(
         );
         SolverKind::Lu
     };
-    if rhs.iter().any(|v| !v.to_f64().is_finite()) {
+    check_finite(rhs.view(), kind, iteration)
+}
+
+/// A solution with NaN or ∞ is a numerical error.
+fn check_finite<T: Real>(
+    rhs: ArrayView2<'_, T>,
+    kind: SolverKind,
+    iteration: usize,
+) -> Result<SolverKind> {
+    if rhs.iter().any(|v| !v.wide().is_finite()) {
         return Err(Error::Numerical {
             iteration,
             what: format!(
