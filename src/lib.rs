@@ -33,6 +33,8 @@ pub mod group;
 pub mod kernel;
 pub mod linalg;
 pub mod naive;
+pub mod parallel;
+pub mod perf;
 pub mod report;
 pub mod rfm;
 pub mod solve;

@@ -4,10 +4,73 @@
 
 use crate::error::{Error, Result};
 use faer::{MatMut, MatRef, Par};
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, CowArray, Ix2};
+
+/// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
+#[cfg(feature = "openblas")]
+pub trait LapackScalar: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve {}
+#[cfg(feature = "openblas")]
+impl<T: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve> LapackScalar for T {}
+/// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
+#[cfg(not(feature = "openblas"))]
+pub trait LapackScalar {}
+#[cfg(not(feature = "openblas"))]
+impl<T> LapackScalar for T {}
+
+/// The floating-point types the heavy products run in: `f64` (default) and `f32` (`--precision f32`).
+pub trait Real:
+    faer::traits::RealField
+    + LapackScalar
+    + Copy
+    + Send
+    + Sync
+    + Default
+    + std::ops::Neg<Output = Self>
+    + std::iter::Sum
+    + 'static
+{
+    /// `f32` or `f64`.
+    const NAME: &'static str;
+    /// Rounds an `f64` to this type.
+    fn cast(v: f64) -> Self;
+    /// Widens to `f64` (exact).
+    fn wide(self) -> f64;
+    /// The same matrix in `f64` (a view for `f64`, a widened copy otherwise).
+    fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2>;
+}
+
+impl Real for f64 {
+    const NAME: &'static str = "f64";
+    #[inline(always)]
+    fn cast(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn wide(self) -> f64 {
+        self
+    }
+    fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2> {
+        CowArray::from(a)
+    }
+}
+
+impl Real for f32 {
+    const NAME: &'static str = "f32";
+    #[inline(always)]
+    fn cast(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn wide(self) -> f64 {
+        self as f64
+    }
+    fn view_f64(a: ArrayView2<'_, Self>) -> CowArray<'_, f64, Ix2> {
+        CowArray::from(a.mapv(f64::from))
+    }
+}
 
 /// A faer view of an ndarray view (no copy).
-pub fn as_faer(a: ArrayView2<'_, f64>) -> MatRef<'_, f64> {
+pub fn as_faer<T>(a: ArrayView2<'_, T>) -> MatRef<'_, T> {
     let (r, c) = a.dim();
     let s = a.strides();
     // SAFETY: the pointer, shape and strides come from a live ndarray view whose lifetime bounds the
@@ -16,7 +79,7 @@ pub fn as_faer(a: ArrayView2<'_, f64>) -> MatRef<'_, f64> {
 }
 
 /// A mutable faer view of a mutable ndarray view (no copy).
-pub fn as_faer_mut(mut a: ArrayViewMut2<'_, f64>) -> MatMut<'_, f64> {
+pub fn as_faer_mut<T>(mut a: ArrayViewMut2<'_, T>) -> MatMut<'_, T> {
     let (r, c) = a.dim();
     let (s0, s1) = (a.strides()[0], a.strides()[1]);
     // SAFETY: as in `as_faer`; the view is unique (mutable borrow) for the returned lifetime.
@@ -33,11 +96,11 @@ pub fn par(threads: usize) -> Par {
 }
 
 /// `dst = alpha · lhs · rhs` (or `dst += …` with `accumulate`).
-pub fn matmul(
-    dst: ArrayViewMut2<'_, f64>,
-    lhs: ArrayView2<'_, f64>,
-    rhs: ArrayView2<'_, f64>,
-    alpha: f64,
+pub fn matmul<T: Real>(
+    dst: ArrayViewMut2<'_, T>,
+    lhs: ArrayView2<'_, T>,
+    rhs: ArrayView2<'_, T>,
+    alpha: T,
     accumulate: bool,
     par: Par,
 ) {
@@ -51,6 +114,32 @@ pub fn matmul(
         accum,
         as_faer(lhs),
         as_faer(rhs),
+        alpha,
+        par,
+    );
+}
+
+/// `dst (+)= alpha · a · aᵀ`, lower triangle only (the strict upper triangle of `dst` is untouched).
+pub fn syrk_lower<T: Real>(
+    dst: ArrayViewMut2<'_, T>,
+    a: ArrayView2<'_, T>,
+    alpha: T,
+    accumulate: bool,
+    par: Par,
+) {
+    let accum = if accumulate {
+        faer::Accum::Add
+    } else {
+        faer::Accum::Replace
+    };
+    faer::linalg::matmul::triangular::matmul(
+        as_faer_mut(dst),
+        faer::linalg::matmul::triangular::BlockStructure::TriangularLower,
+        accum,
+        as_faer(a),
+        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
+        as_faer(a.t()),
+        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
         alpha,
         par,
     );

@@ -11,7 +11,7 @@ use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::kernel::onehot::{kernel_matrix, sq_norms, Tokens};
 use symrfm::kernel::KernelKind;
 use symrfm::naive;
-use symrfm::rfm::agop::{agop, AgopInput};
+use symrfm::rfm::agop::{agop, agop_with_predictions, AgopInput};
 use symrfm::rfm::{train, Control, RfmParams};
 
 const KERNELS: [KernelKind; 3] = [
@@ -133,37 +133,27 @@ fn structured_agop_equals_naive_agop() {
                     first: &first,
                     second: &second,
                 };
-                let norms = sq_norms(m.view(), tokens);
-                let mut k = Array2::zeros((count, count));
-                let mut w = Array2::zeros((count, count));
-                kernel_matrix(
-                    kind,
-                    m.view(),
-                    tokens,
-                    &norms,
-                    tokens,
-                    &norms,
-                    k.view_mut(),
-                    Some(w.view_mut()),
-                );
                 let input = AgopInput {
                     tokens,
-                    weights: w.view(),
                     alpha: alpha.view(),
                     m: m.view(),
-                    difference: kind.is_difference_kernel(),
-                    scale: kind.gradient_scale(),
+                    kernel: kind,
                     centering,
                 };
+                let slow = naive::agop(kind, m.view(), x.view(), alpha.view(), centering);
+                let slow_pred = naive::kernel(kind, m.view(), x.view(), x.view()).dot(&alpha);
+                let seq = agop_with_predictions(&input, faer::Par::Seq);
                 for par in [faer::Par::Seq, faer::Par::rayon(2)] {
-                    let fast = agop(&input, par);
-                    let slow = naive::agop(kind, m.view(), x.view(), alpha.view(), centering);
-                    let err = max_rel(&fast, &slow);
+                    let fast = agop_with_predictions(&input, par);
+                    let err = max_rel(&fast.agop, &slow);
                     assert!(
                         err < 1e-10,
                         "{} centering={centering} sorted={sorted}: {err:.2e}",
                         kind.name()
                     );
+                    let err = max_rel(&fast.predictions, &slow_pred);
+                    assert!(err < 1e-10, "{} predictions: {err:.2e}", kind.name());
+                    assert_eq!(fast.agop, seq.agop, "independent of the thread count");
                 }
             }
         }
@@ -172,7 +162,7 @@ fn structured_agop_equals_naive_agop() {
 
 #[test]
 fn agop_handles_blocks_larger_than_one_chunk() {
-    // More training points than one AGOP block (128), so the blocked accumulation is exercised.
+    // Many more training points than one AGOP block, so the chunked accumulation is exercised.
     let task = Task::new(TaskSpec::new(Operation::Add, 13)).unwrap();
     let split = Split::random(task.n_pairs(), 0.9, 3).unwrap();
     let (first, second) = data::tokens(&task, &split.train);
@@ -186,38 +176,39 @@ fn agop_handles_blocks_larger_than_one_chunk() {
         first: &first,
         second: &second,
     };
-    let norms = sq_norms(m.view(), tokens);
-    let mut k = Array2::zeros((n, n));
-    kernel_matrix(
-        kind,
-        m.view(),
-        tokens,
-        &norms,
-        tokens,
-        &norms,
-        k.view_mut(),
-        None,
-    );
     let input = AgopInput {
         tokens,
-        weights: k.view(),
         alpha: alpha.view(),
         m: m.view(),
-        difference: true,
-        scale: kind.gradient_scale(),
+        kernel: kind,
         centering: true,
     };
     let pairs: Vec<(usize, usize)> = split.train.iter().map(|&i| task.pair(i)).collect();
     let x = naive::onehot(13, &pairs);
-    let err = max_rel(
-        &agop(&input, faer::Par::rayon(2)),
-        &naive::agop(kind, m.view(), x.view(), alpha.view(), true),
-    );
+    let slow = naive::agop(kind, m.view(), x.view(), alpha.view(), true);
+    let fast = agop(&input, faer::Par::rayon(2));
+    let err = max_rel(&fast, &slow);
     assert!(err < 1e-10, "{err:.2e}");
+    assert_eq!(
+        fast,
+        agop(&input, faer::Par::Seq),
+        "independent of the thread count"
+    );
+    // An entry of M so large that the Gaussian cannot be factored: the direct formula takes over.
+    let mut big = m.clone();
+    big[[0, 0]] += 1100.0;
+    let input = AgopInput {
+        m: big.view(),
+        ..input
+    };
+    assert!(!symrfm::kernel::onehot::KernelEvaluator::new(input.kernel, big.view()).factored());
+    let slow = naive::agop(input.kernel, big.view(), x.view(), alpha.view(), true);
+    let err = max_rel(&agop(&input, faer::Par::rayon(2)), &slow);
+    assert!(err < 1e-9, "direct path: {err:.2e}");
 }
 
-fn small_run(threads: usize, seed: u64) -> symrfm::rfm::TrainOutput {
-    let task = Task::new(TaskSpec::new(Operation::Add, 23)).unwrap();
+fn small_run(p: u64, iters: usize, threads: usize, seed: u64) -> symrfm::rfm::TrainOutput {
+    let task = Task::new(TaskSpec::new(Operation::Add, p)).unwrap();
     let split = Split::build(
         &task,
         &SplitSpec::Random {
@@ -227,7 +218,7 @@ fn small_run(threads: usize, seed: u64) -> symrfm::rfm::TrainOutput {
     )
     .unwrap();
     let params = RfmParams {
-        iters: 6,
+        iters,
         threads,
         ..RfmParams::default()
     };
@@ -237,33 +228,40 @@ fn small_run(threads: usize, seed: u64) -> symrfm::rfm::TrainOutput {
     .unwrap()
 }
 
+/// Every number of a run except the timings.
+fn numbers(out: &symrfm::rfm::TrainOutput) -> Vec<f64> {
+    let mut v = Vec::new();
+    for r in &out.iterations {
+        v.extend([
+            r.train_acc,
+            r.test_acc,
+            r.train_mse,
+            r.test_mse,
+            r.trace_m,
+            r.trace_m_next,
+        ]);
+    }
+    for s in &out.saved {
+        v.extend(s.m.iter().copied());
+    }
+    v
+}
+
 #[test]
 fn same_seed_same_numbers_whatever_the_thread_count() {
-    let a = small_run(1, 4);
-    let b = small_run(1, 4);
-    let c = small_run(2, 4);
-    for ((x, y), z) in a.iterations.iter().zip(&b.iterations).zip(&c.iterations) {
-        assert_eq!(
-            (x.train_acc, x.test_acc, x.test_mse),
-            (y.train_acc, y.test_acc, y.test_mse)
-        );
-        assert_eq!(x.test_acc, z.test_acc);
-        assert!((x.test_mse - z.test_mse).abs() <= 1e-12 * x.test_mse.abs());
+    // Bit-identical: every parallel stage splits its work into pieces fixed by the problem size
+    // and adds partial results in a fixed order. p = 41 (840 training points) is large enough for
+    // several AGOP chunks, prediction blocks and a parallel factorization.
+    let a = small_run(41, 3, 1, 4);
+    for threads in [1, 2, 3] {
+        let b = small_run(41, 3, threads, 4);
+        assert_eq!(numbers(&a), numbers(&b), "1 vs {threads} threads");
     }
-    let (ma, mb, mc) = (
-        a.final_m().unwrap(),
-        b.final_m().unwrap(),
-        c.final_m().unwrap(),
-    );
-    assert_eq!(ma, mb, "same thread count must be bit-identical");
-    assert!(
-        max_rel(ma, mc) < 1e-12,
-        "1 vs 2 threads: {:.2e}",
-        max_rel(ma, mc)
-    );
-    let other = small_run(1, 5);
+    let (x, y) = (small_run(23, 6, 1, 4), small_run(23, 6, 2, 4));
+    assert_eq!(numbers(&x), numbers(&y));
+    let other = small_run(23, 6, 1, 5);
     assert_ne!(
-        a.iterations[0].test_mse, other.iterations[0].test_mse,
+        x.iterations[0].test_mse, other.iterations[0].test_mse,
         "the seed must matter"
     );
 }

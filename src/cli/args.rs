@@ -30,6 +30,8 @@ pub enum Command {
     Compare(super::compare::CompareArgs),
     /// Decompose a feature matrix into group elements and measure its block structure.
     Decompose(DecomposeArgs),
+    /// Measure the engine: per-stage time and GFLOP/s, the GEMM ceiling, the dense AGOP, f32 vs f64.
+    Bench(super::bench::BenchArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -143,6 +145,39 @@ pub struct RfmArgs {
     /// Refuse to start if the estimated peak memory exceeds this many MiB (default: available memory).
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
+    /// Precision of the heavy products (kernel, factorization, AGOP, predictions); M stays f64.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
+    /// Library of the factorization: faer, or LAPACK on OpenBLAS (build with `--features openblas`).
+    #[arg(long, value_enum, default_value = "faer")]
+    pub backend: BackendChoice,
+}
+
+/// Library of the factorization.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// faer (pure Rust).
+    Faer,
+    /// LAPACK on the system OpenBLAS (cargo feature `openblas`).
+    Openblas,
+}
+
+/// Floating-point precision of the heavy products.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionArg {
+    /// Double precision (default; reproduces the reference implementation).
+    F64,
+    /// Single precision: faster, less accurate (measured by `symrfm bench`).
+    F32,
+}
+
+impl From<PrecisionArg> for symrfm::rfm::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F64 => symrfm::rfm::Precision::F64,
+            PrecisionArg::F32 => symrfm::rfm::Precision::F32,
+        }
+    }
 }
 
 /// `symrfm run`.
@@ -167,6 +202,9 @@ pub struct RunArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print the estimated peak memory and the predicted run time, then exit without training.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Parses `5x7` into `[5, 7]`.
@@ -243,6 +281,11 @@ impl RfmArgs {
             centering: !self.no_centering,
             save_every,
             threads: self.threads,
+            precision: self.precision.into(),
+            backend: match self.backend {
+                BackendChoice::Faer => symrfm::solve::Backend::Faer,
+                BackendChoice::Openblas => symrfm::solve::Backend::OpenBlas,
+            },
         };
         params.validate()?;
         Ok(params)

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
 pub mod args;
+pub mod bench;
 pub mod compare;
 pub mod decompose;
 pub mod interrupt;
@@ -19,5 +20,6 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Run(args) => run::run(&args, command_line),
         Command::Compare(args) => compare::compare(&args, command_line),
         Command::Decompose(args) => decompose::decompose(&args, command_line),
+        Command::Bench(args) => bench::run(&args),
     }
 }

@@ -262,6 +262,14 @@ pub fn theory_line(report: &RunReport) -> Option<String> {
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let setup = RunSetup::new(&args.task, &args.rfm)?;
     let choice = args.symmetry.choose(&setup.task, &args.split)?;
+    if args.dry_run {
+        return super::bench::dry_run(
+            &setup.task,
+            &choice.split,
+            &setup.params,
+            args.rfm.max_memory,
+        );
+    }
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => (

@@ -3,19 +3,26 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::KernelKind;
+use crate::linalg::Real;
 use ndarray::ArrayView2;
 
 fn fail(iteration: usize, what: String) -> Error {
     Error::Numerical { iteration, what }
 }
 
-/// The training kernel must be finite, and for the Gaussian and Laplace kernels not numerically the
-/// identity (every off-diagonal entry below machine epsilon: the bandwidth is too small for M, the
-/// predictor is zero away from the training points and the AGOP degenerates).
-pub fn kernel(k: ArrayView2<'_, f64>, kind: KernelKind, iteration: usize) -> Result<()> {
+/// The training kernel (its lower triangle, which is all the factorization reads) must be finite,
+/// and for the Gaussian and Laplace kernels not numerically the identity (every off-diagonal entry
+/// below machine epsilon: the bandwidth is too small for M, the predictor is zero away from the
+/// training points and the AGOP degenerates).
+pub fn kernel_lower<T: Real>(
+    k: ArrayView2<'_, T>,
+    kind: KernelKind,
+    iteration: usize,
+) -> Result<()> {
     let mut max_off = 0.0f64;
     for (i, row) in k.rows().into_iter().enumerate() {
-        for (j, &v) in row.iter().enumerate() {
+        for (j, v) in row.iter().take(i + 1).enumerate() {
+            let v = v.wide();
             if !v.is_finite() {
                 return Err(fail(
                     iteration,

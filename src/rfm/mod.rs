@@ -15,5 +15,5 @@ pub mod params;
 pub mod train;
 
 pub use metrics::{IterationRecord, StageSeconds};
-pub use params::RfmParams;
+pub use params::{Precision, RfmParams};
 pub use train::{predict, train, Control, IterationState, SavedMatrix, TrainOutput};

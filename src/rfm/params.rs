@@ -2,10 +2,38 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::KernelKind;
+use crate::solve::Backend;
 use serde::{Deserialize, Serialize};
 
 /// Largest number of iterations accepted.
 pub const MAX_ITERS: usize = 100_000;
+
+/// Floating-point precision of the heavy products (kernel matrices, factorization, AGOP products,
+/// predictions). M, its eigendecomposition and all metrics stay in f64.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    /// Double precision (the default; reproduces the reference implementation).
+    #[default]
+    F64,
+    /// Single precision: about twice as fast, with an accuracy loss measured by `symrfm bench`.
+    F32,
+}
+
+impl Precision {
+    /// Whether this is the default, f64.
+    pub fn is_f64(&self) -> bool {
+        *self == Precision::F64
+    }
+
+    /// Bytes per element.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Precision::F64 => 8,
+            Precision::F32 => 4,
+        }
+    }
+}
 
 /// Hyper-parameters of an RFM run. [`Default`] gives the literature defaults: Gaussian kernel with
 /// L = 2.5, λ = 0, s = 1/2, centering on, 50 iterations.
@@ -27,6 +55,12 @@ pub struct RfmParams {
     /// depend on it, so it is not serialized with the parameters (outputs record it under `timings`).
     #[serde(skip)]
     pub threads: usize,
+    /// Precision of the heavy products (recorded only when it is not the default f64).
+    #[serde(default, skip_serializing_if = "Precision::is_f64")]
+    pub precision: Precision,
+    /// Library of the factorization (an execution setting like `threads`: not serialized).
+    #[serde(skip)]
+    pub backend: Backend,
 }
 
 impl Default for RfmParams {
@@ -39,6 +73,8 @@ impl Default for RfmParams {
             centering: true,
             save_every: None,
             threads: 0,
+            precision: Precision::F64,
+            backend: Backend::Faer,
         }
     }
 }
@@ -66,6 +102,13 @@ impl RfmParams {
         }
         if self.save_every == Some(0) {
             return Err(Error::param("--save-every", 0, "an integer ≥ 1"));
+        }
+        if !self.backend.available() {
+            return Err(Error::param(
+                "--backend",
+                self.backend.name(),
+                "faer (this build has no `openblas` cargo feature)",
+            ));
         }
         if self.threads > 1024 {
             return Err(Error::param(

@@ -1,17 +1,21 @@
 //! The RFM iteration loop.
 
-use super::agop::{agop, AgopInput};
+use super::agop::{agop_with_predictions, workers, AgopInput};
 use super::metrics::{score, IterationRecord, StageSeconds};
-use super::params::RfmParams;
+use super::params::{Precision, RfmParams};
 use crate::data::{self, Split};
 use crate::error::{Error, Result};
 use crate::group::Task;
-use crate::kernel::onehot::{kernel_matrix, sq_norms, Tokens};
+use crate::kernel::onehot::{
+    kernel_matrix_with, sq_norms, Fill, KernelEvaluator, PreparedRows, Tokens,
+};
 use crate::kernel::KernelKind;
-use crate::linalg::{matmul, par, sym_power};
+use crate::linalg::{matmul, par, sym_power, Real};
+use crate::parallel::map_items;
 use crate::solve::memory::{self, Sizes, PREDICT_BLOCK};
-use crate::solve::{solve_in_place, SolverKind};
-use ndarray::{s, Array2, ArrayView2};
+use crate::solve::{factor_and_solve, SolverKind};
+use faer::Par;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use std::time::Instant;
 
 /// A feature matrix kept during training.
@@ -43,74 +47,59 @@ pub struct IterationState<'a> {
 }
 
 /// Predictions `f(x) = Σ_i α_i k_M(x, x_i)` (rows × c) for the inputs `query`, computed in blocks of
-/// [`PREDICT_BLOCK`] rows so that the kernel block stays small.
+/// [`PREDICT_BLOCK`] rows (in parallel, each block's kernel and product sequential) so that the
+/// kernel block stays small. The result does not depend on `par`.
 pub fn predict(
     kind: KernelKind,
     m: ArrayView2<'_, f64>,
     train: Tokens<'_>,
     alpha: ArrayView2<'_, f64>,
     query: Tokens<'_>,
-    par: faer::Par,
+    par: Par,
 ) -> Array2<f64> {
+    let eval = KernelEvaluator::new(kind, m);
     let train_norms = sq_norms(m, train);
-    let mut out = Array2::<f64>::zeros((query.len(), alpha.ncols()));
-    let mut scratch = Array2::<f64>::zeros((PREDICT_BLOCK.min(query.len().max(1)), train.len()));
-    predict_into(
-        kind,
-        m,
-        train,
-        &train_norms,
-        alpha,
-        query,
-        out.view_mut(),
-        &mut scratch,
-        par,
-    );
-    out
+    predict_rows(&eval, train, &train_norms, alpha, query, par)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn predict_into(
-    kind: KernelKind,
-    m: ArrayView2<'_, f64>,
+/// [`predict`] with a prepared evaluator and the training norms, α in any precision.
+pub(crate) fn predict_rows<T: Real>(
+    eval: &KernelEvaluator<'_>,
     train: Tokens<'_>,
     train_norms: &[f64],
-    alpha: ArrayView2<'_, f64>,
+    alpha: ArrayView2<'_, T>,
     query: Tokens<'_>,
-    mut out: ndarray::ArrayViewMut2<'_, f64>,
-    scratch: &mut Array2<f64>,
-    par: faer::Par,
-) {
-    let norms = sq_norms(m, query);
-    let block = scratch.nrows().max(1);
-    let mut r0 = 0;
-    while r0 < query.len() {
-        let bj = block.min(query.len() - r0);
-        let rows = Tokens {
-            first: &query.first[r0..r0 + bj],
-            second: &query.second[r0..r0 + bj],
-        };
-        let mut kb = scratch.slice_mut(s![..bj, ..]);
-        kernel_matrix(
-            kind,
-            m,
-            rows,
-            &norms[r0..r0 + bj],
-            train,
-            train_norms,
-            kb.view_mut(),
-            None,
-        );
-        matmul(
-            out.slice_mut(s![r0..r0 + bj, ..]),
-            kb.view(),
-            alpha,
-            1.0,
-            false,
-            par,
-        );
-        r0 += bj;
+    par: Par,
+) -> Array2<f64> {
+    let (n, c) = (train.len(), alpha.ncols());
+    assert_eq!(alpha.nrows(), n, "alpha rows");
+    let columns = eval.columns(train, train_norms);
+    let norms = sq_norms(eval.m(), query);
+    let block = PREDICT_BLOCK.min(query.len().max(1));
+    let blocks = query.len().div_ceil(block);
+    let parts = map_items(
+        blocks,
+        workers(par),
+        || (Array2::<T>::zeros((block, n)), PreparedRows::default()),
+        |b, (kb, row)| {
+            let r = b * block..((b + 1) * block).min(query.len());
+            let rows = Tokens {
+                first: &query.first[r.clone()],
+                second: &query.second[r.clone()],
+            };
+            let mut kb = kb.slice_mut(s![..r.len(), ..]);
+            eval.fill_block(&columns, rows, &norms[r.clone()], kb.view_mut(), None, row);
+            let mut out = Array2::<T>::zeros((r.len(), c));
+            matmul(out.view_mut(), kb.view(), alpha, T::one(), false, Par::Seq);
+            out
+        },
+    );
+    let mut out = Array2::<f64>::zeros((query.len(), c));
+    for (b, part) in parts.iter().enumerate() {
+        out.slice_mut(s![b * block..b * block + part.nrows(), ..])
+            .zip_mut_with(part, |o, v| *o = v.wide());
     }
+    out
 }
 
 /// What the observer tells the loop after each iteration.
@@ -133,7 +122,9 @@ pub struct TrainOutput {
     pub complete: bool,
     /// Test pairs classified correctly at the last completed iteration.
     pub test_correct: Vec<usize>,
-    /// Estimated peak memory of the large buffers, bytes.
+    /// Estimated peak memory of the run with one thread, bytes (each further thread adds its own
+    /// AGOP and prediction buffers, see [`memory::estimate`]; the check before training counts the
+    /// threads actually used). Independent of `--threads`, like every other number of the output.
     pub memory_estimate: u64,
 }
 
@@ -176,9 +167,14 @@ pub fn train(
         n_classes: c,
         dim: d,
     };
-    let separate_weights = !matches!(params.kernel, KernelKind::Gaussian { .. });
-    let memory_estimate = memory::check(sizes, separate_weights, max_memory)?;
     let threads = params.effective_threads();
+    #[cfg(feature = "openblas")]
+    if params.backend == crate::solve::Backend::OpenBlas {
+        crate::solve::openblas::set_threads(params.effective_threads());
+    }
+    let plan = memory::plan(sizes, params);
+    memory::check(&plan, max_memory)?;
+    let memory_estimate = memory::estimate_bytes(&memory::MemoryPlan { workers: 1, ..plan });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -189,7 +185,14 @@ pub fn train(
                 format!("a thread count the system allows ({e})"),
             )
         })?;
-    pool.install(|| run_loop(task, split, params, m0, threads, memory_estimate, observer))
+    pool.install(|| match params.precision {
+        Precision::F64 => {
+            run_loop::<f64>(task, split, params, m0, threads, memory_estimate, observer)
+        }
+        Precision::F32 => {
+            run_loop::<f32>(task, split, params, m0, threads, memory_estimate, observer)
+        }
+    })
 }
 
 fn check_init(m: &Array2<f64>, d: usize) -> Result<()> {
@@ -220,7 +223,7 @@ fn check_init(m: &Array2<f64>, d: usize) -> Result<()> {
     Ok(())
 }
 
-fn run_loop(
+fn run_loop<T: Real>(
     task: &Task,
     split: &Split,
     params: &RfmParams,
@@ -245,16 +248,10 @@ fn run_loop(
     let y_test = data::labels(task, &split.test);
     let (n, n_test, c) = (split.train.len(), split.test.len(), task.n_classes());
 
-    let mut k = Array2::<f64>::zeros((n, n));
-    let mut work = Array2::<f64>::zeros((n, n));
-    let mut weights = matches!(kind, KernelKind::Laplace { .. } | KernelKind::Quadratic)
-        .then(|| Array2::<f64>::zeros((n, n)));
+    // The only n × n buffer: K + λI, then its factorization.
+    let mut k = Array2::<T>::zeros((n, n));
     // α is stored as a c × n standard array: its transpose is the n × c column-major right-hand side.
-    let mut alpha_t = Array2::<f64>::zeros((c, n));
-    let mut pred_train = Array2::<f64>::zeros((n, c));
-    let mut pred_test = Array2::<f64>::zeros((n_test, c));
-    let block = PREDICT_BLOCK.min(n_test.max(1));
-    let mut k_test = Array2::<f64>::zeros((block, n));
+    let mut alpha_t = Array2::<T>::zeros((c, n));
 
     let mut out = TrainOutput {
         iterations: Vec::with_capacity(params.iters),
@@ -268,76 +265,71 @@ fn run_loop(
         let mut sec = StageSeconds::default();
         let trace_m = m.diag().sum();
 
-        // 1. kernel
+        // 1. kernel (lower triangle: all the Cholesky factorization reads)
         let clock = Instant::now();
+        let eval = KernelEvaluator::new(kind, m.view());
         let norms = sq_norms(m.view(), train_tokens);
-        kernel_matrix(
-            kind,
-            m.view(),
-            train_tokens,
-            &norms,
-            train_tokens,
-            &norms,
-            k.view_mut(),
-            weights.as_mut().map(|w| w.view_mut()),
-        );
-        super::checks::kernel(k.view(), kind, t)?;
+        let fill = |a: ArrayViewMut2<'_, T>, fill: Fill| {
+            let mut a = a;
+            kernel_matrix_with(
+                &eval,
+                train_tokens,
+                &norms,
+                train_tokens,
+                &norms,
+                a.view_mut(),
+                None,
+                fill,
+            );
+            if params.ridge != 0.0 {
+                let ridge = T::cast(params.ridge);
+                a.diag_mut().iter_mut().for_each(|v| *v += ridge);
+            }
+        };
+        fill(k.view_mut(), Fill::Lower);
+        super::checks::kernel_lower(k.view(), kind, t)?;
         sec.kernel = clock.elapsed().as_secs_f64();
 
         // 2. solve
         let clock = Instant::now();
-        alpha_t.fill(0.0);
+        alpha_t.fill(T::zero());
         for (i, &y) in y_train.iter().enumerate() {
-            alpha_t[[y as usize, i]] = 1.0;
+            alpha_t[[y as usize, i]] = T::one();
         }
-        let solver: SolverKind = solve_in_place(
-            k.view(),
-            params.ridge,
-            &mut work,
+        let solver: SolverKind = factor_and_solve(
+            k.view_mut(),
             alpha_t.view_mut().reversed_axes(),
             par,
+            params.backend,
             t,
+            &mut |a| fill(a, Fill::Full),
         )?;
         let alpha = alpha_t.t();
         sec.solve = clock.elapsed().as_secs_f64();
 
-        // 3. predictions and metrics with M_t
+        // 3. AGOP (and the training predictions, a by-product)
         let clock = Instant::now();
-        matmul(pred_train.view_mut(), k.view(), alpha, 1.0, false, par);
-        predict_into(
-            kind,
-            m.view(),
-            train_tokens,
-            &norms,
+        let input = AgopInput {
+            tokens: train_tokens,
             alpha,
-            test_tokens,
-            pred_test.view_mut(),
-            &mut k_test,
-            par,
-        );
-        let (train_correct, train_sse, _) = score(pred_train.view(), &y_train);
+            m: m.view(),
+            kernel: kind,
+            centering: params.centering,
+        };
+        let agop = agop_with_predictions(&input, par);
+        super::checks::agop(agop.agop.view(), t)?;
+        sec.agop = clock.elapsed().as_secs_f64();
+
+        // 4. test predictions and metrics with M_t
+        let clock = Instant::now();
+        let pred_test = predict_rows(&eval, train_tokens, &norms, alpha, test_tokens, par);
+        let (train_correct, train_sse, _) = score(agop.predictions.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
         sec.predict = clock.elapsed().as_secs_f64();
 
-        // 4. AGOP
-        let clock = Instant::now();
-        let w: ArrayView2<'_, f64> = weights.as_ref().map_or(k.view(), |w| w.view());
-        let input = AgopInput {
-            tokens: train_tokens,
-            weights: w,
-            alpha,
-            m: m.view(),
-            difference: kind.is_difference_kernel(),
-            scale: kind.gradient_scale(),
-            centering: params.centering,
-        };
-        let g = agop(&input, par);
-        super::checks::agop(g.view(), t)?;
-        sec.agop = clock.elapsed().as_secs_f64();
-
         // 5. M ← AGOP^s
         let clock = Instant::now();
-        let (next, _) = sym_power(g.view(), params.agop_power).map_err(|e| match e {
+        let (next, _) = sym_power(agop.agop.view(), params.agop_power).map_err(|e| match e {
             Error::Numerical { what, .. } => Error::Numerical { iteration: t, what },
             other => other,
         })?;
@@ -363,11 +355,12 @@ fn run_loop(
             .filter(|(_, &h)| h)
             .map(|(&k, _)| k)
             .collect();
+        let alpha64 = T::view_f64(alpha);
         let control = observer(&IterationState {
             record: &record,
             m: m.view(),
             m_next: next.view(),
-            alpha,
+            alpha: alpha64.view(),
             train_tokens,
             kernel: kind,
             test_hits: &test_hits,

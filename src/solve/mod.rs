@@ -1,19 +1,58 @@
 //! Kernel ridge regression: solve `(K + λI) α = Y`.
 //!
-//! The default path is an in-place Cholesky factorization (faer) of a work copy of `K + λI`, then two
-//! triangular solves. If the matrix is not numerically positive definite (a non-positive pivot, which
+//! The default path is an in-place Cholesky factorization (faer; LAPACK on OpenBLAS with the
+//! `openblas` cargo feature and [`Backend::OpenBlas`]) of `K + λI`, then two triangular solves. If the matrix is not numerically positive definite (a non-positive pivot, which
 //! happens with λ = 0 when the learned metric M makes distinct inputs nearly coincide) we fall back to
 //! an LU factorization with partial pivoting of the same matrix, which needs no definiteness. Which
 //! path ran is reported as a [`SolverKind`]. A solution with NaN or ∞ is an error.
 
 pub mod memory;
+#[cfg(feature = "openblas")]
+pub mod openblas;
 
 use crate::error::{Error, Result};
-use crate::linalg::as_faer_mut;
+use crate::linalg::{as_faer, as_faer_mut, Real};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::Par;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
+
+/// Which library factorizes the kernel matrix and solves with it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// faer (pure Rust; the default).
+    #[default]
+    Faer,
+    /// LAPACK on the system OpenBLAS, through ndarray-linalg (cargo feature `openblas`).
+    OpenBlas,
+}
+
+impl Backend {
+    /// `faer` or `openblas`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Faer => "faer",
+            Backend::OpenBlas => "openblas",
+        }
+    }
+
+    /// Whether this build contains the backend.
+    pub fn available(&self) -> bool {
+        match self {
+            Backend::Faer => true,
+            Backend::OpenBlas => cfg!(feature = "openblas"),
+        }
+    }
+
+    /// The backends this build contains.
+    pub fn all_available() -> Vec<Backend> {
+        [Backend::Faer, Backend::OpenBlas]
+            .into_iter()
+            .filter(|b| b.available())
+            .collect()
+    }
+}
 
 /// Which factorization solved the system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,11 +80,56 @@ pub fn solve_in_place(
     let n = k.nrows();
     assert_eq!(k.dim(), (n, n));
     assert_eq!(work.dim(), (n, n));
+    let mut fill = |mut a: ArrayViewMut2<'_, f64>| {
+        a.assign(&k);
+        if ridge != 0.0 {
+            a.diag_mut().iter_mut().for_each(|v| *v += ridge);
+        }
+    };
+    fill(work.view_mut());
+    factor_and_solve(
+        work.view_mut(),
+        rhs,
+        par,
+        Backend::Faer,
+        iteration,
+        &mut fill,
+    )
+}
+
+/// Solves `A α = Y` for symmetric `A` without a second n × n buffer.
+///
+/// `a` holds A on entry (only its lower triangle is read by the Cholesky factorization) and is
+/// overwritten. If the Cholesky factorization meets a non-positive pivot, `refill` must write the
+/// whole of A into the buffer again, and LU with partial pivoting solves the system. `rhs` (n × c)
+/// holds Y on entry and α on exit.
+pub fn factor_and_solve<T: Real>(
+    mut a: ArrayViewMut2<'_, T>,
+    mut rhs: ArrayViewMut2<'_, T>,
+    par: Par,
+    backend: Backend,
+    iteration: usize,
+    refill: &mut dyn FnMut(ArrayViewMut2<'_, T>),
+) -> Result<SolverKind> {
+    let n = a.nrows();
+    assert_eq!(a.dim(), (n, n));
     assert_eq!(rhs.nrows(), n);
-    fill_shifted(work, k, ridge);
-    let mut rhs = rhs;
-    let factored = {
-        let req = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
+    let factored = if backend == Backend::OpenBlas {
+        #[cfg(feature = "openblas")]
+        {
+            openblas::cholesky_solve(a.view_mut(), rhs.view_mut()).map_err(|e| match e {
+                Error::Numerical { what, .. } => Error::Numerical { iteration, what },
+                other => other,
+            })?
+        }
+        #[cfg(not(feature = "openblas"))]
+        return Err(Error::param(
+            "--backend",
+            "openblas",
+            "faer (this build has no `openblas` feature)",
+        ));
+    } else {
+        let req = faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<T>(
             n,
             par,
             Default::default(),
@@ -53,36 +137,38 @@ pub fn solve_in_place(
         let mut buf = MemBuffer::new(req);
         let stack = MemStack::new(&mut buf);
         faer::linalg::cholesky::llt::factor::cholesky_in_place(
-            as_faer_mut(work.view_mut()),
+            as_faer_mut(a.view_mut()),
             Default::default(),
             par,
             stack,
             Default::default(),
         )
         .is_ok()
+            && {
+                faer::linalg::cholesky::llt::solve::solve_in_place_with_conj(
+                    as_faer(a.view()),
+                    faer::Conj::No,
+                    as_faer_mut(rhs.view_mut()),
+                    par,
+                    MemStack::new(&mut MemBuffer::new(faer::dyn_stack::StackReq::EMPTY)),
+                );
+                true
+            }
     };
     let kind = if factored {
-        let lower = crate::linalg::as_faer(work.view());
-        faer::linalg::cholesky::llt::solve::solve_in_place_with_conj(
-            lower,
-            faer::Conj::No,
-            as_faer_mut(rhs.view_mut()),
-            par,
-            MemStack::new(&mut MemBuffer::new(faer::dyn_stack::StackReq::EMPTY)),
-        );
         SolverKind::Cholesky
     } else {
-        fill_shifted(work, k, ridge);
+        refill(a.view_mut());
         let mut perm = vec![0usize; n];
         let mut perm_inv = vec![0usize; n];
-        let req = faer::linalg::lu::partial_pivoting::factor::lu_in_place_scratch::<usize, f64>(
+        let req = faer::linalg::lu::partial_pivoting::factor::lu_in_place_scratch::<usize, T>(
             n,
             n,
             par,
             Default::default(),
         )
         .or(
-            faer::linalg::lu::partial_pivoting::solve::solve_in_place_scratch::<usize, f64>(
+            faer::linalg::lu::partial_pivoting::solve::solve_in_place_scratch::<usize, T>(
                 n,
                 rhs.ncols(),
                 par,
@@ -91,14 +177,14 @@ pub fn solve_in_place(
         let mut buf = MemBuffer::new(req);
         let stack = MemStack::new(&mut buf);
         let (_, p) = faer::linalg::lu::partial_pivoting::factor::lu_in_place(
-            as_faer_mut(work.view_mut()),
+            as_faer_mut(a.view_mut()),
             &mut perm,
             &mut perm_inv,
             par,
             stack,
             Default::default(),
         );
-        let lu = crate::linalg::as_faer(work.view());
+        let lu = as_faer(a.view());
         faer::linalg::lu::partial_pivoting::solve::solve_in_place_with_conj(
             lu,
             lu,
@@ -110,7 +196,16 @@ pub fn solve_in_place(
         );
         SolverKind::Lu
     };
-    if rhs.iter().any(|v| !v.is_finite()) {
+    check_finite(rhs.view(), kind, iteration)
+}
+
+/// A solution with NaN or ∞ is a numerical error.
+fn check_finite<T: Real>(
+    rhs: ArrayView2<'_, T>,
+    kind: SolverKind,
+    iteration: usize,
+) -> Result<SolverKind> {
+    if rhs.iter().any(|v| !v.wide().is_finite()) {
         return Err(Error::Numerical {
             iteration,
             what: format!(
@@ -120,14 +215,6 @@ pub fn solve_in_place(
         });
     }
     Ok(kind)
-}
-
-/// `work = K + λI` (K symmetric, so its layout does not matter to the factorization).
-fn fill_shifted(work: &mut Array2<f64>, k: ArrayView2<'_, f64>, ridge: f64) {
-    work.assign(&k);
-    if ridge != 0.0 {
-        work.diag_mut().iter_mut().for_each(|v| *v += ridge);
-    }
 }
 
 #[cfg(test)]

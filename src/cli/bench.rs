@@ -1,0 +1,205 @@
+//! `symrfm bench`: per-stage time and GFLOP/s for several moduli, the structured AGOP against the
+//! dense formulation, the machine's GEMM ceiling, f32 against f64; writes results/bench.md and
+//! results/bench.json.
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use symrfm::perf::{run_bench, BenchConfig};
+use symrfm::solve::Backend;
+use symrfm::Error;
+
+/// Which backends to time.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendArg {
+    /// faer (pure Rust).
+    Faer,
+    /// LAPACK on the system OpenBLAS (needs the `openblas` cargo feature).
+    Openblas,
+    /// Every backend in this build.
+    All,
+}
+
+/// `symrfm bench`.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Moduli p of `add mod p` (training fraction 0.5, seed 0), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "31,61,97,127")]
+    pub moduli: Vec<u64>,
+    /// Timed iterations per modulus (medians are reported).
+    #[arg(long, default_value_t = 3)]
+    pub iters: usize,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Compare with the dense AGOP formulation for p up to this (it needs 2n·c·d + 3n² values).
+    #[arg(long, default_value_t = 61)]
+    pub dense_max_p: u64,
+    /// Side of the square matrix product that measures the machine's ceiling.
+    #[arg(long, default_value_t = 2000)]
+    pub gemm_size: usize,
+    /// Moduli of full runs in f64 and f32 (accuracy of f32, total time), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "61")]
+    pub full_runs: Vec<u64>,
+    /// No full runs.
+    #[arg(long, conflicts_with = "full_runs")]
+    pub no_full_runs: bool,
+    /// Iterations of a full run.
+    #[arg(long, default_value_t = 50)]
+    pub full_iters: usize,
+    /// Backends to time.
+    #[arg(long, value_enum, default_value = "all")]
+    pub backend: BackendArg,
+    /// Directory for bench.md and bench.json.
+    #[arg(long, default_value = "results")]
+    pub out_dir: PathBuf,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl BenchArgs {
+    /// The validated configuration.
+    pub fn config(&self) -> symrfm::Result<BenchConfig> {
+        if let Some(&p) = self
+            .moduli
+            .iter()
+            .chain(&self.full_runs)
+            .find(|&&p| !(2..=4096).contains(&p))
+        {
+            return Err(Error::param("--moduli", p, "moduli from 2 to 4096"));
+        }
+        if self.moduli.is_empty() {
+            return Err(Error::param("--moduli", "(none)", "at least one modulus"));
+        }
+        if self.iters == 0 || self.full_iters == 0 {
+            return Err(Error::param("--iters", 0, "an integer ≥ 1"));
+        }
+        if !(1..=20_000).contains(&self.gemm_size) {
+            return Err(Error::param("--gemm-size", self.gemm_size, "1 to 20000"));
+        }
+        let backends = match self.backend {
+            BackendArg::Faer => vec![Backend::Faer],
+            BackendArg::Openblas if !Backend::OpenBlas.available() => {
+                return Err(Error::param(
+                    "--backend",
+                    "openblas",
+                    "faer or all (this build has no `openblas` cargo feature)",
+                ))
+            }
+            BackendArg::Openblas => vec![Backend::OpenBlas],
+            BackendArg::All => Backend::all_available(),
+        };
+        Ok(BenchConfig {
+            moduli: self.moduli.clone(),
+            iters: self.iters,
+            threads: self.threads,
+            dense_max_p: self.dense_max_p,
+            gemm_size: self.gemm_size,
+            full_runs: if self.no_full_runs {
+                Vec::new()
+            } else {
+                self.full_runs.clone()
+            },
+            full_iters: self.full_iters,
+            backends,
+        })
+    }
+}
+
+/// Runs `symrfm bench`.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let config = args.config()?;
+    let json = args.out_dir.join("bench.json");
+    let md = args.out_dir.join("bench.md");
+    symrfm::report::write::check_writable(&json, true)?;
+    let quiet = args.quiet;
+    let report = run_bench(&config, &mut |msg| {
+        if !quiet {
+            eprintln!("bench: {msg}");
+        }
+    })?;
+    symrfm::report::write_json_atomic(&json, &report)?;
+    let text = report.to_markdown();
+    symrfm::report::write::write_atomic(&md, text.as_bytes())?;
+    if !quiet {
+        for line in report.targets() {
+            println!("{line}");
+        }
+    }
+    println!("wrote {} and {}", md.display(), json.display());
+    Ok(())
+}
+
+/// `symrfm run --dry-run`: the forecast of a run, without training.
+pub fn dry_run(
+    task: &symrfm::group::Task,
+    split: &symrfm::data::Split,
+    params: &symrfm::rfm::RfmParams,
+    max_memory_mib: Option<u64>,
+) -> Result<()> {
+    let sizes = symrfm::solve::memory::Sizes {
+        n_train: split.train.len(),
+        n_test: split.test.len(),
+        n_classes: task.n_classes(),
+        dim: task.input_dim(),
+    };
+    let forecast =
+        symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
+    println!("{} (dry run: nothing trained)", task.describe());
+    println!("{forecast}");
+    let plan = symrfm::solve::memory::plan(sizes, params);
+    if let Err(e) =
+        symrfm::solve::memory::check(&plan, max_memory_mib.map(|m| m.saturating_mul(1 << 20)))
+    {
+        println!("a real run would refuse to start: {e}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::args::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> super::BenchArgs {
+        let mut full = vec!["symrfm", "bench"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Bench(b) => b,
+            other => panic!("not bench: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_reach_the_configuration() {
+        let c = parse(&[
+            "--moduli",
+            "7,11",
+            "--iters",
+            "2",
+            "--no-full-runs",
+            "--backend",
+            "faer",
+        ])
+        .config()
+        .unwrap();
+        assert_eq!(c.moduli, vec![7, 11]);
+        assert_eq!(c.iters, 2);
+        assert!(c.full_runs.is_empty());
+        assert_eq!(c.backends, vec![symrfm::solve::Backend::Faer]);
+        assert_eq!(parse(&[]).config().unwrap().moduli, vec![31, 61, 97, 127]);
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        for (args, flag) in [
+            (vec!["--moduli", "1"], "--moduli"),
+            (vec!["--iters", "0"], "--iters"),
+            (vec!["--gemm-size", "0"], "--gemm-size"),
+        ] {
+            let e = parse(&args).config().unwrap_err();
+            assert!(e.to_string().contains(flag), "{e}");
+        }
+    }
+}
