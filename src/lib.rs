@@ -33,9 +33,11 @@ pub mod group;
 pub mod kernel;
 pub mod linalg;
 pub mod naive;
+pub mod plot;
 pub mod report;
 pub mod rfm;
 pub mod solve;
+pub mod sweep;
 pub mod symmetry;
 
 pub use error::{Error, Result};

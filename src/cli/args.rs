@@ -23,6 +23,13 @@ pub struct Cli {
 pub enum Command {
     /// Train an RFM on one task and split; write one JSON file with every number of the run.
     Run(RunArgs),
+    /// Run a grid of jobs in parallel, appending one result line per job to a JSONL file
+    /// (resumable after a kill, shardable over machines).
+    Sweep(super::sweep::SweepArgs),
+    /// Join the results files of a sharded sweep, checking for missing and duplicated jobs.
+    Merge(super::merge::MergeArgs),
+    /// Tables (markdown, CSV) and figures (PNG, SVG) from a results file or a feature matrix.
+    Report(super::report::ReportArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -247,6 +254,7 @@ mod tests {
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Run(r) => r,
+            other => panic!("expected `run`, got {other:?}"),
         }
     }
 
