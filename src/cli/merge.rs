@@ -29,7 +29,12 @@ pub struct MergeArgs {
 
 fn list(items: &[String]) -> String {
     const SHOW: usize = 8;
-    let mut s = items.iter().take(SHOW).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = items
+        .iter()
+        .take(SHOW)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > SHOW {
         s.push_str(&format!(", … ({} more)", items.len() - SHOW));
     }

@@ -59,7 +59,9 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
             x: args.x.clone(),
             title: format!(
                 "Summary of {}",
-                results.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                results
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
             ),
         };
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
@@ -97,7 +99,9 @@ fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifa
     let saved_t = run.as_ref().and_then(|v| {
         let records = v.get("feature_matrices")?.as_array()?;
         let record = match t {
-            Some(t) => records.iter().find(|r| r.get("t").and_then(|x| x.as_u64()) == Some(t as u64))?,
+            Some(t) => records
+                .iter()
+                .find(|r| r.get("t").and_then(|x| x.as_u64()) == Some(t as u64))?,
             None => records.last()?,
         };
         record.get("t")?.as_u64()
@@ -129,7 +133,8 @@ fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifa
     hm.size = (980, 900);
     let stem_name = format!(
         "matrix-{}{}",
-        path.file_stem().map_or("m".into(), |s| s.to_string_lossy().into_owned()),
+        path.file_stem()
+            .map_or("m".into(), |s| s.to_string_lossy().into_owned()),
         t.map_or(String::new(), |t| format!("-t{t}"))
     );
     std::fs::create_dir_all(out_dir).map_err(|e| symrfm::Error::Unwritable {

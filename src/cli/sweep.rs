@@ -77,6 +77,34 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         .iter()
         .filter(|j| shard.is_none_or(|s| s.contains(j.index)))
         .collect();
+    for job in &selected {
+        job.kind.validate(&job.config).with_context(|| {
+            format!(
+                "job {} ({}) of {}",
+                job.index,
+                job.describe(),
+                args.grid.display()
+            )
+        })?;
+    }
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = args.cores.unwrap_or(available);
+    if cores == 0 || cores > available {
+        return Err(Error::param(
+            "--cores",
+            cores,
+            format!("1 to {available} (the cores available to this process)"),
+        )
+        .into());
+    }
+    if let Some(j) = args.jobs.filter(|&j| j == 0 || j > cores) {
+        return Err(Error::param(
+            "--jobs",
+            j,
+            format!("1 to {cores} (the cores; each job gets cores / jobs threads)"),
+        )
+        .into());
+    }
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => (default_out(&args.grid, shard), true),
@@ -120,7 +148,9 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         .filter(|j| !done.contains(j.id.as_str()))
         .map(|j| (*j).clone())
         .collect();
-    let shard_text = shard.map_or(String::new(), |s| format!(", shard {s}: {}", selected.len()));
+    let shard_text = shard.map_or(String::new(), |s| {
+        format!(", shard {s}: {}", selected.len())
+    });
 
     if args.dry_run {
         println!(
@@ -132,7 +162,11 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
             out.display()
         );
         for j in &selected {
-            let state = if done.contains(j.id.as_str()) { "done" } else { "todo" };
+            let state = if done.contains(j.id.as_str()) {
+                "done"
+            } else {
+                "todo"
+            };
             println!("{:>6}  {}  {state}  {}", j.index, j.id, j.describe());
         }
         return Ok(());
@@ -145,31 +179,7 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         );
     }
 
-    for job in &pending {
-        job.kind
-            .validate(&job.config)
-            .with_context(|| format!("job {} ({}) of {}", job.index, job.describe(), args.grid.display()))?;
-    }
-
-    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let cores = args.cores.unwrap_or(available);
-    if cores == 0 || cores > available {
-        return Err(Error::param(
-            "--cores",
-            cores,
-            format!("1 to {available} (the cores available to this process)"),
-        )
-        .into());
-    }
     let n_jobs = args.jobs.unwrap_or(cores.min(pending.len()).max(1));
-    if n_jobs == 0 || n_jobs > cores {
-        return Err(Error::param(
-            "--jobs",
-            n_jobs,
-            format!("1 to {cores} (the cores; each job gets cores / jobs threads)"),
-        )
-        .into());
-    }
     let threads = cores / n_jobs;
     let max_memory = match args.max_memory {
         Some(mib) => Some(mib.saturating_mul(1 << 20)),
@@ -206,7 +216,8 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
     }
 
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::with_draw_target(Some(pending.len() as u64), ProgressDrawTarget::stderr());
+        let bar =
+            ProgressBar::with_draw_target(Some(pending.len() as u64), ProgressDrawTarget::stderr());
         if let Ok(style) =
             ProgressStyle::with_template("[{bar:30}] {pos}/{len} jobs ({elapsed}, eta {eta}) {msg}")
         {

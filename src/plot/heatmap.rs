@@ -1,6 +1,6 @@
 //! Heatmaps: a matrix of values as coloured cells, row 0 at the top, with a colour bar.
 
-use super::{err, font, Figure};
+use super::{err, font, nice_step, tick, Figure};
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -48,11 +48,19 @@ impl ColorScale {
         }
         match *self {
             ColorScale::Sequential { min, max } => {
-                let t = if max > min { (v - min) / (max - min) } else { 0.5 };
+                let t = if max > min {
+                    (v - min) / (max - min)
+                } else {
+                    0.5
+                };
                 interpolate(&VIRIDIS, t)
             }
             ColorScale::Diverging { limit } => {
-                let t = if limit > 0.0 { 0.5 + 0.5 * v / limit } else { 0.5 };
+                let t = if limit > 0.0 {
+                    0.5 + 0.5 * v / limit
+                } else {
+                    0.5
+                };
                 interpolate(&DIVERGING, t)
             }
         }
@@ -155,37 +163,36 @@ impl Figure for Heatmap {
         let x0 = x_start - step / 2.0;
         let x1 = x_start + (cols as f64 - 0.5) * step;
         let rows_f = rows as f64;
-        let labelled = self.row_labels.is_some();
-        let y_label_area = if labelled {
-            let longest = self
-                .row_labels
-                .iter()
-                .flatten()
-                .map(|l| l.chars().count())
-                .max()
-                .unwrap_or(0) as u32;
-            longest * 9 + 50
-        } else {
-            70
+        // Row labels are drawn by hand at row centres: the given ones, or every k-th index.
+        let labels: Vec<(usize, String)> = match &self.row_labels {
+            Some(l) => l.iter().cloned().enumerate().take(rows).collect(),
+            None => (0..rows)
+                .step_by(nice_step(rows, 12))
+                .map(|i| (i, i.to_string()))
+                .collect(),
         };
+        let longest = labels
+            .iter()
+            .map(|(_, l)| l.chars().count())
+            .max()
+            .unwrap_or(0) as u32;
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(50)
-            .y_label_area_size(y_label_area)
+            .y_label_area_size(longest * 9 + 50)
             .build_cartesian_2d(x0..x1, 0.0..rows_f.max(1.0))
             .map_err(err)?;
-        let row_of = |y: &f64| format!("{}", (rows_f - y).round() as i64);
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_mesh()
+        chart
+            .configure_mesh()
+            .disable_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .label_style(font(14.0))
             .axis_desc_style(font(16.0))
-            .y_label_formatter(&row_of);
-        if labelled {
-            mesh.y_labels(0);
-        }
-        mesh.draw().map_err(err)?;
+            .x_label_formatter(&|v| tick(*v))
+            .y_labels(0)
+            .draw()
+            .map_err(err)?;
         let cells = (0..rows).flat_map(|i| (0..cols).map(move |j| (i, j)));
         chart
             .draw_series(cells.map(|(i, j)| {
@@ -209,20 +216,27 @@ impl Figure for Heatmap {
                     .map_err(err)?;
             }
         }
-        if let Some(labels) = &self.row_labels {
-            for (i, label) in labels.iter().enumerate().take(rows) {
-                let (px, py) = chart.backend_coord(&(x0, rows_f - i as f64 - 0.5));
-                let style = font(14.0).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Right,
-                    plotters::style::text_anchor::VPos::Center,
-                ));
-                root.draw(&Text::new(label.clone(), (px - 8, py), style))
-                    .map_err(err)?;
-            }
+        for (i, label) in &labels {
+            let (px, py) = chart.backend_coord(&(x0, rows_f - *i as f64 - 0.5));
+            let style = font(14.0).pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Right,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+            root.draw(&Text::new(label.clone(), (px - 8, py), style))
+                .map_err(err)?;
+            root.draw(&PathElement::new(
+                vec![(px - 5, py), (px, py)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?;
         }
         // Colour bar.
         let (lo, hi) = self.scale.range();
-        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
+        };
         let mut cb = ChartBuilder::on(&bar)
             .margin_top(40)
             .margin_bottom(62)
@@ -234,6 +248,7 @@ impl Figure for Heatmap {
             .disable_mesh()
             .disable_x_axis()
             .y_desc(self.colorbar_label.as_str())
+            .y_label_formatter(&|v| tick(*v))
             .label_style(font(13.0))
             .axis_desc_style(font(14.0))
             .draw()
@@ -242,7 +257,10 @@ impl Figure for Heatmap {
         cb.draw_series((0..steps).map(|s| {
             let a = lo + (hi - lo) * s as f64 / steps as f64;
             let b = lo + (hi - lo) * (s + 1) as f64 / steps as f64;
-            Rectangle::new([(0.0, a), (1.0, b)], self.scale.color((a + b) / 2.0).filled())
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                self.scale.color((a + b) / 2.0).filled(),
+            )
         }))
         .map_err(err)?;
         Ok(())

@@ -1,6 +1,6 @@
 //! Line charts with optional bands (mean ± std), legend to the right of the plot.
 
-use super::{err, font, palette, Figure};
+use super::{err, font, palette, tick, Figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -42,7 +42,11 @@ pub struct LineChart {
 
 impl LineChart {
     /// An empty chart of the default size.
-    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
         LineChart {
             title: title.into(),
             subtitle: None,
@@ -57,12 +61,23 @@ impl LineChart {
 
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let finite = |v: &f64| v.is_finite();
-        let xs = self.series.iter().flat_map(|s| s.x.iter().copied()).filter(finite);
+        let xs = self
+            .series
+            .iter()
+            .flat_map(|s| s.x.iter().copied())
+            .filter(finite);
         let (x0, x1) = min_max(xs).unwrap_or((0.0, 1.0));
-        let (x0, x1) = if x1 > x0 { (x0, x1) } else { (x0 - 0.5, x0 + 0.5) };
+        let (x0, x1) = if x1 > x0 {
+            (x0, x1)
+        } else {
+            (x0 - 0.5, x0 + 0.5)
+        };
         let (y0, y1) = self.y_range.unwrap_or_else(|| {
             let ys = self.series.iter().flat_map(|s| {
-                let band = s.band.iter().flat_map(|(lo, hi)| lo.iter().chain(hi.iter()));
+                let band = s
+                    .band
+                    .iter()
+                    .flat_map(|(lo, hi)| lo.iter().chain(hi.iter()));
                 s.y.iter().chain(band).copied()
             });
             let (a, b) = min_max(ys.filter(finite)).unwrap_or((0.0, 1.0));
@@ -112,6 +127,9 @@ impl Figure for LineChart {
             .configure_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .max_light_lines(2)
             .label_style(font(14.0))
             .axis_desc_style(font(16.0))
             .light_line_style(RGBColor(235, 235, 235))
@@ -121,7 +139,8 @@ impl Figure for LineChart {
         for (i, s) in self.series.iter().enumerate() {
             if let Some((lo, hi)) = &s.band {
                 let color = palette(i);
-                let mut pts: Vec<(f64, f64)> = s.x.iter().copied().zip(hi.iter().copied()).collect();
+                let mut pts: Vec<(f64, f64)> =
+                    s.x.iter().copied().zip(hi.iter().copied()).collect();
                 pts.extend(s.x.iter().copied().zip(lo.iter().copied()).rev());
                 let pts: Vec<(f64, f64)> = pts
                     .into_iter()
@@ -137,13 +156,12 @@ impl Figure for LineChart {
         }
         for (i, s) in self.series.iter().enumerate() {
             let color = palette(i);
-            let pts: Vec<(f64, f64)> = s
-                .x
-                .iter()
-                .copied()
-                .zip(s.y.iter().copied())
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .collect();
+            let pts: Vec<(f64, f64)> =
+                s.x.iter()
+                    .copied()
+                    .zip(s.y.iter().copied())
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                 .map_err(err)?;
@@ -164,7 +182,10 @@ impl Figure for LineChart {
         for (i, s) in self.series.iter().enumerate() {
             let color = palette(i);
             legend
-                .draw(&PathElement::new(vec![(8, y), (36, y)], color.stroke_width(3)))
+                .draw(&PathElement::new(
+                    vec![(8, y), (36, y)],
+                    color.stroke_width(3),
+                ))
                 .map_err(err)?;
             legend
                 .draw(&Text::new(s.label.clone(), (42, y - 8), font(14.0)))

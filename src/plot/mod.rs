@@ -103,6 +103,7 @@ pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> std::result::Result<Vec<u8>, St
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::High);
         let mut writer = enc.write_header().map_err(|e| e.to_string())?;
         writer.write_image_data(rgb).map_err(|e| e.to_string())?;
         writer.finish().map_err(|e| e.to_string())?;
@@ -133,6 +134,55 @@ pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 
+/// A tick label: integers without decimals, others with up to 4 significant decimals, no `-0`.
+pub fn tick(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    if (v - v.round()).abs() <= 1e-9 * v.abs().max(1.0) {
+        let r = v.round();
+        return format!("{}", if r == 0.0 { 0.0 } else { r });
+    }
+    let digits = (4 - v.abs().log10().floor() as i32).clamp(1, 12) as usize;
+    let s = format!("{v:.digits$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A "nice" step (1, 2, 5 × 10^k) that shows about `target` labels over `count` items.
+pub(crate) fn nice_step(count: usize, target: usize) -> usize {
+    let raw = (count as f64 / target.max(1) as f64).max(1.0);
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    step.round().max(1.0) as usize
+}
+
 pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(tick(5.0), "5");
+        assert_eq!(tick(-0.0), "0");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(0.1 + 0.2), "0.3");
+        assert_eq!(tick(-1e-17), "0");
+        assert_eq!(tick(1234.5), "1234.5");
+        assert_eq!(nice_step(122, 10), 20);
+        assert_eq!(nice_step(5, 10), 1);
+        assert_eq!(nice_step(50, 10), 5);
+    }
 }

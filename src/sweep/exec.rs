@@ -2,7 +2,9 @@
 //! appended to the results file by one writer as they finish.
 
 use super::job::{Job, JobKind, RunJob};
-use super::line::{host_name, Curves, Execution, JobStatus, Outcome, ResultLine, LINE_SCHEMA_VERSION};
+use super::line::{
+    host_name, Curves, Execution, JobStatus, Outcome, ResultLine, LINE_SCHEMA_VERSION,
+};
 use super::shard::Shard;
 use super::store::ResultsLog;
 use crate::data::Split;

@@ -12,7 +12,7 @@
 //! - `figures.md`: every file with its caption.
 
 use super::line::ResultLine;
-use super::summary::{aggregate, Group, Table};
+use super::summary::{aggregate, display_name, Group, Table};
 use crate::error::{Error, Result};
 use crate::plot::{self, ColorScale, Heatmap, LineChart, Series};
 use ndarray::Array2;
@@ -49,7 +49,11 @@ pub struct Artifact {
 }
 
 /// Writes the tables and figures of `lines` into `out_dir` (created if needed).
-pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) -> Result<Vec<Artifact>> {
+pub fn write_report(
+    lines: &[ResultLine],
+    out_dir: &Path,
+    opts: &ReportOptions,
+) -> Result<Vec<Artifact>> {
     let table = aggregate(lines);
     if table.groups.is_empty() {
         return Err(Error::param(
@@ -62,9 +66,8 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
         path: out_dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let known = |p: &String| {
-        table.varying.contains(p) || table.constant.iter().any(|(q, _)| q == p)
-    };
+    let known =
+        |p: &String| table.varying.contains(p) || table.constant.iter().any(|(q, _)| q == p);
     let facet: Vec<String> = match &opts.facet {
         Some(f) => {
             if let Some(bad) = f.iter().find(|p| !known(p)) {
@@ -74,7 +77,10 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
                     format!("a parameter path of the results: {}", paths_text(&table)),
                 ));
             }
-            f.iter().filter(|p| table.varying.contains(p)).cloned().collect()
+            f.iter()
+                .filter(|p| table.varying.contains(p))
+                .cloned()
+                .collect()
         }
         None => table
             .varying
@@ -91,10 +97,11 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
     crate::report::write_atomic(&csv, table.csv().as_bytes())?;
     artifacts.push(Artifact {
         files: vec![md, csv],
-        caption: "Summary table: one row per setting of the varying parameters; final and best test \
+        caption:
+            "Summary table: one row per setting of the varying parameters; final and best test \
                   accuracy, final train accuracy, first iteration with test accuracy ≥ 0.99 (over \
                   the seeds that reach it) and final test MSE, as mean ± sample std over seeds."
-            .into(),
+                .into(),
     });
 
     let subtitle = constants_text(&table, &facet);
@@ -148,8 +155,9 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
             .collect();
         let x_name = short(&opts.x);
         for (label, groups) in facets(&table, &others) {
+            // Largest x on top, as on a y axis.
             let mut rows: Vec<&Group> = groups;
-            rows.sort_by(|a, b| numeric_cmp(a.get(&opts.x), b.get(&opts.x)));
+            rows.sort_by(|a, b| numeric_cmp(b.get(&opts.x), a.get(&opts.x)));
             let iters = rows.iter().map(|g| g.test_acc.len()).max().unwrap_or(0);
             if iters == 0 {
                 continue;
@@ -178,8 +186,8 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
                 files,
                 caption: format!(
                     "Grokking phase diagram{}: mean test accuracy over seeds (colour, 0 = dark \
-                     purple, 1 = yellow) for each {x_name} (rows, top = smallest) and RFM \
-                     iteration (columns).",
+                     purple, 1 = yellow) for each {x_name} (rows) and RFM \
+                     iteration (columns); top row = largest {x_name}.",
                     for_text(&label)
                 ),
             });
@@ -196,15 +204,29 @@ pub fn write_report(lines: &[ResultLine], out_dir: &Path, opts: &ReportOptions) 
         for (label, groups) in facets(&table, &others) {
             let mut pts: Vec<(f64, &Group)> = groups
                 .iter()
-                .filter_map(|g| g.get(&opts.x).and_then(|v| v.parse::<f64>().ok()).map(|x| (x, *g)))
+                .filter_map(|g| {
+                    g.get(&opts.x)
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .map(|x| (x, *g))
+                })
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             let x: Vec<f64> = pts.iter().map(|p| p.0).collect();
             let mean: Vec<f64> = pts.iter().map(|p| p.1.final_test_acc.mean).collect();
-            let lo = pts.iter().map(|p| p.1.final_test_acc.mean - p.1.final_test_acc.std).collect();
-            let hi = pts.iter().map(|p| p.1.final_test_acc.mean + p.1.final_test_acc.std).collect();
+            let lo = pts
+                .iter()
+                .map(|p| p.1.final_test_acc.mean - p.1.final_test_acc.std)
+                .collect();
+            let hi = pts
+                .iter()
+                .map(|p| p.1.final_test_acc.mean + p.1.final_test_acc.std)
+                .collect();
             chart.series.push(Series {
-                label: if label.is_empty() { "mean ± std over seeds".into() } else { label },
+                label: if label.is_empty() {
+                    "mean ± std over seeds".into()
+                } else {
+                    label
+                },
                 x,
                 y: mean,
                 band: Some((lo, hi)),
@@ -241,7 +263,8 @@ pub fn write_index(out_dir: &Path, artifacts: &[Artifact], made_by: &str) -> Res
             .map(|f| {
                 format!(
                     "`{}`",
-                    f.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                    f.file_name()
+                        .map_or(String::new(), |n| n.to_string_lossy().into_owned())
                 )
             })
             .collect();
@@ -285,11 +308,15 @@ fn curve_series(g: &Group, series_paths: &[String]) -> Series {
 }
 
 fn short(path: &str) -> String {
-    path.rsplit('.').next().unwrap_or(path).to_string()
+    display_name(path)
 }
 
 fn names(paths: &[String]) -> String {
-    paths.iter().map(|p| short(p)).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| short(p))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn paths_text(t: &Table) -> String {
@@ -377,7 +404,7 @@ mod tests {
 
     #[test]
     fn slugs_are_file_name_safe() {
-        assert_eq!(slug_suffix("operation=add, modulus=61"), "-add-61");
+        assert_eq!(slug_suffix("task=add, p=61"), "-add-61");
         assert_eq!(slug_suffix(""), "");
         assert_eq!(slug("x2+y2 / a b"), "x2+y2-a-b");
         assert_eq!(

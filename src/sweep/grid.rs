@@ -76,7 +76,10 @@ impl<'de> Deserialize<'de> for Axes {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object mapping dotted paths to lists of values")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Axes, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Axes, A::Error> {
                 let mut axes = Vec::new();
                 while let Some((path, values)) = map.next_entry::<String, Vec<Value>>()? {
                     axes.push(Axis { path, values });
@@ -115,7 +118,10 @@ impl Grid {
                 return Err(format!("axis `{}` has no values", axis.path));
             }
             if let Some(j) = seen.insert(axis.path.as_str(), i) {
-                return Err(format!("axis `{}` appears twice (axes {j} and {i})", axis.path));
+                return Err(format!(
+                    "axis `{}` appears twice (axes {j} and {i})",
+                    axis.path
+                ));
             }
         }
         let n = grid
@@ -208,7 +214,8 @@ fn check_path(path: &str) -> std::result::Result<(), String> {
 pub fn merge(dst: &mut Value, src: &Value) {
     match (dst, src) {
         (Value::Object(d), Value::Object(s))
-            if s.get("kind").is_none_or(|k| d.get("kind").is_none_or(|dk| dk == k)) =>
+            if s.get("kind")
+                .is_none_or(|k| d.get("kind").is_none_or(|dk| dk == k)) =>
         {
             for (k, v) in s {
                 match d.get_mut(k) {
@@ -320,7 +327,10 @@ mod tests {
         let grid = Grid::parse("{}").unwrap();
         let jobs = grid.jobs().unwrap();
         assert_eq!(jobs.len(), 1);
-        assert_eq!(RunJob::from_config(&jobs[0].config).unwrap(), RunJob::default());
+        assert_eq!(
+            RunJob::from_config(&jobs[0].config).unwrap(),
+            RunJob::default()
+        );
     }
 
     #[test]
@@ -359,7 +369,10 @@ mod tests {
             (r#"{"axis": {}}"#, "unknown field"),
             (r#"{"kind": "train"}"#, "unknown variant"),
             (r#"{"base": []}"#, "`base` must be an object"),
-            (r#"{"axes": {"split.seed": [0, 1], "split.seed": [2]}}"#, "appears twice"),
+            (
+                r#"{"axes": {"split.seed": [0, 1], "split.seed": [2]}}"#,
+                "appears twice",
+            ),
         ] {
             let e = Grid::parse(text).unwrap_err();
             assert!(e.contains(needle), "{text}: {e}");
@@ -368,8 +381,14 @@ mod tests {
             (r#"{"axes": {"split.seed": [0, 0]}}"#, "same parameters"),
             (r#"{"axes": {"split.fraction.x": [1]}}"#, "inside a number"),
             (r#"{"axes": {"params.threads": [1]}}"#, "params.threads"),
-            (r#"{"axes": {"task.operation": ["pow"]}}"#, "job 0 (task.operation=pow)"),
-            (r#"{"axes": {"split.fracton": [0.2]}}"#, "unknown key `split.fracton`"),
+            (
+                r#"{"axes": {"task.operation": ["pow"]}}"#,
+                "job 0 (task.operation=pow)",
+            ),
+            (
+                r#"{"axes": {"split.fracton": [0.2]}}"#,
+                "unknown key `split.fracton`",
+            ),
         ] {
             let e = Grid::parse(text).unwrap().jobs().unwrap_err();
             assert!(e.contains(needle), "{text}: {e}");

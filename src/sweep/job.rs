@@ -99,12 +99,15 @@ impl JobKind {
                     .and_then(Value::as_object_mut)
                     .ok_or("`params` must be an object")?;
                 if params.contains_key("threads") {
-                    return Err("`params.threads` is not a job parameter: the threads of each job \
+                    return Err(
+                        "`params.threads` is not a job parameter: the threads of each job \
                                 come from `symrfm sweep --jobs/--cores`"
-                        .into());
+                            .into(),
+                    );
                 }
                 params.insert("threads".into(), Value::from(0));
-                let typed: RunJob = serde_json::from_value(input.clone()).map_err(|e| e.to_string())?;
+                let typed: RunJob =
+                    serde_json::from_value(input.clone()).map_err(|e| e.to_string())?;
                 let mut out = to_value(&typed);
                 if let Some(unknown) = unknown_keys(&input, &out, "").first() {
                     return Err(format!("unknown key `{unknown}`"));

@@ -76,7 +76,10 @@ mod tests {
                 .collect();
             assert_eq!(owners, vec![Shard::of(job, n).index]);
         }
-        assert_eq!("2/4".parse::<Shard>().unwrap(), Shard { index: 2, count: 4 });
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
         assert_eq!(Shard::new(2, 4).unwrap().to_string(), "2/4");
         for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
             let e = bad.parse::<Shard>().unwrap_err();

@@ -23,10 +23,7 @@ pub struct Contents {
 
 /// Parses the bytes of a results file.
 fn parse(path: &Path, bytes: &[u8]) -> Result<(Contents, usize)> {
-    let complete = bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut lines = Vec::new();
     for (k, raw) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
         if raw.iter().all(u8::is_ascii_whitespace) {
@@ -157,7 +154,8 @@ mod tests {
             log.append(&line("b")).unwrap();
         }
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"schema_version\":1,\"job_id\":\"c\",\"jo").unwrap();
+        f.write_all(b"{\"schema_version\":1,\"job_id\":\"c\",\"jo")
+            .unwrap();
         drop(f);
         let read = read_results(&path).unwrap();
         assert_eq!(read.lines.len(), 2);

@@ -85,6 +85,22 @@ fn walk(v: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
     }
 }
 
+/// A short display name of a parameter path for legends and titles: `task` (task.operation),
+/// `p` (task.modulus), `split` (split.kind), `kernel` (params.kernel.kind), `L` (bandwidth), `s`
+/// (agop_power); otherwise the last segment.
+pub fn display_name(path: &str) -> String {
+    match path {
+        "task.operation" => "task",
+        "task.modulus" => "p",
+        "split.kind" => "split",
+        "params.kernel.kind" | "params.kernel" => "kernel",
+        "params.kernel.bandwidth" => "L",
+        "params.agop_power" => "s",
+        other => other.rsplit('.').next().unwrap_or(other),
+    }
+    .to_string()
+}
+
 /// Order in which parameters are shown: label, task, split, params, the rest.
 fn path_rank(path: &str) -> (usize, String) {
     let head = path.split('.').next().unwrap_or(path);
@@ -137,14 +153,11 @@ impl Group {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `name=value` for the given paths (last path segment as the name), joined by `, `.
+    /// `name=value` for the given paths ([`display_name`]), joined by `, `.
     pub fn label(&self, paths: &[String]) -> String {
         paths
             .iter()
-            .map(|p| {
-                let name = p.rsplit('.').next().unwrap_or(p);
-                format!("{name}={}", self.get(p).unwrap_or("—"))
-            })
+            .map(|p| format!("{}={}", display_name(p), self.get(p).unwrap_or("—")))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -184,8 +197,10 @@ pub fn aggregate(lines: &[ResultLine]) -> Table {
             used.push(i);
         }
     }
-    let flat: HashMap<usize, Vec<(String, String)>> =
-        used.iter().map(|&i| (i, flatten(&lines[i].config))).collect();
+    let flat: HashMap<usize, Vec<(String, String)>> = used
+        .iter()
+        .map(|&i| (i, flatten(&lines[i].config)))
+        .collect();
     let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for &i in &used {
         for (p, v) in &flat[&i] {
@@ -204,9 +219,7 @@ pub fn aggregate(lines: &[ResultLine]) -> Table {
             seed_paths.push(p.clone());
             continue;
         }
-        let everywhere = used
-            .iter()
-            .all(|i| flat[i].iter().any(|(q, _)| q == p));
+        let everywhere = used.iter().all(|i| flat[i].iter().any(|(q, _)| q == p));
         if vs.len() > 1 || !everywhere {
             varying.push(p.clone());
         } else {
@@ -385,9 +398,19 @@ impl Table {
         }
         header.push("n_reached_099".into());
         header.push("seconds_mean".into());
-        let mut s = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+        let mut s = header
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(",");
         s.push('\n');
-        let num = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
+        let num = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        };
         for g in &self.groups {
             let mut row: Vec<String> = params
                 .iter()
