@@ -302,25 +302,15 @@ fn blocked_predictions_equal_naive_predictions() {
         let fast = symrfm::rfm::predict(
             kind,
             m.view(),
-            Tokens {
-                first: &f1,
-                second: &s1,
-            },
+            Tokens { first: &f1, second: &s1 },
             alpha.view(),
-            Tokens {
-                first: &f2,
-                second: &s2,
-            },
+            Tokens { first: &f2, second: &s2 },
             faer::Par::Seq,
         );
         for (j, row) in z.rows().into_iter().enumerate() {
             let slow = naive::predict(kind, m.view(), x.view(), alpha.view(), row);
             for c in 0..5 {
-                assert!(
-                    (fast[[j, c]] - slow[c]).abs() <= 1e-10 * slow[c].abs().max(1.0),
-                    "{}",
-                    kind.name()
-                );
+                assert!((fast[[j, c]] - slow[c]).abs() <= 1e-10 * slow[c].abs().max(1.0), "{}", kind.name());
             }
         }
     }

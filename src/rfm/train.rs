@@ -55,17 +55,7 @@ pub fn predict(
     let train_norms = sq_norms(m, train);
     let mut out = Array2::<f64>::zeros((query.len(), alpha.ncols()));
     let mut scratch = Array2::<f64>::zeros((PREDICT_BLOCK.min(query.len().max(1)), train.len()));
-    predict_into(
-        kind,
-        m,
-        train,
-        &train_norms,
-        alpha,
-        query,
-        out.view_mut(),
-        &mut scratch,
-        par,
-    );
+    predict_into(kind, m, train, &train_norms, alpha, query, out.view_mut(), &mut scratch, par);
     out
 }
 
@@ -86,29 +76,10 @@ fn predict_into(
     let mut r0 = 0;
     while r0 < query.len() {
         let bj = block.min(query.len() - r0);
-        let rows = Tokens {
-            first: &query.first[r0..r0 + bj],
-            second: &query.second[r0..r0 + bj],
-        };
+        let rows = Tokens { first: &query.first[r0..r0 + bj], second: &query.second[r0..r0 + bj] };
         let mut kb = scratch.slice_mut(s![..bj, ..]);
-        kernel_matrix(
-            kind,
-            m,
-            rows,
-            &norms[r0..r0 + bj],
-            train,
-            train_norms,
-            kb.view_mut(),
-            None,
-        );
-        matmul(
-            out.slice_mut(s![r0..r0 + bj, ..]),
-            kb.view(),
-            alpha,
-            1.0,
-            false,
-            par,
-        );
+        kernel_matrix(kind, m, rows, &norms[r0..r0 + bj], train, train_norms, kb.view_mut(), None);
+        matmul(out.slice_mut(s![r0..r0 + bj, ..]), kb.view(), alpha, 1.0, false, par);
         r0 += bj;
     }
 }
@@ -309,17 +280,7 @@ fn run_loop(
         // 3. predictions and metrics with M_t
         let clock = Instant::now();
         matmul(pred_train.view_mut(), k.view(), alpha, 1.0, false, par);
-        predict_into(
-            kind,
-            m.view(),
-            train_tokens,
-            &norms,
-            alpha,
-            test_tokens,
-            pred_test.view_mut(),
-            &mut k_test,
-            par,
-        );
+        predict_into(kind, m.view(), train_tokens, &norms, alpha, test_tokens, pred_test.view_mut(), &mut k_test, par);
         let (train_correct, train_sse, _) = score(pred_train.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
         sec.predict = clock.elapsed().as_secs_f64();
