@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use symrfm::report::write::check_writable;
@@ -153,7 +153,10 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
     });
 
     if args.dry_run {
-        println!(
+        // A closed pipe (`| head`) ends the listing quietly.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(
+            stdout,
             "{}: {} jobs{shard_text}; {} done, {} to run (results: {})",
             args.grid.display(),
             jobs.len(),
@@ -167,7 +170,17 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
             } else {
                 "todo"
             };
-            println!("{:>6}  {}  {state}  {}", j.index, j.id, j.describe());
+            if writeln!(
+                stdout,
+                "{:>6}  {}  {state}  {}",
+                j.index,
+                j.id,
+                j.describe()
+            )
+            .is_err()
+            {
+                break;
+            }
         }
         return Ok(());
     }
@@ -215,19 +228,30 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         return Ok(());
     }
 
+    // Progress is measured in estimated cost (Job::cost_hint), so that the ETA accounts for
+    // jobs of different sizes; the message counts jobs.
+    let costs: Vec<f64> = pending.iter().map(Job::cost_hint).collect();
+    let total_cost: f64 = costs.iter().sum();
+    let unit = 1e6 / total_cost.max(f64::MIN_POSITIVE);
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar =
-            ProgressBar::with_draw_target(Some(pending.len() as u64), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(Some(1_000_000), ProgressDrawTarget::stderr());
         if let Ok(style) =
-            ProgressStyle::with_template("[{bar:30}] {pos}/{len} jobs ({elapsed}, eta {eta}) {msg}")
+            ProgressStyle::with_template("[{bar:30}] {msg} ({elapsed}, eta {eta}, cost-weighted)")
         {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_message(format!("0/{} jobs", pending.len()));
         bar.enable_steady_tick(Duration::from_millis(500));
         bar
     });
     let started = Instant::now();
+    let mut done_cost = 0.0;
     let mut on_done = |f: Finished<'_>| {
+        let cost = pending
+            .iter()
+            .position(|j| j.index == f.job.index)
+            .map_or(0.0, |k| costs[k]);
+        done_cost += cost;
         let result = match &f.line.outcome {
             Some(o) => format!(
                 "test {:.4} (best {:.4}), ≥0.99 at {}",
@@ -252,10 +276,12 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         );
         if let Some(bar) = &bar {
             bar.println(text);
-            bar.inc(1);
+            bar.set_message(format!("{}/{} jobs", f.done, f.total));
+            bar.inc((cost * unit).round() as u64);
         } else if !quiet {
             let elapsed = started.elapsed();
-            let eta = elapsed.mul_f64((f.total - f.done) as f64 / f.done as f64);
+            let left = (total_cost - done_cost).max(0.0) / done_cost.max(f64::MIN_POSITIVE);
+            let eta = elapsed.mul_f64(left.min(1e6));
             eprintln!("{text} | elapsed {}, eta {}", hms(elapsed), hms(eta));
         }
     };

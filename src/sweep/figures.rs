@@ -107,7 +107,7 @@ pub fn write_report(
     let subtitle = constants_text(&table, &facet);
     // Curves: one figure per facet value, one curve per group.
     let series_paths: Vec<String> = table
-        .varying
+        .shown
         .iter()
         .filter(|p| !facet.contains(p))
         .cloned()
@@ -148,7 +148,7 @@ pub fn write_report(
     // Phase diagrams and final accuracy vs x, when x varies.
     if table.varying.contains(&opts.x) {
         let others: Vec<String> = table
-            .varying
+            .shown
             .iter()
             .filter(|p| **p != opts.x)
             .cloned()

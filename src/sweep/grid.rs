@@ -18,7 +18,9 @@
 //! is a dotted path into the configuration (`split.fraction`, `params.kernel`, `task`) with a list of
 //! values, which can be whole objects (`"params.kernel": [{"kind": "quadratic"}, …]`). Merging is
 //! recursive, except that an object whose `kind` differs from the one it lands on replaces it
-//! (so a split or kernel of another kind does not inherit the old one's fields). Axes are expanded
+//! (so a split or kernel of another kind does not inherit the old one's fields). The axis `"."`
+//! takes whole objects merged at the root, for settings that vary together
+//! (`".": [{"label": "symmetric", "split": {…}}, {"label": "broken", "split": {…}}]`). Axes are expanded
 //! in file order with the last axis varying fastest; a job's position in that order is its index.
 
 use super::job::{Job, JobKind};
@@ -114,6 +116,12 @@ impl Grid {
             if axis.path == "kind" {
                 return Err("`kind` cannot be an axis: one grid has one kind of job".into());
             }
+            if axis.path == ROOT && axis.values.iter().any(|v| !v.is_object()) {
+                return Err(format!(
+                    "axis `{ROOT}` (the whole configuration) takes objects such as \
+                     {{\"label\": \"broken\", \"split\": {{…}}}}"
+                ));
+            }
             if axis.values.is_empty() {
                 return Err(format!("axis `{}` has no values", axis.path));
             }
@@ -163,12 +171,10 @@ impl Grid {
                 .map(|(p, v)| format!("{p}={}", super::job::scalar_text(v)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let canonical = self.kind.canonicalize(&config).map_err(|e| {
-                format!(
-                    "job {index} ({}): {e} (to change a `kind`, give the whole object)",
-                    job_text
-                )
-            })?;
+            let canonical = self
+                .kind
+                .canonicalize(&config)
+                .map_err(|e| format!("job {index} ({job_text}): {e}"))?;
             let job = Job::new(index, self.kind, canonical, chosen);
             if let Some(&first) = ids.get(&job.id) {
                 return Err(format!(
@@ -200,7 +206,14 @@ impl Grid {
     }
 }
 
+/// The axis path that names the whole configuration: its values are objects merged at the root,
+/// so that several settings vary together (e.g. a split and its label).
+pub const ROOT: &str = ".";
+
 fn check_path(path: &str) -> std::result::Result<(), String> {
+    if path == ROOT {
+        return Ok(());
+    }
     if path.is_empty() || path.split('.').any(|s| s.trim().is_empty()) {
         return Err(format!(
             "axis `{path}` is not a dotted path such as `split.fraction`"
@@ -232,6 +245,16 @@ pub fn merge(dst: &mut Value, src: &Value) {
 
 /// Merges `value` at the dotted `path` of `config`, creating objects on the way.
 fn set_path(config: &mut Value, path: &str, value: &Value) -> std::result::Result<(), String> {
+    if path == ROOT {
+        if !value.is_object() {
+            return Err(format!(
+                "axis `{ROOT}` (the whole configuration) takes objects, not a {}",
+                kind_of(value)
+            ));
+        }
+        merge(config, value);
+        return Ok(());
+    }
     let mut node = config;
     for key in path.split('.') {
         let obj = match node {
@@ -358,6 +381,32 @@ mod tests {
                 crate::kernel::KernelKind::Laplace { bandwidth: 1.5 }
             ]
         );
+    }
+
+    #[test]
+    fn the_root_axis_varies_several_settings_together() {
+        let grid = Grid::parse(
+            r#"{"axes": {".": [{"label": "a", "split": {"fraction": 0.3}},
+                               {"label": "b", "params": {"iters": 2}}],
+                         "split.seed": [0, 1]}}"#,
+        )
+        .unwrap();
+        let jobs = grid.jobs().unwrap();
+        assert_eq!(jobs.len(), 4);
+        let j = RunJob::from_config(&jobs[1].config).unwrap();
+        assert_eq!(j.label.as_deref(), Some("a"));
+        assert_eq!(
+            j.split,
+            crate::data::SplitSpec::Random {
+                fraction: 0.3,
+                seed: 1
+            }
+        );
+        let j = RunJob::from_config(&jobs[2].config).unwrap();
+        assert_eq!((j.label.as_deref(), j.params.iters), (Some("b"), 2));
+        assert_eq!(jobs[2].describe(), "label=b seed=0");
+        let e = Grid::parse(r#"{"axes": {".": [1]}}"#).unwrap_err();
+        assert!(e.contains("takes objects"), "{e}");
     }
 
     #[test]

@@ -112,7 +112,17 @@ fn path_rank(path: &str) -> (usize, String) {
         "kind" => 5,
         _ => 4,
     };
-    (rank, path.to_string())
+    // A `kind` comes before its siblings (the kernel kind before its bandwidth).
+    let key = match path.strip_suffix("kind") {
+        Some(parent) if parent.is_empty() || parent.ends_with('.') => format!("{parent}\u{0}"),
+        _ => path.to_string(),
+    };
+    (rank, key)
+}
+
+/// Whether a path names a variant (a `label`, or a `kind`): the paths it determines say nothing new.
+fn names_variant(path: &str) -> bool {
+    path == "label" || path == "kind" || path.ends_with(".kind")
 }
 
 /// Lines of one setting (all paths but seeds equal), with their statistics.
@@ -168,6 +178,10 @@ impl Group {
 pub struct Table {
     /// Non-seed paths with more than one value, in display order.
     pub varying: Vec<String>,
+    /// The varying paths worth showing in tables and legends: a path whose value is determined by
+    /// an earlier shown `label` or `kind` path (e.g. the split spec of a labelled variant, the
+    /// bandwidth of a kernel kind) is left out. The CSV keeps all of [`Table::varying`].
+    pub shown: Vec<String>,
     /// Non-seed paths with one value, and that value.
     pub constant: Vec<(String, String)>,
     /// Seed paths.
@@ -300,7 +314,18 @@ pub fn aggregate(lines: &[ResultLine]) -> Table {
         g.train_acc = per_iter(&|o| &o.curves.train_acc);
     }
     groups.sort_by_key(|g| g.first_index);
+    let mut shown: Vec<String> = Vec::new();
+    for q in &varying {
+        let determined = shown
+            .iter()
+            .filter(|p| names_variant(p))
+            .any(|p| is_function_of(&groups, p, q));
+        if !determined {
+            shown.push(q.clone());
+        }
+    }
     Table {
+        shown,
         varying,
         constant,
         seed_paths,
@@ -308,6 +333,14 @@ pub fn aggregate(lines: &[ResultLine]) -> Table {
         n_ok: used.len(),
         n_failed,
     }
+}
+
+/// Whether each value of `p` among the groups goes with a single value of `q`.
+fn is_function_of(groups: &[Group], p: &str, q: &str) -> bool {
+    let mut map: HashMap<Option<&str>, Option<&str>> = HashMap::new();
+    groups
+        .iter()
+        .all(|g| *map.entry(g.get(p)).or_insert(g.get(q)) == g.get(q))
 }
 
 impl Table {
@@ -336,7 +369,7 @@ impl Table {
             }
             s.push('\n');
         }
-        let mut header: Vec<String> = self.varying.iter().map(|p| format!("`{p}`")).collect();
+        let mut header: Vec<String> = self.shown.iter().map(|p| format!("`{p}`")).collect();
         header.extend(
             [
                 "seeds",
@@ -354,7 +387,7 @@ impl Table {
         s.push_str(&format!("|{}\n", "---|".repeat(header.len())));
         for g in &self.groups {
             let mut row: Vec<String> = self
-                .varying
+                .shown
                 .iter()
                 .map(|p| g.get(p).unwrap_or("—").to_string())
                 .collect();
@@ -510,6 +543,33 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert!(rows[0].starts_with("split.fraction,"), "{csv}");
         assert!(rows[2].starts_with("0.5,"), "{csv}");
+    }
+
+    #[test]
+    fn paths_determined_by_a_label_or_kind_are_not_shown() {
+        let mut lines = Vec::new();
+        for (i, (label, frac, bw)) in [("a", 0.3, 1.0), ("b", 0.5, 1.0), ("a", 0.3, 2.0)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut l = line(i, frac, 0, &[0.5]);
+            l.config["label"] = json!(label);
+            l.config["params"] = json!({"kernel": {"kind": "gaussian", "bandwidth": bw}});
+            lines.push(l);
+        }
+        let t = aggregate(&lines);
+        assert_eq!(
+            t.varying,
+            ["label", "split.fraction", "params.kernel.bandwidth"]
+        );
+        // The fraction goes with the label; the bandwidth does not.
+        assert_eq!(t.shown, ["label", "params.kernel.bandwidth"]);
+        assert!(t
+            .markdown("x")
+            .contains("| `label` | `params.kernel.bandwidth` | seeds |"));
+        assert!(t
+            .csv()
+            .starts_with("label,split.fraction,params.kernel.bandwidth,"));
     }
 
     #[test]
