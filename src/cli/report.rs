@@ -37,7 +37,12 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
     let out_dir = match (&args.out, &args.results, &args.matrix) {
         (Some(d), _, _) => d.clone(),
-        (None, Some(r), _) => r.with_extension(""),
+        (None, Some(r), _) if r.extension().is_some() => r.with_extension(""),
+        (None, Some(r), _) => {
+            let mut name = r.as_os_str().to_owned();
+            name.push("-report");
+            PathBuf::from(name)
+        }
         (None, None, Some(m)) => m
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

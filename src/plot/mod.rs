@@ -41,9 +41,9 @@ pub fn register_font() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Numerical {
-            iteration: 0,
-            what: "the shipped font data/fonts/DejaVuSans.ttf could not be parsed".into(),
+        Err(Error::InvalidInput {
+            path: PathBuf::from("data/fonts/DejaVuSans.ttf"),
+            reason: "the font compiled into symrfm could not be parsed".into(),
         })
     }
 }

@@ -134,20 +134,20 @@ pub fn execute(
 /// Runs one job and builds its result line (never panics: a panic becomes a failed line).
 pub fn run_one(job: &Job, opts: &ExecOptions) -> ResultLine {
     let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| match job.kind {
-        JobKind::Run => run_job(job, opts),
-    }))
-    .unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Err(Error::Numerical {
-            iteration: 0,
-            what: format!("the job panicked: {what}"),
-        })
-    });
+    let result: std::result::Result<(Outcome, Option<String>), String> =
+        match catch_unwind(AssertUnwindSafe(|| match job.kind {
+            JobKind::Run => run_job(job, opts),
+        })) {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(format!("the job panicked: {what}"))
+            }
+        };
     let finished_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
@@ -165,7 +165,7 @@ pub fn run_one(job: &Job, opts: &ExecOptions) -> ResultLine {
             execution.run_file = run_file;
             (JobStatus::Ok, None, Some(outcome))
         }
-        Err(e) => (JobStatus::Failed, Some(e.to_string()), None),
+        Err(e) => (JobStatus::Failed, Some(e), None),
     };
     ResultLine {
         schema_version: LINE_SCHEMA_VERSION,
