@@ -109,7 +109,15 @@ impl JobKind {
                 let typed: RunJob =
                     serde_json::from_value(input.clone()).map_err(|e| e.to_string())?;
                 let mut out = to_value(&typed);
-                if let Some(unknown) = unknown_keys(&input, &out, "").first() {
+                // Keys of the grid that the typed round trip dropped: either unknown (ignored by
+                // serde) or fields not serialized at their default value. A probe tells them
+                // apart: a real field rejects an object it cannot be, an ignored key accepts it.
+                let unknown = unknown_keys(merged, &out, "").into_iter().find(|path| {
+                    let mut probe = input.clone();
+                    set_dotted(&mut probe, path, serde_json::json!({"\u{1}probe": true}));
+                    serde_json::from_value::<RunJob>(probe).is_ok()
+                });
+                if let Some(unknown) = unknown {
                     return Err(format!(
                         "unknown key `{unknown}` (to change a `kind`, give the whole object)"
                     ));
@@ -167,6 +175,18 @@ impl RunJob {
 fn to_value<T: Serialize>(t: &T) -> Value {
     // Serializing plain data structs into a Value cannot fail (no non-string map keys).
     serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// Replaces the value at a dotted path (which exists).
+fn set_dotted(v: &mut Value, path: &str, value: Value) {
+    let mut node = v;
+    for key in path.split('.') {
+        match node.get_mut(key) {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+    *node = value;
 }
 
 /// Keys (dotted paths) present with a non-null value in `input` but absent from `typed`.
@@ -389,5 +409,14 @@ mod tests {
         merged["params"]["threads"] = json!(2);
         let e = JobKind::Run.canonicalize(&merged).unwrap_err();
         assert!(e.contains("params.threads"), "{e}");
+        // A field given at a default that serialization leaves out is not unknown.
+        let mut merged = JobKind::Run.default_config();
+        merged["task"]["group"] = json!(null);
+        merged["init_m"] = json!(null);
+        assert!(JobKind::Run.canonicalize(&merged).is_ok());
+        let mut merged = JobKind::Run.default_config();
+        merged["params"]["kernel"] = json!({"kind": "quadratic", "bandwidth": 2.5});
+        let e = JobKind::Run.canonicalize(&merged).unwrap_err();
+        assert!(e.contains("params.kernel.bandwidth"), "{e}");
     }
 }
