@@ -35,9 +35,11 @@ pub mod linalg;
 pub mod naive;
 pub mod parallel;
 pub mod perf;
+pub mod plot;
 pub mod report;
 pub mod rfm;
 pub mod solve;
+pub mod sweep;
 pub mod symmetry;
 
 pub use error::{Error, Result};

@@ -32,6 +32,13 @@ pub enum Command {
     Decompose(DecomposeArgs),
     /// Measure the engine: per-stage time and GFLOP/s, the GEMM ceiling, the dense AGOP, f32 vs f64.
     Bench(super::bench::BenchArgs),
+    /// Run a grid of jobs in parallel, appending one result line per job to a JSONL file
+    /// (resumable after a kill, shardable over machines).
+    Sweep(super::sweep::SweepArgs),
+    /// Join the results files of a sharded sweep, checking for missing and duplicated jobs.
+    Merge(super::merge::MergeArgs),
+    /// Tables (markdown, CSV) and figures (PNG, SVG) from a results file or a feature matrix.
+    Report(super::report::ReportArgs),
 }
 
 /// The operation a → a ∘ b to learn.
