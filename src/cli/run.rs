@@ -133,6 +133,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         "time: {seconds:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
         st.kernel, st.solve, st.predict, st.agop, st.eig
     );
+    println!("{}", super::bench::memory_line(&task, &split, &params));
     println!("wrote {}", out.display());
     Ok(())
 }
