@@ -37,6 +37,7 @@ pub mod parallel;
 pub mod perf;
 pub mod report;
 pub mod rfm;
+pub mod simd;
 pub mod solve;
 pub mod symmetry;
 

@@ -297,10 +297,47 @@ pub fn gradient_gram_in<T: Real>(
     (gram, predictions)
 }
 
-/// Adds the contribution of the training rows `rows` (one block) to `out`, and writes their
-/// predictions into `p`.
+/// Adds the contribution of the training rows `rows` (one block) to the chunk's Gram matrix and
+/// column sums, and writes their predictions into `p` (with AVX2 when the CPU has it, see
+/// [`crate::simd`]).
 #[allow(clippy::too_many_arguments)]
 fn block_update<T: Real>(
+    input: &AgopInput<'_, T>,
+    eval: &KernelEvaluator<'_>,
+    columns: &KernelColumns<'_>,
+    inc: &Incidence<T>,
+    rows: Range<usize>,
+    scratch: &mut Scratch<T>,
+    p: ArrayViewMut2<'_, T>,
+    gram: &mut Array2<T>,
+    colsum: &mut Array2<T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn wide<T: Real>(
+            input: &AgopInput<'_, T>,
+            eval: &KernelEvaluator<'_>,
+            columns: &KernelColumns<'_>,
+            inc: &Incidence<T>,
+            rows: Range<usize>,
+            scratch: &mut Scratch<T>,
+            p: ArrayViewMut2<'_, T>,
+            gram: &mut Array2<T>,
+            colsum: &mut Array2<T>,
+        ) {
+            block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
+        }
+        // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
+        return unsafe { wide(input, eval, columns, inc, rows, scratch, p, gram, colsum) };
+    }
+    block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn block_update_body<T: Real>(
     input: &AgopInput<'_, T>,
     eval: &KernelEvaluator<'_>,
     columns: &KernelColumns<'_>,
@@ -379,7 +416,13 @@ fn block_update<T: Real>(
             matmul(f.view_mut(), w, alpha, minus_one, written, Par::Seq);
             written = true;
             if first && difference {
-                pw.zip_mut_with(&f, |p, &v| *p -= v);
+                let (pws, fs) = (
+                    pw.as_slice_mut().expect("standard layout"),
+                    f.as_slice().expect("standard layout"),
+                );
+                for (p, &v) in pws.iter_mut().zip(fs) {
+                    *p -= v;
+                }
             }
         }
         if !written {
