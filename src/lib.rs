@@ -38,6 +38,7 @@ pub mod perf;
 pub mod plot;
 pub mod report;
 pub mod rfm;
+pub mod simd;
 pub mod solve;
 pub mod sweep;
 pub mod symmetry;

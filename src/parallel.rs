@@ -51,6 +51,55 @@ where
         .collect()
 }
 
+/// Like [`map_items`], with the workers' scratch values kept in `scratch` between calls (so that
+/// large buffers are allocated once per run, not once per call): missing ones are created with
+/// `init`, and `reset` may adapt an existing one (e.g. to new sizes).
+pub fn map_items_reusing<S, R, I, W>(
+    items: usize,
+    workers: usize,
+    scratch: &mut Vec<S>,
+    init: I,
+    work: W,
+) -> Vec<R>
+where
+    S: Send,
+    R: Send,
+    I: Fn() -> S,
+    W: Fn(usize, &mut S) -> R + Sync,
+{
+    let workers = workers.min(items).max(1);
+    while scratch.len() < workers {
+        scratch.push(init());
+    }
+    if workers == 1 {
+        let s = &mut scratch[0];
+        return (0..items).map(|i| work(i, s)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = (0..items).map(|_| Mutex::new(None)).collect();
+    rayon::scope(|sc| {
+        for s in scratch[..workers].iter_mut() {
+            let (next, slots, work) = (&next, &slots, &work);
+            sc.spawn(move |_| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= items {
+                    break;
+                }
+                let r = work(i, s);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item is computed exactly once")
+        })
+        .collect()
+}
+
 /// Splits `0..n` into `parts` contiguous ranges of nearly equal length (the first ones one longer).
 pub fn even_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
     let parts = parts.clamp(1, n.max(1));
@@ -91,6 +140,25 @@ mod tests {
             assert_eq!(out, (0..17).map(|i| i * i).collect::<Vec<_>>());
         }
         assert!(map_items(0, 2, || (), |i, _| i).is_empty());
+        // Reused scratch: created once, then kept.
+        let mut scratch = Vec::new();
+        for _ in 0..3 {
+            let out = pool.install(|| {
+                map_items_reusing(
+                    9,
+                    2,
+                    &mut scratch,
+                    || 0usize,
+                    |i, calls| {
+                        *calls += 1;
+                        i + 1
+                    },
+                )
+            });
+            assert_eq!(out, (1..=9).collect::<Vec<_>>());
+        }
+        assert_eq!(scratch.len(), 2);
+        assert_eq!(scratch.iter().sum::<usize>(), 27);
     }
 
     #[test]

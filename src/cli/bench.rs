@@ -103,22 +103,28 @@ impl BenchArgs {
             },
             full_iters: self.full_iters,
             backends,
+            runner: None,
         })
     }
 }
 
 /// Runs `symrfm bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let config = args.config()?;
+    let mut config = args.config()?;
     let json = args.out_dir.join("bench.json");
     let md = args.out_dir.join("bench.md");
     symrfm::report::write::check_writable(&json, true)?;
+    // Child runs (peak memory, full runs) write their outputs here and remove them.
+    let scratch = std::env::temp_dir().join(format!("symrfm-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    config.runner = Some((std::env::current_exe()?, scratch.clone()));
     let quiet = args.quiet;
     let report = run_bench(&config, &mut |msg| {
         if !quiet {
             eprintln!("bench: {msg}");
         }
     })?;
+    let _ = std::fs::remove_dir_all(&scratch);
     symrfm::report::write_json_atomic(&json, &report)?;
     let text = report.to_markdown();
     symrfm::report::write::write_atomic(&md, text.as_bytes())?;
@@ -131,6 +137,35 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// The summary line of `symrfm run` on memory: the measured peak (VmHWM) and the estimate
+/// (`symrfm bench` reads this line from its child runs).
+pub fn memory_line(
+    task: &symrfm::group::Task,
+    split: &symrfm::data::Split,
+    params: &symrfm::rfm::RfmParams,
+) -> String {
+    let sizes = sizes(task, split);
+    let est = symrfm::solve::memory::estimate_bytes(&symrfm::solve::memory::plan(sizes, params));
+    let mib = |b: u64| b as f64 / 1048576.0;
+    match symrfm::solve::memory::peak_rss_bytes() {
+        Some(peak) => format!(
+            "memory: peak {:.1} MiB (estimated {:.1} MiB)",
+            mib(peak),
+            mib(est)
+        ),
+        None => format!("memory: estimated {:.1} MiB", mib(est)),
+    }
+}
+
+fn sizes(task: &symrfm::group::Task, split: &symrfm::data::Split) -> symrfm::solve::memory::Sizes {
+    symrfm::solve::memory::Sizes {
+        n_train: split.train.len(),
+        n_test: split.test.len(),
+        n_classes: task.n_classes(),
+        dim: task.input_dim(),
+    }
+}
+
 /// `symrfm run --dry-run`: the forecast of a run, without training.
 pub fn dry_run(
     task: &symrfm::group::Task,
@@ -138,12 +173,7 @@ pub fn dry_run(
     params: &symrfm::rfm::RfmParams,
     max_memory_mib: Option<u64>,
 ) -> Result<()> {
-    let sizes = symrfm::solve::memory::Sizes {
-        n_train: split.train.len(),
-        n_test: split.test.len(),
-        n_classes: task.n_classes(),
-        dim: task.input_dim(),
-    };
+    let sizes = sizes(task, split);
     let forecast =
         symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
     println!("{} (dry run: nothing trained)", task.describe());

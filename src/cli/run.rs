@@ -329,6 +329,10 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
         report.timings.total_seconds, st.kernel, st.solve, st.predict, st.agop, st.eig
     );
+    println!(
+        "{}",
+        super::bench::memory_line(&setup.task, &choice.split, &setup.params)
+    );
     println!("wrote {}", out.display());
     Ok(())
 }

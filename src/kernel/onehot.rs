@@ -74,7 +74,7 @@ pub fn sq_norms(m: ArrayView2<'_, f64>, t: Tokens<'_>) -> Vec<f64> {
 }
 
 /// `k[j] = min(scale · f[j] · r[idx[j]], 1)`: the inner loop of the factored Gaussian kernel.
-#[inline]
+#[inline(always)]
 fn scaled_lookup<T: Real>(scale: f64, f: &[f64], idx: &[u32], r: &[f64], k: &mut [T]) {
     let Some(last) = r.len().checked_sub(1) else {
         return;
@@ -295,6 +295,36 @@ impl<'a> KernelEvaluator<'a> {
         rows: &PreparedRows,
         cols: &KernelColumns<'_>,
         range: Range<usize>,
+        kt: ArrayViewMut2<'_, T>,
+        wt: Option<ArrayViewMut2<'_, T>>,
+        scale: &mut Vec<f64>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::has_avx2() {
+            #[target_feature(enable = "avx2,fma")]
+            fn wide<T: Real>(
+                e: &KernelEvaluator<'_>,
+                rows: &PreparedRows,
+                cols: &KernelColumns<'_>,
+                range: Range<usize>,
+                kt: ArrayViewMut2<'_, T>,
+                wt: Option<ArrayViewMut2<'_, T>>,
+                scale: &mut Vec<f64>,
+            ) {
+                e.fill_transposed_body(rows, cols, range, kt, wt, scale)
+            }
+            // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
+            return unsafe { wide(self, rows, cols, range, kt, wt, scale) };
+        }
+        self.fill_transposed_body(rows, cols, range, kt, wt, scale)
+    }
+
+    #[inline(always)]
+    fn fill_transposed_body<T: Real>(
+        &self,
+        rows: &PreparedRows,
+        cols: &KernelColumns<'_>,
+        range: Range<usize>,
         mut kt: ArrayViewMut2<'_, T>,
         mut wt: Option<ArrayViewMut2<'_, T>>,
         scale: &mut Vec<f64>,
@@ -360,14 +390,44 @@ impl<'a> KernelEvaluator<'a> {
     /// and, if given, `w` with the gradient weights (see [`KernelKind::entry`]); `cut(i)` limits row
     /// i to its first `cut(i)` columns (the rest is left untouched). `k` and `w` must be in standard
     /// layout.
-    pub fn fill<T: Real>(
+    pub fn fill<T: Real, C: Fn(usize) -> usize>(
+        &self,
+        rows: &PreparedRows,
+        cols: &KernelColumns<'_>,
+        range: Range<usize>,
+        k: ArrayViewMut2<'_, T>,
+        w: Option<ArrayViewMut2<'_, T>>,
+        cut: C,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::has_avx2() {
+            #[target_feature(enable = "avx2,fma")]
+            fn wide<T: Real, C: Fn(usize) -> usize>(
+                e: &KernelEvaluator<'_>,
+                rows: &PreparedRows,
+                cols: &KernelColumns<'_>,
+                range: Range<usize>,
+                k: ArrayViewMut2<'_, T>,
+                w: Option<ArrayViewMut2<'_, T>>,
+                cut: C,
+            ) {
+                e.fill_body(rows, cols, range, k, w, cut)
+            }
+            // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
+            return unsafe { wide(self, rows, cols, range, k, w, cut) };
+        }
+        self.fill_body(rows, cols, range, k, w, cut)
+    }
+
+    #[inline(always)]
+    fn fill_body<T: Real, C: Fn(usize) -> usize>(
         &self,
         rows: &PreparedRows,
         cols: &KernelColumns<'_>,
         range: Range<usize>,
         mut k: ArrayViewMut2<'_, T>,
         mut w: Option<ArrayViewMut2<'_, T>>,
-        cut: impl Fn(usize) -> usize,
+        cut: C,
     ) {
         assert_eq!(k.dim(), (rows.len(), range.len()), "kernel block shape");
         assert!(range.end <= cols.len(), "column range");

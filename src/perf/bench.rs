@@ -16,10 +16,12 @@ use crate::kernel::KernelKind;
 use crate::linalg::{matmul, par};
 use crate::rfm::agop::{agop, AgopInput};
 use crate::rfm::{train, Control, IterationRecord, Precision, RfmParams, StageSeconds};
-use crate::solve::memory::{self, peak_rss_bytes, reset_peak_rss, Sizes};
+use crate::solve::memory::{self, Sizes};
 use crate::solve::Backend;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
 /// What to measure.
@@ -41,6 +43,10 @@ pub struct BenchConfig {
     pub full_iters: usize,
     /// Backends to time (faer, and openblas when built with the feature).
     pub backends: Vec<Backend>,
+    /// The `symrfm` executable for child runs (peak memory of each modulus, full runs), and a
+    /// directory for their outputs; without it those are skipped.
+    #[serde(skip)]
+    pub runner: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for BenchConfig {
@@ -54,6 +60,7 @@ impl Default for BenchConfig {
             full_runs: vec![61],
             full_iters: 50,
             backends: Backend::all_available(),
+            runner: None,
         }
     }
 }
@@ -120,7 +127,7 @@ pub struct SizeResult {
     pub median: StageFigures,
     /// Fastest iteration (best of the timed iterations, per stage).
     pub best: StageFigures,
-    /// Peak resident memory of the training (VmHWM after a reset), MiB.
+    /// Peak resident memory of `symrfm run` for this modulus (one iteration, a child process), MiB.
     pub peak_rss_mib: Option<f64>,
     /// The estimate of [`memory::estimate`], MiB.
     pub estimated_mib: f64,
@@ -128,7 +135,8 @@ pub struct SizeResult {
     pub agop_vs_dense: Option<AgopComparison>,
 }
 
-/// A full run in f64 and in f32.
+/// A full run in f64 and in f32: `symrfm run` as a user runs it (child processes, wall time
+/// including start-up and output).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FullRunComparison {
     /// The modulus.
@@ -143,6 +151,8 @@ pub struct FullRunComparison {
     pub f64_peak_rss_mib: Option<f64>,
     /// Peak resident memory of the f32 run, MiB.
     pub f32_peak_rss_mib: Option<f64>,
+    /// Estimated peak memory of the f64 run, MiB.
+    pub f64_estimated_mib: Option<f64>,
     /// Test accuracy per iteration, f64.
     pub f64_test_acc: Vec<f64>,
     /// Test accuracy per iteration, f32.
@@ -249,12 +259,14 @@ pub fn run_bench(config: &BenchConfig, note: Note<'_>) -> Result<BenchReport> {
     );
     let rates = aggregate_rates(&faer, threads);
     let mut full_runs = Vec::new();
-    for &p in &config.full_runs {
-        note(&format!(
-            "p = {p}: full runs of {} iterations, f64 and f32",
-            config.full_iters
-        ));
-        full_runs.push(full_run(p, config.full_iters, threads)?);
+    if let Some((exe, dir)) = &config.runner {
+        for &p in &config.full_runs {
+            note(&format!(
+                "p = {p}: full runs of {} iterations, f64 and f32 (symrfm run)",
+                config.full_iters
+            ));
+            full_runs.push(full_run(exe, dir, p, config.full_iters, threads)?);
+        }
     }
     Ok(BenchReport {
         schema_version: 1,
@@ -278,7 +290,7 @@ pub fn gemm_rate(size: usize, threads: usize, backend: Backend) -> f64 {
     let a = Array2::from_shape_fn((size, size), |(i, j)| {
         ((i * 7 + j * 13) % 17) as f64 * 0.1 - 0.8
     });
-    let b = a.t().to_owned();
+    let b = a.t().as_standard_layout().into_owned();
     let mut c = Array2::<f64>::zeros((size, size));
     let flops = 2.0 * (size as f64).powi(3);
     let reps = if size >= 1000 { 4 } else { 20 };
@@ -383,14 +395,21 @@ fn measure_size(
     });
     let want_state = backend == Backend::Faer && p <= config.dense_max_p && dense_fits;
     let last = params.iters - 1;
-    reset_peak_rss();
     let out = train(&task, &split, &params, None, None, &mut |s| {
         if want_state && s.record.iter == last {
             state = Some((s.alpha.to_owned(), s.m.to_owned()));
         }
         Control::Continue
     })?;
-    let peak = peak_rss_bytes().map(|b| b as f64 / 1048576.0);
+    let peak = match (&config.runner, backend) {
+        (Some((exe, dir)), Backend::Faer) => {
+            note(&format!(
+                "p = {p}: peak memory of one iteration (symrfm run)"
+            ));
+            child_run(exe, dir, p, 1, threads, Precision::F64)?.peak_mib
+        }
+        _ => None,
+    };
     let work = StageWork::new(sizes, kernel);
     let median_s = stage_stat(&out.iterations, median);
     let best_s = stage_stat(&out.iterations, |v| {
@@ -506,63 +525,122 @@ fn aggregate_rates(results: &[&SizeResult], threads: usize) -> StageRates {
     }
 }
 
-fn full_run(p: u64, iters: usize, threads: usize) -> Result<FullRunComparison> {
-    let (task, split) = task_split(p)?;
-    let run = |precision: Precision| -> Result<(f64, Option<f64>, crate::rfm::TrainOutput)> {
-        let params = RfmParams {
-            iters,
-            threads,
-            precision,
-            ..RfmParams::default()
-        };
-        reset_peak_rss();
-        let t = Instant::now();
-        let out = train(&task, &split, &params, None, None, &mut |_| {
-            Control::Continue
-        })?;
-        Ok((
-            t.elapsed().as_secs_f64(),
-            peak_rss_bytes().map(|b| b as f64 / 1048576.0),
-            out,
-        ))
+/// One `symrfm run` in a child process.
+struct ChildRun {
+    seconds: f64,
+    peak_mib: Option<f64>,
+    estimated_mib: Option<f64>,
+    test_acc: Vec<f64>,
+    lu: usize,
+    final_m: Option<Array2<f64>>,
+}
+
+fn child_run(
+    exe: &Path,
+    dir: &Path,
+    p: u64,
+    iters: usize,
+    threads: usize,
+    precision: Precision,
+) -> Result<ChildRun> {
+    let prec = match precision {
+        Precision::F64 => "f64",
+        Precision::F32 => "f32",
     };
-    let (t64, r64, o64) = run(Precision::F64)?;
-    let (t32, r32, o32) = run(Precision::F32)?;
-    let acc =
-        |o: &crate::rfm::TrainOutput| o.iterations.iter().map(|r| r.test_acc).collect::<Vec<_>>();
-    let (a64, a32) = (acc(&o64), acc(&o32));
-    let max_diff = a64
+    let out = dir.join(format!("bench-run-p{p}-{iters}-{prec}.json"));
+    let io = |path: &Path, e: std::io::Error| crate::Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let t = Instant::now();
+    let output = Command::new(exe)
+        .args(["run", "-p", &p.to_string(), "--iters", &iters.to_string()])
+        .args(["--threads", &threads.to_string(), "--precision", prec, "-q"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .map_err(|e| io(exe, e))?;
+    let seconds = t.elapsed().as_secs_f64();
+    if !output.status.success() {
+        return Err(crate::Error::Numerical {
+            iteration: 0,
+            what: format!(
+                "symrfm run -p {p} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        });
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let number_after = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.split_once(key))
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let text = std::fs::read_to_string(&out).map_err(|e| io(&out, e))?;
+    let _ = std::fs::remove_file(&out);
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| crate::Error::InvalidInput {
+            path: out.clone(),
+            reason: e.to_string(),
+        })?;
+    let iterations = v["iterations"].as_array().cloned().unwrap_or_default();
+    let final_m = v["feature_matrices"]
+        .as_array()
+        .and_then(|a| a.last())
+        .and_then(|m| {
+            let rows: Vec<Vec<f64>> = serde_json::from_value(m["rows"].clone()).ok()?;
+            let d = rows.len();
+            Array2::from_shape_vec((d, d), rows.concat()).ok()
+        });
+    Ok(ChildRun {
+        seconds,
+        peak_mib: number_after("memory: peak "),
+        estimated_mib: number_after("(estimated "),
+        test_acc: iterations
+            .iter()
+            .filter_map(|r| r["test_acc"].as_f64())
+            .collect(),
+        lu: iterations.iter().filter(|r| r["solver"] == "lu").count(),
+        final_m,
+    })
+}
+
+fn full_run(
+    exe: &Path,
+    dir: &Path,
+    p: u64,
+    iters: usize,
+    threads: usize,
+) -> Result<FullRunComparison> {
+    let r64 = child_run(exe, dir, p, iters, threads, Precision::F64)?;
+    let r32 = child_run(exe, dir, p, iters, threads, Precision::F32)?;
+    let max_diff = r64
+        .test_acc
         .iter()
-        .zip(&a32)
+        .zip(&r32.test_acc)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
     let frob = |m: &Array2<f64>| m.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let rel = match (o64.final_m(), o32.final_m()) {
-        (Some(a), Some(b)) => frob(&(b - a)) / frob(a),
+    let rel = match (&r64.final_m, &r32.final_m) {
+        (Some(a), Some(b)) if a.dim() == b.dim() => frob(&(b - a)) / frob(a),
         _ => f64::NAN,
     };
-    let first = |o: &crate::rfm::TrainOutput| {
-        o.iterations
-            .iter()
-            .find(|r| r.test_acc >= 0.99)
-            .map(|r| r.iter)
-    };
+    let first = |acc: &[f64]| acc.iter().position(|&a| a >= 0.99);
     Ok(FullRunComparison {
         p,
         iters,
-        f64_seconds: t64,
-        f32_seconds: t32,
-        f64_peak_rss_mib: r64,
-        f32_peak_rss_mib: r32,
+        f64_seconds: r64.seconds,
+        f32_seconds: r32.seconds,
+        f64_peak_rss_mib: r64.peak_mib,
+        f32_peak_rss_mib: r32.peak_mib,
+        f64_estimated_mib: r64.estimated_mib,
         max_test_acc_diff: max_diff,
         final_m_rel_diff: rel,
-        first_099: (first(&o64), first(&o32)),
-        f32_lu_iterations: o32
-            .iterations
-            .iter()
-            .filter(|r| r.solver == crate::solve::SolverKind::Lu)
-            .count(),
-        f64_test_acc: a64,
-        f32_test_acc: a32,
+        first_099: (first(&r64.test_acc), first(&r32.test_acc)),
+        f32_lu_iterations: r32.lu,
+        f64_test_acc: r64.test_acc,
+        f32_test_acc: r32.test_acc,
     })
 }

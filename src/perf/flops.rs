@@ -79,6 +79,7 @@ mod tests {
         assert_eq!(w.predict, 1e5);
         let l = StageWork::new(s, KernelKind::Laplace { bandwidth: 1.0 });
         assert_eq!(l.agop - w.agop, 2e5);
+        assert_eq!(StageWork::dense_agop(s), 4e6 + 1.2e6);
         // the dense formulation does ~2n/c·… more work: at the default size (p = 61) over 10×
         let p61 = Sizes {
             n_train: 1860,

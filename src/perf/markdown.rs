@@ -74,7 +74,7 @@ impl BenchReport {
         let _ = writeln!(s, "\n## Per iteration\n");
         let _ = writeln!(
             s,
-            "| p | n_train | backend | kernel s (M entries/s) | factorization + solve s (GFLOP/s, % of GEMM) | AGOP s (GFLOP/s, % of GEMM) | test predictions s (GFLOP/s) | eig s | iteration s (GFLOP/s) | peak MiB (estimate) |"
+            "| p | n_train | backend | kernel s (M entries/s) | factorization + solve s (GFLOP/s, % of GEMM) | AGOP s (GFLOP/s, % of GEMM) | test predictions s (GFLOP/s) | eig s | iteration s (GFLOP/s) | peak MiB of `symrfm run` (estimate) |"
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
         for r in &self.sizes {

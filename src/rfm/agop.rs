@@ -28,7 +28,7 @@
 use crate::kernel::onehot::{sq_norms, KernelColumns, KernelEvaluator, PreparedRows, Tokens};
 use crate::kernel::KernelKind;
 use crate::linalg::{matmul, syrk_lower, Real};
-use crate::parallel::{even_ranges, map_items};
+use crate::parallel::{even_ranges, map_items_reusing};
 use crate::solve::memory::{AGOP_BLOCK, AGOP_CHUNKS};
 use faer::Par;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
@@ -158,9 +158,31 @@ pub(crate) fn workers(par: Par) -> usize {
     }
 }
 
+/// The workers' buffers of the AGOP, kept between calls so that they are allocated once per run.
+pub struct AgopWorkspace<T> {
+    scratch: Vec<Scratch<T>>,
+}
+
+impl<T> Default for AgopWorkspace<T> {
+    fn default() -> Self {
+        AgopWorkspace {
+            scratch: Vec::new(),
+        }
+    }
+}
+
 /// `Σ_c D̃_cᵀ D̃_c` (d × d, symmetric): the AGOP before the outer `γ²/n · M (·) M`, with the
 /// training predictions.
 pub fn gradient_gram<T: Real>(input: &AgopInput<'_, T>, par: Par) -> (Array2<f64>, Array2<f64>) {
+    gradient_gram_in(input, par, &mut AgopWorkspace::default())
+}
+
+/// [`gradient_gram`] with buffers kept in `workspace`.
+pub fn gradient_gram_in<T: Real>(
+    input: &AgopInput<'_, T>,
+    par: Par,
+    workspace: &mut AgopWorkspace<T>,
+) -> (Array2<f64>, Array2<f64>) {
     let t = input.tokens;
     let n = t.len();
     let d = input.m.nrows();
@@ -187,17 +209,25 @@ pub fn gradient_gram<T: Real>(input: &AgopInput<'_, T>, par: Par) -> (Array2<f64
     let block = AGOP_BLOCK.min(n);
     let blocks = n.div_ceil(block);
     let chunks = even_ranges(blocks, AGOP_CHUNKS);
-    let sums = map_items(
+    let fresh = || Scratch {
+        w: vec![T::zero(); block * inc.largest],
+        k: separate_weights.then(|| vec![T::zero(); block * inc.largest]),
+        f: Array2::zeros((d, block * c)),
+        pw: Array2::zeros((block, c)),
+        rows: PreparedRows::default(),
+        scale: Vec::new(),
+    };
+    // Buffers of another problem size are replaced.
+    workspace.scratch.retain(|s| {
+        s.f.dim() == (d, block * c)
+            && s.w.len() == block * inc.largest
+            && s.k.is_some() == separate_weights
+    });
+    let sums = map_items_reusing(
         chunks.len(),
         workers(par),
-        || Scratch {
-            w: vec![T::zero(); block * inc.largest],
-            k: separate_weights.then(|| vec![T::zero(); block * inc.largest]),
-            f: Array2::zeros((d, block * c)),
-            pw: Array2::zeros((block, c)),
-            rows: PreparedRows::default(),
-            scale: Vec::new(),
-        },
+        &mut workspace.scratch,
+        fresh,
         |ci, scratch| {
             let rows = chunks[ci].start * block..(chunks[ci].end * block).min(n);
             let mut out = ChunkSums {
@@ -267,10 +297,47 @@ pub fn gradient_gram<T: Real>(input: &AgopInput<'_, T>, par: Par) -> (Array2<f64
     (gram, predictions)
 }
 
-/// Adds the contribution of the training rows `rows` (one block) to `out`, and writes their
-/// predictions into `p`.
+/// Adds the contribution of the training rows `rows` (one block) to the chunk's Gram matrix and
+/// column sums, and writes their predictions into `p` (with AVX2 when the CPU has it, see
+/// [`crate::simd`]).
 #[allow(clippy::too_many_arguments)]
 fn block_update<T: Real>(
+    input: &AgopInput<'_, T>,
+    eval: &KernelEvaluator<'_>,
+    columns: &KernelColumns<'_>,
+    inc: &Incidence<T>,
+    rows: Range<usize>,
+    scratch: &mut Scratch<T>,
+    p: ArrayViewMut2<'_, T>,
+    gram: &mut Array2<T>,
+    colsum: &mut Array2<T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn wide<T: Real>(
+            input: &AgopInput<'_, T>,
+            eval: &KernelEvaluator<'_>,
+            columns: &KernelColumns<'_>,
+            inc: &Incidence<T>,
+            rows: Range<usize>,
+            scratch: &mut Scratch<T>,
+            p: ArrayViewMut2<'_, T>,
+            gram: &mut Array2<T>,
+            colsum: &mut Array2<T>,
+        ) {
+            block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
+        }
+        // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
+        return unsafe { wide(input, eval, columns, inc, rows, scratch, p, gram, colsum) };
+    }
+    block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn block_update_body<T: Real>(
     input: &AgopInput<'_, T>,
     eval: &KernelEvaluator<'_>,
     columns: &KernelColumns<'_>,
@@ -349,7 +416,13 @@ fn block_update<T: Real>(
             matmul(f.view_mut(), w, alpha, minus_one, written, Par::Seq);
             written = true;
             if first && difference {
-                pw.zip_mut_with(&f, |p, &v| *p -= v);
+                let (pws, fs) = (
+                    pw.as_slice_mut().expect("standard layout"),
+                    f.as_slice().expect("standard layout"),
+                );
+                for (p, &v) in pws.iter_mut().zip(fs) {
+                    *p -= v;
+                }
             }
         }
         if !written {
@@ -392,8 +465,17 @@ fn block_update<T: Real>(
 
 /// The AGOP `(γ²/n) · M (Σ_c D̃_cᵀ D̃_c) M` (d × d, symmetric) and the training predictions.
 pub fn agop_with_predictions<T: Real>(input: &AgopInput<'_, T>, par: Par) -> AgopOutput {
+    agop_with_predictions_in(input, par, &mut AgopWorkspace::default())
+}
+
+/// [`agop_with_predictions`] with buffers kept in `workspace` (the training loop keeps one).
+pub fn agop_with_predictions_in<T: Real>(
+    input: &AgopInput<'_, T>,
+    par: Par,
+    workspace: &mut AgopWorkspace<T>,
+) -> AgopOutput {
     let n = input.tokens.len().max(1);
-    let (gram, predictions) = gradient_gram(input, par);
+    let (gram, predictions) = gradient_gram_in(input, par, workspace);
     let d = input.m.nrows();
     let mut tmp = Array2::<f64>::zeros((d, d));
     matmul(tmp.view_mut(), input.m, gram.view(), 1.0, false, Par::Seq);

@@ -1,6 +1,6 @@
 //! The RFM iteration loop.
 
-use super::agop::{agop_with_predictions, workers, AgopInput};
+use super::agop::{agop_with_predictions_in, workers, AgopInput, AgopWorkspace};
 use super::metrics::{score, IterationRecord, StageSeconds};
 use super::params::{Precision, RfmParams};
 use crate::data::{self, Split};
@@ -11,7 +11,7 @@ use crate::kernel::onehot::{
 };
 use crate::kernel::KernelKind;
 use crate::linalg::{matmul, par, sym_power, Real};
-use crate::parallel::map_items;
+use crate::parallel::map_items_reusing;
 use crate::solve::memory::{self, Sizes, PREDICT_BLOCK};
 use crate::solve::{factor_and_solve, SolverKind};
 use faer::Par;
@@ -59,8 +59,19 @@ pub fn predict(
 ) -> Array2<f64> {
     let eval = KernelEvaluator::new(kind, m);
     let train_norms = sq_norms(m, train);
-    predict_rows(&eval, train, &train_norms, alpha, query, par)
+    predict_rows(
+        &eval,
+        train,
+        &train_norms,
+        alpha,
+        query,
+        par,
+        &mut Vec::new(),
+    )
 }
+
+/// The workers' buffers of [`predict_rows`]: a kernel block and prepared rows.
+type PredictScratch<T> = (Array2<T>, PreparedRows);
 
 /// [`predict`] with a prepared evaluator and the training norms, α in any precision.
 pub(crate) fn predict_rows<T: Real>(
@@ -70,6 +81,7 @@ pub(crate) fn predict_rows<T: Real>(
     alpha: ArrayView2<'_, T>,
     query: Tokens<'_>,
     par: Par,
+    scratch: &mut Vec<PredictScratch<T>>,
 ) -> Array2<f64> {
     let (n, c) = (train.len(), alpha.ncols());
     assert_eq!(alpha.nrows(), n, "alpha rows");
@@ -77,9 +89,11 @@ pub(crate) fn predict_rows<T: Real>(
     let norms = sq_norms(eval.m(), query);
     let block = PREDICT_BLOCK.min(query.len().max(1));
     let blocks = query.len().div_ceil(block);
-    let parts = map_items(
+    scratch.retain(|s| s.0.dim() == (block, n));
+    let parts = map_items_reusing(
         blocks,
         workers(par),
+        scratch,
         || (Array2::<T>::zeros((block, n)), PreparedRows::default()),
         |b, (kb, row)| {
             let r = b * block..((b + 1) * block).min(query.len());
@@ -252,6 +266,9 @@ fn run_loop<T: Real>(
     let mut k = Array2::<T>::zeros((n, n));
     // α is stored as a c × n standard array: its transpose is the n × c column-major right-hand side.
     let mut alpha_t = Array2::<T>::zeros((c, n));
+    // Workers' buffers, allocated once.
+    let mut agop_workspace = AgopWorkspace::<T>::default();
+    let mut predict_scratch = Vec::new();
 
     let mut out = TrainOutput {
         iterations: Vec::with_capacity(params.iters),
@@ -316,13 +333,21 @@ fn run_loop<T: Real>(
             kernel: kind,
             centering: params.centering,
         };
-        let agop = agop_with_predictions(&input, par);
+        let agop = agop_with_predictions_in(&input, par, &mut agop_workspace);
         super::checks::agop(agop.agop.view(), t)?;
         sec.agop = clock.elapsed().as_secs_f64();
 
         // 4. test predictions and metrics with M_t
         let clock = Instant::now();
-        let pred_test = predict_rows(&eval, train_tokens, &norms, alpha, test_tokens, par);
+        let pred_test = predict_rows(
+            &eval,
+            train_tokens,
+            &norms,
+            alpha,
+            test_tokens,
+            par,
+            &mut predict_scratch,
+        );
         let (train_correct, train_sse, _) = score(agop.predictions.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
         sec.predict = clock.elapsed().as_secs_f64();

@@ -139,9 +139,21 @@ pub fn peak_rss_bytes() -> Option<u64> {
 }
 
 /// Resets the peak resident set size of this process to the current one (Linux ≥ 4.0: writes 5 to
-/// /proc/self/clear_refs), so that [`peak_rss_bytes`] measures what follows. Returns whether it
-/// worked.
+/// /proc/self/clear_refs), so that [`peak_rss_bytes`] measures what follows. Freed heap memory is
+/// first returned to the system (glibc `malloc_trim`), so that buffers of an earlier measurement do
+/// not count. Returns whether the reset worked.
 pub fn reset_peak_rss() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+        }
+        // SAFETY: glibc's malloc_trim only releases free memory of the allocator to the system; it
+        // is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
