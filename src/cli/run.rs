@@ -169,7 +169,7 @@ fn symmetry_report(setup: &RunSetup, choice: &SplitChoice, label: &str) -> Optio
     }
     let h = &report.orbit_subgroup_name;
     println!(
-        "{prefix}: {} of {} test pairs lie outside Orbit_H(train), H = {h}; {} are in Orbit_H(train) \\ train",
+        "{prefix}: {} of {} test pairs lie outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
         report.test_outside_orbits,
         report.n_test,
         report.predicted.len()
