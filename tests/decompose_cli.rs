@@ -1,24 +1,11 @@
 //! `symrfm decompose` and the analysis fields of `symrfm run`, end to end: the table, the JSON read
 //! back into the library's types, `.npy` export and input, and exit code 2 for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 use symrfm::report::{DecomposeReport, MatrixSource, RunReport, SCHEMA_VERSION};
-
-fn symrfm(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_symrfm"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run symrfm")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-dec-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{scratch, symrfm};
 
 fn ok(out: &Output) -> String {
     assert!(

@@ -2,15 +2,10 @@
 //! line naming the iteration (exit 1) or the input (exit 2), never a panic or a silent NaN, and no
 //! output file is written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-edge-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::scratch;
 
 fn matrix_json(d: usize, f: impl Fn(usize, usize) -> f64) -> String {
     let rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| f(i, j)).collect()).collect();

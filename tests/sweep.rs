@@ -7,21 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use symrfm::sweep::{read_results, ResultLine};
-
-fn symrfm(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_symrfm"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run symrfm")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{scratch, symrfm};
 
 fn ok(out: &Output) {
     assert!(

@@ -3,28 +3,15 @@
 //! leave a side empty; the `symmetry` field and the recorded split spec read back and rebuild the
 //! exact split; `compare` keeps the symmetric run trapped and lets the broken twin generalize.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 use symrfm::data::{Split, SplitEdit, SplitSpec};
 use symrfm::group::Task;
 use symrfm::report::compare::{CompareReport, Outcome};
 use symrfm::report::RunReport;
 use symrfm::symmetry::{stabilizer, DihedralGroup, Subgroup};
-
-fn symrfm(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_symrfm"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run symrfm")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-symcli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{scratch, symrfm};
 
 fn ok(out: &Output) -> String {
     assert!(
