@@ -74,8 +74,9 @@ impl fmt::Display for Forecast {
         )?;
         writeln!(
             f,
-            "estimated peak memory: {:.0} MiB (kernel matrix {:.0}, AGOP {:.1}, test predictions {:.1}, saved matrices {:.1}, other {:.1}, process {:.0})",
+            "estimated peak memory: {:.0} MiB, {:.0} MiB if the LU fallback runs (kernel matrix {:.0}, AGOP {:.1}, test predictions {:.1}, saved matrices {:.1}, other {:.1}, process {:.0})",
             mib(m.total),
+            mib(m.total_max),
             mib(m.kernel),
             mib(m.agop),
             mib(m.predict),
