@@ -37,8 +37,8 @@ impl Forecast {
         let f = threads as f64 / rates.threads.max(1) as f64;
         let f32_speedup = match params.precision {
             crate::rfm::Precision::F64 => 1.0,
-            // Measured by `symrfm bench` (full runs at p = 61): f32 runs about 1.6× faster.
-            crate::rfm::Precision::F32 => 1.6,
+            // Measured by `symrfm bench` (full runs at p = 61 and 97): f32 runs 1.4–1.7× faster.
+            crate::rfm::Precision::F32 => 1.5,
         };
         for r in [
             &mut rates.cholesky,
@@ -74,8 +74,9 @@ impl fmt::Display for Forecast {
         )?;
         writeln!(
             f,
-            "estimated peak memory: {:.0} MiB (kernel matrix {:.0}, AGOP {:.1}, test predictions {:.1}, saved matrices {:.1}, other {:.1}, process {:.0})",
+            "estimated peak memory: {:.0} MiB, {:.0} MiB if the LU fallback runs (kernel matrix {:.0}, AGOP {:.1}, test predictions {:.1}, saved matrices {:.1}, other {:.1}, process {:.0})",
             mib(m.total),
+            mib(m.total_max),
             mib(m.kernel),
             mib(m.agop),
             mib(m.predict),

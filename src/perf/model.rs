@@ -29,20 +29,21 @@ pub struct StageRates {
 }
 
 impl StageRates {
-    /// Rates measured by `symrfm bench` on the development machine (AMD EPYC, 2 cores, AVX-512,
-    /// 2 threads, f64, p = 31…127, shared with other jobs: load average 4–9). A run on an idle machine
-    /// is faster; run `symrfm bench` to measure your own (it writes results/bench.json, which
-    /// `--dry-run` prefers).
+    /// Rates measured by `symrfm bench` on the development machine (results/bench.json of the
+    /// committed run: 2-core AMD EPYC with AVX-512, 2 threads, f64, p = 31…127, load average ≈ 2;
+    /// sums of flops over sums of median stage times). A loaded machine is slower (2–4× at load
+    /// 3–9); run `symrfm bench` to measure your own (it writes results/bench.json, which `--dry-run`
+    /// prefers).
     pub fn builtin() -> Self {
         StageRates {
-            kernel_entries_per_s: 4.0e8,
-            cholesky: 30e9,
-            solve: 25e9,
-            agop: 30e9,
-            predict: 25e9,
-            eig: 3e9,
+            kernel_entries_per_s: 4.5e9,
+            cholesky: 89e9,
+            solve: 89e9,
+            agop: 71e9,
+            predict: 81e9,
+            eig: 22e9,
             threads: 2,
-            source: "built-in rates (symrfm bench on a 2-core AMD EPYC, loaded)".into(),
+            source: "built-in rates (symrfm bench on a 2-core AMD EPYC, load ≈ 2)".into(),
         }
     }
 

@@ -313,6 +313,32 @@ mod tests {
     }
 
     #[test]
+    fn cholesky_reads_only_the_lower_triangle() {
+        // The training loop fills only the lower triangle of K before factorizing.
+        let n = 120;
+        let k = spd(n, 11);
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let y = Array2::from_shape_fn((4, n), |_| rng.random_range(-1.0..1.0));
+        let mut a =
+            Array2::from_shape_fn((n, n), |(i, j)| if j <= i { k[[i, j]] } else { f64::NAN });
+        let mut rhs = y.clone();
+        let kind = factor_and_solve(
+            a.view_mut(),
+            rhs.view_mut().reversed_axes(),
+            Par::rayon(2),
+            Backend::Faer,
+            0,
+            &mut |_| unreachable!("positive definite"),
+        )
+        .unwrap();
+        assert_eq!(kind, SolverKind::Cholesky);
+        let resid = (&k.dot(&rhs.t()) - &y.t())
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(resid < 1e-8, "residual {resid}");
+    }
+
+    #[test]
     fn indefinite_matrices_fall_back_to_lu() {
         let n = 40;
         let mut k = spd(n, 9);

@@ -171,3 +171,42 @@ pub fn gemm(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, mut c: ArrayViewMut2
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{factor_and_solve, Backend, SolverKind};
+    use faer::Par;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn lapack_agrees_with_faer_reading_only_the_lower_triangle() {
+        let n = 150;
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let x = Array2::from_shape_fn((n, n + 5), |_| rng.random_range(-1.0..1.0));
+        let k = x.dot(&x.t());
+        let y = Array2::from_shape_fn((3, n), |_| rng.random_range(-1.0..1.0));
+        let solve = |backend: Backend| {
+            // Lower triangle only, as the training loop fills it.
+            let mut a =
+                Array2::from_shape_fn((n, n), |(i, j)| if j <= i { k[[i, j]] } else { f64::NAN });
+            let mut rhs = y.clone();
+            let kind = factor_and_solve(
+                a.view_mut(),
+                rhs.view_mut().reversed_axes(),
+                Par::Seq,
+                backend,
+                0,
+                &mut |_| unreachable!("positive definite"),
+            )
+            .unwrap();
+            assert_eq!(kind, SolverKind::Cholesky);
+            rhs
+        };
+        let (faer, lapack) = (solve(Backend::Faer), solve(Backend::OpenBlas));
+        let scale = faer.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let diff = (&faer - &lapack).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(diff <= 1e-9 * scale, "{diff:e}");
+    }
+}
