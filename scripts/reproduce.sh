@@ -98,8 +98,7 @@ if wants 4; then
   if ! has bench; then
     skip 4 "this symrfm has no \`bench\` subcommand (issue 5)"
   else
-    fresh results/bench
-    "$BIN" bench --out results/bench
+    "$BIN" bench --out-dir results
     done_step 4
   fi
 fi
