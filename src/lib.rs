@@ -35,10 +35,12 @@ pub mod linalg;
 pub mod naive;
 pub mod parallel;
 pub mod perf;
+pub mod plot;
 pub mod report;
 pub mod rfm;
 pub mod simd;
 pub mod solve;
+pub mod sweep;
 pub mod symmetry;
 
 pub use error::{Error, Result};

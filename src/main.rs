@@ -7,6 +7,13 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Behave like a Unix filter when stdout is closed early (`symrfm run | head`): end quietly on
+    // SIGPIPE instead of panicking inside `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let command_line: Vec<String> = std::env::args().collect();
     let parsed = match cli::args::Cli::try_parse() {
         Ok(c) => c,

@@ -2,23 +2,10 @@
 //! behind on failure, and the JSON schema read back into the library's typed structs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use symrfm::report::{RunReport, SCHEMA_VERSION};
-
-fn symrfm(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_symrfm"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run symrfm")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{scratch, symrfm};
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = walk(dir)
@@ -225,7 +212,7 @@ fn sigint_and_sigterm_stop_cleanly_with_a_partial_run_and_resume_advice() {
         let mut line = String::new();
         while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0 {
             seen.push_str(&line);
-            if line.contains("iter   3/") {
+            if line.contains("[  3/") {
                 break;
             }
             line.clear();

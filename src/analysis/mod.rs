@@ -10,6 +10,13 @@
 //!   and to `span{I, 11ᵀ}` (whole and blockwise) — SCIENCE.md §5.
 //! - [`mod@structure`]: block measures — circulant and Hankel deviation, discrete-log reindexing,
 //!   Fourier spectra, effective rank and alignment.
+//! - [`mod@matrix`]: all of the above for a task's feature matrix in one serializable
+//!   [`MatrixAnalysis`] (what `symrfm decompose` prints and every run stores for its final M).
+//! - [`mod@track`]: the structure of every M_t along a run ([`IterationStructure`]).
+//! - [`mod@invariance`]: the symmetry-acquisition diagnostic — how invariant the predictor is under
+//!   Dih(A) on held-out points, per iteration ([`SymmetryDiagnostic`]) — and its lead over test
+//!   accuracy.
+//! - [`mod@run`]: one observer that does all of this during [`crate::rfm::train()`] ([`RunAnalyzer`]).
 //!
 //! # Conventions
 //! - Relative distances are `‖M − P(M)‖_F / ‖M‖_F` for an orthogonal projection `P`. The zero matrix
@@ -37,7 +44,11 @@
 //! ```
 
 pub mod decompose;
+pub mod invariance;
+pub mod matrix;
+pub mod run;
 pub mod structure;
+pub mod track;
 
 #[cfg(test)]
 mod testutil;
@@ -47,12 +58,19 @@ pub use decompose::{
     fit_identity_ones_blockwise, group_algebra_projection, BlockwiseIdentityOnesFit,
     CoordinatePermutation, Decomposition, ElementCoefficient, IdentityOnesFit,
 };
+pub use invariance::{acquisition_lead, AcquisitionLead, InvarianceProbe, SymmetryDiagnostic};
+pub use matrix::{
+    analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,
+    MatrixAnalysis, SubgroupDistance,
+};
+pub use run::{RunAnalysis, RunAnalysisOptions, RunAnalyzer};
 pub use structure::{
     alignment, block_structure, circulance, circulant_deviation, dft2_magnitude,
     diagonal_deviation, diagonal_means, diagonal_spectrum, effective_rank, hankel_deviation,
     order_from_dlog, reindex_symbols, split_blocks, top_k_energy_fraction, BlockMeasures,
     BlockStructure, Blocks, Circulance, DiagonalDirection, EffectiveRank,
 };
+pub use track::{off_diagonal_deviation, IterationStructure, PerBlock, StructureTracker};
 
 use crate::error::{Error, Result};
 use ndarray::ArrayView2;

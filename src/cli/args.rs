@@ -1,5 +1,6 @@
 //! Raw command-line flags (clap derive) and their conversion into validated library types.
 
+use super::decompose::DecomposeArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use symrfm::data::SplitSpec;
@@ -23,8 +24,21 @@ pub struct Cli {
 pub enum Command {
     /// Train an RFM on one task and split; write one JSON file with every number of the run.
     Run(RunArgs),
+    /// Train on a symmetric split and on its symmetry-broken twin with identical settings; print
+    /// both test accuracies side by side and a verdict; write one JSON holding both runs.
+    #[command(mut_arg("iters", |a| a.default_value("60")))]
+    Compare(super::compare::CompareArgs),
+    /// Decompose a feature matrix into group elements and measure its block structure.
+    Decompose(DecomposeArgs),
     /// Measure the engine: per-stage time and GFLOP/s, the GEMM ceiling, the dense AGOP, f32 vs f64.
     Bench(super::bench::BenchArgs),
+    /// Run a grid of jobs in parallel, appending one result line per job to a JSONL file
+    /// (resumable after a kill, shardable over machines).
+    Sweep(super::sweep::SweepArgs),
+    /// Join the results files of a sharded sweep, checking for missing and duplicated jobs.
+    Merge(super::merge::MergeArgs),
+    /// Tables (markdown, CSV) and figures (PNG, SVG) from a results file or a feature matrix.
+    Report(super::report::ReportArgs),
 }
 
 /// The operation a → a ∘ b to learn.
@@ -181,7 +195,11 @@ pub struct RunArgs {
     #[command(flatten)]
     pub split: SplitArgs,
     #[command(flatten)]
+    pub symmetry: super::split_flags::SymmetryArgs,
+    #[command(flatten)]
     pub rfm: RfmArgs,
+    #[command(flatten)]
+    pub analysis: super::decompose::AnalysisArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -290,7 +308,7 @@ mod tests {
         full.extend_from_slice(args);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Run(r) => r,
-            other => panic!("not run: {other:?}"),
+            other => panic!("not a run: {other:?}"),
         }
     }
 

@@ -6,7 +6,7 @@
 
 pub mod split;
 
-pub use split::{Split, SplitSpec};
+pub use split::{Split, SplitEdit, SplitSpec};
 
 use crate::group::Task;
 

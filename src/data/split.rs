@@ -24,6 +24,130 @@ pub enum SplitSpec {
         /// The file.
         path: PathBuf,
     },
+    /// Test = the fixed points of every reflection of the subgroup H ≤ Dih(A), train = the rest
+    /// (SCIENCE.md §4); deterministic. For H = ⟨s r^k⟩ the test set is Fix(s r^k), n pairs.
+    FixedPoints {
+        /// H, as a generator list that [`Subgroup::parse`](crate::symmetry::Subgroup::parse)
+        /// accepts (outputs hold its canonical name, e.g. `<s>`, `<r^16, s>`).
+        subgroup: String,
+    },
+    /// A random H-invariant split: whole H-orbits, shuffled with ChaCha8 seeded by `seed`, fill the
+    /// training set up to ⌊fraction · n²⌋ pairs (see [`orbit_split`](crate::symmetry::orbit_split)).
+    Orbit {
+        /// H, as for `FixedPoints`.
+        subgroup: String,
+        /// Target training fraction in (0, 1).
+        fraction: f64,
+        /// RNG seed.
+        seed: u64,
+    },
+    /// The split `base` followed by `edits`, applied in the order listed.
+    Edited {
+        /// The split before the edits.
+        base: Box<SplitSpec>,
+        /// The edits, in order.
+        edits: Vec<SplitEdit>,
+    },
+}
+
+/// An edit of a split that keeps or breaks its symmetry. Pairs are pair indices `a * n + b`
+/// (symbol indices, not symbol values). Seeded edits record the pairs they moved in `moved`, so an
+/// output says which pairs moved; rebuilding recomputes them and checks them against the record
+/// (an empty `moved` is not checked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SplitEdit {
+    /// Move `count` training pairs chosen uniformly at random (ChaCha8 seeded by `seed`) to the
+    /// test set: breaks the symmetry ([`move_random_train_to_test`](crate::symmetry::move_random_train_to_test)).
+    MoveRandom {
+        /// Number of pairs moved.
+        count: usize,
+        /// RNG seed.
+        seed: u64,
+        /// The pairs moved, ascending.
+        #[serde(default)]
+        moved: Vec<usize>,
+    },
+    /// Move `count` whole H-orbits lying in the training set, chosen at random (ChaCha8 seeded by
+    /// `seed`), to the test set: keeps H-invariance ([`move_orbits_to_test`](crate::symmetry::move_orbits_to_test)).
+    MoveOrbits {
+        /// H, as for [`SplitSpec::FixedPoints`].
+        subgroup: String,
+        /// Number of orbits moved.
+        count: usize,
+        /// RNG seed.
+        seed: u64,
+        /// The pairs moved (all orbits together), ascending.
+        #[serde(default)]
+        moved: Vec<usize>,
+    },
+    /// Move these test pairs to the training set.
+    MoveToTrain {
+        /// Pair indices, ascending.
+        pairs: Vec<usize>,
+    },
+    /// Move these training pairs to the test set.
+    HoldOut {
+        /// Pair indices, ascending.
+        pairs: Vec<usize>,
+    },
+}
+
+impl SplitEdit {
+    /// The pairs this edit moves from train to test (empty for [`SplitEdit::MoveToTrain`]).
+    pub fn moved_to_test(&self) -> &[usize] {
+        match self {
+            SplitEdit::MoveRandom { moved, .. } | SplitEdit::MoveOrbits { moved, .. } => moved,
+            SplitEdit::HoldOut { pairs } => pairs,
+            SplitEdit::MoveToTrain { .. } => &[],
+        }
+    }
+}
+
+impl SplitSpec {
+    /// Builds the split and returns it with the spec as it should be recorded: the same spec with
+    /// the `moved` pairs of every seeded edit filled in. Errors when a recorded `moved` list
+    /// disagrees with what the seed gives now.
+    pub fn resolve(&self, task: &Task) -> Result<(Split, SplitSpec)> {
+        match self {
+            SplitSpec::Random { fraction, seed } => Ok((
+                Split::random(task.n_pairs(), *fraction, *seed)?,
+                self.clone(),
+            )),
+            SplitSpec::File { path } => Ok((Split::from_csv(task, path)?, self.clone())),
+            SplitSpec::FixedPoints { .. } | SplitSpec::Orbit { .. } | SplitSpec::Edited { .. } => {
+                crate::symmetry::recipe::resolve(task, self)
+            }
+        }
+    }
+
+    /// The seed of the split's first random choice, if it makes one: the base split's seed, else
+    /// the first seeded edit's.
+    pub fn seed(&self) -> Option<u64> {
+        match self {
+            SplitSpec::Random { seed, .. } | SplitSpec::Orbit { seed, .. } => Some(*seed),
+            SplitSpec::File { .. } | SplitSpec::FixedPoints { .. } => None,
+            SplitSpec::Edited { base, edits } => base.seed().or_else(|| {
+                edits.iter().find_map(|e| match e {
+                    SplitEdit::MoveRandom { seed, .. } | SplitEdit::MoveOrbits { seed, .. } => {
+                        Some(*seed)
+                    }
+                    SplitEdit::MoveToTrain { .. } | SplitEdit::HoldOut { .. } => None,
+                })
+            }),
+        }
+    }
+
+    /// Every pair the edits moved from train to test, in edit order (empty without edits).
+    pub fn moved_to_test(&self) -> Vec<usize> {
+        match self {
+            SplitSpec::Edited { edits, .. } => edits
+                .iter()
+                .flat_map(|e| e.moved_to_test().iter().copied())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A split: sorted, disjoint training and test pair indices covering all pairs.
@@ -38,10 +162,7 @@ pub struct Split {
 impl Split {
     /// Builds the split described by `spec` for `task`.
     pub fn build(task: &Task, spec: &SplitSpec) -> Result<Self> {
-        match spec {
-            SplitSpec::Random { fraction, seed } => Self::random(task.n_pairs(), *fraction, *seed),
-            SplitSpec::File { path } => Self::from_csv(task, path),
-        }
+        spec.resolve(task).map(|(split, _)| split)
     }
 
     /// A random split of `n_pairs` pairs with ⌊fraction · n_pairs⌋ training pairs.

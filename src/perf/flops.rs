@@ -80,5 +80,14 @@ mod tests {
         let l = StageWork::new(s, KernelKind::Laplace { bandwidth: 1.0 });
         assert_eq!(l.agop - w.agop, 2e5);
         assert_eq!(StageWork::dense_agop(s), 4e6 + 1.2e6);
+        // the dense formulation does ~2n/c·… more work: at the default size (p = 61) over 10×
+        let p61 = Sizes {
+            n_train: 1860,
+            n_test: 1861,
+            n_classes: 61,
+            dim: 122,
+        };
+        let w61 = StageWork::new(p61, KernelKind::Gaussian { bandwidth: 2.5 });
+        assert!(StageWork::dense_agop(p61) > 10.0 * w61.agop);
     }
 }

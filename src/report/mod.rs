@@ -5,16 +5,21 @@
 //! All numbers are deterministic for a given command line except the timing fields
 //! (`iterations[].seconds`, `timings`).
 
+pub mod compare;
+pub mod decompose;
 pub mod write;
 
+use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
 use crate::rfm::{IterationRecord, RfmParams, StageSeconds, TrainOutput};
+use crate::symmetry::SymmetryReport;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use decompose::{DecomposeReport, MatrixSource};
 pub use write::{write_atomic, write_json_atomic};
 
 /// Version of the JSON layout.
@@ -185,7 +190,7 @@ pub struct RunReport {
     pub task: TaskInfo,
     /// All RFM hyper-parameters.
     pub params: RfmParams,
-    /// The seed of the split (None for splits read from a file).
+    /// The seed of the split's first random choice (None for deterministic splits and files).
     pub seed: Option<u64>,
     /// The split.
     pub split: SplitInfo,
@@ -203,6 +208,20 @@ pub struct RunReport {
     pub memory_estimate_bytes: u64,
     /// Wall-clock times.
     pub timings: Timings,
+    /// The symmetry of the split (group tasks only): stabilizer, orbit prediction and, when a
+    /// subgroup H was given, the orbit-theory score of the final iteration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<SymmetryReport>,
+    /// Structure of every M_t, t = 0..=T (`run --structure`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure: Vec<IterationStructure>,
+    /// Decomposition and structure of the final M (always written by `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_analysis: Option<MatrixAnalysis>,
+    /// Invariance of the predictor under Dih(A) on held-out points, per iteration
+    /// (`run --structure` or `--symmetry-diagnostic`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetry_diagnostic: Vec<SymmetryDiagnostic>,
 }
 
 impl RunReport {
@@ -228,10 +247,7 @@ impl RunReport {
             stages.eig += s.eig;
             stages.total += s.total;
         }
-        let seed = match split_spec {
-            SplitSpec::Random { seed, .. } => Some(*seed),
-            SplitSpec::File { .. } => None,
-        };
+        let seed = split_spec.seed();
         RunReport {
             schema_version: SCHEMA_VERSION,
             kind: "run".into(),
@@ -257,6 +273,10 @@ impl RunReport {
                 stages,
                 threads: params.effective_threads(),
             },
+            symmetry: None,
+            structure: Vec::new(),
+            final_analysis: None,
+            symmetry_diagnostic: Vec::new(),
         }
     }
 

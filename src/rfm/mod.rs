@@ -9,6 +9,7 @@
 //! ```
 
 pub mod agop;
+pub mod checks;
 pub mod metrics;
 pub mod params;
 pub mod train;

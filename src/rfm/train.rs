@@ -304,17 +304,7 @@ fn run_loop<T: Real>(
             }
         };
         fill(k.view_mut(), Fill::Lower);
-        let finite = k
-            .rows()
-            .into_iter()
-            .enumerate()
-            .all(|(i, r)| r.iter().take(i + 1).all(|v| v.wide().is_finite()));
-        if !finite {
-            return Err(Error::Numerical {
-                iteration: t,
-                what: "the kernel matrix has NaN or ∞ entries (M overflowed?)".into(),
-            });
-        }
+        super::checks::kernel_lower(k.view(), kind, t)?;
         sec.kernel = clock.elapsed().as_secs_f64();
 
         // 2. solve
@@ -344,12 +334,7 @@ fn run_loop<T: Real>(
             centering: params.centering,
         };
         let agop = agop_with_predictions_in(&input, par, &mut agop_workspace);
-        if agop.agop.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Numerical {
-                iteration: t,
-                what: "the AGOP has NaN or ∞ entries".into(),
-            });
-        }
+        super::checks::agop(agop.agop.view(), t)?;
         sec.agop = clock.elapsed().as_secs_f64();
 
         // 4. test predictions and metrics with M_t
@@ -373,6 +358,7 @@ fn run_loop<T: Real>(
             Error::Numerical { what, .. } => Error::Numerical { iteration: t, what },
             other => other,
         })?;
+        super::checks::feature_matrix(next.view(), t)?;
         sec.eig = clock.elapsed().as_secs_f64();
         sec.total = start.elapsed().as_secs_f64();
 

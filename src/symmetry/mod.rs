@@ -10,6 +10,9 @@
 //!   the [`stabilizer`] of a training set (the largest subgroup leaving it invariant).
 //! - [`splits`]: split builders that keep a symmetry (fixed points of reflections, unions of whole
 //!   orbits), edits that break or keep it, and the [`SymmetryReport`] of a split.
+//! - The split specifications [`SplitSpec::FixedPoints`](crate::data::SplitSpec::FixedPoints),
+//!   [`Orbit`](crate::data::SplitSpec::Orbit) and [`Edited`](crate::data::SplitSpec::Edited) are
+//!   built here (`recipe`), through [`SplitSpec::resolve`](crate::data::SplitSpec::resolve).
 //!
 //! ```
 //! use symrfm::group::{Operation, Task, TaskSpec};
@@ -24,6 +27,7 @@
 //! ```
 
 pub mod dihedral;
+pub(crate) mod recipe;
 pub mod splits;
 pub mod subgroup;
 
@@ -31,6 +35,6 @@ pub use dihedral::{DihElement, DihedralGroup};
 pub use splits::{
     fixed_points_split, hold_out, move_orbits_to_test, move_random_train_to_test,
     move_test_to_train, orbit_prediction_score, orbit_split, reflection_fixed_points_split,
-    SymmetryReport,
+    OrbitScore, SymmetryReport,
 };
 pub use subgroup::{stabilizer, Subgroup};

@@ -283,7 +283,7 @@ fn n_pairs(split: &Split) -> usize {
 /// test pair lies outside the orbits: the §4 finding says RFM then fails on the test set whenever
 /// the stabilizer is non-trivial. With H given (e.g. the subgroup a seeded M was learned under), a
 /// run that learns only H classifies correctly exactly `predicted = Orbit_H(train) \ train`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SymmetryReport {
     /// Names of the stabilizer's elements, in group order (`id` first).
     pub stabilizer: Vec<String>,
@@ -303,6 +303,26 @@ pub struct SymmetryReport {
     pub test_outside_orbits: usize,
     /// `Orbit_H(train) \ train`, ascending pair indices (all of them test pairs).
     pub predicted: Vec<usize>,
+    /// How a finished run's correctly classified test pairs compare with `predicted` (set by
+    /// [`SymmetryReport::score`] after training; absent before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theory: Option<OrbitScore>,
+}
+
+/// The orbit theory scored against a run: which test pairs it classified correctly versus
+/// `Orbit_H(train) \ train` (see [`orbit_prediction_score`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrbitScore {
+    /// |correct ∩ predicted| / |correct| (1 when nothing is correct).
+    pub precision: f64,
+    /// |correct ∩ predicted| / |predicted| (1 when nothing is predicted).
+    pub recall: f64,
+    /// Test pairs classified correctly.
+    pub n_correct: usize,
+    /// Test pairs predicted by the theory.
+    pub n_predicted: usize,
+    /// Pairs in both.
+    pub n_both: usize,
 }
 
 impl SymmetryReport {
@@ -327,7 +347,30 @@ impl SymmetryReport {
             n_test: split.test.len(),
             test_outside_orbits,
             predicted,
+            theory: None,
         }
+    }
+
+    /// Scores the prediction against the test pairs a run classified correctly (e.g.
+    /// `TrainOutput::test_correct`), stores the score in `theory` and returns it.
+    pub fn score(&mut self, test_correct: &[usize]) -> OrbitScore {
+        let (precision, recall) = orbit_prediction_score(test_correct, &self.predicted);
+        let mut correct = test_correct.to_vec();
+        correct.sort_unstable();
+        correct.dedup();
+        let n_both = correct
+            .iter()
+            .filter(|k| self.predicted.binary_search(k).is_ok())
+            .count();
+        let score = OrbitScore {
+            precision,
+            recall,
+            n_correct: correct.len(),
+            n_predicted: self.predicted.len(),
+            n_both,
+        };
+        self.theory = Some(score.clone());
+        score
     }
 }
 
@@ -546,6 +589,23 @@ mod tests {
         let json = serde_json::to_string(&report).unwrap();
         let back: SymmetryReport = serde_json::from_str(&json).unwrap();
         assert_eq!(back, report);
+
+        let mut scored = report.clone();
+        let half = &expected[..expected.len() / 2];
+        let outside = random
+            .test
+            .iter()
+            .copied()
+            .find(|k| expected.binary_search(k).is_err())
+            .unwrap();
+        let s = scored.score(&[half, &[outside]].concat());
+        assert_eq!(s.n_correct, half.len() + 1);
+        assert_eq!((s.n_predicted, s.n_both), (expected.len(), half.len()));
+        assert_eq!(scored.theory, Some(s.clone()));
+        let back: SymmetryReport =
+            serde_json::from_str(&serde_json::to_string(&scored).unwrap()).unwrap();
+        assert_eq!(back, scored);
+        assert!(!serde_json::to_string(&report).unwrap().contains("theory"));
 
         assert_eq!(orbit_prediction_score(&expected, &expected), (1.0, 1.0));
         assert_eq!(

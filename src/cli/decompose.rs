@@ -1,0 +1,474 @@
+//! `symrfm decompose`: which group elements does a feature matrix encode, and how circulant is it?
+//! Also the analysis flags of `symrfm run` ([`AnalysisArgs`]) and the summary lines `run` prints.
+
+use super::args::{TaskArg, TaskArgs};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use symrfm::analysis::{
+    acquisition_lead, analyze_matrix, off_diagonal_deviation, AnalysisOptions, BlockStructure,
+    MatrixAnalysis, RunAnalysisOptions, RunAnalyzer,
+};
+use symrfm::data::Split;
+use symrfm::group::{Task, TaskSpec};
+use symrfm::report::{self, DecomposeReport, MatrixRecord, MatrixSource, RunReport};
+use symrfm::rfm::TrainOutput;
+use symrfm::Error;
+
+/// Threshold of the symmetry-acquisition lead printed by `run`.
+const LEAD_THRESHOLD: f64 = 0.9;
+
+/// Analysis flags of `symrfm run` (the final M is always analyzed and stored in `final_analysis`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct AnalysisArgs {
+    /// Measure the structure of every M_t (circulant/Hankel deviation per block, also in
+    /// discrete-log order for mul/div; Fourier energy; effective rank; alignment with the final M)
+    /// and, for tasks on a group, the symmetry-acquisition diagnostic.
+    #[arg(long)]
+    pub structure: bool,
+    /// The symmetry-acquisition diagnostic per iteration: agreement of argmax f(g·x) with
+    /// argmax f(x) and mean ‖f(g·x) − f(x)‖ over test points x and all g ≠ id in Dih(A).
+    #[arg(long)]
+    pub symmetry_diagnostic: bool,
+    /// Probe a fixed seeded subset of N test points in the diagnostic (default: all of them).
+    #[arg(long, value_name = "N")]
+    pub symmetry_points: Option<usize>,
+    /// Frequencies per block in the Fourier energy fraction (default: n).
+    #[arg(long, value_name = "K")]
+    pub fourier_top_k: Option<usize>,
+    /// Also report the final M's distance to the commutant of this subgroup of Dih(A), e.g. `r^16,s`.
+    #[arg(long, value_name = "GENERATORS")]
+    pub commutant_subgroup: Option<String>,
+}
+
+impl AnalysisArgs {
+    /// The analyzer of a run of `task` on `split`, validated before training starts.
+    pub fn analyzer<'a>(
+        &self,
+        task: &'a Task,
+        split: &Split,
+        threads: usize,
+    ) -> symrfm::Result<RunAnalyzer<'a>> {
+        let has_group = task.group().is_some();
+        let options = RunAnalysisOptions {
+            structure: self.structure,
+            symmetry: self.symmetry_diagnostic || (self.structure && has_group),
+            symmetry_points: self.symmetry_points,
+            top_k: self.fourier_top_k,
+            subgroup: self.commutant_subgroup.clone(),
+        };
+        RunAnalyzer::new(task, split, &options, threads)
+    }
+}
+
+/// Finishes the analyzer of a run, stores its results in `report` and prints a summary. An
+/// analysis failure does not lose the run: it is reported as a warning and the fields stay empty.
+pub fn attach(analyzer: RunAnalyzer<'_>, output: &TrainOutput, report: &mut RunReport) {
+    let analysis = match analyzer.finish(output) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("warning: analysis of the feature matrices failed: {e}");
+            return;
+        }
+    };
+    report.structure = analysis.structure;
+    report.final_analysis = analysis.final_analysis;
+    report.symmetry_diagnostic = analysis.symmetry_diagnostic;
+    if let Some(a) = &report.final_analysis {
+        println!("{}", final_summary(a));
+    }
+    if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
+        let dlog = last.circulance_dlog.is_some();
+        println!(
+            "off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
+            if dlog { " (discrete-log order)" } else { "" },
+            off_diagonal_deviation(first, dlog),
+            off_diagonal_deviation(last, dlog),
+            last.t
+        );
+    }
+    if !report.symmetry_diagnostic.is_empty() {
+        let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
+        let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
+        let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
+        println!(
+            "symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
+             {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
+            it(lead.symmetry_first),
+            it(lead.accuracy_first),
+            lead_text(lead.lead),
+            it(lead.symmetry_half),
+            it(lead.accuracy_half),
+            lead_text(lead.half_lead)
+        );
+    }
+}
+
+/// One line about the final M.
+fn final_summary(a: &MatrixAnalysis) -> String {
+    match &a.group {
+        Some(g) => {
+            let top: Vec<String> = g
+                .decomposition
+                .elements
+                .iter()
+                .take(3)
+                .map(|e| format!("{} {:+.4}", e.name, e.alpha))
+                .collect();
+            format!(
+                "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
+                 distance {:.3e}",
+                top.join(", "),
+                g.decomposition.residual,
+                g.commutant_distance
+            )
+        }
+        None => format!(
+            "final M: no symmetry group ({}); effective rank {:.2}",
+            a.task, a.blocks.effective_rank.entropy_rank
+        ),
+    }
+}
+
+/// `symrfm decompose`.
+#[derive(Args, Debug, Clone)]
+pub struct DecomposeArgs {
+    /// A run JSON written by `symrfm run`, or a bare matrix: a JSON array of rows or a `.npy` file
+    /// (then --task and --modulus/--group say which task it belongs to).
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    /// Analyze the saved M_K of a run instead of its final M (see `run --save-every`).
+    #[arg(long, value_name = "K")]
+    pub iter: Option<usize>,
+    /// Number of group elements shown in the table.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Also report the distance to the commutant of this subgroup of Dih(A), e.g. `r^16,s`.
+    #[arg(long, value_name = "GENERATORS")]
+    pub subgroup: Option<String>,
+    /// Frequencies per block in the Fourier energy fraction (default: n).
+    #[arg(long, value_name = "K")]
+    pub fourier_top_k: Option<usize>,
+    /// Output JSON (default: next to the input, `<input>.decompose.json`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also export every saved M_t of a run as DIR/M_<t>.npy (float64, C order).
+    #[arg(long, value_name = "DIR")]
+    pub npy: Option<PathBuf>,
+    /// Bare matrix only: the task it belongs to (default add).
+    #[arg(long, value_enum)]
+    pub task: Option<TaskArg>,
+    /// Bare matrix only: the modulus p.
+    #[arg(long, short = 'p', allow_negative_numbers = true)]
+    pub modulus: Option<i64>,
+    /// Bare matrix only: a product of cyclic groups for add/sub, e.g. `5x7`.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Bare matrix only: `mul` keeping the residue 0.
+    #[arg(long)]
+    pub keep_zero: bool,
+    /// Print nothing but the output path.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl DecomposeArgs {
+    fn has_task_flags(&self) -> bool {
+        self.task.is_some() || self.modulus.is_some() || self.group.is_some() || self.keep_zero
+    }
+
+    /// The task of a bare matrix.
+    fn bare_task_spec(&self) -> symrfm::Result<TaskSpec> {
+        if self.modulus.is_none() && self.group.is_none() {
+            return Err(Error::param(
+                "--modulus",
+                "missing",
+                "a bare matrix needs --task and --modulus (or --group) to say which task it \
+                 belongs to",
+            ));
+        }
+        TaskArgs {
+            task: self.task.unwrap_or(TaskArg::Add),
+            modulus: self.modulus.unwrap_or(0),
+            group: self.group.clone(),
+            keep_zero: self.keep_zero,
+        }
+        .spec()
+    }
+}
+
+/// What kind of file the input is: `.npy`, a JSON array (bare matrix) or a JSON object (run file,
+/// returned parsed).
+fn classify(path: &Path) -> symrfm::Result<(MatrixSource, Option<serde_json::Value>)> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
+        return Ok((MatrixSource::Npy, None));
+    }
+    let bad = |reason: String| Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    if value.is_array() {
+        Ok((MatrixSource::Json, None))
+    } else {
+        Ok((MatrixSource::Run, Some(value)))
+    }
+}
+
+/// The task spec of a run file.
+fn run_task_spec(path: &Path, value: &serde_json::Value) -> symrfm::Result<TaskSpec> {
+    let spec = value
+        .pointer("/task/spec")
+        .ok_or_else(|| Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: "neither a matrix (array of rows) nor a symrfm run file with `task.spec`"
+                .into(),
+        })?;
+    serde_json::from_value(spec.clone()).map_err(|e| Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason: format!("malformed `task.spec`: {e}"),
+    })
+}
+
+/// The saved matrices of a run file.
+fn run_matrices(path: &Path, value: &serde_json::Value) -> symrfm::Result<Vec<MatrixRecord>> {
+    let records = value
+        .get("feature_matrices")
+        .ok_or_else(|| Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: "a run file without `feature_matrices`".into(),
+        })?;
+    serde_json::from_value(records.clone()).map_err(|e| Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason: format!("malformed `feature_matrices`: {e}"),
+    })
+}
+
+fn default_out(input: &Path, t: Option<usize>) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "matrix".into());
+    let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
+    input.with_file_name(format!("{stem}.decompose{suffix}.json"))
+}
+
+/// Runs `symrfm decompose`.
+pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> {
+    let path = &args.input;
+    let (source, run) = classify(path)?;
+    let spec = match &run {
+        Some(value) => {
+            if args.has_task_flags() {
+                return Err(Error::param(
+                    "--task",
+                    "given with a run file",
+                    "--task, --modulus, --group and --keep-zero only with a bare matrix (a run \
+                     file names its task)",
+                )
+                .into());
+            }
+            run_task_spec(path, value)?
+        }
+        None => {
+            for (flag, given) in [
+                ("--iter", args.iter.is_some()),
+                ("--npy", args.npy.is_some()),
+            ] {
+                if given {
+                    return Err(Error::param(
+                        flag,
+                        "given with a bare matrix",
+                        "only with a run file",
+                    )
+                    .into());
+                }
+            }
+            args.bare_task_spec()?
+        }
+    };
+    let task = Task::new(spec)?;
+    let t = match (&run, args.iter) {
+        (Some(_), Some(k)) => Some(k),
+        (Some(value), None) => run_matrices(path, value)?.last().map(|r| r.t),
+        (None, _) => None,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(path, args.iter));
+    report::write::check_writable(&out, false)?;
+    if let Some(dir) = &args.npy {
+        report::write::check_writable(&dir.join("M_0.npy"), true)?;
+    }
+
+    let m = report::load_matrix(path, args.iter)?;
+    let d = task.input_dim();
+    if m.dim() != (d, d) {
+        return Err(Error::InvalidInput {
+            path: path.clone(),
+            reason: format!(
+                "a {}×{} matrix, but {} needs {d}×{d} (2n with n = {} symbols)",
+                m.nrows(),
+                m.ncols(),
+                task.describe(),
+                task.n_symbols()
+            ),
+        }
+        .into());
+    }
+    let options = AnalysisOptions {
+        top_k: args.fourier_top_k,
+        subgroup: args.subgroup.clone(),
+    };
+    let analysis = analyze_matrix(&task, m.view(), &options)
+        .with_context(|| format!("analyzing {}", path.display()))?;
+    if !args.quiet {
+        print!("{}", table(&analysis, path, t, args.top));
+    }
+    let report = DecomposeReport::new(
+        command_line,
+        path.display().to_string(),
+        source,
+        t,
+        &task,
+        analysis,
+    );
+    report::write_json_atomic(&out, &report)?;
+    if let (Some(dir), Some(value)) = (&args.npy, &run) {
+        for record in run_matrices(path, value)? {
+            let m = record.to_array().map_err(|reason| Error::InvalidInput {
+                path: path.clone(),
+                reason: format!("saved M_{}: {reason}", record.t),
+            })?;
+            let file = dir.join(format!("M_{}.npy", record.t));
+            report::write::write_npy_atomic(&file, &m)?;
+            println!("wrote {}", file.display());
+        }
+    }
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// The readable report: top elements, distances, block structure.
+fn table(a: &MatrixAnalysis, path: &Path, t: Option<usize>, top: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let which = t.map_or("matrix".to_string(), |t| format!("M_{t}"));
+    let _ = writeln!(
+        s,
+        "{} ({which}): {}, {}×{}, ‖M‖_F = {:.6}",
+        path.display(),
+        a.task,
+        2 * a.n,
+        2 * a.n,
+        a.frobenius_norm
+    );
+    match &a.group {
+        Some(g) => {
+            let dec = &g.decomposition;
+            let shown = top.min(dec.elements.len());
+            let _ = writeln!(
+                s,
+                "\n{}: the {shown} largest of {} coefficients α_g = ⟨Π(g), M⟩_F / 2n",
+                g.name, g.order
+            );
+            let _ = writeln!(s, "  {:<14} {:>14} {:>12}", "element", "α_g", "share ‖M‖²");
+            for e in dec.elements.iter().take(shown) {
+                let _ = writeln!(s, "  {:<14} {:>+14.6e} {:>12.6}", e.name, e.alpha, e.share);
+            }
+            let total: f64 = dec.elements.iter().take(shown).map(|e| e.share).sum();
+            let _ = writeln!(s, "  {:<14} {:>14} {:>12.6}", "(shown)", "", total);
+            let _ = writeln!(s, "\ndistances ‖M − P(M)‖_F / ‖M‖_F");
+            let _ = writeln!(
+                s,
+                "  {:<38} {:.6e}",
+                "group algebra span{Π(g)}", dec.residual
+            );
+            let _ = writeln!(
+                s,
+                "  {:<38} {:.6e}",
+                format!("commutant of {}", g.name),
+                g.commutant_distance
+            );
+            if let Some(h) = &g.subgroup {
+                let _ = writeln!(
+                    s,
+                    "  {:<38} {:.6e}",
+                    format!("commutant of {} (order {})", h.name, h.order),
+                    h.commutant_distance
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "\nno symmetry group for {}: structure measures only",
+                a.task
+            );
+            let _ = writeln!(s, "\ndistances ‖M − P(M)‖_F / ‖M‖_F");
+        }
+    }
+    let b = &a.identity_ones_blockwise;
+    let _ = writeln!(
+        s,
+        "  {:<38} {:.6e}",
+        "span{I, 11ᵀ}", a.identity_ones.distance
+    );
+    let _ = writeln!(
+        s,
+        "  {:<38} {:.6e}  (blocks {:.3e} {:.3e} {:.3e} {:.3e})",
+        "span{I, 11ᵀ} blockwise",
+        b.distance,
+        b.m11.distance,
+        b.m12.distance,
+        b.m21.distance,
+        b.m22.distance
+    );
+    block_table(&mut s, &a.blocks, "symbol order");
+    if let (Some(blocks), Some(g)) = (&a.blocks_dlog, &a.dlog_generator) {
+        block_table(
+            &mut s,
+            blocks,
+            &format!("discrete-log order, generator {g}"),
+        );
+    }
+    let r = &a.blocks.effective_rank;
+    let _ = writeln!(
+        s,
+        "\neffective rank: {:.4} (entropy), {:.4} (participation ratio)",
+        r.entropy_rank, r.participation_ratio
+    );
+    s
+}
+
+fn block_table(s: &mut String, b: &BlockStructure, label: &str) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        s,
+        "\nblock structure, {label} (deviation = ‖B − B̂‖²_F / ‖B‖²_F; Fourier energy in the top {})",
+        b.top_k
+    );
+    let _ = writeln!(
+        s,
+        "  {:<6} {:>12} {:>12} {:>14}",
+        "block", "circulant", "Hankel", "top-k energy"
+    );
+    for (name, m) in [
+        ("M11", &b.m11),
+        ("M12", &b.m12),
+        ("M21", &b.m21),
+        ("M22", &b.m22),
+    ] {
+        let _ = writeln!(
+            s,
+            "  {:<6} {:>12.4e} {:>12.4e} {:>14.6}",
+            name, m.circulance.circulant, m.circulance.hankel, m.top_k_energy_fraction
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! `symrfm report RESULTS.jsonl [--out DIR]`: tables and figures of a sweep;
+//! `symrfm report --matrix RUN.json`: a heatmap of a feature matrix.
+
+use anyhow::Result;
+use clap::Args;
+use std::path::{Path, PathBuf};
+use symrfm::plot::{self, ColorScale, Heatmap};
+use symrfm::sweep::figures::{write_index, write_report, Artifact, ReportOptions};
+use symrfm::sweep::read_results;
+
+/// `symrfm report`.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// A results file (JSON lines) written by `symrfm sweep` or `symrfm merge`.
+    #[arg(required_unless_present = "matrix")]
+    pub results: Option<PathBuf>,
+    /// Output directory [default: the results file's path without `.jsonl`; with only --matrix,
+    /// the matrix file's directory].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Draw one curves figure per value of this parameter path (repeatable)
+    /// [default: the varying `task.*` parameters].
+    #[arg(long, value_name = "PATH")]
+    pub facet: Vec<String>,
+    /// The parameter of the phase diagram's rows and of the final-accuracy plot's x axis.
+    #[arg(long, default_value = "split.fraction", value_name = "PATH")]
+    pub x: String,
+    /// Also draw a feature matrix: a run JSON (its final M), a JSON matrix or a .npy.
+    #[arg(long, value_name = "FILE")]
+    pub matrix: Option<PathBuf>,
+    /// With --matrix and a run JSON: draw M_T (saved with --save-every) instead of the final M.
+    #[arg(long, value_name = "T", requires = "matrix")]
+    pub matrix_iter: Option<usize>,
+}
+
+/// Runs `symrfm report`.
+pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
+    let out_dir = match (&args.out, &args.results, &args.matrix) {
+        (Some(d), _, _) => d.clone(),
+        (None, Some(r), _) if r.extension().is_some() => r.with_extension(""),
+        (None, Some(r), _) => {
+            let mut name = r.as_os_str().to_owned();
+            name.push("-report");
+            PathBuf::from(name)
+        }
+        (None, None, Some(m)) => m
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or(PathBuf::from("."), Path::to_path_buf),
+        (None, None, None) => PathBuf::from("."),
+    };
+    let mut artifacts: Vec<Artifact> = Vec::new();
+    if let Some(results) = &args.results {
+        let contents = read_results(results)?;
+        if contents.partial_bytes > 0 {
+            eprintln!(
+                "warning: {}: ignoring a partial last line ({} bytes)",
+                results.display(),
+                contents.partial_bytes
+            );
+        }
+        let opts = ReportOptions {
+            facet: (!args.facet.is_empty()).then(|| args.facet.clone()),
+            x: args.x.clone(),
+            title: format!(
+                "Summary of {}",
+                results
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            ),
+        };
+        artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
+    }
+    if let Some(path) = &args.matrix {
+        artifacts.push(matrix_figure(path, args.matrix_iter, &out_dir)?);
+    }
+    let made_by = command_line
+        .iter()
+        .skip(1)
+        .fold("symrfm".to_string(), |acc, a| format!("{acc} {a}"));
+    let index = write_index(&out_dir, &artifacts, &made_by)?;
+    for a in &artifacts {
+        for f in &a.files {
+            println!("wrote {}", f.display());
+        }
+    }
+    println!("wrote {} (captions)", index.display());
+    Ok(())
+}
+
+/// A heatmap of M (blue negative, red positive), with lines between the two n×n blocks.
+fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifact> {
+    let m = symrfm::report::load_matrix(path, t)?;
+    let d = m.nrows();
+    // Context from a run JSON, if it is one.
+    let run: Option<serde_json::Value> = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok());
+    let task = run
+        .as_ref()
+        .and_then(|v| v.pointer("/task/description"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let saved_t = run.as_ref().and_then(|v| {
+        let records = v.get("feature_matrices")?.as_array()?;
+        let record = match t {
+            Some(t) => records
+                .iter()
+                .find(|r| r.get("t").and_then(|x| x.as_u64()) == Some(t as u64))?,
+            None => records.last()?,
+        };
+        record.get("t")?.as_u64()
+    });
+    let name = match saved_t {
+        Some(t) => format!("M_{t}"),
+        None => "M".to_string(),
+    };
+    let file = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let mut hm = Heatmap::new(
+        format!(
+            "Feature matrix {name}{}",
+            task.as_ref().map_or(String::new(), |t| format!(" — {t}"))
+        ),
+        m,
+    );
+    hm.subtitle = Some(format!(
+        "{file}: {d}×{d}; blocks = (first operand a, second operand b) one-hot coordinates"
+    ));
+    hm.x_label = "coordinate j".into();
+    hm.y_label = "coordinate i".into();
+    hm.colorbar_label = format!("{name}[i, j]");
+    hm.scale = ColorScale::diverging_for(&hm.values);
+    if d % 2 == 0 {
+        hm.separators = vec![d / 2];
+    }
+    hm.size = (980, 900);
+    let stem_name = format!(
+        "matrix-{}{}",
+        path.file_stem()
+            .map_or("m".into(), |s| s.to_string_lossy().into_owned()),
+        t.map_or(String::new(), |t| format!("-t{t}"))
+    );
+    std::fs::create_dir_all(out_dir).map_err(|e| symrfm::Error::Unwritable {
+        path: out_dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let files = plot::save(&hm, &out_dir.join(stem_name))?;
+    Ok(Artifact {
+        files,
+        caption: format!(
+            "Heatmap of the feature matrix {name} from {file}{}: entry (i, j) in colour (blue \
+             negative, white 0, red positive, symmetric scale); the lines separate the blocks of \
+             the first and second operand's one-hot coordinates.",
+            task.map_or(String::new(), |t| format!(" ({t})"))
+        ),
+    })
+}

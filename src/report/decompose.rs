@@ -1,0 +1,65 @@
+//! The JSON written by `symrfm decompose`.
+
+use super::{TaskInfo, SCHEMA_VERSION};
+use crate::analysis::MatrixAnalysis;
+use crate::group::Task;
+use serde::{Deserialize, Serialize};
+
+/// Where a decomposed matrix came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatrixSource {
+    /// A run JSON written by `symrfm run` (task read from the file).
+    Run,
+    /// A bare JSON matrix (array of rows).
+    Json,
+    /// A `.npy` file.
+    Npy,
+}
+
+/// The analysis of one feature matrix (`symrfm decompose`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecomposeReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `"decompose"`.
+    pub kind: String,
+    /// Version of symrfm that wrote the file.
+    pub symrfm_version: String,
+    /// The command line that produced it.
+    pub command_line: Vec<String>,
+    /// The input file.
+    pub source: String,
+    /// What kind of file it was.
+    pub source_kind: MatrixSource,
+    /// Which saved M_t of a run was analyzed (`None` for a bare matrix).
+    pub t: Option<usize>,
+    /// The task the matrix belongs to.
+    pub task: TaskInfo,
+    /// The analysis.
+    pub analysis: MatrixAnalysis,
+}
+
+impl DecomposeReport {
+    /// Assembles the report.
+    pub fn new(
+        command_line: Vec<String>,
+        source: String,
+        source_kind: MatrixSource,
+        t: Option<usize>,
+        task: &Task,
+        analysis: MatrixAnalysis,
+    ) -> Self {
+        DecomposeReport {
+            schema_version: SCHEMA_VERSION,
+            kind: "decompose".into(),
+            symrfm_version: env!("CARGO_PKG_VERSION").into(),
+            command_line,
+            source,
+            source_kind,
+            t,
+            task: TaskInfo::new(task),
+            analysis,
+        }
+    }
+}

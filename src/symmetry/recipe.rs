@@ -1,0 +1,378 @@
+//! Building the symmetry-controlled [`SplitSpec`]s: fixed points, orbit splits and edits.
+//!
+//! [`SplitSpec::resolve`] dispatches here for every spec that needs the dihedral group or edits a
+//! split. Errors name the `symrfm run` flag that sets the offending part of the spec (`--subgroup`,
+//! `--move-random`, `--move-orbits`, `--move-to-train`, `--hold-out`), since specs are written by
+//! that command and read back from its outputs.
+
+use super::dihedral::DihedralGroup;
+use super::splits::{
+    fixed_points_split, hold_out, move_orbits_to_test, move_random_train_to_test,
+    move_test_to_train, orbit_split,
+};
+use super::subgroup::Subgroup;
+use crate::data::{Split, SplitEdit, SplitSpec};
+use crate::error::{Error, Result};
+use crate::group::Task;
+
+/// Builds `spec` (any kind) for `task` and returns the split with the spec as recorded: subgroups
+/// by their canonical names, `moved` filled in for seeded edits.
+pub(crate) fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
+    match spec {
+        SplitSpec::Random { .. } | SplitSpec::File { .. } => spec.resolve(task),
+        SplitSpec::FixedPoints { subgroup } => {
+            let dih = DihedralGroup::new(task)?;
+            let h = parse_subgroup(&dih, subgroup)?;
+            let split = fixed_points_split(&dih, &h).map_err(flag("--subgroup"))?;
+            let subgroup = h.name(&dih);
+            Ok((split, SplitSpec::FixedPoints { subgroup }))
+        }
+        SplitSpec::Orbit {
+            subgroup,
+            fraction,
+            seed,
+        } => {
+            let dih = DihedralGroup::new(task)?;
+            let h = parse_subgroup(&dih, subgroup)?;
+            let split = orbit_split(&dih, &h, *fraction, *seed).map_err(flag("--subgroup"))?;
+            let spec = SplitSpec::Orbit {
+                subgroup: h.name(&dih),
+                fraction: *fraction,
+                seed: *seed,
+            };
+            Ok((split, spec))
+        }
+        SplitSpec::Edited { base, edits } => {
+            let (mut split, base) = base.resolve(task)?;
+            let mut done = Vec::with_capacity(edits.len());
+            for edit in edits {
+                let (next, recorded) = apply(task, &split, edit)?;
+                split = next;
+                done.push(recorded);
+            }
+            split.check_nonempty()?;
+            let spec = SplitSpec::Edited {
+                base: Box::new(base),
+                edits: done,
+            };
+            Ok((split, spec))
+        }
+    }
+}
+
+/// Applies one edit; returns the new split and the edit as recorded.
+fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEdit)> {
+    match edit {
+        SplitEdit::MoveRandom { count, seed, moved } => {
+            let (next, now) =
+                move_random_train_to_test(split, *count, *seed).map_err(flag("--move-random"))?;
+            check_recorded(task, "--move-random", moved, &now)?;
+            let edit = SplitEdit::MoveRandom {
+                count: *count,
+                seed: *seed,
+                moved: now,
+            };
+            Ok((next, edit))
+        }
+        SplitEdit::MoveOrbits {
+            subgroup,
+            count,
+            seed,
+            moved,
+        } => {
+            let dih = DihedralGroup::new(task)?;
+            let h = parse_subgroup(&dih, subgroup)?;
+            let (next, now) = move_orbits_to_test(&dih, split, &h, *count, *seed)
+                .map_err(flag("--move-orbits"))?;
+            check_recorded(task, "--move-orbits", moved, &now)?;
+            let edit = SplitEdit::MoveOrbits {
+                subgroup: h.name(&dih),
+                count: *count,
+                seed: *seed,
+                moved: now,
+            };
+            Ok((next, edit))
+        }
+        SplitEdit::MoveToTrain { pairs } => {
+            let pairs = checked(task, "--move-to-train", pairs, &split.test, "test")?;
+            let next = move_test_to_train(split, &pairs).map_err(flag("--move-to-train"))?;
+            Ok((next, SplitEdit::MoveToTrain { pairs }))
+        }
+        SplitEdit::HoldOut { pairs } => {
+            let pairs = checked(task, "--hold-out", pairs, &split.train, "training")?;
+            let next = hold_out(split, &pairs).map_err(flag("--hold-out"))?;
+            Ok((next, SplitEdit::HoldOut { pairs }))
+        }
+    }
+}
+
+/// Parses a subgroup, naming `--subgroup` in errors.
+fn parse_subgroup(dih: &DihedralGroup, text: &str) -> Result<Subgroup> {
+    Subgroup::parse(dih, text).map_err(flag("--subgroup"))
+}
+
+/// Renames a usage error whose parameter is not a flag (`group element`, `moved pairs`, …) to
+/// `name`; errors already naming a flag (`--train-frac`, `--task`) are kept.
+fn flag(name: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::InvalidParameter {
+            name: old,
+            value,
+            allowed,
+        } if !old.starts_with("--") => Error::InvalidParameter {
+            name,
+            value,
+            allowed,
+        },
+        other => other,
+    }
+}
+
+/// `a:b` with symbol values, for messages.
+fn pair_name(task: &Task, k: usize) -> String {
+    let (a, b) = task.pair(k);
+    format!("{}:{}", task.symbol_name(a), task.symbol_name(b))
+}
+
+/// Sorted, deduplicated `pairs`, each checked to lie in `side` (ascending); messages show pairs by
+/// symbol values.
+fn checked(
+    task: &Task,
+    name: &'static str,
+    pairs: &[usize],
+    side: &[usize],
+    side_name: &str,
+) -> Result<Vec<usize>> {
+    let mut pairs = pairs.to_vec();
+    pairs.sort_unstable();
+    pairs.dedup();
+    for &k in &pairs {
+        if k >= task.n_pairs() {
+            return Err(Error::param(
+                name,
+                format!("pair index {k}"),
+                format!("pair indices below {}", task.n_pairs()),
+            ));
+        }
+        if side.binary_search(&k).is_err() {
+            return Err(Error::param(
+                name,
+                pair_name(task, k),
+                format!("pairs of the {side_name} set at this point"),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+/// Errors when a recorded `moved` list (non-empty) differs from the one rebuilt now.
+fn check_recorded(
+    task: &Task,
+    name: &'static str,
+    recorded: &[usize],
+    now: &[usize],
+) -> Result<()> {
+    if recorded.is_empty() || recorded == now {
+        return Ok(());
+    }
+    let show = |v: &[usize]| {
+        v.iter()
+            .take(5)
+            .map(|&k| pair_name(task, k))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Err(Error::param(
+        name,
+        format!("recorded moved pairs {}", show(recorded)),
+        format!(
+            "the pairs the seed gives now ({}); the split spec was written by an incompatible \
+             version",
+            show(now)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::{Operation, TaskSpec};
+    use crate::symmetry::stabilizer;
+
+    fn task(op: Operation, p: u64) -> Task {
+        Task::new(TaskSpec::new(op, p)).unwrap()
+    }
+
+    #[test]
+    fn fixed_points_then_one_random_point() {
+        let t = task(Operation::Add, 31);
+        let spec = SplitSpec::Edited {
+            base: Box::new(SplitSpec::FixedPoints {
+                subgroup: "s".into(),
+            }),
+            edits: vec![SplitEdit::MoveRandom {
+                count: 1,
+                seed: 4,
+                moved: vec![],
+            }],
+        };
+        let (split, recorded) = spec.resolve(&t).unwrap();
+        assert_eq!(split.test.len(), 32);
+        let SplitSpec::Edited { base, edits } = &recorded else {
+            panic!("{recorded:?}")
+        };
+        assert_eq!(
+            **base,
+            SplitSpec::FixedPoints {
+                subgroup: "<s>".into()
+            }
+        );
+        let moved = recorded.moved_to_test();
+        assert_eq!(moved.len(), 1);
+        assert!(split.test.binary_search(&moved[0]).is_ok());
+        let (a, b) = t.pair(moved[0]);
+        assert_ne!(a, b, "fixed points of s are already in the test set");
+        assert!(matches!(&edits[0], SplitEdit::MoveRandom { seed: 4, .. }));
+        // the recorded spec rebuilds the same split, and resolving it again changes nothing
+        let (again, same) = recorded.resolve(&t).unwrap();
+        assert_eq!(again, split);
+        assert_eq!(same, recorded);
+        assert_eq!(recorded.seed(), Some(4));
+        assert_eq!(Split::build(&t, &recorded).unwrap(), split);
+        let dih = DihedralGroup::new(&t).unwrap();
+        assert!(stabilizer(&dih, &split.train).is_trivial());
+    }
+
+    #[test]
+    fn a_tampered_record_is_refused() {
+        let t = task(Operation::Add, 13);
+        let spec = SplitSpec::Edited {
+            base: Box::new(SplitSpec::FixedPoints {
+                subgroup: "s r^2".into(),
+            }),
+            edits: vec![SplitEdit::MoveRandom {
+                count: 2,
+                seed: 0,
+                moved: vec![],
+            }],
+        };
+        let (_, mut recorded) = spec.resolve(&t).unwrap();
+        if let SplitSpec::Edited { edits, .. } = &mut recorded {
+            if let SplitEdit::MoveRandom { moved, .. } = &mut edits[0] {
+                moved[0] = (moved[0] + 1) % 169;
+            }
+        }
+        let err = recorded.resolve(&t).unwrap_err();
+        assert!(err.to_string().contains("--move-random"), "{err}");
+    }
+
+    #[test]
+    fn orbit_edits_keep_the_symmetry_and_explicit_edits_apply_in_order() {
+        let t = task(Operation::Mul, 29);
+        let dih = DihedralGroup::new(&t).unwrap();
+        let base = SplitSpec::FixedPoints {
+            subgroup: "s r^3".into(),
+        };
+        let (sym, _) = base.resolve(&t).unwrap();
+        let spec = SplitSpec::Edited {
+            base: Box::new(base),
+            edits: vec![
+                SplitEdit::HoldOut {
+                    pairs: vec![sym.train[0]],
+                },
+                SplitEdit::MoveToTrain {
+                    pairs: vec![sym.train[0]],
+                },
+                SplitEdit::MoveOrbits {
+                    subgroup: "s r^3".into(),
+                    count: 3,
+                    seed: 1,
+                    moved: vec![],
+                },
+            ],
+        };
+        let (split, recorded) = spec.resolve(&t).unwrap();
+        assert_eq!(split.test.len(), sym.test.len() + 6);
+        assert_eq!(recorded.moved_to_test().len(), 7, "1 held out + 3 pairs");
+        let h = Subgroup::parse(&dih, "s r^3").unwrap();
+        assert!(h.leaves_invariant(&dih, &split.train));
+        assert_eq!(recorded.seed(), Some(1));
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        let t = task(Operation::Add, 11);
+        let cases: Vec<(SplitSpec, &str)> = vec![
+            (
+                SplitSpec::FixedPoints {
+                    subgroup: "r^3".into(),
+                },
+                "--subgroup",
+            ),
+            (
+                SplitSpec::FixedPoints {
+                    subgroup: "q".into(),
+                },
+                "--subgroup",
+            ),
+            (
+                SplitSpec::Orbit {
+                    subgroup: "s".into(),
+                    fraction: 1.5,
+                    seed: 0,
+                },
+                "--train-frac",
+            ),
+        ];
+        let edited = |edit: SplitEdit| SplitSpec::Edited {
+            base: Box::new(SplitSpec::FixedPoints {
+                subgroup: "s".into(),
+            }),
+            edits: vec![edit],
+        };
+        let mut cases = cases;
+        cases.extend([
+            (
+                edited(SplitEdit::MoveRandom {
+                    count: 110,
+                    seed: 0,
+                    moved: vec![],
+                }),
+                "--move-random",
+            ),
+            (
+                edited(SplitEdit::MoveOrbits {
+                    subgroup: "s".into(),
+                    count: 56,
+                    seed: 0,
+                    moved: vec![],
+                }),
+                "--move-orbits",
+            ),
+            (edited(SplitEdit::HoldOut { pairs: vec![0] }), "--hold-out"),
+            (
+                edited(SplitEdit::MoveToTrain {
+                    pairs: (0..11).map(|a| a * 11 + a).collect(),
+                }),
+                "--move-to-train",
+            ),
+        ]);
+        for (spec, name) in cases {
+            let err = spec.resolve(&t).unwrap_err();
+            assert!(err.is_usage(), "{err}");
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+        // (0, 0) is a fixed point of s, so a test pair: the message shows it by symbol values
+        let err = edited(SplitEdit::HoldOut { pairs: vec![0] })
+            .resolve(&t)
+            .unwrap_err();
+        assert!(err.to_string().contains("0:0"), "{err}");
+        let poly = task(Operation::SquareSum, 11);
+        let err = SplitSpec::FixedPoints {
+            subgroup: "s".into(),
+        }
+        .resolve(&poly)
+        .unwrap_err();
+        assert!(err.to_string().contains("--task"), "{err}");
+    }
+}
