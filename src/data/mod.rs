@@ -1,6 +1,6 @@
 //! Datasets and splits.
 //!
-//! The dataset of a [`Task`](crate::group::Task) is all n² pairs `(a, b)`, indexed by `a * n + b`, with
+//! The dataset of a [`Task`] is all n² pairs `(a, b)`, indexed by `a * n + b`, with
 //! input `x = e_a ‖ e_b ∈ R^{2n}` and target `e_{a∘b}`. Inputs are never stored densely: a pair is two
 //! token indices, `a` and `n + b`, into the 2n coordinates.
 
