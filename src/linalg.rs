@@ -95,6 +95,15 @@ pub fn par(threads: usize) -> Par {
     }
 }
 
+/// faer's accumulation mode: add into the destination or replace it.
+fn accum(accumulate: bool) -> faer::Accum {
+    if accumulate {
+        faer::Accum::Add
+    } else {
+        faer::Accum::Replace
+    }
+}
+
 /// `dst = alpha · lhs · rhs` (or `dst += …` with `accumulate`).
 pub fn matmul<T: Real>(
     dst: ArrayViewMut2<'_, T>,
@@ -104,11 +113,7 @@ pub fn matmul<T: Real>(
     accumulate: bool,
     par: Par,
 ) {
-    let accum = if accumulate {
-        faer::Accum::Add
-    } else {
-        faer::Accum::Replace
-    };
+    let accum = accum(accumulate);
     faer::linalg::matmul::matmul(
         as_faer_mut(dst),
         accum,
@@ -127,11 +132,7 @@ pub fn syrk_lower<T: Real>(
     accumulate: bool,
     par: Par,
 ) {
-    let accum = if accumulate {
-        faer::Accum::Add
-    } else {
-        faer::Accum::Replace
-    };
+    let accum = accum(accumulate);
     faer::linalg::matmul::triangular::matmul(
         as_faer_mut(dst),
         faer::linalg::matmul::triangular::BlockStructure::TriangularLower,
