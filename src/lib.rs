@@ -29,6 +29,7 @@
 pub mod analysis;
 pub mod data;
 pub mod error;
+pub mod gram;
 pub mod group;
 pub mod kernel;
 pub mod linalg;

@@ -55,18 +55,42 @@ pub fn argmax(row: impl IntoIterator<Item = f64>) -> usize {
     best.map_or(0, |(i, _)| i)
 }
 
+/// [`argmax`] of a slice (the same ties and NaN behaviour, no per-entry branch on an `Option`).
+fn argmax_slice(row: &[f64]) -> usize {
+    let Some((&first, rest)) = row.split_first() else {
+        return 0;
+    };
+    let (mut best, mut at) = (first, 0);
+    for (i, &v) in rest.iter().enumerate() {
+        if v > best {
+            best = v;
+            at = i + 1;
+        }
+    }
+    at
+}
+
 /// Number of correct argmax predictions and the sum of squared errors against one-hot labels.
 pub fn score(pred: ArrayView2<'_, f64>, labels: &[u32]) -> (usize, f64, Vec<bool>) {
     let mut correct = 0;
     let mut sse = 0.0;
     let mut hits = Vec::with_capacity(labels.len());
     for (row, &y) in pred.rows().into_iter().zip(labels) {
-        let hit = argmax(row.iter().copied()) == y as usize;
+        let y = y as usize;
+        let owned;
+        let row: &[f64] = match row.as_slice() {
+            Some(r) => r,
+            None => {
+                owned = row.to_vec();
+                &owned
+            }
+        };
+        let hit = argmax_slice(row) == y;
         correct += hit as usize;
         hits.push(hit);
         for (c, &v) in row.iter().enumerate() {
-            let t = if c == y as usize { 1.0 } else { 0.0 };
-            sse += (v - t) * (v - t);
+            let e = v - if c == y { 1.0 } else { 0.0 };
+            sse += e * e;
         }
     }
     (correct, sse, hits)
@@ -81,6 +105,21 @@ mod tests {
         assert_eq!(argmax([0.1, 0.5, 0.5, 0.2]), 1);
         assert_eq!(argmax([3.0]), 0);
         assert_eq!(argmax([-1.0, -1.0]), 0);
+    }
+
+    #[test]
+    fn argmax_slice_agrees_with_argmax() {
+        let rows: [&[f64]; 6] = [
+            &[],
+            &[2.0],
+            &[0.1, 0.5, 0.5, 0.2],
+            &[f64::NAN, 1.0, 3.0],
+            &[1.0, f64::NAN, 3.0, 3.0],
+            &[-1.0, -1.0, -0.5],
+        ];
+        for r in rows {
+            assert_eq!(argmax_slice(r), argmax(r.iter().copied()), "{r:?}");
+        }
     }
 
     #[test]
