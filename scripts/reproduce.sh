@@ -81,8 +81,9 @@ if wants 3; then
     out=results/decompose-p61
     fresh "$out"
     mkdir -p "$out"
-    "$BIN" run -p 61 --split fixed-points --reflection s --iters 60 --quiet --out "$out/symmetric.json"
-    "$BIN" run -p 61 --split fixed-points --reflection s --move-random 1 --iters 60 --quiet \
+    "$BIN" run -p 61 --split fixed-points --reflection s --iters 60 --structure --quiet \
+      --out "$out/symmetric.json"
+    "$BIN" run -p 61 --split fixed-points --reflection s --move-random 1 --iters 60 --structure --quiet \
       --out "$out/broken.json"
     for run in symmetric broken; do
       "$BIN" decompose "$out/$run.json" --top 10 --out "$out/$run-decomposition.json" \
@@ -98,7 +99,7 @@ if wants 4; then
   if ! has bench; then
     skip 4 "this symrfm has no \`bench\` subcommand (issue 5)"
   else
-    "$BIN" bench --out-dir results
+    "$BIN" bench --full-runs 61,97 --out-dir results
     done_step 4
   fi
 fi

@@ -322,6 +322,55 @@ fn assert_svg(path: &Path) {
 }
 
 #[test]
+fn report_draws_a_runs_matrix_decomposition_and_structure() {
+    let dir = scratch("report-matrix");
+    ok(&symrfm(
+        &[
+            "run",
+            "-p",
+            "11",
+            "--iters",
+            "6",
+            "--save-every",
+            "3",
+            "--structure",
+            "--quiet",
+            "--out",
+            "s.json",
+        ],
+        &dir,
+    ));
+    ok(&symrfm(
+        &["report", "--matrix", "s.json", "--out", "rep"],
+        &dir,
+    ));
+    let rep = dir.join("rep");
+    for stem in ["matrix-s", "decomposition-s", "structure-s"] {
+        assert_png(&rep.join(format!("{stem}.png")));
+        assert_svg(&rep.join(format!("{stem}.svg")));
+    }
+    let captions = std::fs::read_to_string(rep.join("figures.md")).unwrap();
+    assert!(captions.contains("Dih(Z_11)"), "{captions}");
+    assert!(captions.contains("M12 ends at"), "{captions}");
+    // The decomposition drawn is that of the matrix drawn: M_3 with --matrix-iter 3.
+    ok(&symrfm(
+        &[
+            "report",
+            "--matrix",
+            "s.json",
+            "--matrix-iter",
+            "3",
+            "--out",
+            "rep",
+        ],
+        &dir,
+    ));
+    assert_png(&rep.join("decomposition-s-t3.png"));
+    let svg = std::fs::read_to_string(rep.join("decomposition-s-t3.svg")).unwrap();
+    assert!(svg.contains("M_3"), "the title names M_3");
+}
+
+#[test]
 fn report_writes_tables_and_figures() {
     let dir = scratch("report");
     std::fs::write(dir.join("tiny.json"), TINY).unwrap();
@@ -362,9 +411,21 @@ fn report_writes_tables_and_figures() {
         assert_png(&rep.join(format!("{stem}.png")));
         assert_svg(&rep.join(format!("{stem}.svg")));
     }
-    let matrix_stem = format!("matrix-{}", runs[0].file_stem().unwrap().to_string_lossy());
-    assert_png(&rep.join(format!("{matrix_stem}.png")));
-    assert_svg(&rep.join(format!("{matrix_stem}.svg")));
+    let run_stem = runs[0].file_stem().unwrap().to_string_lossy().into_owned();
+    for stem in [
+        format!("matrix-{run_stem}"),
+        format!("decomposition-{run_stem}"),
+    ] {
+        assert_png(&rep.join(format!("{stem}.png")));
+        assert_svg(&rep.join(format!("{stem}.svg")));
+    }
+    // Sweep runs have no structure records: no structure figure, and a note saying why.
+    assert!(!rep.join(format!("structure-{run_stem}.png")).exists());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--structure"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let md = std::fs::read_to_string(rep.join("summary.md")).unwrap();
     assert!(

@@ -4,7 +4,10 @@
 use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
+use symrfm::analysis::{analyze_matrix, AnalysisOptions, IterationStructure};
+use symrfm::group::{Task, TaskSpec};
 use symrfm::plot::{self, ColorScale, Heatmap};
+use symrfm::report::figures;
 use symrfm::sweep::figures::{write_index, write_report, Artifact, ReportOptions};
 use symrfm::sweep::read_results;
 
@@ -72,7 +75,7 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
     }
     if let Some(path) = &args.matrix {
-        artifacts.push(matrix_figure(path, args.matrix_iter, &out_dir)?);
+        artifacts.extend(matrix_figures(path, args.matrix_iter, &out_dir)?);
     }
     let made_by = command_line
         .iter()
@@ -88,8 +91,10 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// A heatmap of M (blue negative, red positive), with lines between the two n×n blocks.
-fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifact> {
+/// A heatmap of M (blue negative, red positive), with lines between the two n×n blocks; for a run
+/// JSON also the decomposition of M on Dih(A) and, if the run has structure records (`run
+/// --structure`), the structure of M_t over the iterations.
+fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<Artifact>> {
     let m = symrfm::report::load_matrix(path, t)?;
     let d = m.nrows();
     // Context from a run JSON, if it is one.
@@ -123,7 +128,7 @@ fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifa
             "Feature matrix {name}{}",
             task.as_ref().map_or(String::new(), |t| format!(" — {t}"))
         ),
-        m,
+        m.clone(),
     );
     hm.subtitle = Some(format!(
         "{file}: {d}×{d}; blocks = (first operand a, second operand b) one-hot coordinates"
@@ -136,24 +141,63 @@ fn matrix_figure(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Artifa
         hm.separators = vec![d / 2];
     }
     hm.size = (980, 900);
-    let stem_name = format!(
-        "matrix-{}{}",
-        path.file_stem()
-            .map_or("m".into(), |s| s.to_string_lossy().into_owned()),
-        t.map_or(String::new(), |t| format!("-t{t}"))
-    );
+    let stem = path
+        .file_stem()
+        .map_or("m".into(), |s| s.to_string_lossy().into_owned());
+    let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
     std::fs::create_dir_all(out_dir).map_err(|e| symrfm::Error::Unwritable {
         path: out_dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let files = plot::save(&hm, &out_dir.join(stem_name))?;
-    Ok(Artifact {
+    let files = plot::save(&hm, &out_dir.join(format!("matrix-{stem}{suffix}")))?;
+    let mut artifacts = vec![Artifact {
         files,
         caption: format!(
             "Heatmap of the feature matrix {name} from {file}{}: entry (i, j) in colour (blue \
              negative, white 0, red positive, symmetric scale); the lines separate the blocks of \
              the first and second operand's one-hot coordinates.",
-            task.map_or(String::new(), |t| format!(" ({t})"))
+            task.as_ref().map_or(String::new(), |t| format!(" ({t})"))
         ),
-    })
+    }];
+    let Some(run) = run.filter(|v| v.is_object()) else {
+        return Ok(artifacts);
+    };
+    // The decomposition of the drawn matrix (M_T or the final M) on Dih(A).
+    let spec: TaskSpec = run
+        .pointer("/task/spec")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| symrfm::Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: "a run file without a readable `task.spec`".into(),
+        })?;
+    let task_obj = Task::new(spec)?;
+    let analysis = analyze_matrix(&task_obj, m.view(), &AnalysisOptions::default())?;
+    if let Some(c) = figures::decomposition_heatmap(&analysis, &name) {
+        let files = plot::save(
+            &c.figure,
+            &out_dir.join(format!("decomposition-{stem}{suffix}")),
+        )?;
+        artifacts.push(Artifact {
+            files,
+            caption: format!("{} Source: {file}.", c.caption),
+        });
+    }
+    let structure: Vec<IterationStructure> = run
+        .get("structure")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    match figures::structure_chart(&structure, &analysis.task) {
+        Some(c) => {
+            let files = plot::save(&c.figure, &out_dir.join(format!("structure-{stem}")))?;
+            artifacts.push(Artifact {
+                files,
+                caption: format!("{} Source: {file}.", c.caption),
+            });
+        }
+        None => eprintln!(
+            "note: {file} has no structure records; run with --structure for the figure of \
+             circulant deviation and alignment over the iterations"
+        ),
+    }
+    Ok(artifacts)
 }

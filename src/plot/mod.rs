@@ -7,10 +7,9 @@
 //!
 //! Two figure types cover the reports: [`LineChart`] (curves with optional bands, e.g. test
 //! accuracy vs iteration, mean ± std over seeds) and [`Heatmap`] (a matrix of values with a
-//! colour bar, e.g. a grokking phase diagram or a feature matrix M). They are the hook for later
-//! plots: a decomposition's coefficients are a [`Heatmap`] (rows = rotations/reflections, columns
-//! = k) and circulant deviation or alignment over iterations is a [`LineChart`] — build the struct
-//! and call [`save`].
+//! colour bar, e.g. a grokking phase diagram, a feature matrix M or its coefficients on Dih(A));
+//! build the struct and call [`save`]. The figures of sweeps are made in `crate::sweep::figures`,
+//! those of one run (decomposition, structure over iterations) in `crate::report::figures`.
 
 mod heatmap;
 mod lines;

@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod decompose;
+pub mod figures;
 pub mod write;
 
 use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
