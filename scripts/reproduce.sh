@@ -9,7 +9,8 @@
 #   1  test accuracy vs training fraction: add, sub, mul, div at p = 61, 5 seeds  (symrfm sweep + report)
 #   2  symmetric vs broken splits: add, mul at p = 61, Gaussian and quadratic kernels, moving
 #      0, 1, 10, 20, 100, 200 random points or reflection pairs            (symrfm sweep + report)
-#   3  decomposition of the final M of a symmetric and a broken run     (symrfm run + decompose + report)
+#   3  decomposition of the final M of a symmetric, a broken and a random-split run
+#                                                                       (symrfm run + decompose + report)
 #   4  the performance table                                             (symrfm bench)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
@@ -72,7 +73,7 @@ if wants 2; then
 fi
 
 if wants 3; then
-  step 3 "decomposition of the final M of a symmetric and a broken run (add, p = 61, Gaussian)"
+  step 3 "decomposition of the final M of a symmetric, a broken and a random-split run (add, p = 61, Gaussian)"
   if ! has decompose; then
     skip 3 "this symrfm has no \`decompose\` subcommand (issue 4)"
   elif ! "$BIN" run --help | grep -q -- '--move-random'; then
@@ -85,11 +86,14 @@ if wants 3; then
       --out "$out/symmetric.json"
     "$BIN" run -p 61 --split fixed-points --reflection s --move-random 1 --iters 60 --structure --quiet \
       --out "$out/broken.json"
-    for run in symmetric broken; do
+    # The default random split (fraction 0.5), whose blocks become circulant while it groks.
+    "$BIN" run -p 61 --structure --symmetry-points 200 --quiet --out "$out/random.json"
+    for run in symmetric broken random; do
       "$BIN" decompose "$out/$run.json" --top 10 --out "$out/$run-decomposition.json" \
         | tee "$out/$run-decomposition.txt"
-      "$BIN" report --matrix "$out/$run.json" --out "$out"
     done
+    "$BIN" report --matrix "$out/symmetric.json" --matrix "$out/broken.json" \
+      --matrix "$out/random.json" --out "$out"
     done_step 3
   fi
 fi

@@ -366,6 +366,18 @@ fn report_draws_a_runs_matrix_decomposition_and_structure() {
         &dir,
     ));
     assert_png(&rep.join("decomposition-s-t3.png"));
+    // Two matrices in one call share one index of captions.
+    std::fs::copy(dir.join("s.json"), dir.join("u.json")).unwrap();
+    ok(&symrfm(
+        &[
+            "report", "--matrix", "s.json", "--matrix", "u.json", "--out", "two",
+        ],
+        &dir,
+    ));
+    let captions = std::fs::read_to_string(dir.join("two/figures.md")).unwrap();
+    for stem in ["matrix-s", "matrix-u", "decomposition-s", "structure-u"] {
+        assert!(captions.contains(&format!("{stem}.png")), "{captions}");
+    }
     let svg = std::fs::read_to_string(rep.join("decomposition-s-t3.svg")).unwrap();
     assert!(svg.contains("M_3"), "the title names M_3");
 }

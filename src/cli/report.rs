@@ -1,5 +1,5 @@
 //! `symrfm report RESULTS.jsonl [--out DIR]`: tables and figures of a sweep;
-//! `symrfm report --matrix RUN.json`: a heatmap of a feature matrix.
+//! `symrfm report --matrix RUN.json`: a heatmap of a feature matrix, its decomposition and structure.
 
 use anyhow::Result;
 use clap::Args;
@@ -28,9 +28,11 @@ pub struct ReportArgs {
     /// The parameter of the phase diagram's rows and of the final-accuracy plot's x axis.
     #[arg(long, default_value = "split.fraction", value_name = "PATH")]
     pub x: String,
-    /// Also draw a feature matrix: a run JSON (its final M), a JSON matrix or a .npy.
+    /// Also draw a feature matrix: a run JSON (its final M, its decomposition and, with structure
+    /// records, its structure over the iterations), a JSON matrix or a .npy. Repeatable: one
+    /// index of captions for all of them.
     #[arg(long, value_name = "FILE")]
-    pub matrix: Option<PathBuf>,
+    pub matrix: Vec<PathBuf>,
     /// With --matrix and a run JSON: draw M_T (saved with --save-every) instead of the final M.
     #[arg(long, value_name = "T", requires = "matrix")]
     pub matrix_iter: Option<usize>,
@@ -38,7 +40,7 @@ pub struct ReportArgs {
 
 /// Runs `symrfm report`.
 pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
-    let out_dir = match (&args.out, &args.results, &args.matrix) {
+    let out_dir = match (&args.out, &args.results, args.matrix.first()) {
         (Some(d), _, _) => d.clone(),
         (None, Some(r), _) if r.extension().is_some() => r.with_extension(""),
         (None, Some(r), _) => {
@@ -74,7 +76,7 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
         };
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
     }
-    if let Some(path) = &args.matrix {
+    for path in &args.matrix {
         artifacts.extend(matrix_figures(path, args.matrix_iter, &out_dir)?);
     }
     let made_by = command_line

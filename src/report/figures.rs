@@ -97,6 +97,8 @@ pub fn structure_chart(
         label: "off-diagonal block M12".into(),
         x: t.clone(),
         y: block(|s, d| circ(s, d).m12.min),
+        // Dots keep it visible where it coincides with M11 (e.g. both exactly 0).
+        markers: true,
         ..Series::default()
     });
     chart.series.push(Series {
