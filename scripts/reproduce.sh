@@ -67,7 +67,12 @@ if wants 2; then
   if ! check=$("$BIN" sweep "$grid" --dry-run 2>&1 >/dev/null); then
     skip 2 "this symrfm cannot run $grid (needs the symmetric split kinds of issue 3): $check"
   else
-    sweep_and_report "$grid" symmetric-vs-broken-p61 --save-runs results/symmetric-vs-broken-p61/runs
+    name=symmetric-vs-broken-p61
+    fresh "results/$name.jsonl" "results/$name"
+    "$BIN" sweep "$grid" -o "results/$name.jsonl" --save-runs "results/$name/runs"
+    # One figure per task and kernel (11 variants each).
+    "$BIN" report "results/$name.jsonl" --out "results/$name" \
+      --facet task.operation --facet params.kernel.kind
     done_step 2
   fi
 fi

@@ -5,7 +5,7 @@
 //! matrix-product kernel (about 70 % of its product rate here). This kernel instead computes 4 × 4
 //! tiles of dot products of rows: per step it loads eight 8-wide pieces of rows (four of the tile's
 //! rows, four of its columns) and does sixteen 8-wide fused multiply-adds, so it is bound by the
-//! FMA units, not by loads. Columns are taken in panels of [`KC`] so that the rows of a tile stay in
+//! FMA units, not by loads. Columns are taken in panels of `KC` (512) so that the rows of a tile stay in
 //! the level-1/2 caches. Each tile's sixteen accumulators are reduced (lanes in a fixed order) and
 //! added to G once per panel: the result does not depend on the thread count or on the call site,
 //! only on the shapes. It runs only where the CPU has AVX-512F (checked at run time); elsewhere
@@ -21,7 +21,7 @@ const TILE: usize = 4;
 const MAX_ROWS: usize = 512;
 
 /// `dst += a aᵀ` on the lower triangle of `dst` (the strict upper triangle is untouched), when the
-/// CPU has AVX-512F, `a` has contiguous rows and `dst` is at most [`MAX_ROWS`] square. Returns
+/// CPU has AVX-512F, `a` has contiguous rows and `dst` is at most `MAX_ROWS` (512) square. Returns
 /// whether it did the work.
 pub fn gram_lower_f64(dst: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>) -> bool {
     let (d, k) = a.dim();

@@ -81,6 +81,12 @@ fn a_run_writes_a_report_that_reads_back_into_the_schema() {
         vec![2, 4]
     );
     assert_eq!(report.command_line[1..4], ["run", "-p", "11"]);
+    // Peak memory: at least the final M's 22 × 22 f64 values, far below the 1 GiB a p = 11 run
+    // could never need.
+    if cfg!(target_os = "linux") {
+        let peak = report.timings.peak_memory_bytes.expect("VmHWM on Linux");
+        assert!((22 * 22 * 8..1 << 30).contains(&peak), "{peak}");
+    }
     // the training indices are the ones the seed gives
     let task = symrfm::group::Task::new(report.task.spec.clone()).unwrap();
     let split = symrfm::data::Split::build(&task, &report.split.spec).unwrap();

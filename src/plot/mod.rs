@@ -112,7 +112,7 @@ pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> std::result::Result<Vec<u8>, St
 
 /// A qualitative palette for curves (colour-blind-friendly "Okabe–Ito" order, then extras).
 pub fn palette(i: usize) -> RGBColor {
-    const COLORS: [(u8, u8, u8); 10] = [
+    const COLORS: [(u8, u8, u8); 12] = [
         (0, 114, 178),
         (213, 94, 0),
         (0, 158, 115),
@@ -123,6 +123,8 @@ pub fn palette(i: usize) -> RGBColor {
         (240, 228, 66),
         (127, 127, 127),
         (148, 103, 189),
+        (166, 6, 40),
+        (140, 86, 75),
     ];
     let (r, g, b) = COLORS[i % COLORS.len()];
     RGBColor(r, g, b)

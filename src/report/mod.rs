@@ -172,6 +172,10 @@ pub struct Timings {
     pub stages: StageSeconds,
     /// Threads used.
     pub threads: usize,
+    /// Peak resident memory of the process (`VmHWM`) when the report was assembled, right after
+    /// training; absent where the platform does not report it (and in files of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// One RFM run: everything needed to interpret and reproduce it.
@@ -273,6 +277,7 @@ impl RunReport {
                 total_seconds,
                 stages,
                 threads: params.effective_threads(),
+                peak_memory_bytes: crate::solve::memory::peak_rss_bytes(),
             },
             symmetry: None,
             structure: Vec::new(),

@@ -335,6 +335,55 @@ pub fn aggregate(lines: &[ResultLine]) -> Table {
     }
 }
 
+/// A varying parameter path not shown as a column because a shown `kind` path determines it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeterminedPath {
+    /// The hidden path, e.g. `params.ridge`.
+    pub path: String,
+    /// The shown path that determines it, e.g. `params.kernel.kind`.
+    pub by: String,
+    /// (value of `by`, value of `path`), in group order, without repeats.
+    pub values: Vec<(String, String)>,
+}
+
+impl Table {
+    /// The varying paths left out of [`Table::shown`] because a `kind` path determines them
+    /// (e.g. the ridge that goes with each kernel kind), each with that path and the value pairs
+    /// (its value → the hidden path's value), in group order. Paths determined by a `label` are not
+    /// listed: the label names that variant, whose settings are in the grid file.
+    pub fn determined_paths(&self) -> Vec<DeterminedPath> {
+        let mut out = Vec::new();
+        for q in self.varying.iter().filter(|q| !self.shown.contains(q)) {
+            let variant_paths = || self.shown.iter().filter(|p| names_variant(p));
+            if variant_paths()
+                .filter(|p| p.as_str() == "label")
+                .any(|p| is_function_of(&self.groups, p, q))
+            {
+                continue;
+            }
+            let Some(p) = variant_paths().find(|p| is_function_of(&self.groups, p, q)) else {
+                continue;
+            };
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            for g in &self.groups {
+                let pair = (
+                    g.get(p).unwrap_or("—").to_string(),
+                    g.get(q).unwrap_or("—").to_string(),
+                );
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+            out.push(DeterminedPath {
+                path: q.clone(),
+                by: p.clone(),
+                values: pairs,
+            });
+        }
+        out
+    }
+}
+
 /// Whether each value of `p` among the groups goes with a single value of `q`.
 fn is_function_of(groups: &[Group], p: &str, q: &str) -> bool {
     let mut map: HashMap<Option<&str>, Option<&str>> = HashMap::new();
@@ -366,6 +415,24 @@ impl Table {
             s.push_str("Fixed parameters:\n\n");
             for (p, v) in &self.constant {
                 s.push_str(&format!("- `{p}` = {v}\n"));
+            }
+            s.push('\n');
+        }
+        let hidden = self.determined_paths();
+        if !hidden.is_empty() {
+            s.push_str("Set by a column (not shown as their own columns):\n\n");
+            for h in &hidden {
+                let values: Vec<String> = h
+                    .values
+                    .iter()
+                    .map(|(pv, qv)| format!("{pv} → {qv}"))
+                    .collect();
+                s.push_str(&format!(
+                    "- `{}` by `{}`: {}\n",
+                    h.path,
+                    h.by,
+                    values.join(", ")
+                ));
             }
             s.push('\n');
         }
@@ -570,6 +637,35 @@ mod tests {
         assert!(t
             .csv()
             .starts_with("label,split.fraction,params.kernel.bandwidth,"));
+        // A path set by the label is not listed again (the label names the variant).
+        assert!(t.determined_paths().is_empty());
+        assert!(!t.markdown("x").contains("Set by a column"));
+        // One set by a kind is, with its values per kind.
+        let mut lines = Vec::new();
+        for (i, (kind, ridge)) in [("gaussian", 0.0), ("quadratic", 1e-6)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut l = line(i, 0.5, 0, &[0.5]);
+            l.config["params"] = json!({"kernel": {"kind": kind}, "ridge": ridge});
+            lines.push(l);
+        }
+        let t = aggregate(&lines);
+        assert_eq!(t.shown, ["params.kernel.kind"]);
+        assert_eq!(
+            t.determined_paths(),
+            vec![DeterminedPath {
+                path: "params.ridge".into(),
+                by: "params.kernel.kind".into(),
+                values: vec![
+                    ("gaussian".into(), "0.0".into()),
+                    ("quadratic".into(), "1e-6".into())
+                ]
+            }]
+        );
+        assert!(t.markdown("x").contains(
+            "- `params.ridge` by `params.kernel.kind`: gaussian → 0.0, quadratic → 1e-6"
+        ));
     }
 
     #[test]
