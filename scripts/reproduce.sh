@@ -9,6 +9,7 @@
 #   1  test accuracy vs training fraction: add, sub, mul, div at p = 61, 5 seeds  (symrfm sweep + report)
 #   2  symmetric vs broken splits: add, mul at p = 61, Gaussian and quadratic kernels, moving
 #      0, 1, 10, 20, 100, 200 random points or reflection pairs            (symrfm sweep + report)
+#      and, with 5 seeds each, 1 or 20 random points or 20 pairs (Gaussian; bands over seeds)
 #   3  decomposition of the final M of a symmetric, a broken and a random-split run
 #                                                                       (symrfm run + decompose + report)
 #   4  the performance table                                             (symrfm bench)
@@ -73,6 +74,8 @@ if wants 2; then
     # One figure per task and kernel (11 variants each).
     "$BIN" report "results/$name.jsonl" --out "results/$name" \
       --facet task.operation --facet params.kernel.kind
+    # Replicates (seeds 0-4 of the moved points) for the figure with bands over seeds.
+    sweep_and_report data/grids/symmetric-vs-broken-seeds-p61.json symmetric-vs-broken-seeds-p61
     done_step 2
   fi
 fi

@@ -60,7 +60,9 @@ pub fn is_seed_path(path: &str) -> bool {
     path == "seed" || path.ends_with(".seed")
 }
 
-/// A configuration as (dotted path, value text), sorted by path. Arrays are leaves.
+/// A configuration as (dotted path, value text), sorted by path. An array of objects (such as the
+/// edits of a split) is entered with the index as a path segment (`split.edits.0.seed`), so that
+/// the seeds inside it count as replicate seeds; other arrays are leaves.
 pub fn flatten(config: &Value) -> Vec<(String, String)> {
     let mut out = BTreeMap::new();
     walk(config, "", &mut out);
@@ -77,6 +79,11 @@ fn walk(v: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
                     format!("{prefix}.{k}")
                 };
                 walk(child, &path, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            for (i, child) in items.iter().enumerate() {
+                walk(child, &format!("{prefix}.{i}"), out);
             }
         }
         other => {
@@ -666,6 +673,45 @@ mod tests {
         assert!(t.markdown("x").contains(
             "- `params.ridge` by `params.kernel.kind`: gaussian → 0.0, quadratic → 1e-6"
         ));
+    }
+
+    #[test]
+    fn seeds_inside_a_list_of_edits_are_replicate_seeds() {
+        let config = json!({
+            "label": "random 1",
+            "split": {"kind": "edited", "edits": [
+                {"kind": "move-random", "count": 1, "seed": 3, "moved": []},
+                {"kind": "hold-out", "pairs": [[1, 2]]}
+            ]}
+        });
+        let flat = flatten(&config);
+        let paths: Vec<&str> = flat.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "label",
+                "split.edits.0.count",
+                "split.edits.0.kind",
+                "split.edits.0.moved",
+                "split.edits.0.seed",
+                "split.edits.1.kind",
+                "split.edits.1.pairs",
+                "split.kind"
+            ]
+        );
+        assert!(is_seed_path("split.edits.0.seed"));
+        // Two replicates of one labelled variant form one group of two seeds.
+        let lines: Vec<_> = (0..2u64)
+            .map(|seed| {
+                let mut l = line(seed as usize, 0.5, 0, &[0.5]);
+                l.config = json!({"label": "random 1", "split": {"kind": "edited", "edits": [
+                    {"kind": "move-random", "count": 1, "seed": seed}]}});
+                l
+            })
+            .collect();
+        let t = aggregate(&lines);
+        assert_eq!(t.groups.len(), 1);
+        assert_eq!(t.groups[0].seeds.len(), 2);
     }
 
     #[test]
