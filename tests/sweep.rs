@@ -61,6 +61,97 @@ const TINY: &str = r#"{
   }
 }"#;
 
+/// [`TINY`] written as TOML.
+const TINY_TOML: &str = r#"
+description = "tiny grid for tests"
+
+[base]
+task = { modulus = 7 }
+params = { iters = 4 }
+
+[axes]
+"task.operation" = ["add", "mul"]
+"split.fraction" = [0.4, 0.6]
+"split.seed" = [0, 1, 2]
+"#;
+
+#[test]
+fn a_toml_grid_runs_the_same_jobs_as_its_json_twin() {
+    let dir = scratch("toml");
+    std::fs::write(dir.join("tiny.json"), TINY).unwrap();
+    std::fs::write(dir.join("tiny.toml"), TINY_TOML).unwrap();
+    ok(&symrfm(
+        &["sweep", "tiny.json", "-o", "j.jsonl", "--quiet"],
+        &dir,
+    ));
+    ok(&symrfm(
+        &["sweep", "tiny.toml", "-o", "t.jsonl", "--quiet"],
+        &dir,
+    ));
+    let (j, t) = (by_id(&dir.join("j.jsonl")), by_id(&dir.join("t.jsonl")));
+    assert_eq!(j.len(), 12);
+    assert_eq!(
+        j.keys().collect::<Vec<_>>(),
+        t.keys().collect::<Vec<_>>(),
+        "same job ids"
+    );
+    for (id, line) in &j {
+        assert_eq!(line.outcome, t[id].outcome, "job {id}");
+    }
+    // A TOML syntax error is a usage error naming the file.
+    std::fs::write(dir.join("bad.toml"), "axes = [").unwrap();
+    let out = symrfm(&["sweep", "bad.toml", "--dry-run"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("TOML"), "{err}");
+}
+
+#[test]
+fn a_second_sweep_on_the_same_results_file_is_refused() {
+    let dir = scratch("lock");
+    std::fs::write(
+        dir.join("grid.json"),
+        // About two seconds of work in all, so that the second sweep starts while it runs.
+        r#"{"base": {"task": {"modulus": 47}, "params": {"iters": 10}},
+            "axes": {"split.seed": [0, 1, 2, 3, 4, 5, 6, 7]}}"#,
+    )
+    .unwrap();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_symrfm"))
+        .args([
+            "sweep",
+            "grid.json",
+            "-o",
+            "r.jsonl",
+            "--jobs",
+            "1",
+            "--cores",
+            "1",
+            "--quiet",
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first sweep has the file (it creates it when it takes the lock).
+    let start = Instant::now();
+    while !dir.join("r.jsonl").exists() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = symrfm(&["sweep", "grid.json", "-o", "r.jsonl", "--quiet"], &dir);
+    let still_running = first.try_wait().unwrap().is_none();
+    assert!(first.wait().unwrap().success());
+    if still_running {
+        assert_eq!(second.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&second.stderr);
+        assert!(err.contains("another sweep"), "{err}");
+    } else {
+        eprintln!("the first sweep finished before the second started: lock not exercised");
+    }
+    // Either way the file holds each job once.
+    assert_eq!(by_id(&dir.join("r.jsonl")).len(), 8);
+}
+
 #[test]
 fn a_killed_sweep_resumes_to_the_same_results() {
     let dir = scratch("kill");

@@ -94,19 +94,37 @@ impl<'de> Deserialize<'de> for Axes {
 }
 
 impl Grid {
-    /// Reads and checks a grid file (JSON).
+    /// Reads and checks a grid file: TOML if its name ends in `.toml`, JSON otherwise.
     pub fn load(path: &Path) -> Result<Grid> {
         let bad = |reason: String| Error::InvalidInput {
             path: path.to_path_buf(),
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        Grid::parse(&text).map_err(bad)
+        let toml = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        if toml {
+            Grid::parse_toml(&text).map_err(bad)
+        } else {
+            Grid::parse(&text).map_err(bad)
+        }
     }
 
     /// Parses and checks a grid from JSON text.
     pub fn parse(text: &str) -> std::result::Result<Grid, String> {
         let grid: Grid = serde_json::from_str(text).map_err(|e| format!("not a grid: {e}"))?;
+        grid.checked()
+    }
+
+    /// Parses and checks a grid from TOML text (the same fields as JSON; axes in file order).
+    pub fn parse_toml(text: &str) -> std::result::Result<Grid, String> {
+        let grid: Grid = toml::from_str(text).map_err(|e| format!("not a TOML grid: {e}"))?;
+        grid.checked()
+    }
+
+    fn checked(self) -> std::result::Result<Grid, String> {
+        let grid = self;
         if !grid.base.is_object() {
             return Err("`base` must be an object".into());
         }
@@ -343,6 +361,49 @@ mod tests {
         let same_ids: Vec<String> = same.jobs().unwrap().into_iter().map(|j| j.id).collect();
         let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
         assert_eq!(same_ids, ids);
+    }
+
+    #[test]
+    fn a_toml_grid_is_the_same_grid_as_its_json() {
+        // Axes deliberately not in alphabetical order, a root axis with a table, floats and ints.
+        let toml = r#"
+            description = "toml"
+
+            [base]
+            task = { modulus = 7 }
+            params = { iters = 3 }
+
+            [axes]
+            "split.seed" = [1, 0]
+            "task.operation" = ["mul", "add"]
+            "." = [
+                { label = "a", split = { kind = "random", fraction = 0.25 } },
+                { label = "b", split = { kind = "random", fraction = 0.5 } },
+            ]
+        "#;
+        let json = r#"{
+            "description": "toml",
+            "base": {"task": {"modulus": 7}, "params": {"iters": 3}},
+            "axes": {
+                "split.seed": [1, 0],
+                "task.operation": ["mul", "add"],
+                ".": [
+                    {"label": "a", "split": {"kind": "random", "fraction": 0.25}},
+                    {"label": "b", "split": {"kind": "random", "fraction": 0.5}}
+                ]
+            }
+        }"#;
+        let t = Grid::parse_toml(toml).unwrap();
+        let j = Grid::parse(json).unwrap();
+        assert_eq!(t, j);
+        let paths: Vec<&str> = t.axes.0.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, ["split.seed", "task.operation", "."]);
+        let ids =
+            |g: &Grid| -> Vec<String> { g.jobs().unwrap().into_iter().map(|j| j.id).collect() };
+        assert_eq!(ids(&t), ids(&j));
+        // Errors say it is TOML.
+        let e = Grid::parse_toml("axes = 3").unwrap_err();
+        assert!(e.contains("not a TOML grid"), "{e}");
     }
 
     #[test]

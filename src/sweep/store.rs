@@ -5,6 +5,8 @@
 //! - On opening for a sweep, a trailing partial line (no final newline) is truncated away; every
 //!   complete line must parse, or the file is refused (nothing is silently dropped).
 //! - Readers ([`read_results`]) ignore a trailing partial line without modifying the file.
+//! - A sweep holds an exclusive advisory lock on the file while it runs, so a second sweep on the
+//!   same file is refused instead of appending lines in between.
 
 use super::line::ResultLine;
 use crate::error::{Error, Result};
@@ -78,16 +80,30 @@ impl ResultsLog {
         if path.is_dir() {
             return Err(unwritable("is a directory".into()));
         }
-        let (contents, complete) = match std::fs::read(path) {
-            Ok(bytes) => parse(path, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Contents::default(), 0),
-            Err(e) => return Err(unwritable(e.to_string())),
-        };
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| unwritable(e.to_string()))?;
+        // One writer at a time: an exclusive advisory lock, held while this log is open (released
+        // by the OS when the process ends, however it ends).
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(unwritable(
+                    "another sweep is writing to this results file; wait for it to finish or \
+                     choose another -o"
+                        .into(),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(unwritable(format!("cannot lock it: {e}")))
+            }
+        }
+        let (contents, complete) = match std::fs::read(path) {
+            Ok(bytes) => parse(path, &bytes)?,
+            Err(e) => return Err(unwritable(e.to_string())),
+        };
         if contents.partial_bytes > 0 {
             file.set_len(complete as u64)
                 .and_then(|()| file.sync_all())
@@ -174,6 +190,24 @@ mod tests {
         std::fs::write(&path, b"{\"job_id\": 1}\n").unwrap();
         let e = ResultsLog::open(&path).unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_while_the_first_holds_the_file() {
+        let dir = std::env::temp_dir().join(format!("symrfm-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let (mut first, _) = ResultsLog::open(&path).unwrap();
+        first.append(&line("a")).unwrap();
+        let e = ResultsLog::open(&path).unwrap_err();
+        assert!(e.to_string().contains("another sweep"), "{e}");
+        // Readers are not blocked, and the first writer's lines are intact.
+        assert_eq!(read_results(&path).unwrap().lines, vec![line("a")]);
+        drop(first);
+        let (_, contents) = ResultsLog::open(&path).unwrap();
+        assert_eq!(contents.lines, vec![line("a")]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
