@@ -13,6 +13,51 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
+/// Temporary files being written right now (normally zero or one).
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file registered in [`PENDING`] for as long as the guard lives.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn register(path: &Path) -> Pending {
+        PENDING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_path_buf());
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = pending.iter().position(|p| *p == self.0) {
+            pending.swap_remove(i);
+        }
+    }
+}
+
+/// Removes the temporary files of atomic writes in progress. For a process about to exit at once
+/// (a second Ctrl-C): without it, a write interrupted between creating and renaming its temporary
+/// file would leave `.NAME.PID.tmp` behind. The final file is never touched.
+pub fn remove_pending_temp_files() {
+    remove_pending_where(|_| true);
+}
+
+/// Removes (and forgets) the pending temporary files whose path satisfies `pick`.
+fn remove_pending_where(pick: impl Fn(&Path) -> bool) {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    pending.retain(|p| {
+        if pick(p) {
+            let _ = std::fs::remove_file(p);
+            false
+        } else {
+            true
+        }
+    });
+}
+
 fn unwritable(path: &Path, reason: impl ToString) -> Error {
     Error::Unwritable {
         path: path.to_path_buf(),
@@ -54,6 +99,7 @@ pub fn check_writable(path: &Path, create_dir: bool) -> Result<()> {
 /// then renamed over `path`. On failure the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_path(path);
+    let _pending = Pending::register(&tmp);
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -210,6 +256,31 @@ mod tests {
         assert_eq!(back, value);
         assert!(text.contains("\n    [1.5,2.0],\n    [3.0,4.0]\n"), "{text}");
         assert!(text.contains("{\"x\": 1, \"y\": [1,2]}"), "{text}");
+    }
+
+    #[test]
+    fn pending_temporary_files_are_removed_on_request_and_forgotten_when_done() {
+        let dir = std::env::temp_dir().join(format!("symrfm-pending-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let final_path = dir.join("out.json");
+        std::fs::write(&final_path, "old").unwrap();
+        let tmp = temp_path(&final_path);
+        // A write in progress: its temporary file exists and is registered.
+        let guard = Pending::register(&tmp);
+        std::fs::write(&tmp, "partial").unwrap();
+        // (Only this test's directory: other tests write atomically in parallel.)
+        let mine = |p: &Path| p.starts_with(&dir);
+        remove_pending_where(mine);
+        assert!(!tmp.exists(), "the temporary file is removed");
+        assert_eq!(std::fs::read_to_string(&final_path).unwrap(), "old");
+        drop(guard);
+        // A finished write is no longer pending: a later request does not touch its path.
+        let done = Pending::register(&tmp);
+        drop(done);
+        std::fs::write(&tmp, "someone else's").unwrap();
+        remove_pending_where(mine);
+        assert!(tmp.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
