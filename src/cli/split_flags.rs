@@ -259,7 +259,7 @@ pub fn parse_pairs(task: &Task, text: &str, flag: &'static str) -> Result<Vec<us
         )
     };
     let mut pairs = Vec::new();
-    for item in split_top_level(&compact) {
+    for item in symrfm::symmetry::subgroup::split_top_level(&compact) {
         let (a, b) = item
             .split_once(':')
             .and_then(|(a, b)| Some((*index.get(a)?, *index.get(b)?)))
@@ -267,25 +267,6 @@ pub fn parse_pairs(task: &Task, text: &str, flag: &'static str) -> Result<Vec<us
         pairs.push(a * task.n_symbols() + b);
     }
     Ok(pairs)
-}
-
-/// Splits at commas outside parentheses.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
 }
 
 #[cfg(test)]

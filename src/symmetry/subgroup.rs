@@ -284,8 +284,9 @@ pub(crate) fn membership(dih: &DihedralGroup, pairs: &[usize]) -> Vec<bool> {
     member
 }
 
-/// Splits at commas outside parentheses (product-group names such as `r^(1,4)` contain commas).
-fn split_top_level(text: &str) -> Vec<&str> {
+/// Splits at commas outside parentheses and braces (product-group names such as `r^(1,4)` and
+/// pair lists such as `(1,2),(3,4)` contain commas). Used by the CLI's list flags too.
+pub fn split_top_level(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
