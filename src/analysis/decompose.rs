@@ -191,6 +191,19 @@ pub struct Decomposition {
     pub naive_residual: f64,
 }
 
+impl Decomposition {
+    /// The `k` largest elements as `name ±coefficient` with `digits` decimals, comma-separated (for
+    /// summaries and figure subtitles).
+    pub fn top_text(&self, k: usize, digits: usize) -> String {
+        self.elements
+            .iter()
+            .take(k)
+            .map(|e| format!("{} {:+.*}", e.name, digits, e.coefficient))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The Gram matrix `G_gh = ⟨Π(g), Π(h)⟩_F` (row-major, `k × k`).
 fn gram_matrix(elements: &[CoordinatePermutation]) -> Vec<f64> {
     let k = elements.len();

@@ -108,17 +108,10 @@ pub fn attach(analyzer: RunAnalyzer<'_>, output: &TrainOutput, report: &mut RunR
 fn final_summary(a: &MatrixAnalysis) -> String {
     match &a.group {
         Some(g) => {
-            let top: Vec<String> = g
-                .decomposition
-                .elements
-                .iter()
-                .take(3)
-                .map(|e| format!("{} {:+.4}", e.name, e.alpha))
-                .collect();
             format!(
                 "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
                  distance {:.3e}",
-                top.join(", "),
+                g.decomposition.top_text(3, 4),
                 g.decomposition.residual,
                 g.commutant_distance
             )

@@ -28,20 +28,13 @@ pub fn decomposition_heatmap(a: &MatrixAnalysis, name: &str) -> Option<Captioned
             values[[e.index / n, e.index % n]] = e.coefficient;
         }
     }
-    let top: Vec<String> = group
-        .decomposition
-        .elements
-        .iter()
-        .take(3)
-        .map(|e| format!("{} {:+.3}", e.name, e.coefficient))
-        .collect();
     let mut hm = Heatmap::new(
         format!("Coefficients of {name} on {} — {}", group.name, a.task),
         values,
     );
     hm.subtitle = Some(format!(
         "largest: {}; residual to the group algebra {:.2e}",
-        top.join(", "),
+        group.decomposition.top_text(3, 3),
         group.decomposition.residual
     ));
     hm.row_labels = Some(vec!["rotations r^x".into(), "reflections s r^x".into()]);
@@ -184,5 +177,10 @@ mod tests {
         assert!((hm.values[[1, 5]] + 0.5).abs() < 1e-12);
         let others = hm.values.iter().filter(|v| v.abs() > 1e-12).count();
         assert_eq!(others, 3);
+        let subtitle = hm.subtitle.unwrap();
+        assert!(
+            subtitle.starts_with("largest: r^3 +1.000, r^4 +1.000, s r^5 -0.500;"),
+            "{subtitle}"
+        );
     }
 }
