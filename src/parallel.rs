@@ -15,45 +15,17 @@ use std::sync::Mutex;
 /// results in item order. `init` creates one scratch value per worker.
 pub fn map_items<S, R, I, W>(items: usize, workers: usize, init: I, work: W) -> Vec<R>
 where
+    S: Send,
     R: Send,
-    I: Fn() -> S + Sync,
+    I: Fn() -> S,
     W: Fn(usize, &mut S) -> R + Sync,
 {
-    let workers = workers.min(items).max(1);
-    if workers == 1 {
-        let mut scratch = init();
-        return (0..items).map(|i| work(i, &mut scratch)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = (0..items).map(|_| Mutex::new(None)).collect();
-    rayon::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|_| {
-                let mut scratch = init();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items {
-                        break;
-                    }
-                    let r = work(i, &mut scratch);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every item is computed exactly once")
-        })
-        .collect()
+    map_items_reusing(items, workers, &mut Vec::new(), init, work)
 }
 
 /// Like [`map_items`], with the workers' scratch values kept in `scratch` between calls (so that
 /// large buffers are allocated once per run, not once per call): missing ones are created with
-/// `init`, and `reset` may adapt an existing one (e.g. to new sizes).
+/// `init`; callers drop the ones of another size before the call.
 pub fn map_items_reusing<S, R, I, W>(
     items: usize,
     workers: usize,
