@@ -26,8 +26,11 @@ const MAX_ROWS: usize = 512;
 pub fn gram_lower_f64(dst: ArrayViewMut2<'_, f64>, a: ArrayView2<'_, f64>) -> bool {
     let (d, k) = a.dim();
     assert_eq!(dst.dim(), (d, d), "Gram shape");
-    if d == 0 || k == 0 || d > MAX_ROWS || !has_avx512() {
-        return d == 0 || k == 0;
+    if d == 0 || k == 0 {
+        return true; // nothing to add
+    }
+    if d > MAX_ROWS || !has_avx512() {
+        return false;
     }
     let row_stride = a.strides()[0];
     if a.strides()[1] != 1 || row_stride < k as isize || d > 1 && row_stride <= 0 {

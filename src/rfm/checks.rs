@@ -25,23 +25,18 @@ pub fn kernel_lower<T: Real>(
     use rayon::prelude::*;
     let n = k.ncols();
     assert_eq!(k.nrows(), n, "the training kernel is square");
-    let both = |a: (f64, bool), b: (f64, bool)| (a.0.max(b.0), a.1 && b.1);
-    let (max_off, finite) = match k.as_slice() {
-        Some(all) if n > 0 => all
-            .par_chunks(n)
-            .enumerate()
-            .map(|(i, r)| scan(&r[..i], r[i]))
-            .reduce(|| (0.0, true), both),
-        _ => k
-            .rows()
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let r = row.to_vec();
-                scan(&r[..i], r[i])
-            })
-            .fold((0.0, true), both),
-    };
+    if n == 0 {
+        return Ok(());
+    }
+    // The training buffer is in standard layout, so this is a view, not a copy.
+    let rows = k.as_standard_layout();
+    let (max_off, finite) = rows
+        .as_slice()
+        .expect("standard layout")
+        .par_chunks(n)
+        .enumerate()
+        .map(|(i, r)| scan(&r[..i], r[i]))
+        .reduce(|| (0.0, true), |a, b| (a.0.max(b.0), a.1 && b.1));
     if !finite {
         let (i, j, v) = k
             .rows()
