@@ -88,7 +88,7 @@ fn parse_factor(text: &str) -> std::result::Result<(FiniteGroup, Option<usize>),
                 .filter(|_| letter == "Z")
             {
                 let p = number(p)?;
-                if !is_prime(p as u64) || p < 3 || p > MAX_ORDER + 1 {
+                if !is_prime(p as u64) || !(3..=MAX_ORDER + 1).contains(&p) {
                     return Err(format!("Z{p}* needs a prime p from 3 to {}", MAX_ORDER + 1));
                 }
                 let g = FiniteGroup::multiplicative(p as u64).ok_or_else(unknown)?;
