@@ -56,6 +56,28 @@ impl RunSetup {
     /// `add-p61-gaussian`: task, modulus (or group) and kernel, for file names.
     pub fn stem(&self) -> String {
         let spec = self.task.spec();
+        let named = spec
+            .group_name
+            .as_deref()
+            .or(spec.graph.as_deref())
+            .map(str::to_string)
+            .or_else(|| {
+                spec.table
+                    .as_ref()
+                    .and_then(|t| t.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned())
+            });
+        if let Some(name) = named {
+            let slug: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            return format!(
+                "{}-{slug}-{}",
+                spec.operation.name(),
+                self.params.kernel.name().to_lowercase()
+            );
+        }
         let p = match &spec.group {
             Some(g) => g
                 .iter()
