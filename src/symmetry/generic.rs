@@ -677,11 +677,7 @@ mod tests {
         assert!(sym.elements().is_none());
         assert_eq!(closure(sym.generators(), 10).len(), 28800);
         // far beyond u64: 20!² · 2
-        std::fs::write(
-            &path,
-            format!("{}\n", ["1"; 20].join(",")).repeat(20),
-        )
-        .unwrap();
+        std::fs::write(&path, format!("{}\n", ["1"; 20].join(",")).repeat(20)).unwrap();
         let t = with(Operation::Table, 0, |s| s.table = Some(path.clone()));
         let sym = TaskSymmetry::of(&t);
         let f20: u128 = (1..=20u128).product();

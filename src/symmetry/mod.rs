@@ -34,6 +34,7 @@ pub(crate) mod recipe;
 pub mod search;
 pub mod splits;
 pub mod subgroup;
+pub mod summary;
 
 pub use dihedral::{DihElement, DihedralGroup};
 pub use generic::TaskSymmetry;
@@ -43,3 +44,4 @@ pub use splits::{
     OrbitScore, SymmetryReport,
 };
 pub use subgroup::{stabilizer, Subgroup};
+pub use summary::SymmetrySummary;
