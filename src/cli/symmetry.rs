@@ -97,12 +97,14 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
                     if c.fixed_points == 1 { "" } else { "s" },
                 );
             }
-            if summary.fixed_point_counts.iter().all(|c| {
-                c.fixed_points == 0
-                    || c.elements == 1 && !c.swap && c.fixed_points == task.n_pairs()
-            }) {
+            let free = summary
+                .fixed_point_counts
+                .iter()
+                .all(|c| c.fixed_points == 0 || (!c.swap && c.fixed_points == task.n_pairs()));
+            if free && els.len() > 1 {
                 println!(
-                    "  no element but the identity fixes a pair: symmetric splits are orbit splits"
+                    "  no element but the identity fixes a pair (a free action): the symmetric \
+                     splits are orbit splits"
                 );
             }
         }
