@@ -195,10 +195,16 @@ impl SymmetryArgs {
                 edits,
             }
         };
-        let (split, spec) = spec
-            .resolve(task)
-            .map_err(|e| rename(e, "--subgroup", h.flag()))?;
-        let theory = if needs_h {
+        let (split, spec) = spec.resolve(task).map_err(|e| {
+            rename(
+                rename(e, "--subgroup", h.flag()),
+                "split.subgroup",
+                h.flag(),
+            )
+        })?;
+        // the orbit-theory score needs Dih(A); tasks with a generic Sym_f (named groups, graphs,
+        // tables) get their orbit splits without it
+        let theory = if needs_h && DihedralGroup::new(task).is_ok() {
             Some(h.subgroup(task)?)
         } else {
             None

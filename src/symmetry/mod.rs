@@ -30,6 +30,7 @@
 
 pub mod dihedral;
 pub mod generic;
+pub mod generic_splits;
 pub(crate) mod recipe;
 pub mod search;
 pub mod splits;
@@ -38,6 +39,7 @@ pub mod summary;
 
 pub use dihedral::{DihElement, DihedralGroup};
 pub use generic::TaskSymmetry;
+pub use generic_splits::{generic_orbit_split, generic_stabilizer, GenericSubgroup};
 pub use splits::{
     fixed_points_split, hold_out, move_orbits_to_test, move_random_train_to_test,
     move_test_to_train, orbit_prediction_score, orbit_split, reflection_fixed_points_split,
