@@ -153,6 +153,49 @@ fn run_on_s4_works_end_to_end() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["task"]["spec"]["group_name"], "S4");
     assert_eq!(v["task"]["description"], "mul on S_4 (order 24)");
+    // an orbit split under H = <r^{(1 2 3)}> of Sym_f: the training set is a union of H-orbits
+    let orbit = dir.join("orbit.json");
+    ok(&symrfm(
+        &[
+            "run",
+            "--task",
+            "mul",
+            "--group",
+            "S4",
+            "--split",
+            "orbit",
+            "--subgroup",
+            "r^{(1 2 3)}",
+            "--train-frac",
+            "0.5",
+            "--iters",
+            "1",
+            "-q",
+            "--out",
+            orbit.to_str().unwrap(),
+        ],
+        &dir,
+    ));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&orbit).unwrap()).unwrap();
+    assert_eq!(v["split"]["spec"]["subgroup"], "<r^{(1 2 3)}>");
+    assert_eq!(v["split"]["n_train"], 288);
+    let bad = symrfm(
+        &[
+            "run",
+            "--task",
+            "mul",
+            "--group",
+            "S4",
+            "--split",
+            "orbit",
+            "--subgroup",
+            "r^{(1 5)}",
+        ],
+        &dir,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("r^{(1 5)}"));
     // the same for a graph task and a table task
     for args in [
         vec!["--task", "graph-distance", "--graph", "petersen"],
