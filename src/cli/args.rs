@@ -51,9 +51,9 @@ pub enum TaskArg {
     Add,
     /// (a − b) mod p, or componentwise with --group.
     Sub,
-    /// (a · b) mod p on Z_p^* (p prime).
+    /// (a · b) mod p on Z_p^* (p prime), or a·b in any group --group.
     Mul,
-    /// (a / b) mod p on Z_p^* (p prime).
+    /// (a / b) mod p on Z_p^* (p prime), or a·b⁻¹ in any group --group.
     Div,
     /// (a² + b²) mod p.
     #[value(name = "x2+y2")]
