@@ -132,11 +132,13 @@ impl<'a> RunAnalyzer<'a> {
         if let Some(spec) = &options.subgroup {
             match &dih {
                 Ok(dih) => {
-                    Subgroup::parse(dih, spec).map_err(|e| match e {
-                        Error::InvalidParameter { ref name, .. } if !name.contains('.') => {
+                    Subgroup::parse(dih, spec).map_err(|e| {
+                        let generic = matches!(&e, Error::InvalidParameter { name, .. } if !name.contains('.'));
+                        if generic {
                             e.renamed("analysis.commutant_subgroup")
+                        } else {
+                            e
                         }
-                        e => e,
                     })?;
                 }
                 Err(_) => {

@@ -299,24 +299,15 @@ impl<'a> KernelEvaluator<'a> {
         wt: Option<ArrayViewMut2<'_, T>>,
         scale: &mut Vec<f64>,
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if crate::simd::has_avx2() {
-            #[target_feature(enable = "avx2,fma")]
-            fn wide<T: Real>(
-                e: &KernelEvaluator<'_>,
-                rows: &PreparedRows,
-                cols: &KernelColumns<'_>,
-                range: Range<usize>,
-                kt: ArrayViewMut2<'_, T>,
-                wt: Option<ArrayViewMut2<'_, T>>,
-                scale: &mut Vec<f64>,
-            ) {
-                e.fill_transposed_body(rows, cols, range, kt, wt, scale)
-            }
-            // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
-            return unsafe { wide(self, rows, cols, range, kt, wt, scale) };
-        }
-        self.fill_transposed_body(rows, cols, range, kt, wt, scale)
+        crate::simd::dispatch(FillTransposed {
+            eval: self,
+            rows,
+            cols,
+            range,
+            kt,
+            wt,
+            scale,
+        })
     }
 
     #[inline(always)]
@@ -399,24 +390,15 @@ impl<'a> KernelEvaluator<'a> {
         w: Option<ArrayViewMut2<'_, T>>,
         cut: C,
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if crate::simd::has_avx2() {
-            #[target_feature(enable = "avx2,fma")]
-            fn wide<T: Real, C: Fn(usize) -> usize>(
-                e: &KernelEvaluator<'_>,
-                rows: &PreparedRows,
-                cols: &KernelColumns<'_>,
-                range: Range<usize>,
-                k: ArrayViewMut2<'_, T>,
-                w: Option<ArrayViewMut2<'_, T>>,
-                cut: C,
-            ) {
-                e.fill_body(rows, cols, range, k, w, cut)
-            }
-            // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
-            return unsafe { wide(self, rows, cols, range, k, w, cut) };
-        }
-        self.fill_body(rows, cols, range, k, w, cut)
+        crate::simd::dispatch(FillRows {
+            eval: self,
+            rows,
+            cols,
+            range,
+            k,
+            w,
+            cut,
+        })
     }
 
     #[inline(always)]
@@ -621,6 +603,47 @@ pub fn kernel_matrix_with<T: Real>(
             .for_each_init(PreparedRows::default, |s, (i, kr)| {
                 fill_rows(i * ROWS, kr, None, s)
             }),
+    }
+}
+
+/// The arguments of [`KernelEvaluator::fill_transposed`], for [`crate::simd::dispatch`].
+struct FillTransposed<'a, 'e, 'c, T> {
+    eval: &'a KernelEvaluator<'e>,
+    rows: &'a PreparedRows,
+    cols: &'a KernelColumns<'c>,
+    range: Range<usize>,
+    kt: ArrayViewMut2<'a, T>,
+    wt: Option<ArrayViewMut2<'a, T>>,
+    scale: &'a mut Vec<f64>,
+}
+
+impl<T: Real> crate::simd::HotLoop for FillTransposed<'_, '_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.eval.fill_transposed_body(
+            self.rows, self.cols, self.range, self.kt, self.wt, self.scale,
+        )
+    }
+}
+
+/// The arguments of [`KernelEvaluator::fill`], for [`crate::simd::dispatch`].
+struct FillRows<'a, 'e, 'c, T, C> {
+    eval: &'a KernelEvaluator<'e>,
+    rows: &'a PreparedRows,
+    cols: &'a KernelColumns<'c>,
+    range: Range<usize>,
+    k: ArrayViewMut2<'a, T>,
+    w: Option<ArrayViewMut2<'a, T>>,
+    cut: C,
+}
+
+impl<T: Real, C: Fn(usize) -> usize> crate::simd::HotLoop for FillRows<'_, '_, '_, T, C> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.eval
+            .fill_body(self.rows, self.cols, self.range, self.k, self.w, self.cut)
     }
 }
 

@@ -317,27 +317,48 @@ fn block_update<T: Real>(
     gram: &mut Array2<T>,
     colsum: &mut Array2<T>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx2() {
-        #[target_feature(enable = "avx2,fma")]
-        #[allow(clippy::too_many_arguments)]
-        fn wide<T: Real>(
-            input: &AgopInput<'_, T>,
-            eval: &KernelEvaluator<'_>,
-            columns: &KernelColumns<'_>,
-            inc: &Incidence<T>,
-            rows: Range<usize>,
-            scratch: &mut Scratch<T>,
-            p: ArrayViewMut2<'_, T>,
-            gram: &mut Array2<T>,
-            colsum: &mut Array2<T>,
-        ) {
-            block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
-        }
-        // SAFETY: the CPU has AVX2 and FMA (checked just above), all `wide` requires.
-        return unsafe { wide(input, eval, columns, inc, rows, scratch, p, gram, colsum) };
+    crate::simd::dispatch(BlockUpdate {
+        input,
+        eval,
+        columns,
+        inc,
+        rows,
+        scratch,
+        p,
+        gram,
+        colsum,
+    })
+}
+
+/// The arguments of [`block_update`], for [`crate::simd::dispatch`].
+struct BlockUpdate<'a, 'i, 'e, 'c, T> {
+    input: &'a AgopInput<'i, T>,
+    eval: &'a KernelEvaluator<'e>,
+    columns: &'a KernelColumns<'c>,
+    inc: &'a Incidence<T>,
+    rows: Range<usize>,
+    scratch: &'a mut Scratch<T>,
+    p: ArrayViewMut2<'a, T>,
+    gram: &'a mut Array2<T>,
+    colsum: &'a mut Array2<T>,
+}
+
+impl<T: Real> crate::simd::HotLoop for BlockUpdate<'_, '_, '_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        block_update_body(
+            self.input,
+            self.eval,
+            self.columns,
+            self.inc,
+            self.rows,
+            self.scratch,
+            self.p,
+            self.gram,
+            self.colsum,
+        )
     }
-    block_update_body(input, eval, columns, inc, rows, scratch, p, gram, colsum)
 }
 
 #[inline(always)]
