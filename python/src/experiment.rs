@@ -1,0 +1,422 @@
+//! One experiment: a specification in, a report and a fitted model out; compare reports.
+//!
+//! The specification crossing the boundary is the JSON of an experiment spec (`task`, `split`,
+//! `params`, `init_m`, `label`, `analysis`), exactly what a run JSON records. The run releases the
+//! GIL; after every iteration the observer re-acquires it to check for signals (Ctrl-C) and to call
+//! the Python callback, which can stop the run.
+
+use crate::convert::{from_json, indices, matrix, to_json};
+use crate::errors::IntoPyResult;
+use ndarray::Array2;
+use numpy::{PyArray1, PyArray2};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use symrfm::analysis::{RunAnalysisOptions, RunAnalyzer};
+use symrfm::data::SplitSpec;
+use symrfm::group::{Task, TaskSpec};
+use symrfm::kernel::onehot::Tokens;
+use symrfm::kernel::KernelKind;
+use symrfm::report::compare::CompareReport;
+use symrfm::report::{self, RunReport};
+use symrfm::rfm::{self, Control, IterationRecord, RfmParams};
+use symrfm::solve::Backend;
+use symrfm::symmetry::{DihedralGroup, Subgroup, SymmetryReport};
+
+/// The analysis options of an experiment.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct AnalysisSpec {
+    structure: bool,
+    symmetry_diagnostic: bool,
+    symmetry_points: Option<usize>,
+    fourier_top_k: Option<usize>,
+    commutant_subgroup: Option<String>,
+    theory_subgroup: Option<String>,
+}
+
+/// One experiment.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentSpec {
+    task: TaskSpec,
+    split: SplitSpec,
+    params: RfmParams,
+    #[serde(default)]
+    init_m: Option<PathBuf>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    label: Option<String>,
+    #[serde(default)]
+    analysis: AnalysisSpec,
+}
+
+/// A fitted RFM: predictions f(x) = Σ_i α_i k_M(x, x_i) of the last completed iteration.
+struct Model {
+    task: Arc<Task>,
+    kernel: KernelKind,
+    m: Array2<f64>,
+    alpha: Array2<f64>,
+    train: Vec<usize>,
+}
+
+impl Model {
+    fn predict(&self, pairs: &[usize], threads: usize) -> symrfm::Result<Array2<f64>> {
+        let (f1, s1) = symrfm::data::tokens(&self.task, &self.train);
+        let (f2, s2) = symrfm::data::tokens(&self.task, pairs);
+        let train = Tokens { first: &f1, second: &s1 };
+        let query = Tokens { first: &f2, second: &s2 };
+        let par = symrfm::linalg::par(threads);
+        Ok(rfm::predict(self.kernel, self.m.view(), train, self.alpha.view(), query, par))
+    }
+}
+
+/// The result of a run (the Rust half of `symrfm.RunResult`).
+#[pyclass(module = "symrfm._core", name = "RunCore", frozen)]
+pub struct PyRun {
+    report: RunReport,
+    model: Option<Model>,
+    threads: usize,
+}
+
+impl PyRun {
+    pub fn from_report(report: RunReport) -> Self {
+        PyRun { report, model: None, threads: 0 }
+    }
+}
+
+fn check_pairs(n_pairs: usize, pairs: &[i64]) -> PyResult<Vec<usize>> {
+    pairs
+        .iter()
+        .map(|&k| {
+            if k >= 0 && (k as u64) < n_pairs as u64 {
+                Ok(k as usize)
+            } else {
+                Err(PyValueError::new_err(format!(
+                    "pair index {k} out of range 0..{n_pairs} (a pair (a, b) has index a * n + b)"
+                )))
+            }
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PyRun {
+    /// The whole report as JSON (what `save` writes).
+    fn report_json(&self) -> PyResult<String> {
+        to_json(&self.report)
+    }
+
+    /// The summary as JSON.
+    fn summary_json(&self) -> PyResult<String> {
+        to_json(&self.report.summary)
+    }
+
+    /// Whether all iterations ran.
+    #[getter]
+    fn complete(&self) -> bool {
+        self.report.complete
+    }
+
+    /// Per-iteration metrics as float64/int64 arrays (and the solver names as a list).
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let it = &self.report.iterations;
+        let d = PyDict::new(py);
+        let col = |f: fn(&IterationRecord) -> f64| PyArray1::from_iter(py, it.iter().map(f));
+        d.set_item("iter", indices(py, &it.iter().map(|r| r.iter).collect::<Vec<_>>()))?;
+        d.set_item("train_acc", col(|r| r.train_acc))?;
+        d.set_item("test_acc", col(|r| r.test_acc))?;
+        d.set_item("train_mse", col(|r| r.train_mse))?;
+        d.set_item("test_mse", col(|r| r.test_mse))?;
+        d.set_item("trace_m", col(|r| r.trace_m))?;
+        d.set_item("trace_m_next", col(|r| r.trace_m_next))?;
+        d.set_item("seconds", col(|r| r.seconds.total))?;
+        let solver: Vec<String> = it
+            .iter()
+            .map(|r| serde_json::to_value(r.solver).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .collect();
+        d.set_item("solver", solver)?;
+        Ok(d)
+    }
+
+    /// The saved feature matrices as (t, M_t) pairs, float64 (the last is the final M).
+    fn feature_matrices<'py>(&self, py: Python<'py>) -> PyResult<Vec<(usize, Bound<'py, PyArray2<f64>>)>> {
+        self.report
+            .feature_matrices
+            .iter()
+            .map(|r| {
+                let m = r.to_array().map_err(PyValueError::new_err)?;
+                Ok((r.t, matrix(py, m)))
+            })
+            .collect()
+    }
+
+    /// Test pairs classified correctly at the last iteration.
+    fn test_correct<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        indices(py, &self.report.test_correct)
+    }
+
+    /// Whether the fitted model (α and the M it belongs to) is available.
+    #[getter]
+    fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Raw outputs f(x) (len(pairs) × n_classes) of the fitted model for pair indices a·n + b.
+    fn predict<'py>(&self, py: Python<'py>, pairs: Vec<i64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let model = self.model.as_ref().ok_or_else(|| {
+            PyRuntimeError::new_err("this result has no fitted model (α is not stored in run files)")
+        })?;
+        let pairs = check_pairs(model.task.n_pairs(), &pairs)?;
+        let threads = self.threads;
+        let out = py.detach(|| model.predict(&pairs, threads)).py_err()?;
+        Ok(matrix(py, out))
+    }
+
+    /// Writes the report as the CLI does (atomically, exact round-trip floats).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| report::write_json_atomic(&path, &self.report)).py_err()
+    }
+}
+
+/// Everything needed to train, validated.
+struct Prepared {
+    task: Arc<Task>,
+    spec: ExperimentSpec,
+    split: symrfm::data::Split,
+    split_spec: SplitSpec,
+    init: Option<Array2<f64>>,
+    theory: Option<Subgroup>,
+}
+
+fn prepare(spec: ExperimentSpec) -> symrfm::Result<Prepared> {
+    let task = Arc::new(Task::new(spec.task.clone())?);
+    spec.params.validate()?;
+    let (split, split_spec) = spec.split.resolve(&task)?;
+    split.check_nonempty()?;
+    let init = match &spec.init_m {
+        Some(p) => Some(report::load_matrix(p, None)?),
+        None => None,
+    };
+    let theory = match &spec.analysis.theory_subgroup {
+        Some(text) => {
+            let dih = DihedralGroup::new(&task)?;
+            Some(Subgroup::parse(&dih, text)?)
+        }
+        None => None,
+    };
+    Ok(Prepared { task, spec, split, split_spec, init, theory })
+}
+
+fn record_dict<'py>(py: Python<'py>, r: &IterationRecord, total: usize) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("iter", r.iter)?;
+    d.set_item("iters", total)?;
+    d.set_item("train_acc", r.train_acc)?;
+    d.set_item("test_acc", r.test_acc)?;
+    d.set_item("train_mse", r.train_mse)?;
+    d.set_item("test_mse", r.test_mse)?;
+    d.set_item("trace_m", r.trace_m)?;
+    d.set_item("trace_m_next", r.trace_m_next)?;
+    d.set_item("solver", serde_json::to_value(r.solver).ok().and_then(|v| v.as_str().map(String::from)))?;
+    d.set_item("seconds", r.seconds.total)?;
+    Ok(d)
+}
+
+/// Runs one experiment. Returns the result and, when the run was stopped by an exception (Ctrl-C
+/// or one raised by the callback), that exception: the Python layer attaches the partial result
+/// and raises it.
+#[pyfunction]
+#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), callback=None))]
+fn run_experiment(
+    py: Python<'_>,
+    spec_json: &str,
+    threads: usize,
+    backend: &str,
+    max_memory: Option<u64>,
+    command_line: Vec<String>,
+    callback: Option<Py<PyAny>>,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let mut spec: ExperimentSpec = from_json("experiment specification", spec_json)?;
+    spec.params.threads = threads;
+    spec.params.backend = match backend {
+        "faer" => Backend::Faer,
+        "openblas" => Backend::OpenBlas,
+        other => {
+            return Err(symrfm::Error::param("params.backend", other, "faer or openblas")).py_err()
+        }
+    };
+    let p = py.detach(|| prepare(spec)).py_err()?;
+    let (task, params, split) = (&p.task, &p.spec.params, &p.split);
+    let eff_threads = params.effective_threads();
+    let a = &p.spec.analysis;
+    let options = RunAnalysisOptions {
+        structure: a.structure,
+        symmetry: a.symmetry_diagnostic || (a.structure && task.group().is_some()),
+        symmetry_points: a.symmetry_points,
+        top_k: a.fourier_top_k,
+        subgroup: a.commutant_subgroup.clone(),
+    };
+    let mut analyzer = RunAnalyzer::new(task, split, &options, eff_threads).py_err()?;
+    let mut symmetry = DihedralGroup::new(task)
+        .ok()
+        .map(|dih| SymmetryReport::new(&dih, split, p.theory.as_ref()));
+    let total = params.iters;
+    let d = task.input_dim();
+    let mut last_m = Array2::<f64>::zeros((0, 0));
+    let mut last_alpha = Array2::<f64>::zeros((0, 0));
+    let mut pending: Option<PyErr> = None;
+    let started = Instant::now();
+    let output = py.detach(|| {
+        rfm::train(task, split, params, p.init.clone(), max_memory, &mut |state| {
+            let control = analyzer.observe(state);
+            if last_m.dim() != state.m.dim() {
+                last_m = Array2::zeros(state.m.dim());
+            }
+            last_m.assign(&state.m);
+            if last_alpha.dim() != state.alpha.dim() {
+                last_alpha = Array2::zeros(state.alpha.dim());
+            }
+            last_alpha.assign(&state.alpha);
+            let stop = Python::attach(|py| -> PyResult<bool> {
+                py.check_signals()?;
+                if let Some(cb) = &callback {
+                    let ret = cb.call1(py, (record_dict(py, state.record, total)?,))?;
+                    let ret = ret.bind(py);
+                    if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            });
+            match stop {
+                Ok(false) => control,
+                Ok(true) => Control::Stop,
+                Err(e) => {
+                    pending = Some(e);
+                    Control::Stop
+                }
+            }
+        })
+    });
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => return Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let init_name = p
+        .spec
+        .init_m
+        .as_ref()
+        .map_or("identity".to_string(), |path| path.display().to_string());
+    let mut rep = RunReport::new(
+        command_line,
+        task,
+        params,
+        &p.split_spec,
+        split,
+        init_name,
+        &output,
+        seconds,
+    );
+    if let (Some(sym), Some(_)) = (symmetry.as_mut(), &p.theory) {
+        sym.score(&output.test_correct);
+    }
+    rep.symmetry = symmetry;
+    match py.detach(|| analyzer.finish(&output)) {
+        Ok(analysis) => {
+            rep.structure = analysis.structure;
+            rep.final_analysis = analysis.final_analysis;
+            rep.symmetry_diagnostic = analysis.symmetry_diagnostic;
+        }
+        Err(e) => {
+            let msg = format!("analysis of the feature matrices failed: {e}");
+            let warnings = py.import("warnings")?;
+            warnings.call_method1("warn", (msg,))?;
+        }
+    }
+    let model = if output.iterations.is_empty() || last_m.dim() != (d, d) {
+        None
+    } else {
+        Some(Model {
+            task: p.task.clone(),
+            kernel: params.kernel,
+            m: last_m,
+            alpha: last_alpha,
+            train: split.train.clone(),
+        })
+    };
+    Ok((PyRun { report: rep, model, threads: eff_threads }, pending))
+}
+
+/// The result of a comparison (the Rust half of `symrfm.CompareResult`).
+#[pyclass(module = "symrfm._core", name = "CompareCore", frozen)]
+pub struct PyCompare {
+    report: CompareReport,
+}
+
+impl PyCompare {
+    pub fn from_report(report: CompareReport) -> Self {
+        PyCompare { report }
+    }
+}
+
+#[pymethods]
+impl PyCompare {
+    /// The whole report as JSON.
+    fn report_json(&self) -> PyResult<String> {
+        to_json(&self.report)
+    }
+    /// The verdict as JSON.
+    fn verdict_json(&self) -> PyResult<String> {
+        to_json(&self.report.verdict)
+    }
+    /// The symmetric run (without model).
+    fn symmetric(&self) -> PyRun {
+        PyRun::from_report(self.report.symmetric.clone())
+    }
+    /// The twin run (without model).
+    fn twin(&self) -> PyRun {
+        PyRun::from_report(self.report.twin.clone())
+    }
+    /// Writes the report as `symrfm compare` does.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| report::write_json_atomic(&path, &self.report)).py_err()
+    }
+}
+
+/// Assembles a compare report from the symmetric run and its twin.
+#[pyfunction]
+fn compare_report(
+    task: &crate::task::PyTask,
+    symmetric: &PyRun,
+    twin: &PyRun,
+    twin_edit: String,
+    twin_label: String,
+    moved: Vec<usize>,
+    command_line: Vec<String>,
+) -> PyCompare {
+    PyCompare {
+        report: CompareReport::new(
+            command_line,
+            &task.task,
+            twin_edit,
+            twin_label,
+            &moved,
+            symmetric.report.clone(),
+            twin.report.clone(),
+        ),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRun>()?;
+    m.add_class::<PyCompare>()?;
+    m.add_function(wrap_pyfunction!(run_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_report, m)?)?;
+    Ok(())
+}
