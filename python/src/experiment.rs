@@ -271,36 +271,71 @@ fn run_experiment(
     let mut last_alpha = Array2::<f64>::zeros((0, 0));
     let mut pending: Option<PyErr> = None;
     let started = Instant::now();
+    // The library runs the loop on a worker of its thread pool, but Python runs signal handlers
+    // (and expects notebook callbacks) on the main thread. So training runs on a scoped thread and
+    // sends each iteration's record here; this thread, with the GIL released in between, calls the
+    // callback, checks for signals every 50 ms and answers whether to go on.
+    type Message = (IterationRecord, std::sync::mpsc::SyncSender<bool>);
+    let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let output = py.detach(|| {
-        rfm::train(task, split, params, p.init.clone(), max_memory, &mut |state| {
-            let control = analyzer.observe(state);
-            if last_m.dim() != state.m.dim() {
-                last_m = Array2::zeros(state.m.dim());
-            }
-            last_m.assign(&state.m);
-            if last_alpha.dim() != state.alpha.dim() {
-                last_alpha = Array2::zeros(state.alpha.dim());
-            }
-            last_alpha.assign(&state.alpha);
-            let stop = Python::attach(|py| -> PyResult<bool> {
-                py.check_signals()?;
-                if let Some(cb) = &callback {
-                    let ret = cb.call1(py, (record_dict(py, state.record, total)?,))?;
-                    let ret = ret.bind(py);
-                    if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
-                        return Ok(true);
+        let rx = rx;
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let tx = tx;
+                rfm::train(task, split, params, p.init.clone(), max_memory, &mut |state| {
+                    let control = analyzer.observe(state);
+                    if last_m.dim() != state.m.dim() {
+                        last_m = Array2::zeros(state.m.dim());
                     }
-                }
-                Ok(false)
+                    last_m.assign(&state.m);
+                    if last_alpha.dim() != state.alpha.dim() {
+                        last_alpha = Array2::zeros(state.alpha.dim());
+                    }
+                    last_alpha.assign(&state.alpha);
+                    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
+                    if tx.send((state.record.clone(), reply_tx)).is_err() {
+                        return Control::Stop;
+                    }
+                    match reply_rx.recv() {
+                        Ok(true) => control,
+                        _ => Control::Stop,
+                    }
+                })
             });
-            match stop {
-                Ok(false) => control,
-                Ok(true) => Control::Stop,
-                Err(e) => {
-                    pending = Some(e);
-                    Control::Stop
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok((record, reply)) => {
+                        let go_on = pending.is_none()
+                            && Python::attach(|py| -> PyResult<bool> {
+                                py.check_signals()?;
+                                if let Some(cb) = &callback {
+                                    let ret = cb.call1(py, (record_dict(py, &record, total)?,))?;
+                                    let ret = ret.bind(py);
+                                    if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
+                                        return Ok(false);
+                                    }
+                                }
+                                Ok(true)
+                            })
+                            .unwrap_or_else(|e| {
+                                pending = Some(e);
+                                false
+                            });
+                        let _ = reply.send(go_on);
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if pending.is_none() {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                pending = Some(e);
+                            }
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
+            worker
+                .join()
+                .unwrap_or_else(|_| Err(symrfm::Error::Numerical { iteration: 0, what: "the training thread panicked".into() }))
         })
     });
     let output = match output {
