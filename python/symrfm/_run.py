@@ -166,6 +166,9 @@ class _Progress:
                 if use_tqdm:
                     raise
         self.last_len = 0
+        # One updating line on a terminal or in a notebook, one line per iteration elsewhere.
+        isatty = getattr(sys.stderr, "isatty", lambda: False)
+        self.inline = isatty() or "ipykernel" in sys.modules
 
     def update(self, r: Dict[str, Any]) -> None:
         if self.bar is not None:
@@ -177,9 +180,12 @@ class _Progress:
             f"train {r['train_acc']:.3f}  test {r['test_acc']:.4f}  "
             f"test-mse {r['test_mse']:.3e}  tr(M_t) {r['trace_m']:.3f}  {r['seconds']:.2f}s"
         )
-        sys.stderr.write("\r" + line + " " * max(0, self.last_len - len(line)))
+        if self.inline:
+            sys.stderr.write("\r" + line + " " * max(0, self.last_len - len(line)))
+            self.last_len = len(line)
+        else:
+            sys.stderr.write(line + "\n")
         sys.stderr.flush()
-        self.last_len = len(line)
 
     def close(self) -> None:
         if self.bar is not None:
