@@ -21,7 +21,9 @@ fn analyze_matrix(
     let m = m.as_array();
     let options = AnalysisOptions { top_k, subgroup };
     let t = &task.task;
-    let a = py.detach(|| analysis::analyze_matrix(t, m, &options)).py_err()?;
+    let a = py
+        .detach(|| analysis::analyze_matrix(t, m, &options))
+        .py_err()?;
     to_json(&a)
 }
 
@@ -36,8 +38,16 @@ fn decompose_report(
     command_line: Vec<String>,
 ) -> PyResult<String> {
     let analysis: analysis::MatrixAnalysis = crate::convert::from_json("analysis", analysis_json)?;
-    let kind: MatrixSource = crate::convert::from_json("source kind", &format!("\"{source_kind}\""))?;
-    to_json(&DecomposeReport::new(command_line, source, kind, t, &task.task, analysis))
+    let kind: MatrixSource =
+        crate::convert::from_json("source kind", &format!("\"{source_kind}\""))?;
+    to_json(&DecomposeReport::new(
+        command_line,
+        source,
+        kind,
+        t,
+        &task.task,
+        analysis,
+    ))
 }
 
 /// (circulant, hankel, min) deviation of a square block.
@@ -69,7 +79,10 @@ fn top_k_energy_fraction(b: PyReadonlyArray2<'_, f64>, k: usize) -> PyResult<f64
 
 /// |2-D DFT| of a block.
 #[pyfunction]
-fn dft2_magnitude<'py>(py: Python<'py>, b: PyReadonlyArray2<'_, f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+fn dft2_magnitude<'py>(
+    py: Python<'py>,
+    b: PyReadonlyArray2<'_, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     Ok(matrix(py, analysis::dft2_magnitude(b.as_array()).py_err()?))
 }
 
@@ -77,7 +90,11 @@ fn dft2_magnitude<'py>(py: Python<'py>, b: PyReadonlyArray2<'_, f64>) -> PyResul
 /// the symbols by `order`.
 #[pyfunction]
 #[pyo3(signature = (m, top_k, order=None))]
-fn block_structure(m: PyReadonlyArray2<'_, f64>, top_k: usize, order: Option<Vec<usize>>) -> PyResult<String> {
+fn block_structure(
+    m: PyReadonlyArray2<'_, f64>,
+    top_k: usize,
+    order: Option<Vec<usize>>,
+) -> PyResult<String> {
     let s = analysis::block_structure(m.as_array(), order.as_deref(), top_k).py_err()?;
     to_json(&s)
 }
@@ -90,7 +107,12 @@ fn dlog_order(task: &PyTask) -> PyResult<Option<(Vec<usize>, String)>> {
 
 /// Distance of M to the commutant of the subgroup `generators`: ‖M − (1/|H|) Σ Π(h)ᵀ M Π(h)‖ / ‖M‖.
 #[pyfunction]
-fn commutant_distance(py: Python<'_>, task: &PyTask, m: PyReadonlyArray2<'_, f64>, generators: &str) -> PyResult<f64> {
+fn commutant_distance(
+    py: Python<'_>,
+    task: &PyTask,
+    m: PyReadonlyArray2<'_, f64>,
+    generators: &str,
+) -> PyResult<f64> {
     let m = m.as_array();
     let t = &task.task;
     py.detach(|| -> symrfm::Result<f64> {

@@ -1,8 +1,8 @@
 //! Conversions between library values and Python values.
 
 use crate::errors::spec_error;
-use numpy::{PyArray1, PyArray2};
 use ndarray::Array2;
+use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
@@ -15,7 +15,8 @@ pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> PyResult<T> {
 
 /// Serializes a library value to JSON text (the Python layer decodes it with `json.loads`).
 pub fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| PyValueError::new_err(format!("cannot serialize: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| PyValueError::new_err(format!("cannot serialize: {e}")))
 }
 
 /// Indices as an int64 numpy array.

@@ -5,7 +5,9 @@
 //! - `Numerical` → `symrfm.NumericalError` (a `RuntimeError`) with attribute `iteration`;
 //! - `Io`, `Unwritable` → `OSError`; `Interrupted` → `KeyboardInterrupt`.
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{
+    PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError, PyValueError,
+};
 use pyo3::prelude::*;
 
 pyo3::create_exception!(
@@ -28,7 +30,11 @@ pub fn to_py(e: symrfm::Error) -> PyErr {
     let text = e.to_string();
     Python::attach(|py| {
         let err = match &e {
-            Error::InvalidParameter { name, value, allowed } => {
+            Error::InvalidParameter {
+                name,
+                value,
+                allowed,
+            } => {
                 let err = PyValueError::new_err(text);
                 let v = err.value(py);
                 let _ = v.setattr("parameter", *name);

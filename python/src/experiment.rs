@@ -68,10 +68,23 @@ impl Model {
     fn predict(&self, pairs: &[usize], threads: usize) -> symrfm::Result<Array2<f64>> {
         let (f1, s1) = symrfm::data::tokens(&self.task, &self.train);
         let (f2, s2) = symrfm::data::tokens(&self.task, pairs);
-        let train = Tokens { first: &f1, second: &s1 };
-        let query = Tokens { first: &f2, second: &s2 };
+        let train = Tokens {
+            first: &f1,
+            second: &s1,
+        };
+        let query = Tokens {
+            first: &f2,
+            second: &s2,
+        };
         let par = symrfm::linalg::par(threads);
-        Ok(rfm::predict(self.kernel, self.m.view(), train, self.alpha.view(), query, par))
+        Ok(rfm::predict(
+            self.kernel,
+            self.m.view(),
+            train,
+            self.alpha.view(),
+            query,
+            par,
+        ))
     }
 }
 
@@ -85,7 +98,11 @@ pub struct PyRun {
 
 impl PyRun {
     pub fn from_report(report: RunReport) -> Self {
-        PyRun { report, model: None, threads: 0 }
+        PyRun {
+            report,
+            model: None,
+            threads: 0,
+        }
     }
 }
 
@@ -127,7 +144,10 @@ impl PyRun {
         let it = &self.report.iterations;
         let d = PyDict::new(py);
         let col = |f: fn(&IterationRecord) -> f64| PyArray1::from_iter(py, it.iter().map(f));
-        d.set_item("iter", indices(py, &it.iter().map(|r| r.iter).collect::<Vec<_>>()))?;
+        d.set_item(
+            "iter",
+            indices(py, &it.iter().map(|r| r.iter).collect::<Vec<_>>()),
+        )?;
         d.set_item("train_acc", col(|r| r.train_acc))?;
         d.set_item("test_acc", col(|r| r.test_acc))?;
         d.set_item("train_mse", col(|r| r.train_mse))?;
@@ -137,14 +157,22 @@ impl PyRun {
         d.set_item("seconds", col(|r| r.seconds.total))?;
         let solver: Vec<String> = it
             .iter()
-            .map(|r| serde_json::to_value(r.solver).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .map(|r| {
+                serde_json::to_value(r.solver)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
             .collect();
         d.set_item("solver", solver)?;
         Ok(d)
     }
 
     /// The saved feature matrices as (t, M_t) pairs, float64 (the last is the final M).
-    fn feature_matrices<'py>(&self, py: Python<'py>) -> PyResult<Vec<(usize, Bound<'py, PyArray2<f64>>)>> {
+    fn feature_matrices<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Vec<(usize, Bound<'py, PyArray2<f64>>)>> {
         self.report
             .feature_matrices
             .iter()
@@ -167,9 +195,15 @@ impl PyRun {
     }
 
     /// Raw outputs f(x) (len(pairs) × n_classes) of the fitted model for pair indices a·n + b.
-    fn predict<'py>(&self, py: Python<'py>, pairs: Vec<i64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        pairs: Vec<i64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let model = self.model.as_ref().ok_or_else(|| {
-            PyRuntimeError::new_err("this result has no fitted model (α is not stored in run files)")
+            PyRuntimeError::new_err(
+                "this result has no fitted model (α is not stored in run files)",
+            )
         })?;
         let pairs = check_pairs(model.task.n_pairs(), &pairs)?;
         let threads = self.threads;
@@ -179,7 +213,8 @@ impl PyRun {
 
     /// Writes the report as the CLI does (atomically, exact round-trip floats).
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        py.detach(|| report::write_json_atomic(&path, &self.report)).py_err()
+        py.detach(|| report::write_json_atomic(&path, &self.report))
+            .py_err()
     }
 }
 
@@ -209,10 +244,21 @@ fn prepare(spec: ExperimentSpec) -> symrfm::Result<Prepared> {
         }
         None => None,
     };
-    Ok(Prepared { task, spec, split, split_spec, init, theory })
+    Ok(Prepared {
+        task,
+        spec,
+        split,
+        split_spec,
+        init,
+        theory,
+    })
 }
 
-fn record_dict<'py>(py: Python<'py>, r: &IterationRecord, total: usize) -> PyResult<Bound<'py, PyDict>> {
+fn record_dict<'py>(
+    py: Python<'py>,
+    r: &IterationRecord,
+    total: usize,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("iter", r.iter)?;
     d.set_item("iters", total)?;
@@ -222,7 +268,12 @@ fn record_dict<'py>(py: Python<'py>, r: &IterationRecord, total: usize) -> PyRes
     d.set_item("test_mse", r.test_mse)?;
     d.set_item("trace_m", r.trace_m)?;
     d.set_item("trace_m_next", r.trace_m_next)?;
-    d.set_item("solver", serde_json::to_value(r.solver).ok().and_then(|v| v.as_str().map(String::from)))?;
+    d.set_item(
+        "solver",
+        serde_json::to_value(r.solver)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from)),
+    )?;
     d.set_item("seconds", r.seconds.total)?;
     Ok(d)
 }
@@ -247,7 +298,12 @@ fn run_experiment(
         "faer" => Backend::Faer,
         "openblas" => Backend::OpenBlas,
         other => {
-            return Err(symrfm::Error::param("params.backend", other, "faer or openblas")).py_err()
+            return Err(symrfm::Error::param(
+                "params.backend",
+                other,
+                "faer or openblas",
+            ))
+            .py_err()
         }
     };
     let p = py.detach(|| prepare(spec)).py_err()?;
@@ -282,25 +338,32 @@ fn run_experiment(
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let tx = tx;
-                rfm::train(task, split, params, p.init.clone(), max_memory, &mut |state| {
-                    let control = analyzer.observe(state);
-                    if last_m.dim() != state.m.dim() {
-                        last_m = Array2::zeros(state.m.dim());
-                    }
-                    last_m.assign(&state.m);
-                    if last_alpha.dim() != state.alpha.dim() {
-                        last_alpha = Array2::zeros(state.alpha.dim());
-                    }
-                    last_alpha.assign(&state.alpha);
-                    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
-                    if tx.send((state.record.clone(), reply_tx)).is_err() {
-                        return Control::Stop;
-                    }
-                    match reply_rx.recv() {
-                        Ok(true) => control,
-                        _ => Control::Stop,
-                    }
-                })
+                rfm::train(
+                    task,
+                    split,
+                    params,
+                    p.init.clone(),
+                    max_memory,
+                    &mut |state| {
+                        let control = analyzer.observe(state);
+                        if last_m.dim() != state.m.dim() {
+                            last_m = Array2::zeros(state.m.dim());
+                        }
+                        last_m.assign(&state.m);
+                        if last_alpha.dim() != state.alpha.dim() {
+                            last_alpha = Array2::zeros(state.alpha.dim());
+                        }
+                        last_alpha.assign(&state.alpha);
+                        let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
+                        if tx.send((state.record.clone(), reply_tx)).is_err() {
+                            return Control::Stop;
+                        }
+                        match reply_rx.recv() {
+                            Ok(true) => control,
+                            _ => Control::Stop,
+                        }
+                    },
+                )
             });
             loop {
                 match rx.recv_timeout(std::time::Duration::from_millis(50)) {
@@ -333,9 +396,12 @@ fn run_experiment(
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
-            worker
-                .join()
-                .unwrap_or_else(|_| Err(symrfm::Error::Numerical { iteration: 0, what: "the training thread panicked".into() }))
+            worker.join().unwrap_or_else(|_| {
+                Err(symrfm::Error::Numerical {
+                    iteration: 0,
+                    what: "the training thread panicked".into(),
+                })
+            })
         })
     });
     let output = match output {
@@ -385,7 +451,14 @@ fn run_experiment(
             train: split.train.clone(),
         })
     };
-    Ok((PyRun { report: rep, model, threads: eff_threads }, pending))
+    Ok((
+        PyRun {
+            report: rep,
+            model,
+            threads: eff_threads,
+        },
+        pending,
+    ))
 }
 
 /// The result of a comparison (the Rust half of `symrfm.CompareResult`).
@@ -420,7 +493,8 @@ impl PyCompare {
     }
     /// Writes the report as `symrfm compare` does.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        py.detach(|| report::write_json_atomic(&path, &self.report)).py_err()
+        py.detach(|| report::write_json_atomic(&path, &self.report))
+            .py_err()
     }
 }
 

@@ -11,7 +11,10 @@ use symrfm::report::{DecomposeReport, RunReport};
 use symrfm::Error;
 
 fn bad(path: &Path, reason: String) -> Error {
-    Error::InvalidInput { path: path.to_path_buf(), reason }
+    Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason,
+    }
 }
 
 fn read_json(path: &Path) -> symrfm::Result<serde_json::Value> {
@@ -19,8 +22,13 @@ fn read_json(path: &Path) -> symrfm::Result<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON: {e}")))
 }
 
-fn typed<T: serde::de::DeserializeOwned>(path: &Path, value: serde_json::Value, what: &str) -> symrfm::Result<T> {
-    serde_json::from_value(value).map_err(|e| bad(path, format!("not a valid symrfm {what} file: {e}")))
+fn typed<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    value: serde_json::Value,
+    what: &str,
+) -> symrfm::Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| bad(path, format!("not a valid symrfm {what} file: {e}")))
 }
 
 /// The kind of a symrfm file: `run`, `compare`, `decompose` (a JSON object with that `kind`),
@@ -28,7 +36,11 @@ fn typed<T: serde::de::DeserializeOwned>(path: &Path, value: serde_json::Value, 
 #[pyfunction]
 fn file_kind(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     py.detach(|| -> symrfm::Result<String> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if ext == "jsonl" {
             return Ok("sweep".into());
         }
@@ -52,36 +64,50 @@ fn file_kind(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 /// A run file.
 #[pyfunction]
 fn load_run(py: Python<'_>, path: PathBuf) -> PyResult<PyRun> {
-    let r: RunReport = py.detach(|| typed(&path, read_json(&path)?, "run")).py_err()?;
+    let r: RunReport = py
+        .detach(|| typed(&path, read_json(&path)?, "run"))
+        .py_err()?;
     Ok(PyRun::from_report(r))
 }
 
 /// A compare file.
 #[pyfunction]
 fn load_compare(py: Python<'_>, path: PathBuf) -> PyResult<PyCompare> {
-    let r: CompareReport = py.detach(|| typed(&path, read_json(&path)?, "compare")).py_err()?;
+    let r: CompareReport = py
+        .detach(|| typed(&path, read_json(&path)?, "compare"))
+        .py_err()?;
     Ok(PyCompare::from_report(r))
 }
 
 /// A decompose file, checked against its schema and returned as JSON.
 #[pyfunction]
 fn load_decompose(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    let r: DecomposeReport = py.detach(|| typed(&path, read_json(&path)?, "decompose")).py_err()?;
+    let r: DecomposeReport = py
+        .detach(|| typed(&path, read_json(&path)?, "decompose"))
+        .py_err()?;
     to_json(&r)
 }
 
 /// A sweep results file: the complete lines, each checked against its schema, as JSON texts.
 #[pyfunction]
 fn load_sweep(py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
-    let contents = py.detach(|| symrfm::sweep::store::read_results(&path)).py_err()?;
+    let contents = py
+        .detach(|| symrfm::sweep::store::read_results(&path))
+        .py_err()?;
     contents.lines.iter().map(to_json).collect()
 }
 
 /// A feature matrix from a run file (its final M, or M_t), a JSON matrix or a `.npy`.
 #[pyfunction]
 #[pyo3(signature = (path, t=None))]
-fn load_matrix<'py>(py: Python<'py>, path: PathBuf, t: Option<usize>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let m = py.detach(|| symrfm::report::load_matrix(&path, t)).py_err()?;
+fn load_matrix<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    t: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let m = py
+        .detach(|| symrfm::report::load_matrix(&path, t))
+        .py_err()?;
     Ok(matrix(py, m))
 }
 
@@ -89,7 +115,8 @@ fn load_matrix<'py>(py: Python<'py>, path: PathBuf, t: Option<usize>) -> PyResul
 #[pyfunction]
 fn write_decompose(py: Python<'_>, path: PathBuf, json: &str) -> PyResult<()> {
     let r: DecomposeReport = crate::convert::from_json("decompose report", json)?;
-    py.detach(|| symrfm::report::write_json_atomic(&path, &r)).py_err()
+    py.detach(|| symrfm::report::write_json_atomic(&path, &r))
+        .py_err()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -10,7 +10,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use symrfm::symmetry::{stabilizer, DihedralGroup, Subgroup};
 
-fn with_group<T>(task: &PyTask, f: impl FnOnce(&DihedralGroup) -> symrfm::Result<T>) -> PyResult<T> {
+fn with_group<T>(
+    task: &PyTask,
+    f: impl FnOnce(&DihedralGroup) -> symrfm::Result<T>,
+) -> PyResult<T> {
     let dih = DihedralGroup::new(&task.task).py_err()?;
     f(&dih).py_err()
 }
@@ -40,7 +43,12 @@ fn group_name(task: &PyTask) -> PyResult<String> {
 /// Names of the 2n elements in group order (rotations first, `id` first).
 #[pyfunction]
 fn group_elements(task: &PyTask) -> PyResult<Vec<String>> {
-    with_group(task, |d| Ok(d.elements().into_iter().map(|g| d.element_name(g)).collect()))
+    with_group(task, |d| {
+        Ok(d.elements()
+            .into_iter()
+            .map(|g| d.element_name(g))
+            .collect())
+    })
 }
 
 /// The canonical name of an element (parses `element`).
@@ -75,21 +83,34 @@ fn inverse(task: &PyTask, g: &str) -> PyResult<String> {
 
 /// The coordinate permutation σ of g (Π(g) e_i = e_σ(i)), int64 of length 2n.
 #[pyfunction]
-fn permutation<'py>(py: Python<'py>, task: &PyTask, g: &str) -> PyResult<Bound<'py, PyArray1<i64>>> {
+fn permutation<'py>(
+    py: Python<'py>,
+    task: &PyTask,
+    g: &str,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let sigma = with_group(task, |d| Ok(d.permutation(d.parse_element(g)?)))?;
     Ok(indices(py, &sigma))
 }
 
 /// The 2n × 2n permutation matrix Π(g) (float64).
 #[pyfunction]
-fn permutation_matrix<'py>(py: Python<'py>, task: &PyTask, g: &str) -> PyResult<Bound<'py, PyArray2<f64>>> {
+fn permutation_matrix<'py>(
+    py: Python<'py>,
+    task: &PyTask,
+    g: &str,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let m = with_group(task, |d| Ok(d.permutation_matrix(d.parse_element(g)?)))?;
     Ok(matrix(py, m))
 }
 
 /// The images of pair indices under g.
 #[pyfunction]
-fn act<'py>(py: Python<'py>, task: &PyTask, g: &str, pairs: Vec<i64>) -> PyResult<Bound<'py, PyArray1<i64>>> {
+fn act<'py>(
+    py: Python<'py>,
+    task: &PyTask,
+    g: &str,
+    pairs: Vec<i64>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let pairs = check_pairs(task, &pairs)?;
     let out = with_group(task, |d| {
         let g = d.parse_element(g)?;
@@ -100,7 +121,11 @@ fn act<'py>(py: Python<'py>, task: &PyTask, g: &str, pairs: Vec<i64>) -> PyResul
 
 /// The pair indices fixed by g, ascending.
 #[pyfunction]
-fn fixed_points<'py>(py: Python<'py>, task: &PyTask, g: &str) -> PyResult<Bound<'py, PyArray1<i64>>> {
+fn fixed_points<'py>(
+    py: Python<'py>,
+    task: &PyTask,
+    g: &str,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let out = with_group(task, |d| Ok(d.fixed_points(d.parse_element(g)?)))?;
     Ok(indices(py, &out))
 }
@@ -113,7 +138,11 @@ pub struct PySubgroup {
 }
 
 impl PySubgroup {
-    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&DihedralGroup, &Subgroup) -> T) -> PyResult<T> {
+    fn with<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&DihedralGroup, &Subgroup) -> T,
+    ) -> PyResult<T> {
         let task = self.task.get();
         let _ = py;
         let dih = DihedralGroup::new(&task.task).py_err()?;
@@ -127,7 +156,10 @@ impl PySubgroup {
     #[new]
     fn new(task: Bound<'_, PyTask>, generators: &str) -> PyResult<Self> {
         let subgroup = with_group(task.get(), |d| Subgroup::parse(d, generators))?;
-        Ok(PySubgroup { task: task.unbind(), subgroup })
+        Ok(PySubgroup {
+            task: task.unbind(),
+            subgroup,
+        })
     }
 
     /// Readable canonical name, e.g. `<r^16, s>`, `trivial`, `Dih(Z_61)`.
@@ -150,7 +182,12 @@ impl PySubgroup {
 
     /// A generating set (names).
     fn generators(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |d, h| h.generators(d).into_iter().map(|g| d.element_name(g)).collect())
+        self.with(py, |d, h| {
+            h.generators(d)
+                .into_iter()
+                .map(|g| d.element_name(g))
+                .collect()
+        })
     }
 
     /// Whether `element` lies in H.
@@ -174,7 +211,11 @@ impl PySubgroup {
     }
 
     /// Orbit_H(pairs): the union of the orbits of the given pairs, ascending.
-    fn orbit_of_set<'py>(&self, py: Python<'py>, pairs: Vec<i64>) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    fn orbit_of_set<'py>(
+        &self,
+        py: Python<'py>,
+        pairs: Vec<i64>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let pairs = check_pairs(self.task.get(), &pairs)?;
         let o = self.with(py, |d, h| h.orbit_of_set(d, &pairs))?;
         Ok(indices(py, &o))
@@ -192,7 +233,10 @@ impl PySubgroup {
 fn stabilizer_of(task: Bound<'_, PyTask>, pairs: Vec<i64>) -> PyResult<PySubgroup> {
     let pairs = check_pairs(task.get(), &pairs)?;
     let subgroup = with_group(task.get(), |d| Ok(stabilizer(d, &pairs)))?;
-    Ok(PySubgroup { task: task.unbind(), subgroup })
+    Ok(PySubgroup {
+        task: task.unbind(),
+        subgroup,
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -23,7 +23,9 @@ impl PyTask {
     fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
         let spec: TaskSpec = from_json("task specification", spec_json)?;
         let task = py.detach(|| Task::new(spec)).py_err()?;
-        Ok(PyTask { task: Arc::new(task) })
+        Ok(PyTask {
+            task: Arc::new(task),
+        })
     }
 
     /// The task as written in run files (`task` object), as JSON.
@@ -78,7 +80,11 @@ impl PySplit {
         let spec: SplitSpec = from_json("split specification", spec_json)?;
         let t = task.task.clone();
         let (split, spec) = py.detach(|| spec.resolve(&t)).py_err()?;
-        Ok(PySplit { task: task.task.clone(), spec, split })
+        Ok(PySplit {
+            task: task.task.clone(),
+            spec,
+            split,
+        })
     }
 
     /// The spec as recorded, as JSON.
@@ -117,7 +123,11 @@ impl PySplit {
                     Some(text) => Some(symrfm::symmetry::Subgroup::parse(&dih, text)?),
                     None => None,
                 };
-                Ok(symrfm::symmetry::SymmetryReport::new(&dih, &self.split, h.as_ref()))
+                Ok(symrfm::symmetry::SymmetryReport::new(
+                    &dih,
+                    &self.split,
+                    h.as_ref(),
+                ))
             })
             .py_err()?;
         to_json(&report)
