@@ -257,16 +257,38 @@ def _init_path(init_m: Any, task: Task, stack: List[str]) -> Optional[str]:
     return path
 
 
+_NOT_RECORDED = ("callback", "quiet", "progress", "command_line", "params")
+
+
+def _non_defaults(func: Callable[..., Any], args: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments of a call that differ from the defaults (recorded as its command line)."""
+    import inspect
+
+    out = {}
+    for name, p in inspect.signature(func).parameters.items():
+        if name in _NOT_RECORDED or name not in args:
+            continue
+        v = args[name]
+        if p.default is inspect.Parameter.empty or v is not p.default and not (
+            isinstance(v, (int, float, str, bool)) and type(v) is type(p.default) and v == p.default
+        ):
+            out[name] = v
+    out.update(args.get("params") or {})
+    return out
+
+
 def _call_text(name: str, kwargs: Dict[str, Any]) -> List[str]:
     parts = []
     for k, v in kwargs.items():
-        if isinstance(v, (Task, Split)):
-            v = repr(v)
+        if isinstance(v, Task):
+            v = f"Task.from_spec({json.dumps(v.spec)})"
+        elif isinstance(v, Split):
+            v = f"Split.from_spec(task, {json.dumps(v.spec)})"
         elif isinstance(v, np.ndarray):
             v = f"<array {v.shape}>"
         elif callable(v):
             v = "<callable>"
-        parts.append(f"{k}={v!r}" if not isinstance(v, str) or k != "task" else f"{k}={v}")
+        parts.append(f"{k}={v}" if k in ("task", "split") else f"{k}={v!r}")
     return [f"symrfm.{name}({', '.join(parts)})"]
 
 
@@ -326,7 +348,7 @@ def run(
     exception raised by the callback). Bad parameters raise ValueError naming the parameter,
     the value and what is allowed; numerical failures raise :class:`NumericalError`.
     """
-    call = dict(task=task, split=split, kernel=kernel, iters=iters)
+    call = _non_defaults(run, locals())
     task = _resolve_task(task, modulus)
     if split is None:
         split = Split.random(task, fraction, seed)
@@ -369,7 +391,7 @@ def run(
             return None
 
         if command_line is None:
-            command_line = _call_text("run", {k: v for k, v in call.items() if v is not None})
+            command_line = _call_text("run", call)
         try:
             core, pending = _core.run_experiment(
                 json.dumps(spec),
@@ -470,6 +492,7 @@ def compare(
     to test (default 1: breaks the symmetry) or ``move_orbits`` whole H-orbits (keeps it). Other
     keyword arguments are RFM parameters of :func:`run` (``iters`` defaults to 60 here).
     """
+    call = _non_defaults(compare, locals())
     task = _resolve_task(task, modulus)
     if reflection is not None and subgroup is not None:
         raise ValueError("give reflection or subgroup, not both")
@@ -504,9 +527,7 @@ def compare(
         label = "broken"
         n_moved = len(twin.moved_to_test)
         edit = f"move {n_moved} random training pair{'' if n_moved == 1 else 's'} to test"
-    command_line = params.pop("command_line", None) or _call_text(
-        "compare", dict(task=task, split=split, reflection=reflection, subgroup=subgroup, move_random=move_random, move_orbits=move_orbits, seed=seed, iters=iters)
-    )
+    command_line = params.pop("command_line", None) or _call_text("compare", call)
     runs = []
     for s, lab in ((sym, "symmetric"), (twin, label)):
         runs.append(
