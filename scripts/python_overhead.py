@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,14 +41,21 @@ def main() -> None:
     )
     py_cmd = [sys.executable, "-c", code]
     load_before = os.getloadavg()
-    cli, py, inproc = [], [], []
+    cli, py, inproc, cli_cpu, py_cpu = [], [], [], [], []
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
     for _ in range(args.reps):
-        t0 = time.perf_counter()
+        c0, t0 = cpu(), time.perf_counter()
         subprocess.run(cli_cmd, check=True, capture_output=True)
         cli.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        cli_cpu.append(cpu() - c0)
+        c0, t0 = cpu(), time.perf_counter()
         out = subprocess.run(py_cmd, check=True, capture_output=True, text=True)
         py.append(time.perf_counter() - t0)
+        py_cpu.append(cpu() - c0)
         inproc.append(float(out.stdout.strip()))
     load_after = os.getloadavg()
     a = json.loads((tmp / "cli.json").read_text())
@@ -59,6 +67,8 @@ def main() -> None:
     print(f"p = {args.p}, {args.iters} iterations, {args.reps} alternating runs each")
     print(f"CLI    process wall: median {mc:.3f} s  ({', '.join(f'{x:.3f}' for x in cli)})")
     print(f"Python process wall: median {mp:.3f} s  ({', '.join(f'{x:.3f}' for x in py)})")
+    mcc, mpc = statistics.median(cli_cpu), statistics.median(py_cpu)
+    print(f"CPU time (user + sys): CLI median {mcc:.2f} s, Python median {mpc:.2f} s ({100 * (mpc / mcc - 1):+.1f} %)")
     print(f"Python symrfm.run() alone: median {statistics.median(inproc):.3f} s")
     print(f"overhead: {100 * (mp / mc - 1):+.1f} % (process), {100 * (statistics.median(inproc) / mc - 1):+.1f} % (run alone vs CLI process)")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; identical results: {same}")
