@@ -10,10 +10,11 @@
 
 pub mod agop;
 pub mod checks;
+pub mod memory;
 pub mod metrics;
 pub mod params;
 pub mod train;
 
 pub use metrics::{IterationRecord, StageSeconds};
 pub use params::{Precision, RfmParams};
-pub use train::{predict, train, Control, IterationState, SavedMatrix, TrainOutput};
+pub use train::{predict, train, Control, IterationState, LastSolve, SavedMatrix, TrainOutput};
