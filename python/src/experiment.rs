@@ -7,102 +7,32 @@
 
 use crate::convert::{from_json, indices, matrix, to_json};
 use crate::errors::IntoPyResult;
-use ndarray::Array2;
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
-use serde::Deserialize;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
-use symrfm::analysis::{RunAnalysisOptions, RunAnalyzer};
-use symrfm::data::SplitSpec;
-use symrfm::group::{Task, TaskSpec};
-use symrfm::kernel::onehot::Tokens;
-use symrfm::kernel::KernelKind;
+use symrfm::experiment::{ExperimentSpec, Model, RunOptions};
 use symrfm::report::compare::CompareReport;
 use symrfm::report::{self, RunReport};
-use symrfm::rfm::{self, Control, IterationRecord, RfmParams};
+use symrfm::rfm::{Control, IterationRecord};
 use symrfm::solve::Backend;
-use symrfm::symmetry::{DihedralGroup, Subgroup, SymmetryReport};
-
-/// The analysis options of an experiment.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct AnalysisSpec {
-    structure: bool,
-    symmetry_diagnostic: bool,
-    symmetry_points: Option<usize>,
-    fourier_top_k: Option<usize>,
-    commutant_subgroup: Option<String>,
-    theory_subgroup: Option<String>,
-}
-
-/// One experiment.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExperimentSpec {
-    task: TaskSpec,
-    split: SplitSpec,
-    params: RfmParams,
-    #[serde(default)]
-    init_m: Option<PathBuf>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    label: Option<String>,
-    #[serde(default)]
-    analysis: AnalysisSpec,
-}
-
-/// A fitted RFM: predictions f(x) = Σ_i α_i k_M(x, x_i) of the last completed iteration.
-struct Model {
-    task: Arc<Task>,
-    kernel: KernelKind,
-    m: Array2<f64>,
-    alpha: Array2<f64>,
-    train: Vec<usize>,
-}
-
-impl Model {
-    fn predict(&self, pairs: &[usize], threads: usize) -> symrfm::Result<Array2<f64>> {
-        let (f1, s1) = symrfm::data::tokens(&self.task, &self.train);
-        let (f2, s2) = symrfm::data::tokens(&self.task, pairs);
-        let train = Tokens {
-            first: &f1,
-            second: &s1,
-        };
-        let query = Tokens {
-            first: &f2,
-            second: &s2,
-        };
-        let par = symrfm::linalg::par(threads);
-        Ok(rfm::predict(
-            self.kernel,
-            self.m.view(),
-            train,
-            self.alpha.view(),
-            query,
-            par,
-        ))
-    }
-}
 
 /// The result of a run (the Rust half of `symrfm.RunResult`).
 #[pyclass(module = "symrfm._core", name = "RunCore", frozen)]
 pub struct PyRun {
     report: RunReport,
     model: Option<Model>,
-    threads: usize,
 }
 
 impl PyRun {
+    /// A run read from a file: its model is available when the file stores one (`save_model`).
     pub fn from_report(report: RunReport) -> Self {
-        PyRun {
-            report,
-            model: None,
-            threads: 0,
-        }
+        let model = report
+            .model
+            .as_ref()
+            .and_then(|_| Model::from_report(&report).ok());
+        PyRun { report, model }
     }
 }
 
@@ -202,12 +132,12 @@ impl PyRun {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let model = self.model.as_ref().ok_or_else(|| {
             PyRuntimeError::new_err(
-                "this result has no fitted model (α is not stored in run files)",
+                "this result has no fitted model (the run file was written without save_model)",
             )
         })?;
-        let pairs = check_pairs(model.task.n_pairs(), &pairs)?;
-        let threads = self.threads;
-        let out = py.detach(|| model.predict(&pairs, threads)).py_err()?;
+        let n = self.report.task.n_symbols;
+        let pairs = check_pairs(n * n, &pairs)?;
+        let out = py.detach(|| model.predict(&pairs)).py_err()?;
         Ok(matrix(py, out))
     }
 
@@ -216,42 +146,6 @@ impl PyRun {
         py.detach(|| report::write_json_atomic(&path, &self.report))
             .py_err()
     }
-}
-
-/// Everything needed to train, validated.
-struct Prepared {
-    task: Arc<Task>,
-    spec: ExperimentSpec,
-    split: symrfm::data::Split,
-    split_spec: SplitSpec,
-    init: Option<Array2<f64>>,
-    theory: Option<Subgroup>,
-}
-
-fn prepare(spec: ExperimentSpec) -> symrfm::Result<Prepared> {
-    let task = Arc::new(Task::new(spec.task.clone())?);
-    spec.params.validate()?;
-    let (split, split_spec) = spec.split.resolve(&task)?;
-    split.check_nonempty()?;
-    let init = match &spec.init_m {
-        Some(p) => Some(report::load_matrix(p, None)?),
-        None => None,
-    };
-    let theory = match &spec.analysis.theory_subgroup {
-        Some(text) => {
-            let dih = DihedralGroup::new(&task)?;
-            Some(Subgroup::parse(&dih, text)?)
-        }
-        None => None,
-    };
-    Ok(Prepared {
-        task,
-        spec,
-        split,
-        split_spec,
-        init,
-        theory,
-    })
 }
 
 fn record_dict<'py>(
@@ -282,7 +176,8 @@ fn record_dict<'py>(
 /// or one raised by the callback), that exception: the Python layer attaches the partial result
 /// and raises it.
 #[pyfunction]
-#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), callback=None))]
+#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), save_model=false, callback=None))]
+#[allow(clippy::too_many_arguments)]
 fn run_experiment(
     py: Python<'_>,
     spec_json: &str,
@@ -290,6 +185,7 @@ fn run_experiment(
     backend: &str,
     max_memory: Option<u64>,
     command_line: Vec<String>,
+    save_model: bool,
     callback: Option<Py<PyAny>>,
 ) -> PyResult<(PyRun, Option<PyErr>)> {
     let mut spec: ExperimentSpec = from_json("experiment specification", spec_json)?;
@@ -306,64 +202,35 @@ fn run_experiment(
             .py_err()
         }
     };
-    let p = py.detach(|| prepare(spec)).py_err()?;
-    let (task, params, split) = (&p.task, &p.spec.params, &p.split);
-    let eff_threads = params.effective_threads();
-    let a = &p.spec.analysis;
-    let options = RunAnalysisOptions {
-        structure: a.structure,
-        symmetry: a.symmetry_diagnostic || (a.structure && task.group().is_some()),
-        symmetry_points: a.symmetry_points,
-        top_k: a.fourier_top_k,
-        subgroup: a.commutant_subgroup.clone(),
+    let experiment = py.detach(|| spec.validate()).py_err()?;
+    let options = RunOptions {
+        max_memory,
+        command_line,
+        save_model,
     };
-    let mut analyzer = RunAnalyzer::new(task, split, &options, eff_threads).py_err()?;
-    let mut symmetry = DihedralGroup::new(task)
-        .ok()
-        .map(|dih| SymmetryReport::new(&dih, split, p.theory.as_ref()));
-    let total = params.iters;
-    let d = task.input_dim();
-    let mut last_m = Array2::<f64>::zeros((0, 0));
-    let mut last_alpha = Array2::<f64>::zeros((0, 0));
+    let total = experiment.params().iters;
     let mut pending: Option<PyErr> = None;
-    let started = Instant::now();
     // The library runs the loop on a worker of its thread pool, but Python runs signal handlers
     // (and expects notebook callbacks) on the main thread. So training runs on a scoped thread and
     // sends each iteration's record here; this thread, with the GIL released in between, calls the
     // callback, checks for signals every 50 ms and answers whether to go on.
     type Message = (IterationRecord, std::sync::mpsc::SyncSender<bool>);
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
-    let output = py.detach(|| {
+    let outcome = py.detach(|| {
         let rx = rx;
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let tx = tx;
-                rfm::train(
-                    task,
-                    split,
-                    params,
-                    p.init.clone(),
-                    max_memory,
-                    &mut |state| {
-                        let control = analyzer.observe(state);
-                        if last_m.dim() != state.m.dim() {
-                            last_m = Array2::zeros(state.m.dim());
-                        }
-                        last_m.assign(&state.m);
-                        if last_alpha.dim() != state.alpha.dim() {
-                            last_alpha = Array2::zeros(state.alpha.dim());
-                        }
-                        last_alpha.assign(&state.alpha);
-                        let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
-                        if tx.send((state.record.clone(), reply_tx)).is_err() {
-                            return Control::Stop;
-                        }
-                        match reply_rx.recv() {
-                            Ok(true) => control,
-                            _ => Control::Stop,
-                        }
-                    },
-                )
+                experiment.run(&options, &mut |state| {
+                    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
+                    if tx.send((state.record.clone(), reply_tx)).is_err() {
+                        return Control::Stop;
+                    }
+                    match reply_rx.recv() {
+                        Ok(true) => Control::Continue,
+                        _ => Control::Stop,
+                    }
+                })
             });
             loop {
                 match rx.recv_timeout(std::time::Duration::from_millis(50)) {
@@ -404,58 +271,20 @@ fn run_experiment(
             })
         })
     });
-    let output = match output {
+    let outcome = match outcome {
         Ok(o) => o,
         Err(e) => return Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
     };
-    let seconds = started.elapsed().as_secs_f64();
-    let init_name = p
-        .spec
-        .init_m
-        .as_ref()
-        .map_or("identity".to_string(), |path| path.display().to_string());
-    let mut rep = RunReport::new(
-        command_line,
-        task,
-        params,
-        &p.split_spec,
-        split,
-        init_name,
-        &output,
-        seconds,
-    );
-    if let (Some(sym), Some(_)) = (symmetry.as_mut(), &p.theory) {
-        sym.score(&output.test_correct);
-    }
-    rep.symmetry = symmetry;
-    match py.detach(|| analyzer.finish(&output)) {
-        Ok(analysis) => {
-            rep.structure = analysis.structure;
-            rep.final_analysis = analysis.final_analysis;
-            rep.symmetry_diagnostic = analysis.symmetry_diagnostic;
-        }
-        Err(e) => {
-            let msg = format!("analysis of the feature matrices failed: {e}");
-            let warnings = py.import("warnings")?;
-            warnings.call_method1("warn", (msg,))?;
+    if !outcome.warnings.is_empty() {
+        let warnings = py.import("warnings")?;
+        for w in &outcome.warnings {
+            warnings.call_method1("warn", (w.as_str(),))?;
         }
     }
-    let model = if output.iterations.is_empty() || last_m.dim() != (d, d) {
-        None
-    } else {
-        Some(Model {
-            task: p.task.clone(),
-            kernel: params.kernel,
-            m: last_m,
-            alpha: last_alpha,
-            train: split.train.clone(),
-        })
-    };
     Ok((
         PyRun {
-            report: rep,
-            model,
-            threads: eff_threads,
+            report: outcome.report,
+            model: Some(outcome.model),
         },
         pending,
     ))

@@ -118,17 +118,18 @@ def decompose(
     report_src = None
     if isinstance(m, (str, os.PathLike)):
         path = os.fspath(m)
-        kind = _core.file_kind(path)
+        kind, value = _core.load_file(path)
         if kind == "run":
-            run_task = Task.from_spec(json.loads(_core.load_run(path).report_json())["task"]["spec"])
+            run_report = json.loads(value.report_json())
+            run_task = Task.from_spec(run_report["task"]["spec"])
             if task is not None and task != run_task:
                 raise ValueError("task: a run file names its own task; do not pass another one")
             task = run_task
             source_kind = "run"
-        elif kind in ("npy", "matrix"):
+        elif kind == "matrix":
             if t is not None:
                 raise ValueError("t: only a run file has saved M_t")
-            source_kind = "npy" if kind == "npy" else "json"
+            source_kind = "npy" if path.lower().endswith(".npy") else "json"
         else:
             raise ValueError(f"{path}: a {kind} file holds no single feature matrix")
         if task is None:
@@ -154,7 +155,7 @@ def decompose(
     if report_src is not None:
         path, source_kind, t_src = report_src
         if source_kind == "run" and t_src is None:
-            t_src = json.loads(_core.load_run(path).report_json())["feature_matrices"][-1]["t"]
+            t_src = run_report["feature_matrices"][-1]["t"]
         report = json.loads(
             _core.decompose_report(task._core, analysis_json, path, source_kind, t_src, ["symrfm.decompose", path])
         )

@@ -38,7 +38,7 @@ class SweepResults(list):
 def load(path: Union[str, os.PathLike]) -> Any:
     """Reads any file symrfm writes, through the library's typed schemas:
 
-    - a run JSON → :class:`RunResult` (no fitted model: α is not stored in run files),
+    - a run JSON → :class:`RunResult` (with its fitted model if saved with ``save_model=True``),
     - a compare JSON → :class:`CompareResult`,
     - a decompose JSON → :class:`Decomposition`,
     - a sweep results file (``.jsonl``) → :class:`SweepResults` (a list of dicts),
@@ -48,15 +48,14 @@ def load(path: Union[str, os.PathLike]) -> Any:
     from ._run import CompareResult, RunResult
     from ._task import Task
 
-    path = os.fspath(path)
-    kind = _core.file_kind(path)
+    kind, value = _core.load_file(os.fspath(path))
     if kind == "run":
-        return RunResult(_core.load_run(path))
+        return RunResult(value)
     if kind == "compare":
-        return CompareResult(_core.load_compare(path))
+        return CompareResult(value)
     if kind == "decompose":
-        report = json.loads(_core.load_decompose(path))
+        report = json.loads(value)
         return Decomposition(report["analysis"], Task.from_spec(report["task"]["spec"]), report)
     if kind == "sweep":
-        return SweepResults(json.loads(s) for s in _core.load_sweep(path))
-    return _core.load_matrix(path)
+        return SweepResults(json.loads(s) for s in value)
+    return value

@@ -126,7 +126,8 @@ class RunResult:
 
     @property
     def has_model(self) -> bool:
-        """Whether :meth:`predict` is available (results of ``run``; not of loaded files)."""
+        """Whether :meth:`predict` is available (results of ``run``, and files saved with
+        ``save_model=True``)."""
         return self._core.has_model
 
     def predict(self, pairs: Any) -> np.ndarray:
@@ -318,6 +319,7 @@ def run(
     commutant_subgroup: Union[str, Subgroup, None] = None,
     theory_subgroup: Union[str, Subgroup, None] = None,
     label: Optional[str] = None,
+    save_model: bool = False,
     callback: Optional[Callback] = None,
     quiet: bool = False,
     progress: Optional[bool] = None,
@@ -335,7 +337,9 @@ def run(
     ``init_m`` (M_0: a run/JSON/.npy file, a matrix or a RunResult), ``threads`` (0 = all cores),
     ``max_memory`` (MiB), ``precision`` (f64, f32), ``backend``. Analysis: ``structure``,
     ``symmetry_diagnostic``, ``symmetry_points``, ``fourier_top_k``, ``commutant_subgroup``;
-    ``theory_subgroup`` H scores the orbit theory (default: the split's H, as the CLI).
+    ``theory_subgroup`` H scores the orbit theory (default: the subgroup the split names, as the
+    CLI). ``save_model`` stores the fitted model (M, α) in the report, so that a run loaded from
+    its file can still predict.
 
     ``callback(iteration, metrics)`` runs after every iteration (metrics: dict with ``train_acc``,
     ``test_acc``, ``train_mse``, ``test_mse``, ``trace_m``, ``trace_m_next``, ``solver``,
@@ -356,10 +360,8 @@ def run(
         raise TypeError(f"split: expected a symrfm.Split, got {type(split).__name__}")
     elif split.task != task:
         raise ValueError(f"split: built for {split.task.description}, not {task.description}")
-    if theory_subgroup is None:
-        theory = split.theory_subgroup()
-    else:
-        theory = _subgroup_text(theory_subgroup)
+    # None: the library scores the subgroup the split names, if any (as `symrfm run`).
+    theory = None if theory_subgroup is None else _subgroup_text(theory_subgroup)
     params = _params(kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision)
     threads = check_int(threads, "params.threads")
     if max_memory is not None:
@@ -399,6 +401,7 @@ def run(
                 backend,
                 max_memory,
                 command_line,
+                bool(save_model),
                 observe if (bar is not None or callback is not None) else _signals_only,
             )
         finally:
@@ -531,8 +534,7 @@ def compare(
     runs = []
     for s, lab in ((sym, "symmetric"), (twin, label)):
         runs.append(
-            run(task, s, iters=iters, theory_subgroup=gens, label=None, quiet=quiet, callback=callback,
-                command_line=command_line, **params)
+            run(task, s, iters=iters, quiet=quiet, callback=callback, command_line=command_line, **params)
         )
         if not quiet:
             sys.stderr.write(f"{lab}: final test accuracy {runs[-1].summary['final_test_acc']:.4f}\n")

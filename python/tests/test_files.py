@@ -25,6 +25,19 @@ def test_run_round_trip(tmp_path, small_run):
         r.predict([0])
 
 
+def test_a_saved_model_survives_save_and_load(tmp_path):
+    t = symrfm.Task("add", 11)
+    r = symrfm.run(t, iters=4, save_model=True, quiet=True)
+    r.save(tmp_path / "m.json")
+    back = symrfm.load(tmp_path / "m.json")
+    assert back.has_model
+    pairs = np.arange(t.n_pairs)
+    np.testing.assert_array_equal(back.predict(pairs), r.predict(pairs))
+    test = r.split.test
+    acc = np.mean(back.predict_labels(test) == t.labels.ravel()[test])
+    assert acc == r.summary["final_test_acc"]
+
+
 def test_compare_decompose_matrix_round_trips(tmp_path):
     c = symrfm.compare("add", modulus=7, iters=3, quiet=True)
     c.save(tmp_path / "c.json")

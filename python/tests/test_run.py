@@ -156,17 +156,17 @@ def test_progress_line_and_quiet(capfd):
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        (dict(ridge=-1.0), "ridge"),
+        (dict(ridge=-1.0), "params.ridge"),
         (dict(ridge=float("nan")), "params.ridge"),
         (dict(bandwidth=0.0), "bandwidth"),
-        (dict(iters=0), "iters"),
+        (dict(iters=0), "params.iters"),
         (dict(iters=-3), "params.iters"),
-        (dict(agop_power=11.0), "agop"),
-        (dict(save_every=0), "save"),
+        (dict(agop_power=11.0), "params.agop_power"),
+        (dict(save_every=0), "params.save_every"),
         (dict(kernel="rbf"), "params.kernel"),
         (dict(precision="f16"), "params.precision"),
-        (dict(fraction=0.0), "frac"),
-        (dict(threads=5000), "threads"),
+        (dict(fraction=0.0), "split.fraction"),
+        (dict(threads=5000), "params.threads"),
         (dict(commutant_subgroup="q"), "element"),
     ],
 )
