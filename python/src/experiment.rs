@@ -1,0 +1,360 @@
+//! One experiment: a specification in, a report and a fitted model out; compare reports.
+//!
+//! The specification crossing the boundary is the JSON of an experiment spec (`task`, `split`,
+//! `params`, `init_m`, `label`, `analysis`), exactly what a run JSON records. The run releases the
+//! GIL; after every iteration the observer re-acquires it to check for signals (Ctrl-C) and to call
+//! the Python callback, which can stop the run.
+
+use crate::convert::{from_json, indices, matrix, to_json};
+use crate::errors::IntoPyResult;
+use numpy::{PyArray1, PyArray2};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict};
+use std::path::PathBuf;
+use symrfm::experiment::{ExperimentSpec, Model, RunOptions};
+use symrfm::report::compare::CompareReport;
+use symrfm::report::{self, RunReport};
+use symrfm::rfm::{Control, IterationRecord};
+use symrfm::solve::Backend;
+
+/// The result of a run (the Rust half of `symrfm.RunResult`).
+#[pyclass(module = "symrfm._core", name = "RunCore", frozen)]
+pub struct PyRun {
+    report: RunReport,
+    model: Option<Model>,
+}
+
+impl PyRun {
+    /// A run read from a file: its model is available when the file stores one (`save_model`).
+    pub fn from_report(report: RunReport) -> Self {
+        let model = report
+            .model
+            .as_ref()
+            .and_then(|_| Model::from_report(&report).ok());
+        PyRun { report, model }
+    }
+}
+
+fn check_pairs(n_pairs: usize, pairs: &[i64]) -> PyResult<Vec<usize>> {
+    pairs
+        .iter()
+        .map(|&k| {
+            if k >= 0 && (k as u64) < n_pairs as u64 {
+                Ok(k as usize)
+            } else {
+                Err(PyValueError::new_err(format!(
+                    "pair index {k} out of range 0..{n_pairs} (a pair (a, b) has index a * n + b)"
+                )))
+            }
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PyRun {
+    /// The whole report as JSON (what `save` writes).
+    fn report_json(&self) -> PyResult<String> {
+        to_json(&self.report)
+    }
+
+    /// The summary as JSON.
+    fn summary_json(&self) -> PyResult<String> {
+        to_json(&self.report.summary)
+    }
+
+    /// Whether all iterations ran.
+    #[getter]
+    fn complete(&self) -> bool {
+        self.report.complete
+    }
+
+    /// Per-iteration metrics as float64/int64 arrays (and the solver names as a list).
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let it = &self.report.iterations;
+        let d = PyDict::new(py);
+        let col = |f: fn(&IterationRecord) -> f64| PyArray1::from_iter(py, it.iter().map(f));
+        d.set_item(
+            "iter",
+            indices(py, &it.iter().map(|r| r.iter).collect::<Vec<_>>()),
+        )?;
+        d.set_item("train_acc", col(|r| r.train_acc))?;
+        d.set_item("test_acc", col(|r| r.test_acc))?;
+        d.set_item("train_mse", col(|r| r.train_mse))?;
+        d.set_item("test_mse", col(|r| r.test_mse))?;
+        d.set_item("trace_m", col(|r| r.trace_m))?;
+        d.set_item("trace_m_next", col(|r| r.trace_m_next))?;
+        d.set_item("seconds", col(|r| r.seconds.total))?;
+        let solver: Vec<String> = it
+            .iter()
+            .map(|r| {
+                serde_json::to_value(r.solver)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
+            .collect();
+        d.set_item("solver", solver)?;
+        Ok(d)
+    }
+
+    /// The saved feature matrices as (t, M_t) pairs, float64 (the last is the final M).
+    fn feature_matrices<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Vec<(usize, Bound<'py, PyArray2<f64>>)>> {
+        self.report
+            .feature_matrices
+            .iter()
+            .map(|r| {
+                let m = r.to_array().map_err(PyValueError::new_err)?;
+                Ok((r.t, matrix(py, m)))
+            })
+            .collect()
+    }
+
+    /// Test pairs classified correctly at the last iteration.
+    fn test_correct<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        indices(py, &self.report.test_correct)
+    }
+
+    /// Whether the fitted model (α and the M it belongs to) is available.
+    #[getter]
+    fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Raw outputs f(x) (len(pairs) × n_classes) of the fitted model for pair indices a·n + b.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        pairs: Vec<i64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let model = self.model.as_ref().ok_or_else(|| {
+            PyRuntimeError::new_err(
+                "this result has no fitted model (the run file was written without save_model)",
+            )
+        })?;
+        let n = self.report.task.n_symbols;
+        let pairs = check_pairs(n * n, &pairs)?;
+        let out = py.detach(|| model.predict(&pairs)).py_err()?;
+        Ok(matrix(py, out))
+    }
+
+    /// Writes the report as the CLI does (atomically, exact round-trip floats).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| report::write_json_atomic(&path, &self.report))
+            .py_err()
+    }
+}
+
+fn record_dict<'py>(
+    py: Python<'py>,
+    r: &IterationRecord,
+    total: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("iter", r.iter)?;
+    d.set_item("iters", total)?;
+    d.set_item("train_acc", r.train_acc)?;
+    d.set_item("test_acc", r.test_acc)?;
+    d.set_item("train_mse", r.train_mse)?;
+    d.set_item("test_mse", r.test_mse)?;
+    d.set_item("trace_m", r.trace_m)?;
+    d.set_item("trace_m_next", r.trace_m_next)?;
+    d.set_item(
+        "solver",
+        serde_json::to_value(r.solver)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from)),
+    )?;
+    d.set_item("seconds", r.seconds.total)?;
+    Ok(d)
+}
+
+/// Runs one experiment. Returns the result and, when the run was stopped by an exception (Ctrl-C
+/// or one raised by the callback), that exception: the Python layer attaches the partial result
+/// and raises it.
+#[pyfunction]
+#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), save_model=false, callback=None))]
+#[allow(clippy::too_many_arguments)]
+fn run_experiment(
+    py: Python<'_>,
+    spec_json: &str,
+    threads: usize,
+    backend: &str,
+    max_memory: Option<u64>,
+    command_line: Vec<String>,
+    save_model: bool,
+    callback: Option<Py<PyAny>>,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let mut spec: ExperimentSpec = from_json("experiment specification", spec_json)?;
+    spec.params.threads = threads;
+    spec.params.backend = match backend {
+        "faer" => Backend::Faer,
+        "openblas" => Backend::OpenBlas,
+        other => {
+            return Err(symrfm::Error::param(
+                "params.backend",
+                other,
+                "faer or openblas",
+            ))
+            .py_err()
+        }
+    };
+    let experiment = py.detach(|| spec.validate()).py_err()?;
+    let options = RunOptions {
+        max_memory,
+        command_line,
+        save_model,
+    };
+    let total = experiment.params().iters;
+    let mut pending: Option<PyErr> = None;
+    // The library runs the loop on a worker of its thread pool, but Python runs signal handlers
+    // (and expects notebook callbacks) on the main thread. So training runs on a scoped thread and
+    // sends each iteration's record here; this thread, with the GIL released in between, calls the
+    // callback, checks for signals every 50 ms and answers whether to go on.
+    type Message = (IterationRecord, std::sync::mpsc::SyncSender<bool>);
+    let (tx, rx) = std::sync::mpsc::channel::<Message>();
+    let outcome = py.detach(|| {
+        let rx = rx;
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let tx = tx;
+                experiment.run(&options, &mut |state| {
+                    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
+                    if tx.send((state.record.clone(), reply_tx)).is_err() {
+                        return Control::Stop;
+                    }
+                    match reply_rx.recv() {
+                        Ok(true) => Control::Continue,
+                        _ => Control::Stop,
+                    }
+                })
+            });
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok((record, reply)) => {
+                        let go_on = pending.is_none()
+                            && Python::attach(|py| -> PyResult<bool> {
+                                py.check_signals()?;
+                                if let Some(cb) = &callback {
+                                    let ret = cb.call1(py, (record_dict(py, &record, total)?,))?;
+                                    let ret = ret.bind(py);
+                                    if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
+                                        return Ok(false);
+                                    }
+                                }
+                                Ok(true)
+                            })
+                            .unwrap_or_else(|e| {
+                                pending = Some(e);
+                                false
+                            });
+                        let _ = reply.send(go_on);
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if pending.is_none() {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                pending = Some(e);
+                            }
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            worker.join().unwrap_or_else(|_| {
+                Err(symrfm::Error::Numerical {
+                    iteration: 0,
+                    what: "the training thread panicked".into(),
+                })
+            })
+        })
+    });
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
+    };
+    if !outcome.warnings.is_empty() {
+        let warnings = py.import("warnings")?;
+        for w in &outcome.warnings {
+            warnings.call_method1("warn", (w.as_str(),))?;
+        }
+    }
+    Ok((
+        PyRun {
+            report: outcome.report,
+            model: Some(outcome.model),
+        },
+        pending,
+    ))
+}
+
+/// The result of a comparison (the Rust half of `symrfm.CompareResult`).
+#[pyclass(module = "symrfm._core", name = "CompareCore", frozen)]
+pub struct PyCompare {
+    report: CompareReport,
+}
+
+impl PyCompare {
+    pub fn from_report(report: CompareReport) -> Self {
+        PyCompare { report }
+    }
+}
+
+#[pymethods]
+impl PyCompare {
+    /// The whole report as JSON.
+    fn report_json(&self) -> PyResult<String> {
+        to_json(&self.report)
+    }
+    /// The verdict as JSON.
+    fn verdict_json(&self) -> PyResult<String> {
+        to_json(&self.report.verdict)
+    }
+    /// The symmetric run (without model).
+    fn symmetric(&self) -> PyRun {
+        PyRun::from_report(self.report.symmetric.clone())
+    }
+    /// The twin run (without model).
+    fn twin(&self) -> PyRun {
+        PyRun::from_report(self.report.twin.clone())
+    }
+    /// Writes the report as `symrfm compare` does.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| report::write_json_atomic(&path, &self.report))
+            .py_err()
+    }
+}
+
+/// Assembles a compare report from the symmetric run and its twin.
+#[pyfunction]
+fn compare_report(
+    task: &crate::task::PyTask,
+    symmetric: &PyRun,
+    twin: &PyRun,
+    twin_edit: String,
+    twin_label: String,
+    moved: Vec<usize>,
+    command_line: Vec<String>,
+) -> PyCompare {
+    PyCompare {
+        report: CompareReport::new(
+            command_line,
+            &task.task,
+            twin_edit,
+            twin_label,
+            &moved,
+            symmetric.report.clone(),
+            twin.report.clone(),
+        ),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRun>()?;
+    m.add_class::<PyCompare>()?;
+    m.add_function(wrap_pyfunction!(run_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_report, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Tasks and splits.
+
+use crate::convert::{from_json, indices, to_json};
+use crate::errors::IntoPyResult;
+use numpy::{PyArray1, PyArray2};
+use pyo3::prelude::*;
+use std::sync::Arc;
+use symrfm::data::{Split, SplitSpec};
+use symrfm::group::{Task, TaskSpec};
+use symrfm::report::TaskInfo;
+
+/// A validated task (the Rust half of `symrfm.Task`).
+#[pyclass(module = "symrfm._core", name = "TaskCore", frozen)]
+pub struct PyTask {
+    /// The library task, shared with splits and runs built from it.
+    pub task: Arc<Task>,
+}
+
+#[pymethods]
+impl PyTask {
+    /// Validates a task specification (JSON of `symrfm::group::TaskSpec`).
+    #[new]
+    fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
+        let spec: TaskSpec = from_json("task specification", spec_json)?;
+        let task = py.detach(|| Task::new(spec)).py_err()?;
+        Ok(PyTask {
+            task: Arc::new(task),
+        })
+    }
+
+    /// The task as written in run files (`task` object), as JSON.
+    fn info_json(&self) -> PyResult<String> {
+        to_json(&TaskInfo::new(&self.task))
+    }
+
+    /// Number of symbols n.
+    #[getter]
+    fn n_symbols(&self) -> usize {
+        self.task.n_symbols()
+    }
+
+    /// Number of classes.
+    #[getter]
+    fn n_classes(&self) -> usize {
+        self.task.n_classes()
+    }
+
+    /// Whether the task is on an abelian group (has the dihedral symmetry group).
+    #[getter]
+    fn has_group(&self) -> bool {
+        self.task.group().is_some()
+    }
+
+    /// The label table, n × n (int64): `labels[a, b]` is the class of the pair (a, b).
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i64>>> {
+        let n = self.task.n_symbols();
+        let flat: Vec<i64> = self.task.labels().iter().map(|&l| i64::from(l)).collect();
+        let table = ndarray::Array2::from_shape_vec((n, n), flat)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        Ok(PyArray2::from_owned_array(py, table))
+    }
+}
+
+/// A built split (the Rust half of `symrfm.Split`).
+#[pyclass(module = "symrfm._core", name = "SplitCore", frozen)]
+pub struct PySplit {
+    /// The task it belongs to.
+    pub task: Arc<Task>,
+    /// The spec as recorded (moved pairs filled in, canonical subgroup names).
+    pub spec: SplitSpec,
+    /// The split.
+    pub split: Split,
+}
+
+#[pymethods]
+impl PySplit {
+    /// Builds the split `spec_json` (JSON of `symrfm::data::SplitSpec`) of `task`.
+    #[new]
+    fn new(py: Python<'_>, task: &PyTask, spec_json: &str) -> PyResult<Self> {
+        let spec: SplitSpec = from_json("split specification", spec_json)?;
+        let t = task.task.clone();
+        let (split, spec) = py.detach(|| spec.resolve(&t)).py_err()?;
+        Ok(PySplit {
+            task: task.task.clone(),
+            spec,
+            split,
+        })
+    }
+
+    /// The spec as recorded, as JSON.
+    fn spec_json(&self) -> PyResult<String> {
+        to_json(&self.spec)
+    }
+
+    /// The seed of the split's first random choice, if any.
+    fn seed(&self) -> Option<u64> {
+        self.spec.seed()
+    }
+
+    /// Training pair indices (a·n + b), ascending, int64.
+    fn train<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        indices(py, &self.split.train)
+    }
+
+    /// Test pair indices, ascending, int64.
+    fn test<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        indices(py, &self.split.test)
+    }
+
+    /// The pairs the edits moved from train to test, in edit order.
+    fn moved_to_test<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        indices(py, &self.spec.moved_to_test())
+    }
+
+    /// The symmetry report (JSON of `symrfm::symmetry::SymmetryReport`) with the orbit prediction
+    /// of the subgroup `subgroup` (generator list), or of the stabilizer when None.
+    #[pyo3(signature = (subgroup=None))]
+    fn symmetry_json(&self, py: Python<'_>, subgroup: Option<&str>) -> PyResult<String> {
+        let report = py
+            .detach(|| -> symrfm::Result<_> {
+                let dih = symrfm::symmetry::DihedralGroup::new(&self.task)?;
+                let h = match subgroup {
+                    Some(text) => Some(symrfm::symmetry::Subgroup::parse(&dih, text)?),
+                    None => None,
+                };
+                Ok(symrfm::symmetry::SymmetryReport::new(
+                    &dih,
+                    &self.split,
+                    h.as_ref(),
+                ))
+            })
+            .py_err()?;
+        to_json(&report)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTask>()?;
+    m.add_class::<PySplit>()?;
+    Ok(())
+}

@@ -1,0 +1,219 @@
+"""Decomposition of feature matrices into group elements, and the structure measures."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._arrays import as_float64_matrix, check_int
+from ._task import Subgroup, Task, _subgroup_text
+
+
+class Decomposition:
+    """What ``symrfm decompose`` measures about one feature matrix (``MatrixAnalysis``).
+
+    ``elements`` lists every group element with its coefficient α_g = ⟨Π(g), M⟩_F / 2n and share
+    of ‖M‖²_F, sorted by |α_g|; ``residual`` is the distance to the group algebra; the block
+    measures are in ``blocks`` (and ``blocks_dlog`` for mul/div).
+    """
+
+    def __init__(self, analysis: Dict[str, Any], task: Task, report: Optional[Dict[str, Any]] = None) -> None:
+        self.analysis = analysis
+        """The full analysis as a dict (the ``analysis`` object of a decompose file)."""
+        self.task = task
+        """The task the matrix belongs to."""
+        self._report = report
+
+    @property
+    def group(self) -> Optional[Dict[str, Any]]:
+        """The decomposition on Dih(A), or None for tasks without a group."""
+        return self.analysis.get("group")
+
+    @property
+    def elements(self) -> List[Dict[str, Any]]:
+        """[{name, index, alpha, share, coefficient}] sorted by |alpha| (empty without a group)."""
+        g = self.group
+        return [] if g is None else g["decomposition"]["elements"]
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """α_g in group order (index = position in ``SymmetryGroup.elements``), float64."""
+        els = self.elements
+        out = np.zeros(len(els))
+        for e in els:
+            out[e["index"]] = e["alpha"]
+        return out
+
+    @property
+    def residual(self) -> Optional[float]:
+        """‖M − P(M)‖_F / ‖M‖_F for the projection P onto the group algebra."""
+        g = self.group
+        return None if g is None else g["decomposition"]["residual"]
+
+    @property
+    def commutant_distance(self) -> Optional[float]:
+        """Distance of M to the commutant of Dih(A)."""
+        g = self.group
+        return None if g is None else g["commutant_distance"]
+
+    @property
+    def subgroup_commutant_distance(self) -> Optional[float]:
+        """Distance to the commutant of the subgroup asked for, if any."""
+        g = self.group
+        return None if g is None or g.get("subgroup") is None else g["subgroup"]["commutant_distance"]
+
+    @property
+    def blocks(self) -> Dict[str, Any]:
+        """Block structure in symbol order (circulance, Fourier energy, spectra, effective rank)."""
+        return self.analysis["blocks"]
+
+    @property
+    def blocks_dlog(self) -> Optional[Dict[str, Any]]:
+        """The same in discrete-log order (mul/div), else None."""
+        return self.analysis.get("blocks_dlog")
+
+    def top(self, k: int = 10) -> List[Tuple[str, float]]:
+        """The k elements with the largest |α_g| as (name, α_g)."""
+        return [(e["name"], e["alpha"]) for e in self.elements[:k]]
+
+    @property
+    def report(self) -> Optional[Dict[str, Any]]:
+        """The decompose report, for matrices read from a file (what ``save`` writes)."""
+        return self._report
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the decompose JSON as ``symrfm decompose`` does (matrices from files only)."""
+        if self._report is None:
+            raise ValueError(
+                "save() needs the matrix's source file: decompose a path or a loaded run"
+            )
+        _core.write_decompose(os.fspath(path), json.dumps(self._report))
+
+    def __repr__(self) -> str:
+        top = ", ".join(f"{n} {a:+.3f}" for n, a in self.top(3))
+        return f"Decomposition({self.analysis['task']}: {top}; residual {self.residual})"
+
+
+def decompose(
+    m: Any,
+    task: Optional[Task] = None,
+    *,
+    t: Optional[int] = None,
+    top_k: Optional[int] = None,
+    subgroup: Union[str, Subgroup, None] = None,
+) -> Decomposition:
+    """Decomposes a feature matrix into the group elements of Dih(A) and measures its structure.
+
+    ``m`` is a 2n × 2n matrix (any real dtype and layout), a RunResult (its final M, or M_t with
+    ``t``), or a path (a run JSON, a JSON matrix or a ``.npy``; a run file names its own task).
+    ``task`` is required for bare matrices. ``top_k``: frequencies per block in the Fourier energy
+    fraction (default n); ``subgroup``: also the distance to the commutant of this subgroup.
+    """
+    from ._run import RunResult
+
+    report_src = None
+    if isinstance(m, (str, os.PathLike)):
+        path = os.fspath(m)
+        kind, value = _core.load_file(path)
+        if kind == "run":
+            run_report = json.loads(value.report_json())
+            run_task = Task.from_spec(run_report["task"]["spec"])
+            if task is not None and task != run_task:
+                raise ValueError("task: a run file names its own task; do not pass another one")
+            task = run_task
+            source_kind = "run"
+        elif kind == "matrix":
+            if t is not None:
+                raise ValueError("t: only a run file has saved M_t")
+            source_kind = "npy" if path.lower().endswith(".npy") else "json"
+        else:
+            raise ValueError(f"{path}: a {kind} file holds no single feature matrix")
+        if task is None:
+            raise ValueError("task: required for a bare matrix (.npy or JSON rows)")
+        report_src = (path, source_kind, t)
+        m = _core.load_matrix(path, t)
+    elif isinstance(m, RunResult):
+        if task is not None and task != m.task:
+            raise ValueError("task: a RunResult names its own task; do not pass another one")
+        task = m.task
+        m = m.m(t)
+    elif t is not None:
+        raise ValueError("t: only for a run (RunResult or run file)")
+    if task is None:
+        raise ValueError("task: required for a bare matrix")
+    if not isinstance(task, Task):
+        raise TypeError(f"task: expected a symrfm.Task, got {type(task).__name__}")
+    m = as_float64_matrix(m, "feature matrix")
+    h = None if subgroup is None else _subgroup_text(subgroup)
+    k = None if top_k is None else check_int(top_k, "top_k", 1)
+    analysis_json = _core.analyze_matrix(task._core, m, k, h)
+    report = None
+    if report_src is not None:
+        path, source_kind, t_src = report_src
+        if source_kind == "run" and t_src is None:
+            t_src = run_report["feature_matrices"][-1]["t"]
+        report = json.loads(
+            _core.decompose_report(task._core, analysis_json, path, source_kind, t_src, ["symrfm.decompose", path])
+        )
+    return Decomposition(json.loads(analysis_json), task, report)
+
+
+def blocks(m: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four n × n blocks (M11, M12, M21, M22) of a 2n × 2n matrix (views)."""
+    a = as_float64_matrix(m)
+    d = a.shape[0]
+    if a.shape != (d, d) or d % 2:
+        raise ValueError(f"expected a 2n × 2n matrix, got shape {a.shape}")
+    n = d // 2
+    return a[:n, :n], a[:n, n:], a[n:, :n], a[n:, n:]
+
+
+def circulance(block: Any) -> Dict[str, float]:
+    """Circulant and Hankel deviation ‖B − B̂‖²_F / ‖B‖²_F of a square block, and their minimum."""
+    c, h, mn = _core.circulance(as_float64_matrix(block, "block"))
+    return {"circulant": c, "hankel": h, "min": mn}
+
+
+def effective_rank(m: Any) -> Dict[str, float]:
+    """Entropy effective rank and participation ratio of a symmetric matrix."""
+    e, p = _core.effective_rank(as_float64_matrix(m))
+    return {"entropy_rank": e, "participation_ratio": p}
+
+
+def alignment(a: Any, b: Any) -> float:
+    """cos(vec A, vec B) = ⟨A, B⟩_F / (‖A‖_F ‖B‖_F)."""
+    return _core.alignment(as_float64_matrix(a, "a"), as_float64_matrix(b, "b"))
+
+
+def top_k_energy_fraction(block: Any, k: int) -> float:
+    """Fraction of the block's 2-D Fourier energy in its k largest frequencies."""
+    return _core.top_k_energy_fraction(as_float64_matrix(block, "block"), check_int(k, "k", 1))
+
+
+def dft2_magnitude(block: Any) -> np.ndarray:
+    """|2-D DFT| of a block."""
+    return _core.dft2_magnitude(as_float64_matrix(block, "block"))
+
+
+def block_structure(m: Any, top_k: Optional[int] = None, order: Optional[Any] = None) -> Dict[str, Any]:
+    """Per-block measures and effective rank of a 2n × 2n matrix (``BlockStructure``), after
+    reordering the symbols by ``order`` if given (e.g. :func:`dlog_order`)."""
+    a = as_float64_matrix(m)
+    n = a.shape[0] // 2
+    k = n if top_k is None else check_int(top_k, "top_k", 1)
+    o = None if order is None else [int(v) for v in np.asarray(order).ravel()]
+    return json.loads(_core.block_structure(a, k, o))
+
+
+def dlog_order(task: Task) -> Optional[Tuple[List[int], str]]:
+    """(symbol order by discrete logarithm, generator) for mul/div tasks; None otherwise."""
+    return _core.dlog_order(task._core)
+
+
+def commutant_distance(m: Any, task: Task, subgroup: Union[str, Subgroup]) -> float:
+    """‖M − (1/|H|) Σ_h Π(h)ᵀ M Π(h)‖_F / ‖M‖_F."""
+    return _core.commutant_distance(task._core, as_float64_matrix(m), _subgroup_text(subgroup))

@@ -1,0 +1,545 @@
+"""Training: ``run`` one experiment, ``compare`` a symmetric split with its twin."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._arrays import as_float64_matrix, check_float, check_int, pairs_to_indices
+from ._task import Split, Subgroup, Task, _subgroup_text
+
+Callback = Callable[[int, Dict[str, Any]], Optional[bool]]
+
+KERNELS = ("gaussian", "laplace", "quadratic")
+
+
+class RunResult:
+    """One RFM run: metrics per iteration, feature matrices, the fitted model and the report.
+
+    ``report`` is exactly the run JSON ``symrfm run`` writes (``save`` writes it byte for byte in
+    the same format). ``metrics`` holds one numpy array per metric, index t = iteration.
+    """
+
+    def __init__(self, core: Any, task: Optional[Task] = None) -> None:
+        self._core = core
+        self._report: Optional[Dict[str, Any]] = None
+        self._metrics: Optional[Dict[str, np.ndarray]] = None
+        self._matrices: Optional[List[Tuple[int, np.ndarray]]] = None
+        self._task = task
+        self._split: Optional[Split] = None
+
+    @property
+    def report(self) -> Dict[str, Any]:
+        """The run report as a dict (schema: README "Output schema")."""
+        if self._report is None:
+            self._report = json.loads(self._core.report_json())
+        return self._report
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """First iteration with test accuracy ≥ 0.99, final train/test accuracy, best test accuracy."""
+        return json.loads(self._core.summary_json())
+
+    @property
+    def complete(self) -> bool:
+        """False if the run stopped early (callback, Ctrl-C)."""
+        return self._core.complete
+
+    @property
+    def metrics(self) -> Dict[str, np.ndarray]:
+        """Per-iteration metrics: ``iter``, ``train_acc``, ``test_acc``, ``train_mse``,
+        ``test_mse``, ``trace_m``, ``trace_m_next``, ``seconds`` (float64/int64 arrays) and
+        ``solver`` (array of str)."""
+        if self._metrics is None:
+            m = self._core.metrics()
+            m["solver"] = np.asarray(m["solver"], dtype=str)
+            for v in m.values():
+                v.setflags(write=False)
+            self._metrics = m
+        return self._metrics
+
+    def to_pandas(self) -> Any:
+        """The metrics as a pandas DataFrame indexed by iteration (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("to_pandas() needs pandas: pip install pandas") from e
+        m = dict(self.metrics)
+        it = m.pop("iter")
+        return pd.DataFrame(m, index=pd.Index(it, name="iter"))
+
+    @property
+    def feature_matrices(self) -> List[Tuple[int, np.ndarray]]:
+        """The saved M_t as (t, float64 array) pairs, ascending in t; the last is the final M."""
+        if self._matrices is None:
+            self._matrices = [(t, m) for t, m in self._core.feature_matrices()]
+        return self._matrices
+
+    def m(self, t: Optional[int] = None) -> np.ndarray:
+        """M_t (default: the final M). Raises KeyError if M_t was not saved (``save_every``)."""
+        if t is None:
+            return self.feature_matrices[-1][1]
+        for s, m in self.feature_matrices:
+            if s == t:
+                return m
+        raise KeyError(f"M_{t} was not saved; saved t: {[s for s, _ in self.feature_matrices]}")
+
+    @property
+    def final_m(self) -> np.ndarray:
+        """The final feature matrix."""
+        return self.m()
+
+    @property
+    def task(self) -> Task:
+        """The task."""
+        if self._task is None:
+            self._task = Task.from_spec(self.report["task"]["spec"])
+        return self._task
+
+    @property
+    def split(self) -> Split:
+        """The split, rebuilt from its recorded spec."""
+        if self._split is None:
+            self._split = Split.from_spec(self.task, self.report["split"]["spec"])
+        return self._split
+
+    @property
+    def symmetry(self) -> Optional[Dict[str, Any]]:
+        """The symmetry report of the split (with the orbit-theory score when H was in play)."""
+        return self.report.get("symmetry")
+
+    @property
+    def final_analysis(self) -> Optional[Dict[str, Any]]:
+        """Decomposition and structure of the final M."""
+        return self.report.get("final_analysis")
+
+    @property
+    def test_correct(self) -> np.ndarray:
+        """Test pairs classified correctly at the last iteration."""
+        return self._core.test_correct()
+
+    @property
+    def has_model(self) -> bool:
+        """Whether :meth:`predict` is available (results of ``run``, and files saved with
+        ``save_model=True``)."""
+        return self._core.has_model
+
+    def predict(self, pairs: Any) -> np.ndarray:
+        """Raw outputs f(x) (len(pairs) × n_classes, float64) of the last iteration's predictor
+        f = Σ_i α_i k_M(·, x_i) for any pairs (pair indices, (a, b) symbol indices or ``"a:b"``)."""
+        return self._core.predict(pairs_to_indices(self.task, pairs))
+
+    def predict_labels(self, pairs: Any) -> np.ndarray:
+        """Predicted classes (argmax of :meth:`predict`, ties to the lowest class), int64."""
+        out = self.predict(pairs)
+        return np.argmax(out, axis=1).astype(np.int64) if out.shape[0] else np.zeros(0, np.int64)
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the run JSON exactly as ``symrfm run`` does (atomically)."""
+        self._core.save(os.fspath(path))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"RunResult({self.report['task']['description']}, {len(self.report['iterations'])} "
+            f"iterations, final test acc {s['final_test_acc']:.4f}, "
+            f"first ≥ 0.99 at {s['first_iter_test_acc_ge_099']})"
+        )
+
+
+class _Progress:
+    """One updating line on stderr, or a tqdm bar when tqdm is installed."""
+
+    def __init__(self, total: int, label: str, use_tqdm: Optional[bool]) -> None:
+        self.total, self.label, self.bar = total, label, None
+        if use_tqdm is not False:
+            try:
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=total, desc=label or "symrfm", leave=True)
+            except ImportError:
+                if use_tqdm:
+                    raise
+        self.last_len = 0
+        # One updating line on a terminal or in a notebook, one line per iteration elsewhere.
+        isatty = getattr(sys.stderr, "isatty", lambda: False)
+        self.inline = isatty() or "ipykernel" in sys.modules
+
+    def update(self, r: Dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix(train=f"{r['train_acc']:.3f}", test=f"{r['test_acc']:.4f}", refresh=False)
+            self.bar.update(1)
+            return
+        line = (
+            f"{self.label + ' ' if self.label else ''}[{r['iter'] + 1:>3}/{self.total}] "
+            f"train {r['train_acc']:.3f}  test {r['test_acc']:.4f}  "
+            f"test-mse {r['test_mse']:.3e}  tr(M_t) {r['trace_m']:.3f}  {r['seconds']:.2f}s"
+        )
+        if self.inline:
+            sys.stderr.write("\r" + line + " " * max(0, self.last_len - len(line)))
+            self.last_len = len(line)
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.last_len:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _kernel(kernel: str, bandwidth: float) -> Dict[str, Any]:
+    if kernel not in KERNELS:
+        raise ValueError(
+            f"invalid value for params.kernel: {kernel!r} (allowed: {', '.join(KERNELS)})"
+        )
+    if kernel == "quadratic":
+        return {"kind": "quadratic"}
+    return {"kind": kernel, "bandwidth": check_float(bandwidth, "params.kernel.bandwidth", "a finite number > 0")}
+
+
+def _params(
+    kernel: str,
+    bandwidth: float,
+    ridge: float,
+    iters: int,
+    agop_power: float,
+    centering: bool,
+    save_every: Optional[int],
+    precision: str,
+) -> Dict[str, Any]:
+    if precision not in ("f64", "f32"):
+        raise ValueError(f"invalid value for params.precision: {precision!r} (allowed: f64, f32)")
+    if not isinstance(centering, (bool, np.bool_)):
+        raise TypeError(f"centering: expected a bool, got {centering!r}")
+    p: Dict[str, Any] = {
+        "kernel": _kernel(kernel, bandwidth),
+        "ridge": check_float(ridge, "params.ridge", "a finite number ≥ 0"),
+        "iters": check_int(iters, "params.iters"),
+        "agop_power": check_float(agop_power, "params.agop_power", "a number in (0, 10]"),
+        "centering": bool(centering),
+        "save_every": None if save_every is None else check_int(save_every, "params.save_every"),
+    }
+    if precision != "f64":
+        p["precision"] = precision
+    return p
+
+
+def _resolve_task(task: Union[Task, str, None], modulus: int) -> Task:
+    if task is None:
+        return Task("add", modulus)
+    if isinstance(task, str):
+        return Task(task, modulus)
+    if not isinstance(task, Task):
+        raise TypeError(f"task: expected a symrfm.Task or an operation name, got {type(task).__name__}")
+    return task
+
+
+def _init_path(init_m: Any, task: Task, stack: List[str]) -> Optional[str]:
+    if init_m is None:
+        return None
+    if isinstance(init_m, (str, os.PathLike)):
+        return os.fspath(init_m)
+    if isinstance(init_m, RunResult):
+        init_m = init_m.final_m
+    m = as_float64_matrix(init_m, "init_m")
+    fd, path = tempfile.mkstemp(prefix="symrfm-init-", suffix=".npy")
+    os.close(fd)
+    np.save(path, m)
+    stack.append(path)
+    return path
+
+
+_NOT_RECORDED = ("callback", "quiet", "progress", "command_line", "params")
+
+
+def _non_defaults(func: Callable[..., Any], args: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments of a call that differ from the defaults (recorded as its command line)."""
+    import inspect
+
+    out = {}
+    for name, p in inspect.signature(func).parameters.items():
+        if name in _NOT_RECORDED or name not in args:
+            continue
+        v = args[name]
+        if p.default is inspect.Parameter.empty or v is not p.default and not (
+            isinstance(v, (int, float, str, bool)) and type(v) is type(p.default) and v == p.default
+        ):
+            out[name] = v
+    out.update(args.get("params") or {})
+    return out
+
+
+def _call_text(name: str, kwargs: Dict[str, Any]) -> List[str]:
+    parts = []
+    for k, v in kwargs.items():
+        if isinstance(v, Task):
+            v = f"Task.from_spec({json.dumps(v.spec)})"
+        elif isinstance(v, Split):
+            v = f"Split.from_spec(task, {json.dumps(v.spec)})"
+        elif isinstance(v, np.ndarray):
+            v = f"<array {v.shape}>"
+        elif callable(v):
+            v = "<callable>"
+        parts.append(f"{k}={v}" if k in ("task", "split") else f"{k}={v!r}")
+    return [f"symrfm.{name}({', '.join(parts)})"]
+
+
+def run(
+    task: Union[Task, str, None] = None,
+    split: Optional[Split] = None,
+    *,
+    modulus: int = 61,
+    fraction: float = 0.5,
+    seed: int = 0,
+    kernel: str = "gaussian",
+    bandwidth: float = 2.5,
+    ridge: float = 0.0,
+    iters: int = 50,
+    agop_power: float = 0.5,
+    centering: bool = True,
+    save_every: Optional[int] = None,
+    init_m: Any = None,
+    threads: int = 0,
+    max_memory: Optional[int] = None,
+    precision: str = "f64",
+    backend: str = "faer",
+    structure: bool = False,
+    symmetry_diagnostic: bool = False,
+    symmetry_points: Optional[int] = None,
+    fourier_top_k: Optional[int] = None,
+    commutant_subgroup: Union[str, Subgroup, None] = None,
+    theory_subgroup: Union[str, Subgroup, None] = None,
+    label: Optional[str] = None,
+    save_model: bool = False,
+    callback: Optional[Callback] = None,
+    quiet: bool = False,
+    progress: Optional[bool] = None,
+    command_line: Optional[List[str]] = None,
+) -> RunResult:
+    """Trains an RFM, exactly as ``symrfm run`` does with the same settings.
+
+    With no arguments: ``add`` mod 61, a random 50 % split (seed 0), Gaussian kernel L = 2.5,
+    λ = 0, s = 1/2, centering, 50 iterations.
+
+    ``task`` is a :class:`Task` or an operation name (with ``modulus``); ``split`` a
+    :class:`Split` (default ``Split.random(task, fraction, seed)``). RFM parameters as the CLI
+    flags of the same names: ``kernel`` (gaussian, laplace, quadratic), ``bandwidth``, ``ridge``,
+    ``iters``, ``agop_power``, ``centering``, ``save_every`` (also keep M_t for t = K, 2K, …),
+    ``init_m`` (M_0: a run/JSON/.npy file, a matrix or a RunResult), ``threads`` (0 = all cores),
+    ``max_memory`` (MiB), ``precision`` (f64, f32), ``backend``. Analysis: ``structure``,
+    ``symmetry_diagnostic``, ``symmetry_points``, ``fourier_top_k``, ``commutant_subgroup``;
+    ``theory_subgroup`` H scores the orbit theory (default: the subgroup the split names, as the
+    CLI). ``save_model`` stores the fitted model (M, α) in the report, so that a run loaded from
+    its file can still predict.
+
+    ``callback(iteration, metrics)`` runs after every iteration (metrics: dict with ``train_acc``,
+    ``test_acc``, ``train_mse``, ``test_mse``, ``trace_m``, ``trace_m_next``, ``solver``,
+    ``seconds``); returning ``False`` stops the run (the result has ``complete == False``).
+    Progress: one updating line on stderr, or tqdm when installed (``progress=False`` forces the
+    line, ``True`` requires tqdm); ``quiet=True`` shows nothing.
+
+    The GIL is released while training. Ctrl-C stops at the end of the current iteration and
+    raises KeyboardInterrupt with the partial result as its ``result`` attribute (so does an
+    exception raised by the callback). Bad parameters raise ValueError naming the parameter,
+    the value and what is allowed; numerical failures raise :class:`NumericalError`.
+    """
+    call = _non_defaults(run, locals())
+    task = _resolve_task(task, modulus)
+    if split is None:
+        split = Split.random(task, fraction, seed)
+    elif not isinstance(split, Split):
+        raise TypeError(f"split: expected a symrfm.Split, got {type(split).__name__}")
+    elif split.task != task:
+        raise ValueError(f"split: built for {split.task.description}, not {task.description}")
+    # None: the library scores the subgroup the split names, if any (as `symrfm run`).
+    theory = None if theory_subgroup is None else _subgroup_text(theory_subgroup)
+    params = _params(kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision)
+    threads = check_int(threads, "params.threads")
+    if max_memory is not None:
+        max_memory = check_int(max_memory, "max_memory") * (1 << 20)
+    temp: List[str] = []
+    try:
+        spec = {
+            "task": task.spec,
+            "split": split.spec,
+            "params": params,
+            "init_m": _init_path(init_m, task, temp),
+            "label": label,
+            "analysis": {
+                "structure": bool(structure),
+                "symmetry_diagnostic": bool(symmetry_diagnostic),
+                "symmetry_points": None if symmetry_points is None else check_int(symmetry_points, "analysis.symmetry_points"),
+                "fourier_top_k": None if fourier_top_k is None else check_int(fourier_top_k, "analysis.fourier_top_k"),
+                "commutant_subgroup": None if commutant_subgroup is None else _subgroup_text(commutant_subgroup),
+                "theory_subgroup": theory,
+            },
+        }
+        bar = None if quiet else _Progress(params["iters"], label or "", progress)
+
+        def observe(record: Dict[str, Any]) -> Optional[bool]:
+            if bar is not None:
+                bar.update(record)
+            if callback is not None:
+                return callback(record["iter"], record)
+            return None
+
+        if command_line is None:
+            command_line = _call_text("run", call)
+        try:
+            core, pending = _core.run_experiment(
+                json.dumps(spec),
+                threads,
+                backend,
+                max_memory,
+                command_line,
+                bool(save_model),
+                observe if (bar is not None or callback is not None) else _signals_only,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+    finally:
+        for p in temp:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    result = RunResult(core, task)
+    result._split = split
+    if pending is not None:
+        pending.result = result
+        raise pending
+    return result
+
+
+def _signals_only(record: Dict[str, Any]) -> None:
+    return None
+
+
+class CompareResult:
+    """A symmetric split and its twin trained with identical settings (``symrfm compare``)."""
+
+    def __init__(self, core: Any, symmetric: Optional[RunResult] = None, twin: Optional[RunResult] = None) -> None:
+        self._core = core
+        self.symmetric: RunResult = symmetric or RunResult(core.symmetric())
+        """The run on the symmetric split."""
+        self.twin: RunResult = twin or RunResult(core.twin())
+        """The run on the twin (broken, or orbits moved)."""
+        self._report: Optional[Dict[str, Any]] = None
+
+    @property
+    def report(self) -> Dict[str, Any]:
+        """The compare report as a dict (what ``save`` writes)."""
+        if self._report is None:
+            self._report = json.loads(self._core.report_json())
+        return self._report
+
+    @property
+    def verdict(self) -> Dict[str, Any]:
+        """``symmetric`` and ``twin`` outcomes (trapped / generalizes / partial) and the ``text`` line."""
+        return json.loads(self._core.verdict_json())
+
+    @property
+    def twin_label(self) -> str:
+        """``broken`` or ``orbits-moved``."""
+        return self.report["twin_label"]
+
+    @property
+    def twin_edit(self) -> str:
+        """How the twin differs, e.g. ``move 1 random training pair to test``."""
+        return self.report["twin_edit"]
+
+    @property
+    def moved(self) -> List[Dict[str, Any]]:
+        """The pairs moved to test in the twin."""
+        return self.report["moved"]
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the compare JSON exactly as ``symrfm compare`` does."""
+        self._core.save(os.fspath(path))
+
+    def __repr__(self) -> str:
+        return f"CompareResult({self.verdict['text']})"
+
+
+def compare(
+    task: Union[Task, str, None] = None,
+    *,
+    modulus: int = 61,
+    split: str = "fixed-points",
+    reflection: Optional[str] = None,
+    subgroup: Union[str, Subgroup, None] = None,
+    fraction: float = 0.5,
+    seed: int = 0,
+    move_random: Optional[int] = None,
+    move_orbits: Optional[int] = None,
+    iters: int = 60,
+    quiet: bool = False,
+    callback: Optional[Callback] = None,
+    **params: Any,
+) -> CompareResult:
+    """Trains on a symmetric split and on its twin, as ``symrfm compare``.
+
+    The symmetric split is ``split`` = ``fixed-points`` (test = the fixed points of H's
+    reflections) or ``orbit`` (whole H-orbits up to ``fraction``), H = ⟨``reflection``⟩ or
+    ``subgroup`` (default ⟨s⟩). The twin adds one edit: ``move_random`` random training pairs moved
+    to test (default 1: breaks the symmetry) or ``move_orbits`` whole H-orbits (keeps it). Other
+    keyword arguments are RFM parameters of :func:`run` (``iters`` defaults to 60 here).
+    """
+    call = _non_defaults(compare, locals())
+    task = _resolve_task(task, modulus)
+    if reflection is not None and subgroup is not None:
+        raise ValueError("give reflection or subgroup, not both")
+    if move_random is not None and move_orbits is not None:
+        raise ValueError("give move_random or move_orbits, not both")
+    group = task.symmetry_group() if task.has_group else None
+    if reflection is not None:
+        if group is None:
+            task.symmetry_group()  # raises the library's error naming the task
+        if not group.is_reflection(reflection):
+            raise ValueError(
+                f"invalid value for reflection: {reflection.strip()} "
+                "(allowed: a reflection: s or s r^k (use subgroup for rotations))"
+            )
+        gens = group.canonical(reflection)
+    else:
+        gens = _subgroup_text(subgroup)
+    h = (group or task.symmetry_group()).subgroup(gens)
+    if split == "fixed-points":
+        sym = Split.fixed_points(task, gens)
+    elif split == "orbit":
+        sym = Split.orbit(task, gens, fraction, seed)
+    else:
+        raise ValueError(f"invalid value for split: {split!r} (allowed: fixed-points, orbit)")
+    if move_orbits is not None:
+        twin = sym.move_orbits(move_orbits, gens, seed)
+        label = "orbits-moved"
+        n_moved = len(twin.moved_to_test)
+        edit = f"move {move_orbits} whole {h.name}-orbits ({n_moved} pairs) from train to test"
+    else:
+        twin = sym.move_random(1 if move_random is None else move_random, seed)
+        label = "broken"
+        n_moved = len(twin.moved_to_test)
+        edit = f"move {n_moved} random training pair{'' if n_moved == 1 else 's'} to test"
+    command_line = params.pop("command_line", None) or _call_text("compare", call)
+    runs = []
+    for s, lab in ((sym, "symmetric"), (twin, label)):
+        runs.append(
+            run(task, s, iters=iters, quiet=quiet, callback=callback, command_line=command_line, **params)
+        )
+        if not quiet:
+            sys.stderr.write(f"{lab}: final test accuracy {runs[-1].summary['final_test_acc']:.4f}\n")
+    core = _core.compare_report(
+        task._core, runs[0]._core, runs[1]._core, edit, label,
+        [int(k) for k in twin.moved_to_test], command_line,
+    )
+    return CompareResult(core, runs[0], runs[1])

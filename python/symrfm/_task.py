@@ -1,0 +1,458 @@
+"""Tasks, their symmetry group Dih(A), subgroups and splits."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._arrays import check_float, check_int, pairs_to_indices
+
+OPERATIONS = ("add", "sub", "mul", "div", "x2+y2", "x2+xy+y2", "x3+xy")
+
+
+class Task:
+    """A learning task: the label table of ``a ∘ b`` for every pair of symbols.
+
+    Parameters mirror ``symrfm run``: ``operation`` is one of ``add``, ``sub`` (on Z_p or a
+    product group), ``mul``, ``div`` (on Z_p^*, p prime), ``x2+y2``, ``x2+xy+y2``, ``x3+xy``
+    (controls without group structure); ``modulus`` is p; ``group`` the orders of a product of
+    cyclic groups for ``add``/``sub`` (e.g. ``(5, 7)``); ``keep_zero`` keeps the residue 0 for
+    ``mul`` (no group structure). Pair ``(a, b)`` of symbol indices has index ``a * n + b``.
+
+    >>> t = Task("add", 7)
+    >>> t.n_symbols, int(t.labels[3, 5])
+    (7, 1)
+    """
+
+    def __init__(
+        self,
+        operation: str = "add",
+        modulus: int = 61,
+        *,
+        group: Optional[Sequence[int]] = None,
+        keep_zero: bool = False,
+    ) -> None:
+        if operation not in OPERATIONS:
+            raise ValueError(
+                f"invalid value for task.operation: {operation!r} "
+                f"(allowed: {', '.join(OPERATIONS)})"
+            )
+        spec: Dict[str, Any] = {
+            "operation": operation,
+            "modulus": check_int(modulus, "task.modulus"),
+            "zero": "keep" if keep_zero else "drop",
+        }
+        if group is not None:
+            spec["group"] = [check_int(g, "task.group") for g in group]
+        self._init(spec)
+
+    def _init(self, spec: Dict[str, Any]) -> None:
+        self._core = _core.TaskCore(json.dumps(spec))
+        self._info = json.loads(self._core.info_json())
+        self._labels: Optional[np.ndarray] = None
+
+    @classmethod
+    def from_spec(cls, spec: Dict[str, Any]) -> "Task":
+        """A task from its specification as recorded in output files (``task.spec``)."""
+        self = cls.__new__(cls)
+        self._init(dict(spec))
+        return self
+
+    @property
+    def spec(self) -> Dict[str, Any]:
+        """The specification as written in run files: ``operation``, ``modulus``, ``group``?, ``zero``."""
+        return dict(self._info["spec"])
+
+    @property
+    def info(self) -> Dict[str, Any]:
+        """The ``task`` object of run files (spec, description, sizes, symbols)."""
+        return json.loads(json.dumps(self._info))
+
+    @property
+    def operation(self) -> str:
+        """The operation's name."""
+        return self._info["spec"]["operation"]
+
+    @property
+    def modulus(self) -> int:
+        """The modulus p."""
+        return self._info["spec"]["modulus"]
+
+    @property
+    def description(self) -> str:
+        """Human description, e.g. ``add on Z_61``."""
+        return self._info["description"]
+
+    @property
+    def n_symbols(self) -> int:
+        """Number of symbols n (inputs are ``e_a ‖ e_b`` in R^2n)."""
+        return self._core.n_symbols
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes."""
+        return self._core.n_classes
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of pairs n²."""
+        return self.n_symbols**2
+
+    @property
+    def symbols(self) -> List[str]:
+        """The value of each symbol index (e.g. residue ``i + 1`` on Z_p^*)."""
+        return list(self._info["symbols"])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The label table (n × n, int64): ``labels[a, b]`` is the class of pair (a, b)."""
+        if self._labels is None:
+            self._labels = self._core.labels()
+            self._labels.setflags(write=False)
+        return self._labels
+
+    @property
+    def has_group(self) -> bool:
+        """Whether the task lives on an abelian group (and so has the symmetry group Dih(A))."""
+        return self._core.has_group
+
+    def pair(self, index: int) -> Tuple[int, int]:
+        """The symbol indices (a, b) of a pair index."""
+        index = check_int(index, "pair")
+        if index >= self.n_pairs:
+            raise ValueError(f"pair index {index} out of range 0..{self.n_pairs}")
+        return divmod(index, self.n_symbols)
+
+    def pair_index(self, a: int, b: int) -> int:
+        """The pair index ``a * n + b`` of symbol indices a, b."""
+        a, b = check_int(a, "a"), check_int(b, "b")
+        if a >= self.n_symbols or b >= self.n_symbols:
+            raise ValueError(f"symbol index out of range 0..{self.n_symbols}")
+        return a * self.n_symbols + b
+
+    def pair_indices(self, pairs: Any) -> np.ndarray:
+        """Pair indices from pair indices, (a, b) symbol-index pairs or ``"a:b"`` symbol values."""
+        return np.asarray(pairs_to_indices(self, pairs), dtype=np.int64)
+
+    def symmetry_group(self) -> "SymmetryGroup":
+        """Dih(A), the label-preserving maps of the pairs (tasks on a group only)."""
+        return SymmetryGroup(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Task) and self.spec == other.spec
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.spec, sort_keys=True))
+
+    def __repr__(self) -> str:
+        return f"Task({self.description!r}, n={self.n_symbols})"
+
+
+class SymmetryGroup:
+    """The generalized dihedral group Dih(A) of a task on an abelian group A (order 2n).
+
+    Elements are named ``id``, ``r^k``, ``s``, ``s r^k`` (tuples ``r^(1,4)`` on product groups,
+    residues on Z_p^*). ``Π(g)`` is the 2n × 2n permutation matrix with ``Π(g) x(a, b) = x(g(a, b))``.
+    """
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.name: str = _core.group_name(task._core)
+        """Readable name, e.g. ``Dih(Z_61)``."""
+        self.elements: List[str] = _core.group_elements(task._core)
+        """The 2n element names in group order (rotations first, ``id`` first)."""
+
+    @property
+    def order(self) -> int:
+        """2n."""
+        return len(self.elements)
+
+    @property
+    def rotations(self) -> List[str]:
+        """The n rotations ``r^k`` (``id`` first)."""
+        return self.elements[: self.order // 2]
+
+    @property
+    def reflections(self) -> List[str]:
+        """The n reflections ``s r^k``."""
+        return self.elements[self.order // 2 :]
+
+    def canonical(self, g: str) -> str:
+        """The canonical name of an element (``"sr^3"`` → ``"s r^3"``)."""
+        return _core.element_name(self.task._core, g)
+
+    def is_reflection(self, g: str) -> bool:
+        """Whether g swaps the two operands."""
+        return _core.element_info(self.task._core, g)[0]
+
+    def element_order(self, g: str) -> int:
+        """The order of g."""
+        return _core.element_info(self.task._core, g)[1]
+
+    def index(self, g: str) -> int:
+        """Position of g in :attr:`elements`."""
+        return _core.element_info(self.task._core, g)[2]
+
+    def compose(self, g: str, h: str) -> str:
+        """g·h (h applied first)."""
+        return _core.compose(self.task._core, g, h)
+
+    def inverse(self, g: str) -> str:
+        """g⁻¹."""
+        return _core.inverse(self.task._core, g)
+
+    def permutation(self, g: str) -> np.ndarray:
+        """σ with ``Π(g) e_i = e_σ(i)`` (int64, length 2n)."""
+        return _core.permutation(self.task._core, g)
+
+    def permutation_matrix(self, g: str) -> np.ndarray:
+        """Π(g), 2n × 2n float64."""
+        return _core.permutation_matrix(self.task._core, g)
+
+    def permutation_matrices(self) -> np.ndarray:
+        """All Π(g) stacked in element order: shape (2n, 2n, 2n)."""
+        return np.stack([self.permutation_matrix(g) for g in self.elements])
+
+    def act(self, g: str, pairs: Any) -> np.ndarray:
+        """The images g(a, b) of pairs (pair indices in, pair indices out)."""
+        return _core.act(self.task._core, g, pairs_to_indices(self.task, pairs))
+
+    def fixed_points(self, g: str) -> np.ndarray:
+        """The pairs fixed by g (a reflection fixes n pairs; rotations ≠ id none)."""
+        return _core.fixed_points(self.task._core, g)
+
+    def subgroup(self, generators: str) -> "Subgroup":
+        """The subgroup generated by a list such as ``"r^16,s"`` (also ``"<s r^3>"``, ``"full"``,
+        ``"trivial"``)."""
+        return Subgroup(_core.SubgroupCore(self.task._core, generators))
+
+    def stabilizer(self, pairs: Any) -> "Subgroup":
+        """The largest subgroup H with h(S) = S for every h in H."""
+        return Subgroup(_core.stabilizer_of(self.task._core, pairs_to_indices(self.task, pairs)))
+
+    def __repr__(self) -> str:
+        return f"SymmetryGroup({self.name}, order {self.order})"
+
+
+class Subgroup:
+    """A subgroup H of Dih(A) (built by :meth:`SymmetryGroup.subgroup` or ``stabilizer``)."""
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    @property
+    def name(self) -> str:
+        """Canonical name, e.g. ``<r^16, s>``, ``trivial``, ``Dih(Z_61)``; parses back."""
+        return self._core.name
+
+    @property
+    def order(self) -> int:
+        """|H|."""
+        return self._core.order
+
+    @property
+    def elements(self) -> List[str]:
+        """Element names, ``id`` first."""
+        return self._core.elements
+
+    def generators(self) -> List[str]:
+        """A generating set."""
+        return self._core.generators()
+
+    def __contains__(self, g: str) -> bool:
+        return self._core.contains(g)
+
+    def orbit(self, pair: int) -> np.ndarray:
+        """The H-orbit of one pair index."""
+        return self._core.orbit(check_int(pair, "pair"))
+
+    def orbits(self) -> List[List[int]]:
+        """All H-orbits of the n² pairs."""
+        return self._core.orbits()
+
+    def orbit_of_set(self, pairs: Any) -> np.ndarray:
+        """Orbit_H(S), the union of the orbits of the pairs in S."""
+        return self._core.orbit_of_set(list(map(int, np.asarray(pairs).ravel())))
+
+    def leaves_invariant(self, pairs: Any) -> bool:
+        """Whether h(S) = S for all h in H."""
+        return self._core.leaves_invariant(list(map(int, np.asarray(pairs).ravel())))
+
+    def __repr__(self) -> str:
+        return f"Subgroup({self.name}, order {self.order})"
+
+
+def _subgroup_text(h: Union[str, Subgroup, None], default: str = "s") -> str:
+    if h is None:
+        return default
+    if isinstance(h, Subgroup):
+        return h.name
+    if not isinstance(h, str):
+        raise TypeError(f"subgroup: expected a generator list such as 'r^16,s', got {h!r}")
+    return h
+
+
+class Split:
+    """A training/test split of the n² pairs, rebuilt exactly from its specification.
+
+    Build one with :meth:`random`, :meth:`from_file`, :meth:`fixed_points` or :meth:`orbit`, then
+    edit it with :meth:`move_random` (breaks a symmetry), :meth:`move_orbits` (keeps it),
+    :meth:`move_to_train` and :meth:`hold_out`; each edit returns a new split whose spec lists the
+    edits in the order applied. ``train``/``test`` are int64 pair indices ``a * n + b``.
+    """
+
+    def __init__(self, task: Task, spec: Dict[str, Any]) -> None:
+        if not isinstance(task, Task):
+            raise TypeError(f"task: expected a symrfm.Task, got {type(task).__name__}")
+        self.task = task
+        self._core = _core.SplitCore(task._core, json.dumps(spec))
+        self._spec = json.loads(self._core.spec_json())
+        self._train: Optional[np.ndarray] = None
+        self._test: Optional[np.ndarray] = None
+
+    @classmethod
+    def random(cls, task: Task, fraction: float = 0.5, seed: int = 0) -> "Split":
+        """⌊fraction · n²⌋ pairs drawn uniformly (ChaCha8 seeded by ``seed``)."""
+        return cls(task, {"kind": "random", "fraction": check_float(fraction, "split.fraction", "a number in (0, 1)"), "seed": check_int(seed, "split.seed")})
+
+    @classmethod
+    def from_file(cls, task: Task, path: Union[str, os.PathLike]) -> "Split":
+        """A CSV file with header ``a,b,label,is_train`` (symbol indices)."""
+        return cls(task, {"kind": "file", "path": os.fspath(path)})
+
+    @classmethod
+    def fixed_points(cls, task: Task, subgroup: Union[str, Subgroup] = "s") -> "Split":
+        """Test = the fixed points of every reflection of H, train = the rest (H-invariant)."""
+        return cls(task, {"kind": "fixed-points", "subgroup": _subgroup_text(subgroup)})
+
+    @classmethod
+    def orbit(
+        cls, task: Task, subgroup: Union[str, Subgroup] = "s", fraction: float = 0.5, seed: int = 0
+    ) -> "Split":
+        """Whole H-orbits drawn at random up to ``fraction``: H-invariant at any fraction."""
+        return cls(
+            task,
+            {
+                "kind": "orbit",
+                "subgroup": _subgroup_text(subgroup),
+                "fraction": check_float(fraction, "split.fraction", "a number in (0, 1)"),
+                "seed": check_int(seed, "split.seed"),
+            },
+        )
+
+    @classmethod
+    def from_spec(cls, task: Task, spec: Dict[str, Any]) -> "Split":
+        """A split from its recorded specification (``split.spec`` of a run file)."""
+        return cls(task, spec)
+
+    def _edit(self, edit: Dict[str, Any]) -> "Split":
+        if self._spec["kind"] == "edited":
+            spec = {"kind": "edited", "base": self._spec["base"], "edits": self._spec["edits"] + [edit]}
+        else:
+            spec = {"kind": "edited", "base": self._spec, "edits": [edit]}
+        return Split(self.task, spec)
+
+    def move_random(self, count: int = 1, seed: int = 0) -> "Split":
+        """Move ``count`` random training pairs to test (breaks the symmetry)."""
+        return self._edit({"kind": "move-random", "count": check_int(count, "count"), "seed": check_int(seed, "seed"), "moved": []})
+
+    def move_orbits(
+        self, count: int = 1, subgroup: Union[str, Subgroup, None] = None, seed: int = 0
+    ) -> "Split":
+        """Move ``count`` whole H-orbits from train to test (keeps H-invariance). H defaults to
+        the subgroup of the base split, else ``<s>``."""
+        h = _subgroup_text(subgroup, self._base_subgroup() or "s")
+        return self._edit({"kind": "move-orbits", "subgroup": h, "count": check_int(count, "count"), "seed": check_int(seed, "seed"), "moved": []})
+
+    def move_to_train(self, pairs: Any) -> "Split":
+        """Move these test pairs to train (pair indices, (a, b) symbol indices or ``"a:b"``)."""
+        return self._edit({"kind": "move-to-train", "pairs": sorted(set(pairs_to_indices(self.task, pairs, "move_to_train")))})
+
+    def hold_out(self, pairs: Any) -> "Split":
+        """Move these training pairs to test."""
+        return self._edit({"kind": "hold-out", "pairs": sorted(set(pairs_to_indices(self.task, pairs, "hold_out")))})
+
+    def _base_subgroup(self) -> Optional[str]:
+        base = self._spec["base"] if self._spec["kind"] == "edited" else self._spec
+        return base.get("subgroup")
+
+    def theory_subgroup(self) -> Optional[str]:
+        """The subgroup H whose orbit prediction a run on this split scores (as ``symrfm run``
+        does): the base split's H for fixed-points/orbit splits, else that of a move-orbits edit,
+        else None."""
+        h = self._base_subgroup()
+        if h is None and self._spec["kind"] == "edited":
+            for e in self._spec["edits"]:
+                if e["kind"] == "move-orbits":
+                    return e["subgroup"]
+        return h
+
+    @property
+    def spec(self) -> Dict[str, Any]:
+        """The specification as recorded in run files (moved pairs filled in)."""
+        return json.loads(json.dumps(self._spec))
+
+    @property
+    def kind(self) -> str:
+        """``random``, ``file``, ``fixed-points``, ``orbit`` or ``edited``."""
+        return self._spec["kind"]
+
+    @property
+    def seed(self) -> Optional[int]:
+        """The seed of the first random choice (None if there is none)."""
+        return self._core.seed()
+
+    @property
+    def train(self) -> np.ndarray:
+        """Training pair indices, ascending (int64)."""
+        if self._train is None:
+            self._train = self._core.train()
+            self._train.setflags(write=False)
+        return self._train
+
+    @property
+    def test(self) -> np.ndarray:
+        """Test pair indices, ascending (int64)."""
+        if self._test is None:
+            self._test = self._core.test()
+            self._test.setflags(write=False)
+        return self._test
+
+    @property
+    def n_train(self) -> int:
+        """Number of training pairs."""
+        return int(self.train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        """Number of test pairs."""
+        return int(self.test.shape[0])
+
+    @property
+    def moved_to_test(self) -> np.ndarray:
+        """The pairs the edits moved from train to test, in edit order."""
+        return self._core.moved_to_test()
+
+    def train_mask(self) -> np.ndarray:
+        """Boolean n × n table: True where (a, b) is a training pair."""
+        mask = np.zeros(self.task.n_pairs, dtype=bool)
+        mask[self.train] = True
+        return mask.reshape(self.task.n_symbols, self.task.n_symbols)
+
+    def symmetry(self, subgroup: Union[str, Subgroup, None] = None) -> Dict[str, Any]:
+        """The symmetry report (the run file's ``symmetry``): stabilizer of the training set,
+        the orbit prediction of H = ``subgroup`` (default: the stabilizer), test pairs outside
+        Orbit_H(train)."""
+        h = None if subgroup is None else _subgroup_text(subgroup)
+        return json.loads(self._core.symmetry_json(h))
+
+    def stabilizer(self) -> Subgroup:
+        """The stabilizer of the training set in Dih(A)."""
+        return self.task.symmetry_group().stabilizer(self.train)
+
+    def __repr__(self) -> str:
+        return f"Split({self.kind}, {self.n_train} train / {self.n_test} test, {self.task.description})"
