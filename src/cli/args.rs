@@ -293,6 +293,7 @@ impl RfmArgs {
                 BackendChoice::Faer => symrfm::solve::Backend::Faer,
                 BackendChoice::Openblas => symrfm::solve::Backend::OpenBlas,
             },
+            ..RfmParams::default()
         };
         params.validate()?;
         Ok(params)

@@ -14,7 +14,7 @@ use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
-use crate::rfm::{IterationRecord, RfmParams, StageSeconds, TrainOutput};
+use crate::rfm::{InitSpec, IterationRecord, RfmParams, StageSeconds, TrainOutput, TrapDynamics};
 use crate::symmetry::SymmetryReport;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -227,6 +227,14 @@ pub struct RunReport {
     /// (`run --structure` or `--symmetry-diagnostic`; absent otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symmetry_diagnostic: Vec<SymmetryDiagnostic>,
+    /// How M_0 was built when not simply given (random block-circulant, perturbed); absent for
+    /// the identity or a file without perturbation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitSpec>,
+    /// Trap dynamics: asymmetry of every M_t with respect to the training set's stabilizer, its
+    /// growth rate and the iteration it exceeded 1e-3 (tasks on a group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trap: Option<TrapDynamics>,
 }
 
 impl RunReport {
@@ -283,6 +291,8 @@ impl RunReport {
             structure: Vec::new(),
             final_analysis: None,
             symmetry_diagnostic: Vec::new(),
+            init: None,
+            trap: out.trap.clone(),
         }
     }
 
