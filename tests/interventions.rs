@@ -2,6 +2,8 @@
 //! traps"): structure of the enforced-circulant output and of random block-circulant M_0 checked
 //! with the analysis module's independent measures, and training with interventions at small p.
 
+mod common;
+
 use ndarray::{s, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -217,4 +219,111 @@ fn exact_symmetry_keeps_a_fixed_point_split_trapped_for_200_iterations() {
         .map(|r| r.test_acc)
         .fold(0.0, f64::max);
     assert!(best <= 1.0 / 11.0 + 1e-12, "test accuracy reached {best}");
+}
+
+#[test]
+fn run_flags_are_recorded_under_their_spec_names() {
+    let dir = common::scratch("interventions-cli");
+    let out = common::symrfm(
+        &[
+            "run",
+            "--task",
+            "add",
+            "-p",
+            "7",
+            "--iters",
+            "3",
+            "--threads",
+            "1",
+            "-q",
+            "--split",
+            "fixed-points",
+            "--reflection",
+            "s",
+            "--project",
+            "commutant:rotations",
+            "--enforce-circulant",
+            "--project-strength",
+            "0.5",
+            "--project-from",
+            "1",
+            "--exact-symmetry",
+            "--init",
+            "random-circulant",
+            "--init-seed",
+            "4",
+            "--perturb",
+            "1e-6",
+            "--out",
+            "run.json",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ivs = v["params"]["interventions"].as_array().unwrap();
+    assert_eq!(ivs.len(), 2);
+    assert_eq!(ivs[0]["kind"], "commutant");
+    assert_eq!(ivs[0]["subgroup"], "rotations");
+    assert_eq!(ivs[0]["strength"], 0.5);
+    assert_eq!(ivs[0]["from"], 1);
+    assert_eq!(ivs[1]["kind"], "enforce-circulant");
+    assert_eq!(v["params"]["exact_symmetry"], true);
+    assert_eq!(v["init"]["kind"], "random-circulant");
+    assert_eq!(v["init"]["seed"], 4);
+    assert_eq!(v["init"]["perturb"], 1e-6);
+    assert_eq!(v["trap"]["stabilizer"], "<s>");
+    assert_eq!(v["trap"]["asymmetry"].as_array().unwrap().len(), 4);
+    // a bad subgroup is a usage error naming the spec parameter's values
+    let bad = common::symrfm(
+        &[
+            "run",
+            "--task",
+            "add",
+            "-p",
+            "7",
+            "--iters",
+            "1",
+            "-q",
+            "--project",
+            "commutant:q",
+            "--out",
+            "bad.json",
+        ],
+        &dir,
+    );
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    // the default run records no intervention fields in params
+    let plain = common::symrfm(
+        &[
+            "run",
+            "--task",
+            "add",
+            "-p",
+            "7",
+            "--iters",
+            "1",
+            "-q",
+            "--out",
+            "plain.json",
+        ],
+        &dir,
+    );
+    assert!(plain.status.success());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plain.json")).unwrap()).unwrap();
+    assert!(v["params"].get("interventions").is_none());
+    assert!(v["params"].get("exact_symmetry").is_none());
+    assert!(v.get("init").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
 }

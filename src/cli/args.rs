@@ -200,6 +200,8 @@ pub struct RunArgs {
     pub rfm: RfmArgs,
     #[command(flatten)]
     pub analysis: super::decompose::AnalysisArgs,
+    #[command(flatten)]
+    pub interventions: super::intervention_flags::InterventionArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,

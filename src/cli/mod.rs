@@ -6,6 +6,7 @@ pub mod bench;
 pub mod compare;
 pub mod decompose;
 pub mod interrupt;
+pub mod intervention_flags;
 pub mod merge;
 pub mod progress;
 pub mod report;

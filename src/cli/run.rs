@@ -260,7 +260,8 @@ pub fn theory_line(report: &RunReport) -> Option<String> {
 
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
-    let setup = RunSetup::new(&args.task, &args.rfm)?;
+    let mut setup = RunSetup::new(&args.task, &args.rfm)?;
+    let init_spec = args.interventions.apply(&mut setup)?;
     let choice = args.symmetry.choose(&setup.task, &args.split)?;
     if args.dry_run {
         return super::bench::dry_run(
@@ -283,7 +284,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     };
     report::write::check_writable(&out, default)?;
 
-    let report = execute(
+    let mut report = execute(
         &setup,
         &choice,
         command_line,
@@ -291,6 +292,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         args.quiet,
         &args.analysis,
     )?;
+    report.init = init_spec;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -322,6 +324,9 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         s.final_train_acc, s.final_test_acc
     );
     if let Some(line) = theory_line(&report) {
+        println!("{line}");
+    }
+    if let Some(line) = super::intervention_flags::trap_line(&report) {
         println!("{line}");
     }
     let st = &report.timings.stages;
