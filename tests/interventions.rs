@@ -327,3 +327,61 @@ fn run_flags_are_recorded_under_their_spec_names() {
     assert!(v.get("init").is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn decompose_eigen_writes_the_leading_eigenpairs_and_figures() {
+    let dir = common::scratch("interventions-eigen");
+    let run = common::symrfm(
+        &[
+            "run",
+            "--task",
+            "mul",
+            "-p",
+            "7",
+            "--iters",
+            "2",
+            "--threads",
+            "1",
+            "-q",
+            "--out",
+            "run.json",
+        ],
+        &dir,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = common::symrfm(
+        &["decompose", "run.json", "--eigen", "3", "--out", "dec.json"],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("dec.json")).unwrap()).unwrap();
+    let e = &v["eigen"];
+    assert_eq!(e["spectrum"].as_array().unwrap().len(), 12);
+    let leading = e["leading"].as_array().unwrap();
+    assert_eq!(leading.len(), 3);
+    for l in leading {
+        let total: f64 = l["left_energy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(l["right_energy"].as_array().unwrap())
+            .map(|x| x.as_f64().unwrap())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-10, "{total}");
+    }
+    assert!(e["basis"].as_str().unwrap().contains("discrete log"));
+    for tag in ["spectrum", "vectors", "energy"] {
+        assert!(dir.join(format!("dec.eigen-{tag}.png")).exists(), "{tag}");
+        assert!(dir.join(format!("dec.eigen-{tag}.svg")).exists(), "{tag}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,6 +5,7 @@ pub mod args;
 pub mod bench;
 pub mod compare;
 pub mod decompose;
+pub mod eigen_report;
 pub mod interrupt;
 pub mod intervention_flags;
 pub mod merge;

@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod decompose;
+pub mod eigen_figures;
 pub mod figures;
 pub mod write;
 
