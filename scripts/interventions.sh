@@ -2,11 +2,11 @@
 # Results of issue 15 (interventions on M, trap dynamics), written to results/interventions/ and
 # summarized in results/interventions.md. Every command is printed before it runs.
 #
-#   scripts/interventions.sh          # all three parts (about 20 minutes on 2 shared cores)
+#   scripts/interventions.sh          # all four parts (about 30 minutes on 2 shared cores)
 #   scripts/interventions.sh 1 3      # only the listed parts
 #
 #   1  acceleration: sweep data/grids/interventions-p61.json (add, mul; p = 61; fractions
-#      0.25-0.5; plain, enforce-circulant, commutant of the rotations, group algebra; 1 seed)
+#      0.25-0.5; plain, enforce-circulant, commutant of the rotations, group algebra; 3 seeds)
 #   2  random block-circulant features after one solve (p = 31, 61; fractions 0.25, 0.5; add, mul;
 #      init seeds 0-2), beside a trained RFM (part 1)
 #   3  trap dynamics: test = Fix(s) at p = 61 (add), 100 iterations, plain, --exact-symmetry, and

@@ -20,23 +20,26 @@ def part1():
         c = r["config"]
         key = (c["task"]["operation"], c.get("label", "?"))
         s = r["outcome"]["summary"]
-        first = s["first_iter_test_acc_ge_099"]
-        rows.setdefault(key, {})[c["split"]["fraction"]] = (
-            "—" if first is None else str(first),
-            s["final_test_acc"],
-            s["best_test_acc"],
-        )
+        cell = rows.setdefault(key, {}).setdefault(c["split"]["fraction"], {})
+        cell[c["split"]["seed"]] = (s["first_iter_test_acc_ge_099"], s["final_test_acc"], s["best_test_acc"])
     fracs = sorted({f for v in rows.values() for f in v})
+    seeds = sorted({k for v in rows.values() for c in v.values() for k in c})
+    print(f"Cell: first t with test accuracy >= 0.99 for seeds {', '.join(map(str, seeds))} "
+          "(— = never), then (mean final / mean best test accuracy).")
+    print()
     print("| task | intervention | " + " | ".join(f"f = {f}" for f in fracs) + " |")
     print("|---|---|" + "---|" * len(fracs))
     for (op, label), v in sorted(rows.items()):
         cells = []
         for f in fracs:
-            if f in v:
-                first, final, best = v[f]
-                cells.append(f"{first} ({final:.3f} / {best:.3f})")
-            else:
+            c = v.get(f, {})
+            if not c:
                 cells.append("")
+                continue
+            firsts = ", ".join("—" if c[k][0] is None else str(c[k][0]) for k in sorted(c))
+            final = sum(x[1] for x in c.values()) / len(c)
+            best = sum(x[2] for x in c.values()) / len(c)
+            cells.append(f"{firsts} ({final:.3f} / {best:.3f})")
         print(f"| {op} | {label} | " + " | ".join(cells) + " |")
     print()
 

@@ -118,7 +118,7 @@ if wants 4; then
 fi
 
 if wants 5; then
-  step 5 "interventions on M and trap dynamics (about 20 minutes)"
+  step 5 "interventions on M and trap dynamics (about 30 minutes)"
   scripts/interventions.sh
   done_step 5
 fi
