@@ -89,5 +89,19 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The same error naming the parameter `name` instead, if it names a parameter at all.
+    pub fn renamed(self, name: &'static str) -> Self {
+        match self {
+            Error::InvalidParameter { value, allowed, .. } => Error::InvalidParameter {
+                name,
+                value,
+                allowed,
+            },
+            other => other,
+        }
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

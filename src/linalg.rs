@@ -8,9 +8,77 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, CowArray, Ix2};
 
 /// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
 #[cfg(feature = "openblas")]
-pub trait LapackScalar: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve {}
+pub trait LapackScalar: ndarray_linalg::Lapack + lapack::CholeskySolve {}
 #[cfg(feature = "openblas")]
-impl<T: ndarray_linalg::Lapack + crate::solve::openblas::CholeskySolve> LapackScalar for T {}
+impl<T: ndarray_linalg::Lapack + lapack::CholeskySolve> LapackScalar for T {}
+
+/// LAPACK's `?potrs` (solve with a Cholesky factor, all right-hand sides in one call), which
+/// ndarray-linalg does not wrap; used by the OpenBLAS backend (`crate::solve::openblas`).
+#[cfg(feature = "openblas")]
+pub mod lapack {
+    use std::os::raw::{c_char, c_int};
+
+    extern "C" {
+        fn dpotrs_(
+            uplo: *const c_char,
+            n: *const c_int,
+            nrhs: *const c_int,
+            a: *const f64,
+            lda: *const c_int,
+            b: *mut f64,
+            ldb: *const c_int,
+            info: *mut c_int,
+        );
+        fn spotrs_(
+            uplo: *const c_char,
+            n: *const c_int,
+            nrhs: *const c_int,
+            a: *const f32,
+            lda: *const c_int,
+            b: *mut f32,
+            ldb: *const c_int,
+            info: *mut c_int,
+        );
+    }
+
+    /// `?potrs` for the two precisions.
+    pub trait CholeskySolve: Sized {
+        /// Solves `A X = B` with the factor in `a` (n × n, column-major, `uplo` triangle) for the
+        /// `nrhs` columns of `b` (n × nrhs, column-major); returns LAPACK's `info`.
+        fn potrs(uplo: u8, n: c_int, nrhs: c_int, a: &[Self], b: &mut [Self]) -> c_int;
+    }
+
+    macro_rules! impl_potrs {
+        ($t:ty, $f:ident) => {
+            impl CholeskySolve for $t {
+                fn potrs(uplo: u8, n: c_int, nrhs: c_int, a: &[Self], b: &mut [Self]) -> c_int {
+                    assert!(
+                        a.len() >= (n as usize).pow(2) && b.len() >= n as usize * nrhs as usize
+                    );
+                    let mut info = 0;
+                    let uplo = uplo as c_char;
+                    // SAFETY: a holds n × n and b n × nrhs column-major values with leading dimension
+                    // n (checked above); LAPACK reads a and overwrites b within these bounds.
+                    unsafe {
+                        $f(
+                            &uplo,
+                            &n,
+                            &nrhs,
+                            a.as_ptr(),
+                            &n,
+                            b.as_mut_ptr(),
+                            &n,
+                            &mut info,
+                        )
+                    };
+                    info
+                }
+            }
+        };
+    }
+    impl_potrs!(f64, dpotrs_);
+    impl_potrs!(f32, spotrs_);
+}
 /// What the OpenBLAS backend needs of a scalar (nothing without the `openblas` feature).
 #[cfg(not(feature = "openblas"))]
 pub trait LapackScalar {}

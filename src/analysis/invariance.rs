@@ -110,7 +110,7 @@ impl InvarianceProbe {
         }
         if max_points == Some(0) {
             return Err(Error::param(
-                "--symmetry-points",
+                "analysis.symmetry_points",
                 0,
                 "an integer ≥ 1 (omit it to probe every test point)",
             ));

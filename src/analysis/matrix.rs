@@ -149,7 +149,7 @@ pub fn analyze_matrix(
     let top_k = options.top_k.unwrap_or(n);
     if top_k == 0 || top_k > n * n {
         return Err(Error::param(
-            "--fourier-top-k",
+            "analysis.fourier_top_k",
             top_k,
             format!("1..={} (n² for blocks of size n = {n})", n * n),
         ));
@@ -159,7 +159,7 @@ pub fn analyze_matrix(
         Err(_) => {
             if let Some(spec) = &options.subgroup {
                 return Err(Error::param(
-                    "--subgroup",
+                    "split.subgroup",
                     spec,
                     format!(
                         "no subgroup: {} has no dihedral symmetry group",
@@ -336,7 +336,7 @@ mod tests {
             };
             let err = analyze_matrix(&t, m.view(), &options).unwrap_err();
             assert!(
-                err.is_usage() && err.to_string().contains("--subgroup"),
+                err.is_usage() && err.to_string().contains("split.subgroup"),
                 "{err}"
             );
         }

@@ -65,7 +65,7 @@ pub use matrix::{
     analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,
     MatrixAnalysis, SubgroupDistance,
 };
-pub use run::{RunAnalysis, RunAnalysisOptions, RunAnalyzer};
+pub use run::{AnalysisSpec, RunAnalysis, RunAnalysisOptions, RunAnalyzer};
 pub use structure::{
     alignment, block_structure, circulance, circulant_deviation, dft2_magnitude,
     diagonal_deviation, diagonal_means, diagonal_spectrum, effective_rank, hankel_deviation,

@@ -28,6 +28,57 @@ use crate::error::{Error, Result};
 use crate::group::Task;
 use crate::rfm::{Control, IterationState, TrainOutput};
 use crate::symmetry::{DihedralGroup, Subgroup};
+use serde::{Deserialize, Serialize};
+
+/// What to measure along a run besides the metrics (the final M is always analyzed).
+///
+/// Every field at its default is left out of serialized specifications, so a specification
+/// without analysis options reads and writes as it did before they existed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    /// Measure the structure of every M_t (and, for tasks on a group, the symmetry diagnostic).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub structure: bool,
+    /// The symmetry-acquisition diagnostic per iteration (tasks on a group only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub symmetry_diagnostic: bool,
+    /// Probe a fixed seeded subset of this many test points in the diagnostic (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetry_points: Option<usize>,
+    /// Frequencies per block in the Fourier energy fraction (default: n).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fourier_top_k: Option<usize>,
+    /// Also report the final M's distance to the commutant of this subgroup of Dih(A).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commutant_subgroup: Option<String>,
+    /// The subgroup H whose orbit prediction `Orbit_H(train) \ train` is scored against the run.
+    /// Default: the subgroup the split names (fixed points, orbits, moved orbits), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theory_subgroup: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl AnalysisSpec {
+    /// Whether every option is at its default.
+    pub fn is_default(&self) -> bool {
+        *self == AnalysisSpec::default()
+    }
+
+    /// The analyzer's options for `task`.
+    pub fn run_options(&self, task: &Task) -> RunAnalysisOptions {
+        RunAnalysisOptions {
+            structure: self.structure,
+            symmetry: self.symmetry_diagnostic || (self.structure && task.group().is_some()),
+            symmetry_points: self.symmetry_points,
+            top_k: self.fourier_top_k,
+            subgroup: self.commutant_subgroup.clone(),
+        }
+    }
+}
 
 /// What to measure along a run (the final M is always analyzed).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,11 +132,16 @@ impl<'a> RunAnalyzer<'a> {
         if let Some(spec) = &options.subgroup {
             match &dih {
                 Ok(dih) => {
-                    Subgroup::parse(dih, spec)?;
+                    Subgroup::parse(dih, spec).map_err(|e| match e {
+                        Error::InvalidParameter { ref name, .. } if !name.contains('.') => {
+                            e.renamed("analysis.commutant_subgroup")
+                        }
+                        e => e,
+                    })?;
                 }
                 Err(_) => {
                     return Err(Error::param(
-                        "--commutant-subgroup",
+                        "analysis.commutant_subgroup",
                         spec,
                         format!("no subgroup: {} has no dihedral symmetry", task.describe()),
                     ))
@@ -97,10 +153,10 @@ impl<'a> RunAnalyzer<'a> {
         let probe = if options.symmetry {
             let dih = dih.map_err(|_| {
                 Error::param(
-                    "--symmetry-diagnostic",
+                    "analysis.symmetry_diagnostic",
                     task.describe(),
                     "a task on a group (add, sub, mul, div; not the polynomial controls or \
-                     mul with --keep-zero)",
+                     mul with `task.zero` keep)",
                 )
             })?;
             Some(InvarianceProbe::new(&dih, split, options.symmetry_points)?)

@@ -83,7 +83,7 @@ impl StructureTracker {
         let top_k = top_k.unwrap_or(n);
         if top_k == 0 || top_k > n * n {
             return Err(Error::param(
-                "--fourier-top-k",
+                "analysis.fourier_top_k",
                 top_k,
                 format!("1..={} (n² for blocks of size n = {n})", n * n),
             ));

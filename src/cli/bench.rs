@@ -4,8 +4,11 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use symrfm::perf::bench::ChildRunConfig;
 use symrfm::perf::{run_bench, BenchConfig};
+use symrfm::report::RunReport;
+use symrfm::rfm::Precision;
 use symrfm::solve::Backend;
 use symrfm::Error;
 
@@ -103,23 +106,23 @@ impl BenchArgs {
             },
             full_iters: self.full_iters,
             backends,
-            runner: None,
         })
     }
 }
 
 /// Runs `symrfm bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let mut config = args.config()?;
+    let config = args.config()?;
     let json = args.out_dir.join("bench.json");
     let md = args.out_dir.join("bench.md");
     symrfm::report::write::check_writable(&json, true)?;
     // Child runs (peak memory, full runs) write their outputs here and remove them.
     let scratch = std::env::temp_dir().join(format!("symrfm-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
-    config.runner = Some((std::env::current_exe()?, scratch.clone()));
+    let exe = std::env::current_exe()?;
+    let runner = |c: &ChildRunConfig| child_run(&exe, &scratch, c);
     let quiet = args.quiet;
-    let report = run_bench(&config, &mut |msg| {
+    let report = run_bench(&config, Some(&runner), &mut |msg| {
         if !quiet {
             eprintln!("bench: {msg}");
         }
@@ -137,54 +140,43 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The summary line of `symrfm run` on memory: the measured peak (VmHWM) and the estimate
-/// (`symrfm bench` reads this line from its child runs).
-pub fn memory_line(
-    task: &symrfm::group::Task,
-    split: &symrfm::data::Split,
-    params: &symrfm::rfm::RfmParams,
-) -> String {
-    let sizes = sizes(task, split);
-    let est = symrfm::solve::memory::estimate_bytes(&symrfm::solve::memory::plan(sizes, params));
-    let mib = |b: u64| b as f64 / 1048576.0;
-    match symrfm::solve::memory::peak_rss_bytes() {
-        Some(peak) => format!(
-            "memory: peak {:.1} MiB (estimated {:.1} MiB)",
-            mib(peak),
-            mib(est)
-        ),
-        None => format!("memory: estimated {:.1} MiB", mib(est)),
+/// One `symrfm run -p P` of `add` in a child process (its own VmHWM), read back from its file.
+fn child_run(exe: &Path, dir: &Path, c: &ChildRunConfig) -> symrfm::Result<RunReport> {
+    let prec = match c.precision {
+        Precision::F64 => "f64",
+        Precision::F32 => "f32",
+    };
+    let out = dir.join(format!("bench-run-p{}-{}-{prec}.json", c.modulus, c.iters));
+    let output = std::process::Command::new(exe)
+        .args(["run", "-p", &c.modulus.to_string()])
+        .args(["--iters", &c.iters.to_string()])
+        .args([
+            "--threads",
+            &c.threads.to_string(),
+            "--precision",
+            prec,
+            "-q",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .map_err(|e| symrfm::Error::Io {
+            path: exe.to_path_buf(),
+            source: e,
+        })?;
+    if !output.status.success() {
+        return Err(symrfm::Error::Numerical {
+            iteration: 0,
+            what: format!(
+                "symrfm run -p {} failed: {}",
+                c.modulus,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        });
     }
-}
-
-fn sizes(task: &symrfm::group::Task, split: &symrfm::data::Split) -> symrfm::solve::memory::Sizes {
-    symrfm::solve::memory::Sizes {
-        n_train: split.train.len(),
-        n_test: split.test.len(),
-        n_classes: task.n_classes(),
-        dim: task.input_dim(),
-    }
-}
-
-/// `symrfm run --dry-run`: the forecast of a run, without training.
-pub fn dry_run(
-    task: &symrfm::group::Task,
-    split: &symrfm::data::Split,
-    params: &symrfm::rfm::RfmParams,
-    max_memory_mib: Option<u64>,
-) -> Result<()> {
-    let sizes = sizes(task, split);
-    let forecast =
-        symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
-    println!("{} (dry run: nothing trained)", task.describe());
-    println!("{forecast}");
-    let plan = symrfm::solve::memory::plan(sizes, params);
-    if let Err(e) =
-        symrfm::solve::memory::check(&plan, max_memory_mib.map(|m| m.saturating_mul(1 << 20)))
-    {
-        println!("a real run would refuse to start: {e}");
-    }
-    Ok(())
+    let report = symrfm::report::read::read_run(&out);
+    let _ = std::fs::remove_file(&out);
+    report
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 //! training pair moved to test) with identical settings; print both test accuracies side by side
 //! and a verdict; write one JSON ([`CompareReport`]).
 
-use super::args::{RfmArgs, TaskArgs};
-use super::run::{execute, split_tag, theory_line, RunSetup};
+use super::flags::{to_flags, AnalysisArgs, RfmArgs, TaskArgs};
+use super::run::{execute, experiment, run_options, split_tag, stem, theory_line};
 use super::split_flags::{HSource, SplitChoice};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use symrfm::data::{SplitEdit, SplitSpec};
+use symrfm::group::Task;
 use symrfm::report::compare::CompareReport;
 use symrfm::report::{self, RunReport};
 
@@ -29,7 +30,7 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub rfm: RfmArgs,
     #[command(flatten)]
-    pub analysis: super::decompose::AnalysisArgs,
+    pub analysis: AnalysisArgs,
     /// The symmetric split: fixed-points (of the reflections of H) or orbit (whole H-orbits at
     /// --train-frac). H is --reflection or --subgroup, default `s`.
     #[arg(
@@ -73,8 +74,8 @@ pub struct CompareArgs {
 
 /// Runs `symrfm compare`.
 pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
-    let setup = RunSetup::new(&args.task, &args.rfm)?;
-    let task = &setup.task;
+    let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
+    let task = &task;
     let h_source = HSource::new(args.reflection.as_deref(), args.subgroup.as_deref());
     let gens = h_source.generators(task)?;
     let h = h_source.subgroup(task)?;
@@ -86,13 +87,12 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
             seed: args.seed,
         },
     };
-    let rename = |e| super::split_flags::rename(e, "--subgroup", h_source.flag());
-    let (split, spec) = base.resolve(task).map_err(rename)?;
-    let symmetric = SplitChoice {
+    let choice = |spec: SplitSpec| SplitChoice {
         spec,
-        split,
-        theory: Some(h.clone()),
+        theory_subgroup: None,
+        h_flag: h_source.flag(),
     };
+    let symmetric = experiment(&args.task, &choice(base), &args.rfm, &args.analysis)?;
     let (edit, twin_label) = match args.move_orbits {
         Some(count) => (
             SplitEdit::MoveOrbits {
@@ -113,11 +113,11 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         ),
     };
     let twin_spec = SplitSpec::Edited {
-        base: Box::new(symmetric.spec.clone()),
+        base: Box::new(symmetric.spec().split.clone()),
         edits: vec![edit],
     };
-    let (split, spec) = twin_spec.resolve(task).map_err(rename)?;
-    let moved = spec.moved_to_test();
+    let twin = experiment(&args.task, &choice(twin_spec), &args.rfm, &args.analysis)?;
+    let moved = twin.spec().split.moved_to_test();
     let twin_edit = match args.move_orbits {
         Some(count) => format!(
             "move {count} whole {}-orbits ({} pairs) from train to test",
@@ -130,19 +130,14 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
             if moved.len() == 1 { "" } else { "s" }
         ),
     };
-    let twin = SplitChoice {
-        spec,
-        split,
-        theory: Some(h),
-    };
 
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => (
             PathBuf::from("results").join(format!(
                 "compare-{}-{}.json",
-                setup.stem(),
-                split_tag(&twin.spec)
+                stem(&symmetric),
+                split_tag(&twin.spec().split)
             )),
             true,
         ),
@@ -150,23 +145,10 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     report::write::check_writable(&out, default)?;
 
     println!("twin: {twin_edit}");
-    let sym_report = execute(
-        &setup,
-        &symmetric,
-        command_line.clone(),
-        "symmetric",
-        args.quiet,
-        &args.analysis,
-    )?;
+    let options = run_options(&args.rfm, command_line.clone(), false);
+    let sym_report = execute(&symmetric, &options, "symmetric", args.quiet)?;
     stop_if_interrupted()?;
-    let twin_report = execute(
-        &setup,
-        &twin,
-        command_line.clone(),
-        twin_label,
-        args.quiet,
-        &args.analysis,
-    )?;
+    let twin_report = execute(&twin, &options, twin_label, args.quiet)?;
     stop_if_interrupted()?;
     print_table(&sym_report, &twin_report, twin_label);
     let report = CompareReport::new(

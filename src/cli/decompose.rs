@@ -1,127 +1,13 @@
 //! `symrfm decompose`: which group elements does a feature matrix encode, and how circulant is it?
-//! Also the analysis flags of `symrfm run` ([`AnalysisArgs`]) and the summary lines `run` prints.
 
-use super::args::{TaskArg, TaskArgs};
+use super::flags::{TaskArg, TaskArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use symrfm::analysis::{
-    acquisition_lead, analyze_matrix, off_diagonal_deviation, AnalysisOptions, BlockStructure,
-    MatrixAnalysis, RunAnalysisOptions, RunAnalyzer,
-};
-use symrfm::data::Split;
+use symrfm::analysis::{analyze_matrix, AnalysisOptions, BlockStructure, MatrixAnalysis};
 use symrfm::group::{Task, TaskSpec};
-use symrfm::report::{self, DecomposeReport, MatrixRecord, MatrixSource, RunReport};
-use symrfm::rfm::TrainOutput;
+use symrfm::report::{self, DecomposeReport, MatrixSource, RunReport, SymrfmFile};
 use symrfm::Error;
-
-/// Threshold of the symmetry-acquisition lead printed by `run`.
-const LEAD_THRESHOLD: f64 = 0.9;
-
-/// Analysis flags of `symrfm run` (the final M is always analyzed and stored in `final_analysis`).
-#[derive(Args, Debug, Clone, Default)]
-pub struct AnalysisArgs {
-    /// Measure the structure of every M_t (circulant/Hankel deviation per block, also in
-    /// discrete-log order for mul/div; Fourier energy; effective rank; alignment with the final M)
-    /// and, for tasks on a group, the symmetry-acquisition diagnostic.
-    #[arg(long)]
-    pub structure: bool,
-    /// The symmetry-acquisition diagnostic per iteration: agreement of argmax f(g·x) with
-    /// argmax f(x) and mean ‖f(g·x) − f(x)‖ over test points x and all g ≠ id in Dih(A).
-    #[arg(long)]
-    pub symmetry_diagnostic: bool,
-    /// Probe a fixed seeded subset of N test points in the diagnostic (default: all of them).
-    #[arg(long, value_name = "N")]
-    pub symmetry_points: Option<usize>,
-    /// Frequencies per block in the Fourier energy fraction (default: n).
-    #[arg(long, value_name = "K")]
-    pub fourier_top_k: Option<usize>,
-    /// Also report the final M's distance to the commutant of this subgroup of Dih(A), e.g. `r^16,s`.
-    #[arg(long, value_name = "GENERATORS")]
-    pub commutant_subgroup: Option<String>,
-}
-
-impl AnalysisArgs {
-    /// The analyzer of a run of `task` on `split`, validated before training starts.
-    pub fn analyzer<'a>(
-        &self,
-        task: &'a Task,
-        split: &Split,
-        threads: usize,
-    ) -> symrfm::Result<RunAnalyzer<'a>> {
-        let has_group = task.group().is_some();
-        let options = RunAnalysisOptions {
-            structure: self.structure,
-            symmetry: self.symmetry_diagnostic || (self.structure && has_group),
-            symmetry_points: self.symmetry_points,
-            top_k: self.fourier_top_k,
-            subgroup: self.commutant_subgroup.clone(),
-        };
-        RunAnalyzer::new(task, split, &options, threads)
-    }
-}
-
-/// Finishes the analyzer of a run, stores its results in `report` and prints a summary. An
-/// analysis failure does not lose the run: it is reported as a warning and the fields stay empty.
-pub fn attach(analyzer: RunAnalyzer<'_>, output: &TrainOutput, report: &mut RunReport) {
-    let analysis = match analyzer.finish(output) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("warning: analysis of the feature matrices failed: {e}");
-            return;
-        }
-    };
-    report.structure = analysis.structure;
-    report.final_analysis = analysis.final_analysis;
-    report.symmetry_diagnostic = analysis.symmetry_diagnostic;
-    if let Some(a) = &report.final_analysis {
-        println!("{}", final_summary(a));
-    }
-    if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
-        let dlog = last.circulance_dlog.is_some();
-        println!(
-            "off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
-            if dlog { " (discrete-log order)" } else { "" },
-            off_diagonal_deviation(first, dlog),
-            off_diagonal_deviation(last, dlog),
-            last.t
-        );
-    }
-    if !report.symmetry_diagnostic.is_empty() {
-        let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
-        let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
-        let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
-        println!(
-            "symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
-             {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
-            it(lead.symmetry_first),
-            it(lead.accuracy_first),
-            lead_text(lead.lead),
-            it(lead.symmetry_half),
-            it(lead.accuracy_half),
-            lead_text(lead.half_lead)
-        );
-    }
-}
-
-/// One line about the final M.
-fn final_summary(a: &MatrixAnalysis) -> String {
-    match &a.group {
-        Some(g) => {
-            format!(
-                "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
-                 distance {:.3e}",
-                g.decomposition.top_text(3, 4),
-                g.decomposition.residual,
-                g.commutant_distance
-            )
-        }
-        None => format!(
-            "final M: no symmetry group ({}); effective rank {:.2}",
-            a.task, a.blocks.effective_rank.entropy_rank
-        ),
-    }
-}
 
 /// `symrfm decompose`.
 #[derive(Args, Debug, Clone)]
@@ -194,56 +80,26 @@ impl DecomposeArgs {
     }
 }
 
-/// What kind of file the input is: `.npy`, a JSON array (bare matrix) or a JSON object (run file,
-/// returned parsed).
-fn classify(path: &Path) -> symrfm::Result<(MatrixSource, Option<serde_json::Value>)> {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-    {
-        return Ok((MatrixSource::Npy, None));
-    }
-    let bad = |reason: String| Error::InvalidInput {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-    if value.is_array() {
-        Ok((MatrixSource::Json, None))
-    } else {
-        Ok((MatrixSource::Run, Some(value)))
-    }
-}
-
-/// The task spec of a run file.
-fn run_task_spec(path: &Path, value: &serde_json::Value) -> symrfm::Result<TaskSpec> {
-    let spec = value
-        .pointer("/task/spec")
-        .ok_or_else(|| Error::InvalidInput {
+/// What kind of file the input is: `.npy`, a JSON array (bare matrix) or a run file (returned).
+fn classify(path: &Path) -> symrfm::Result<(MatrixSource, Option<RunReport>)> {
+    match report::read_file(path)? {
+        SymrfmFile::Run(run) => Ok((MatrixSource::Run, Some(*run))),
+        SymrfmFile::Matrix(_)
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("npy")) =>
+        {
+            Ok((MatrixSource::Npy, None))
+        }
+        SymrfmFile::Matrix(_) => Ok((MatrixSource::Json, None)),
+        other => Err(Error::InvalidInput {
             path: path.to_path_buf(),
-            reason: "neither a matrix (array of rows) nor a symrfm run file with `task.spec`"
-                .into(),
-        })?;
-    serde_json::from_value(spec.clone()).map_err(|e| Error::InvalidInput {
-        path: path.to_path_buf(),
-        reason: format!("malformed `task.spec`: {e}"),
-    })
-}
-
-/// The saved matrices of a run file.
-fn run_matrices(path: &Path, value: &serde_json::Value) -> symrfm::Result<Vec<MatrixRecord>> {
-    let records = value
-        .get("feature_matrices")
-        .ok_or_else(|| Error::InvalidInput {
-            path: path.to_path_buf(),
-            reason: "a run file without `feature_matrices`".into(),
-        })?;
-    serde_json::from_value(records.clone()).map_err(|e| Error::InvalidInput {
-        path: path.to_path_buf(),
-        reason: format!("malformed `feature_matrices`: {e}"),
-    })
+            reason: format!(
+                "a {} file: neither a matrix (array of rows) nor a symrfm run file",
+                other.kind()
+            ),
+        }),
+    }
 }
 
 fn default_out(input: &Path, t: Option<usize>) -> PathBuf {
@@ -270,7 +126,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
                 )
                 .into());
             }
-            run_task_spec(path, value)?
+            value.task.spec.clone()
         }
         None => {
             for (flag, given) in [
@@ -292,7 +148,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
     let task = Task::new(spec)?;
     let t = match (&run, args.iter) {
         (Some(_), Some(k)) => Some(k),
-        (Some(value), None) => run_matrices(path, value)?.last().map(|r| r.t),
+        (Some(run), None) => run.feature_matrices.last().map(|r| r.t),
         (None, _) => None,
     };
     let out = args
@@ -343,8 +199,8 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         )?);
     }
     report::write_json_atomic(&out, &report)?;
-    if let (Some(dir), Some(value)) = (&args.npy, &run) {
-        for record in run_matrices(path, value)? {
+    if let (Some(dir), Some(run)) = (&args.npy, &run) {
+        for record in &run.feature_matrices {
             let m = record.to_array().map_err(|reason| Error::InvalidInput {
                 path: path.clone(),
                 reason: format!("saved M_{}: {reason}", record.t),

@@ -7,9 +7,11 @@
 //! `--project-every`; `params.exact_symmetry` ← `--exact-symmetry`; `init.kind` ← `--init`;
 //! `init.seed` ← `--init-seed`; `init.perturb` ← `--perturb`.
 
-use super::run::RunSetup;
+use super::flags::{to_flags, AnalysisArgs, RfmArgs, TaskArgs};
+use super::split_flags::SplitChoice;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
+use symrfm::experiment::{Experiment, ExperimentSpec};
 use symrfm::report::RunReport;
 use symrfm::rfm::{InitKind, InitSpec, Intervention, InterventionKind};
 
@@ -110,21 +112,30 @@ impl InterventionArgs {
         }
     }
 
-    /// Puts the interventions into `setup.params` and builds M_0; returns the M_0 spec to record
-    /// (None for the default).
-    pub fn apply(&self, setup: &mut RunSetup) -> Result<Option<InitSpec>> {
-        setup.params.interventions = self.interventions()?;
-        setup.params.exact_symmetry = self.exact_symmetry;
-        setup.params.validate()?;
-        let spec = self.init_spec();
-        if spec.is_default() {
-            return Ok(None);
-        }
-        setup.init = spec.build(&setup.task, setup.init.take())?;
-        if spec.kind == InitKind::RandomCirculant {
-            setup.init_name = "random-circulant".into();
-        }
-        Ok(Some(spec))
+    /// The experiment of `symrfm run` with these flags: [`super::run::experiment`] plus the
+    /// interventions in `params` and the M_0 spec in `init`. Errors name the flags.
+    pub fn experiment(
+        &self,
+        task: &TaskArgs,
+        split: &SplitChoice,
+        rfm: &RfmArgs,
+        analysis: &AnalysisArgs,
+    ) -> Result<Experiment> {
+        let mut params = rfm.params()?;
+        params.interventions = self.interventions()?;
+        params.exact_symmetry = self.exact_symmetry;
+        let spec = ExperimentSpec {
+            task: task.spec()?,
+            split: split.spec.clone(),
+            params,
+            init_m: rfm.init_m.clone(),
+            label: None,
+            analysis: analysis.spec(split.theory_subgroup.clone()),
+            init: self.init_spec(),
+        };
+        Ok(spec
+            .validate()
+            .map_err(|e| to_flags(e, &[("split.subgroup", split.h_flag)]))?)
     }
 }
 

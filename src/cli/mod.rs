@@ -6,6 +6,7 @@ pub mod bench;
 pub mod compare;
 pub mod decompose;
 pub mod eigen_report;
+pub mod flags;
 pub mod interrupt;
 pub mod intervention_flags;
 pub mod merge;
@@ -21,7 +22,13 @@ use args::{Cli, Command};
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     interrupt::install();
-    match cli.command {
+    // Library errors name specification parameters; the CLI speaks in flags. A sweep's jobs are
+    // specifications as written in the grid, so only its own settings (`sweep.*`) are translated.
+    let scope = match cli.command {
+        Command::Sweep(_) | Command::Merge(_) => "sweep.",
+        _ => "",
+    };
+    let result = match cli.command {
         Command::Run(args) => run::run(&args, command_line),
         Command::Compare(args) => compare::compare(&args, command_line),
         Command::Decompose(args) => decompose::decompose(&args, command_line),
@@ -29,5 +36,6 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Sweep(args) => sweep::run(&args, command_line),
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args, command_line),
-    }
+    };
+    result.map_err(|e| flags::in_flags(e, scope))
 }

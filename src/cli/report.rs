@@ -4,10 +4,12 @@
 use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use symrfm::analysis::{analyze_matrix, AnalysisOptions, IterationStructure};
-use symrfm::group::{Task, TaskSpec};
+use symrfm::analysis::{analyze_matrix, AnalysisOptions};
+use symrfm::group::Task;
 use symrfm::plot::{self, ColorScale, Heatmap};
 use symrfm::report::figures;
+use symrfm::report::read::run_matrix;
+use symrfm::report::SymrfmFile;
 use symrfm::sweep::figures::{write_index, write_report, Artifact, ReportOptions};
 use symrfm::sweep::read_results;
 
@@ -97,26 +99,37 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
 /// JSON also the decomposition of M on Dih(A) and, if the run has structure records (`run
 /// --structure`), the structure of M_t over the iterations.
 fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<Artifact>> {
-    let m = symrfm::report::load_matrix(path, t)?;
+    // The matrix, and the run's context if it is a run file.
+    let (m, run) = match symrfm::report::read_file(path)? {
+        SymrfmFile::Run(run) => (run_matrix(path, &run.feature_matrices, t)?, Some(*run)),
+        SymrfmFile::Matrix(m) => (m, None),
+        other => {
+            return Err(symrfm::Error::InvalidInput {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "a {} file: neither a matrix (array of rows) nor a symrfm run file",
+                    other.kind()
+                ),
+            }
+            .into())
+        }
+    };
+    if m.nrows() != m.ncols() {
+        return Err(symrfm::Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: format!("not square: {}×{}", m.nrows(), m.ncols()),
+        }
+        .into());
+    }
     let d = m.nrows();
-    // Context from a run JSON, if it is one.
-    let run: Option<serde_json::Value> = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok());
-    let task = run
-        .as_ref()
-        .and_then(|v| v.pointer("/task/description"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let saved_t = run.as_ref().and_then(|v| {
-        let records = v.get("feature_matrices")?.as_array()?;
-        let record = match t {
-            Some(t) => records
-                .iter()
-                .find(|r| r.get("t").and_then(|x| x.as_u64()) == Some(t as u64))?,
-            None => records.last()?,
-        };
-        record.get("t")?.as_u64()
+    let task = run.as_ref().map(|r| r.task.description.clone());
+    let saved_t = run.as_ref().and_then(|r| {
+        let records = &r.feature_matrices;
+        match t {
+            Some(t) => records.iter().find(|m| m.t == t),
+            None => records.last(),
+        }
+        .map(|m| m.t)
     });
     let name = match saved_t {
         Some(t) => format!("M_{t}"),
@@ -161,18 +174,11 @@ fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<A
             task.as_ref().map_or(String::new(), |t| format!(" ({t})"))
         ),
     }];
-    let Some(run) = run.filter(|v| v.is_object()) else {
+    let Some(run) = run else {
         return Ok(artifacts);
     };
     // The decomposition of the drawn matrix (M_T or the final M) on Dih(A).
-    let spec: TaskSpec = run
-        .pointer("/task/spec")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .ok_or_else(|| symrfm::Error::InvalidInput {
-            path: path.to_path_buf(),
-            reason: "a run file without a readable `task.spec`".into(),
-        })?;
-    let task_obj = Task::new(spec)?;
+    let task_obj = Task::new(run.task.spec.clone())?;
     let analysis = analyze_matrix(&task_obj, m.view(), &AnalysisOptions::default())?;
     if let Some(c) = figures::decomposition_heatmap(&analysis, &name) {
         let files = plot::save(
@@ -184,11 +190,7 @@ fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<A
             caption: format!("{} Source: {file}.", c.caption),
         });
     }
-    let structure: Vec<IterationStructure> = run
-        .get("structure")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    match figures::structure_chart(&structure, &analysis.task) {
+    match figures::structure_chart(&run.structure, &analysis.task) {
         Some(c) => {
             let files = plot::save(&c.figure, &out_dir.join(format!("structure-{stem}")))?;
             artifacts.push(Artifact {

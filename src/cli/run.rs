@@ -1,75 +1,105 @@
 //! `symrfm run`: one task, one split, one RFM; one JSON file.
 //!
-//! [`execute`] (one training with its symmetry report, returned as a [`RunReport`]) is shared with
-//! `symrfm compare`.
+//! The flags become an [`ExperimentSpec`]; [`execute`] runs a validated [`Experiment`] with the
+//! progress display and the printed summaries (shared with `symrfm compare`).
 
-use super::args::{RfmArgs, RunArgs, TaskArgs};
+use super::flags::{to_flags, AnalysisArgs, RfmArgs, SplitArgs, TaskArgs};
 use super::progress::Progress;
-use super::split_flags::SplitChoice;
+use super::split_flags::{SplitChoice, SymmetryArgs};
 use anyhow::{Context, Result};
-use ndarray::Array2;
+use clap::Args;
 use std::path::PathBuf;
-use std::time::Instant;
+use symrfm::analysis::{acquisition_lead, off_diagonal_deviation, MatrixAnalysis};
 use symrfm::data::{SplitEdit, SplitSpec};
+use symrfm::experiment::{Experiment, ExperimentSpec, RunOptions};
 use symrfm::group::Task;
 use symrfm::report::{self, RunReport};
-use symrfm::rfm::{self, Control, RfmParams};
-use symrfm::symmetry::{DihedralGroup, SymmetryReport};
+use symrfm::rfm::{Control, RfmParams};
+use symrfm::symmetry::DihedralGroup;
 
-/// Everything a training needs apart from the split, validated.
-pub struct RunSetup {
-    /// The task.
-    pub task: Task,
-    /// RFM hyper-parameters.
-    pub params: RfmParams,
-    /// M_0, if not the identity.
-    pub init: Option<Array2<f64>>,
-    /// Where M_0 came from (`identity` or the file).
-    pub init_name: String,
-    /// Peak memory limit in bytes.
-    pub max_memory: Option<u64>,
+/// Threshold of the symmetry-acquisition lead printed by `run`.
+const LEAD_THRESHOLD: f64 = 0.9;
+
+/// `symrfm run`.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub task: TaskArgs,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    #[command(flatten)]
+    pub symmetry: SymmetryArgs,
+    #[command(flatten)]
+    pub rfm: RfmArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub interventions: super::intervention_flags::InterventionArgs,
+    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the final M as a .npy file next to the JSON.
+    #[arg(long)]
+    pub npy: bool,
+    /// Also store the fitted model (M and α of the last iteration) in the JSON (`model`), so that
+    /// it can predict any pair later (library: `Model::from_report`).
+    #[arg(long)]
+    pub save_model: bool,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Print the estimated peak memory and the predicted run time, then exit without training.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
-impl RunSetup {
-    /// Validates the task and RFM flags and reads `--init-m`.
-    pub fn new(task: &TaskArgs, rfm: &RfmArgs) -> Result<Self> {
-        let task = Task::new(task.spec()?)?;
-        let params = rfm.params()?;
-        let init = match &rfm.init_m {
-            Some(path) => Some(report::load_matrix(path, None)?),
-            None => None,
-        };
-        let init_name = rfm
-            .init_m
-            .as_ref()
-            .map_or("identity".to_string(), |p| p.display().to_string());
-        let max_memory = rfm.max_memory.map(|mib| mib.saturating_mul(1 << 20));
-        Ok(RunSetup {
-            task,
-            params,
-            init,
-            init_name,
-            max_memory,
-        })
-    }
+/// The experiment of a task, a split and the RFM and analysis flags, validated. Errors name the
+/// flags (`split.subgroup` as the flag that named H).
+pub fn experiment(
+    task: &TaskArgs,
+    split: &SplitChoice,
+    rfm: &RfmArgs,
+    analysis: &AnalysisArgs,
+) -> Result<Experiment> {
+    let spec = ExperimentSpec {
+        task: task.spec()?,
+        split: split.spec.clone(),
+        params: rfm.params()?,
+        init_m: rfm.init_m.clone(),
+        label: None,
+        analysis: analysis.spec(split.theory_subgroup.clone()),
+        init: Default::default(),
+    };
+    Ok(spec
+        .validate()
+        .map_err(|e| to_flags(e, &[("split.subgroup", split.h_flag)]))?)
+}
 
-    /// `add-p61-gaussian`: task, modulus (or group) and kernel, for file names.
-    pub fn stem(&self) -> String {
-        let spec = self.task.spec();
-        let p = match &spec.group {
-            Some(g) => g
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join("x"),
-            None => spec.modulus.to_string(),
-        };
-        format!(
-            "{}-p{p}-{}",
-            spec.operation.name(),
-            self.params.kernel.name().to_lowercase()
-        )
+/// The options of a run from the flags.
+pub fn run_options(rfm: &RfmArgs, command_line: Vec<String>, save_model: bool) -> RunOptions {
+    RunOptions {
+        max_memory: rfm.max_memory.map(|mib| mib.saturating_mul(1 << 20)),
+        command_line,
+        save_model,
     }
+}
+
+/// `add-p61-gaussian`: task, modulus (or group) and kernel, for file names.
+pub fn stem(experiment: &Experiment) -> String {
+    let spec = experiment.task().spec();
+    let p = match &spec.group {
+        Some(g) => g
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("x"),
+        None => spec.modulus.to_string(),
+    };
+    format!(
+        "{}-p{p}-{}",
+        spec.operation.name(),
+        experiment.params().kernel.name().to_lowercase()
+    )
 }
 
 /// A short file-name tag for a split spec: `f0.5-s0`, `fix-s`, `orbit-r16_s-f0.5-s0`, `fix-s-mr1-s0`.
@@ -144,10 +174,12 @@ pub fn pairs_text(task: &Task, pairs: &[usize], limit: usize) -> String {
     parts.join(", ")
 }
 
-/// The symmetry report of `choice` (None for tasks without group structure), printed to stdout.
-fn symmetry_report(setup: &RunSetup, choice: &SplitChoice, label: &str) -> Option<SymmetryReport> {
-    let dih = DihedralGroup::new(&setup.task).ok()?;
-    let report = SymmetryReport::new(&dih, &choice.split, choice.theory.as_ref());
+/// Prints the symmetry report of the split (tasks with a dihedral symmetry only).
+fn print_symmetry(experiment: &Experiment, label: &str) {
+    let (Some(report), Ok(dih)) = (experiment.symmetry(), DihedralGroup::new(experiment.task()))
+    else {
+        return;
+    };
     let prefix = if label.is_empty() { "symmetry" } else { label };
     let elements = if report.stabilizer_order <= 8 {
         format!(": {}", report.stabilizer.join(", "))
@@ -160,11 +192,11 @@ fn symmetry_report(setup: &RunSetup, choice: &SplitChoice, label: &str) -> Optio
         report.stabilizer_name,
         report.stabilizer_order
     );
-    let moved = choice.spec.moved_to_test();
+    let moved = experiment.spec().split.moved_to_test();
     if !moved.is_empty() {
         println!(
             "{prefix}: moved to test: {}",
-            pairs_text(&setup.task, &moved, 10)
+            pairs_text(experiment.task(), &moved, 10)
         );
     }
     let h = &report.orbit_subgroup_name;
@@ -174,22 +206,18 @@ fn symmetry_report(setup: &RunSetup, choice: &SplitChoice, label: &str) -> Optio
         report.n_test,
         report.predicted.len()
     );
-    Some(report)
 }
 
-/// Trains on `choice` with `setup`; prints the symmetry report before and progress during
-/// training (progress on stderr, silenced by `quiet`). The report's `symmetry` holds the
-/// orbit-theory score when `choice.theory` is set.
+/// Trains `experiment`; prints the symmetry report before and progress during training
+/// (progress on stderr, silenced by `quiet`), then the analysis summary.
 pub fn execute(
-    setup: &RunSetup,
-    choice: &SplitChoice,
-    command_line: Vec<String>,
+    experiment: &Experiment,
+    options: &RunOptions,
     label: &str,
     quiet: bool,
-    analysis: &super::decompose::AnalysisArgs,
 ) -> Result<RunReport> {
-    let (task, params, split) = (&setup.task, &setup.params, &choice.split);
-    let mut symmetry = symmetry_report(setup, choice, label);
+    let (task, split, params) = (experiment.task(), experiment.split(), experiment.params());
+    print_symmetry(experiment, label);
     let progress = Progress::new(params.iters, quiet, label);
     let header = if label.is_empty() {
         "symrfm run"
@@ -207,45 +235,75 @@ pub fn execute(
         params.iters,
         params.effective_threads()
     ));
-    let started = Instant::now();
     let total = params.iters;
-    let mut analyzer = analysis.analyzer(task, split, params.effective_threads())?;
-    let output = rfm::train(
-        task,
-        split,
-        params,
-        setup.init.clone(),
-        setup.max_memory,
-        &mut |state| {
+    let outcome = experiment
+        .run(options, &mut |state| {
             progress.iteration(state.record, total);
-            let control = analyzer.observe(state);
             if super::interrupt::requested() {
                 Control::Stop
             } else {
-                control
+                Control::Continue
             }
-        },
-    )
-    .with_context(|| format!("training {}", task.describe()))?;
+        })
+        .map_err(|e| to_flags(e, &[]))
+        .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
-    let seconds = started.elapsed().as_secs_f64();
-
-    let mut report = RunReport::new(
-        command_line,
-        task,
-        params,
-        &choice.spec,
-        split,
-        setup.init_name.clone(),
-        &output,
-        seconds,
-    );
-    if let (Some(sym), Some(_)) = (symmetry.as_mut(), &choice.theory) {
-        sym.score(&output.test_correct);
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
     }
-    report.symmetry = symmetry;
-    super::decompose::attach(analyzer, &output, &mut report);
-    Ok(report)
+    print_analysis(&outcome.report);
+    Ok(outcome.report)
+}
+
+/// The analysis lines of a finished run.
+fn print_analysis(report: &RunReport) {
+    if let Some(a) = &report.final_analysis {
+        println!("{}", final_summary(a));
+    }
+    if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
+        let dlog = last.circulance_dlog.is_some();
+        println!(
+            "off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
+            if dlog { " (discrete-log order)" } else { "" },
+            off_diagonal_deviation(first, dlog),
+            off_diagonal_deviation(last, dlog),
+            last.t
+        );
+    }
+    if !report.symmetry_diagnostic.is_empty() {
+        let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
+        let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
+        let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
+        println!(
+            "symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
+             {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
+            it(lead.symmetry_first),
+            it(lead.accuracy_first),
+            lead_text(lead.lead),
+            it(lead.symmetry_half),
+            it(lead.accuracy_half),
+            lead_text(lead.half_lead)
+        );
+    }
+}
+
+/// One line about the final M.
+fn final_summary(a: &MatrixAnalysis) -> String {
+    match &a.group {
+        Some(g) => {
+            format!(
+                "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
+                 distance {:.3e}",
+                g.decomposition.top_text(3, 4),
+                g.decomposition.residual,
+                g.commutant_distance
+            )
+        }
+        None => format!(
+            "final M: no symmetry group ({}); effective rank {:.2}",
+            a.task, a.blocks.effective_rank.entropy_rank
+        ),
+    }
 }
 
 /// The orbit-theory line of a finished run, if it was scored.
@@ -258,41 +316,77 @@ pub fn theory_line(report: &RunReport) -> Option<String> {
     ))
 }
 
+/// The summary line of `symrfm run` on memory: the measured peak (VmHWM) and the estimate.
+pub fn memory_line(experiment: &Experiment) -> String {
+    let est = symrfm::rfm::memory::estimate_bytes(&symrfm::rfm::memory::plan(
+        sizes(experiment),
+        experiment.params(),
+    ));
+    let mib = |b: u64| b as f64 / 1048576.0;
+    match symrfm::solve::memory::peak_rss_bytes() {
+        Some(peak) => format!(
+            "memory: peak {:.1} MiB (estimated {:.1} MiB)",
+            mib(peak),
+            mib(est)
+        ),
+        None => format!("memory: estimated {:.1} MiB", mib(est)),
+    }
+}
+
+fn sizes(experiment: &Experiment) -> symrfm::rfm::memory::Sizes {
+    let (task, split) = (experiment.task(), experiment.split());
+    symrfm::rfm::memory::Sizes {
+        n_train: split.train.len(),
+        n_test: split.test.len(),
+        n_classes: task.n_classes(),
+        dim: task.input_dim(),
+    }
+}
+
+/// `symrfm run --dry-run`: the forecast of a run, without training.
+fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u64>) {
+    let sizes = sizes(experiment);
+    let forecast =
+        symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
+    println!(
+        "{} (dry run: nothing trained)",
+        experiment.task().describe()
+    );
+    println!("{forecast}");
+    let plan = symrfm::rfm::memory::plan(sizes, params);
+    if let Err(e) =
+        symrfm::rfm::memory::check(&plan, max_memory_mib.map(|m| m.saturating_mul(1 << 20)))
+    {
+        println!("a real run would refuse to start: {}", to_flags(e, &[]));
+    }
+}
+
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
-    let mut setup = RunSetup::new(&args.task, &args.rfm)?;
-    let init_spec = args.interventions.apply(&mut setup)?;
-    let choice = args.symmetry.choose(&setup.task, &args.split)?;
+    let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
+    let choice = args.symmetry.choose(&task, &args.split)?;
+    let experiment =
+        args.interventions
+            .experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
     if args.dry_run {
-        return super::bench::dry_run(
-            &setup.task,
-            &choice.split,
-            &setup.params,
-            args.rfm.max_memory,
-        );
+        dry_run(&experiment, experiment.params(), args.rfm.max_memory);
+        return Ok(());
     }
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => (
             PathBuf::from("results").join(format!(
                 "run-{}-{}.json",
-                setup.stem(),
-                split_tag(&choice.spec)
+                stem(&experiment),
+                split_tag(&experiment.spec().split)
             )),
             true,
         ),
     };
     report::write::check_writable(&out, default)?;
 
-    let mut report = execute(
-        &setup,
-        &choice,
-        command_line,
-        "",
-        args.quiet,
-        &args.analysis,
-    )?;
-    report.init = init_spec;
+    let options = run_options(&args.rfm, command_line, args.save_model);
+    let report = execute(&experiment, &options, "", args.quiet)?;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -334,10 +428,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
         report.timings.total_seconds, st.kernel, st.solve, st.predict, st.agop, st.eig
     );
-    println!(
-        "{}",
-        super::bench::memory_line(&setup.task, &choice.split, &setup.params)
-    );
+    println!("{}", memory_line(&experiment));
     println!("wrote {}", out.display());
     Ok(())
 }

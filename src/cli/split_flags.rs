@@ -1,10 +1,10 @@
 //! The symmetry-controlled split flags of `symrfm run` (`--split`, `--reflection`, `--subgroup`,
 //! the edits) and their conversion into a [`SplitSpec`].
 
-use super::args::SplitArgs;
+use super::flags::SplitArgs;
 use clap::{Args, ValueEnum};
 use std::collections::HashMap;
-use symrfm::data::{Split, SplitEdit, SplitSpec};
+use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::group::Task;
 use symrfm::symmetry::{DihedralGroup, Subgroup};
 use symrfm::{Error, Result};
@@ -52,15 +52,17 @@ pub struct SymmetryArgs {
     pub hold_out: Option<String>,
 }
 
-/// A split ready to train on.
-#[derive(Clone, Debug)]
+/// The split the flags describe, before it is built.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SplitChoice {
-    /// The spec as recorded (canonical subgroup names, moved pairs filled in).
+    /// The split specification.
     pub spec: SplitSpec,
-    /// The split.
-    pub split: Split,
-    /// The subgroup H whose orbit prediction is scored, if one is in play.
-    pub theory: Option<Subgroup>,
+    /// The subgroup H the user named when the split itself names none (its orbit prediction is
+    /// scored; otherwise the split's own subgroup is).
+    pub theory_subgroup: Option<String>,
+    /// The flag that named H (`--reflection` or `--subgroup`): errors about `split.subgroup`
+    /// name it.
+    pub h_flag: &'static str,
 }
 
 /// Where H comes from.
@@ -127,7 +129,7 @@ impl<'a> HSource<'a> {
 }
 
 impl SymmetryArgs {
-    /// The split these flags and `base` (--train-frac, --seed, --split-file) describe, built.
+    /// The split these flags and `base` (--train-frac, --seed, --split-file) describe.
     ///
     /// Edits apply in this order: --hold-out, --move-to-train, --move-orbits, --move-random.
     pub fn choose(&self, task: &Task, base: &SplitArgs) -> Result<SplitChoice> {
@@ -195,18 +197,23 @@ impl SymmetryArgs {
                 edits,
             }
         };
-        let (split, spec) = spec
-            .resolve(task)
-            .map_err(|e| rename(e, "--subgroup", h.flag()))?;
-        let theory = if needs_h {
-            Some(h.subgroup(task)?)
-        } else {
-            None
+        let theory_subgroup = match (&h, &spec) {
+            (HSource::Default, _) => None,
+            (_, SplitSpec::Random { .. } | SplitSpec::File { .. }) => gens,
+            (_, SplitSpec::Edited { base, edits })
+                if matches!(**base, SplitSpec::Random { .. } | SplitSpec::File { .. })
+                    && !edits
+                        .iter()
+                        .any(|e| matches!(e, SplitEdit::MoveOrbits { .. })) =>
+            {
+                gens
+            }
+            _ => None,
         };
         Ok(SplitChoice {
             spec,
-            split,
-            theory,
+            theory_subgroup,
+            h_flag: h.flag(),
         })
     }
 }
@@ -276,14 +283,28 @@ mod tests {
     use clap::Parser;
     use symrfm::group::{Operation, TaskSpec};
 
-    fn choose(args: &[&str]) -> Result<SplitChoice> {
+    /// The split the flags choose and the validated experiment (its resolved split and the
+    /// subgroup whose orbit theory is scored).
+    struct Chosen {
+        spec: SplitSpec,
+        split: symrfm::data::Split,
+        theory: Option<Subgroup>,
+    }
+
+    fn choose(args: &[&str]) -> anyhow::Result<Chosen> {
         let mut full = vec!["symrfm", "run", "-p", "11"];
         full.extend_from_slice(args);
         let Command::Run(r) = Cli::try_parse_from(full).unwrap().command else {
             panic!("not a run")
         };
         let task = Task::new(r.task.spec()?)?;
-        r.symmetry.choose(&task, &r.split)
+        let choice = r.symmetry.choose(&task, &r.split)?;
+        let e = crate::cli::run::experiment(&r.task, &choice, &r.rfm, &r.analysis)?;
+        Ok(Chosen {
+            spec: e.spec().split.clone(),
+            split: e.split().clone(),
+            theory: e.theory().cloned(),
+        })
     }
 
     #[test]

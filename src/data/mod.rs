@@ -12,13 +12,14 @@ use crate::group::Task;
 
 /// Token indices of the pairs `indices` (pair index `a * n + b`): `(a, n + b)` per pair.
 pub fn tokens(task: &Task, indices: &[usize]) -> (Vec<u32>, Vec<u32>) {
-    let n = task.n_symbols();
+    pair_tokens(task.n_symbols(), indices)
+}
+
+/// [`tokens`] for a task of `n` symbols given by its size alone.
+pub fn pair_tokens(n: usize, indices: &[usize]) -> (Vec<u32>, Vec<u32>) {
     indices
         .iter()
-        .map(|&k| {
-            let (a, b) = task.pair(k);
-            (a as u32, (n + b) as u32)
-        })
+        .map(|&k| ((k / n) as u32, (n + k % n) as u32))
         .unzip()
 }
 

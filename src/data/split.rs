@@ -105,22 +105,6 @@ impl SplitEdit {
 }
 
 impl SplitSpec {
-    /// Builds the split and returns it with the spec as it should be recorded: the same spec with
-    /// the `moved` pairs of every seeded edit filled in. Errors when a recorded `moved` list
-    /// disagrees with what the seed gives now.
-    pub fn resolve(&self, task: &Task) -> Result<(Split, SplitSpec)> {
-        match self {
-            SplitSpec::Random { fraction, seed } => Ok((
-                Split::random(task.n_pairs(), *fraction, *seed)?,
-                self.clone(),
-            )),
-            SplitSpec::File { path } => Ok((Split::from_csv(task, path)?, self.clone())),
-            SplitSpec::FixedPoints { .. } | SplitSpec::Orbit { .. } | SplitSpec::Edited { .. } => {
-                crate::symmetry::recipe::resolve(task, self)
-            }
-        }
-    }
-
     /// The seed of the split's first random choice, if it makes one: the base split's seed, else
     /// the first seeded edit's.
     pub fn seed(&self) -> Option<u64> {
@@ -160,16 +144,11 @@ pub struct Split {
 }
 
 impl Split {
-    /// Builds the split described by `spec` for `task`.
-    pub fn build(task: &Task, spec: &SplitSpec) -> Result<Self> {
-        spec.resolve(task).map(|(split, _)| split)
-    }
-
     /// A random split of `n_pairs` pairs with ⌊fraction · n_pairs⌋ training pairs.
     pub fn random(n_pairs: usize, fraction: f64, seed: u64) -> Result<Self> {
         if !(fraction > 0.0 && fraction < 1.0) {
             return Err(Error::param(
-                "--train-frac",
+                "split.fraction",
                 fraction,
                 "a number strictly between 0 and 1",
             ));
@@ -177,7 +156,7 @@ impl Split {
         let n_train = (fraction * n_pairs as f64).floor() as usize;
         if n_train == 0 || n_train == n_pairs {
             return Err(Error::param(
-                "--train-frac",
+                "split.fraction",
                 fraction,
                 format!(
                     "a fraction leaving at least one training and one test pair out of {n_pairs}"
@@ -319,7 +298,7 @@ mod tests {
     fn bad_fractions_are_rejected() {
         for f in [0.0, 1.0, -0.1, 1.5, f64::NAN, 1e-9] {
             let e = Split::random(100, f, 0).unwrap_err();
-            assert!(e.to_string().contains("--train-frac"), "{e}");
+            assert!(e.to_string().contains("split.fraction"), "{e}");
         }
     }
 }

@@ -106,14 +106,14 @@ impl Task {
         if let Some(factors) = &spec.group {
             if !matches!(op, Operation::Add | Operation::Sub) {
                 return Err(Error::param(
-                    "--group",
+                    "task.group",
                     format!("{factors:?} with task {}", op.name()),
                     "product groups are supported for tasks add and sub only",
                 ));
             }
             if factors.is_empty() || factors.iter().any(|&f| f < 2) {
                 return Err(Error::param(
-                    "--group",
+                    "task.group",
                     format!("{factors:?}"),
                     "factors ≥ 2, e.g. 5x7",
                 ));
@@ -123,7 +123,7 @@ impl Task {
                 .try_fold(1u64, |acc, &f| acc.checked_mul(f as u64));
             if order.is_none_or(|o| o > MAX_SYMBOLS) {
                 return Err(Error::param(
-                    "--group",
+                    "task.group",
                     format!("{factors:?}"),
                     format!("a group order of at most {MAX_SYMBOLS}"),
                 ));
@@ -134,7 +134,7 @@ impl Task {
         let p = spec.modulus;
         if !(2..=MAX_SYMBOLS).contains(&p) {
             return Err(Error::param(
-                "--modulus",
+                "task.modulus",
                 p,
                 format!("an integer from 2 to {MAX_SYMBOLS}"),
             ));
@@ -147,7 +147,7 @@ impl Task {
             Operation::Mul | Operation::Div => {
                 if !is_prime(p) {
                     return Err(Error::param(
-                        "--modulus",
+                        "task.modulus",
                         p,
                         format!(
                             "a prime for task {} (Z_p^* is a group only for prime p)",
@@ -158,10 +158,10 @@ impl Task {
                 match spec.zero {
                     ZeroConvention::Drop => {
                         let group = AbelianGroup::multiplicative(p)
-                            .ok_or_else(|| Error::param("--modulus", p, "a prime"))?;
+                            .ok_or_else(|| Error::param("task.modulus", p, "a prime"))?;
                         if group.order() < 2 {
                             return Err(Error::param(
-                                "--modulus",
+                                "task.modulus",
                                 p,
                                 format!(
                                     "a prime ≥ 3 for task {} (Z_2^* has one element)",
@@ -174,7 +174,7 @@ impl Task {
                     ZeroConvention::Keep => {
                         if op == Operation::Div {
                             return Err(Error::param(
-                                "--keep-zero",
+                                "task.zero",
                                 "set",
                                 "only with task mul (division by 0 is undefined)",
                             ));
@@ -380,16 +380,16 @@ mod tests {
         ] {
             let err = task(op, p).unwrap_err();
             assert!(err.is_usage());
-            assert!(err.to_string().contains("--modulus"), "{err}");
+            assert!(err.to_string().contains("task.modulus"), "{err}");
         }
         let mut keep = TaskSpec::new(Operation::Div, 7);
         keep.zero = ZeroConvention::Keep;
         assert!(Task::new(keep)
             .unwrap_err()
             .to_string()
-            .contains("--keep-zero"));
+            .contains("task.zero"));
         let mut g = TaskSpec::new(Operation::Mul, 7);
         g.group = Some(vec![3, 3]);
-        assert!(Task::new(g).unwrap_err().to_string().contains("--group"));
+        assert!(Task::new(g).unwrap_err().to_string().contains("task.group"));
     }
 }

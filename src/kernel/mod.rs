@@ -53,7 +53,7 @@ impl KernelKind {
             KernelKind::Gaussian { bandwidth } | KernelKind::Laplace { bandwidth } => {
                 if !(bandwidth.is_finite() && bandwidth > 0.0) {
                     return Err(Error::param(
-                        "--bandwidth",
+                        "params.kernel.bandwidth",
                         bandwidth,
                         "a finite number > 0",
                     ));
@@ -109,7 +109,7 @@ mod tests {
             let e = KernelKind::Gaussian { bandwidth: l }
                 .validate()
                 .unwrap_err();
-            assert!(e.to_string().contains("--bandwidth"));
+            assert!(e.to_string().contains("params.kernel.bandwidth"));
             assert!(KernelKind::Laplace { bandwidth: l }.validate().is_err());
         }
         assert!(KernelKind::Quadratic.validate().is_ok());

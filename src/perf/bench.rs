@@ -14,14 +14,13 @@ use crate::group::{Operation, Task, TaskSpec};
 use crate::kernel::onehot::Tokens;
 use crate::kernel::KernelKind;
 use crate::linalg::{matmul, par};
+use crate::report::RunReport;
 use crate::rfm::agop::{agop, AgopInput};
+use crate::rfm::memory::{self, Sizes};
 use crate::rfm::{train, Control, IterationRecord, Precision, RfmParams, StageSeconds};
-use crate::solve::memory::{self, Sizes};
 use crate::solve::Backend;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 /// What to measure.
@@ -43,10 +42,6 @@ pub struct BenchConfig {
     pub full_iters: usize,
     /// Backends to time (faer, and openblas when built with the feature).
     pub backends: Vec<Backend>,
-    /// The `symrfm` executable for child runs (peak memory of each modulus, full runs), and a
-    /// directory for their outputs; without it those are skipped.
-    #[serde(skip)]
-    pub runner: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for BenchConfig {
@@ -60,7 +55,6 @@ impl Default for BenchConfig {
             full_runs: vec![61],
             full_iters: 50,
             backends: Backend::all_available(),
-            runner: None,
         }
     }
 }
@@ -201,8 +195,13 @@ pub struct BenchReport {
 /// Progress messages of a running benchmark.
 pub type Note<'a> = &'a mut dyn FnMut(&str);
 
-/// Runs the benchmark.
-pub fn run_bench(config: &BenchConfig, note: Note<'_>) -> Result<BenchReport> {
+/// Runs the benchmark. `runner` runs `symrfm run` in a child process (peak memory per modulus,
+/// full runs); without it those are skipped.
+pub fn run_bench(
+    config: &BenchConfig,
+    runner: Option<&ChildRunner<'_>>,
+    note: Note<'_>,
+) -> Result<BenchReport> {
     let started = Instant::now();
     let machine = Machine::current();
     let threads = RfmParams {
@@ -215,7 +214,7 @@ pub fn run_bench(config: &BenchConfig, note: Note<'_>) -> Result<BenchReport> {
         .build()
         .map_err(|e| {
             crate::Error::param(
-                "--threads",
+                "params.threads",
                 threads,
                 format!("a thread count the system allows ({e})"),
             )
@@ -244,7 +243,7 @@ pub fn run_bench(config: &BenchConfig, note: Note<'_>) -> Result<BenchReport> {
                 backend.name(),
                 config.iters
             ));
-            sizes.push(measure_size(p, config, threads, backend, note)?);
+            sizes.push(measure_size(p, config, runner, threads, backend, note)?);
         }
     }
     let faer: Vec<&SizeResult> = sizes
@@ -259,13 +258,13 @@ pub fn run_bench(config: &BenchConfig, note: Note<'_>) -> Result<BenchReport> {
     );
     let rates = aggregate_rates(&faer, threads);
     let mut full_runs = Vec::new();
-    if let Some((exe, dir)) = &config.runner {
+    if let Some(runner) = runner {
         for &p in &config.full_runs {
             note(&format!(
                 "p = {p}: full runs of {} iterations, f64 and f32 (symrfm run)",
                 config.full_iters
             ));
-            full_runs.push(full_run(exe, dir, p, config.full_iters, threads)?);
+            full_runs.push(full_run(runner, p, config.full_iters, threads)?);
         }
     }
     Ok(BenchReport {
@@ -374,6 +373,7 @@ fn stage_stat(records: &[IterationRecord], pick: fn(Vec<f64>) -> f64) -> StageSe
 fn measure_size(
     p: u64,
     config: &BenchConfig,
+    runner: Option<&ChildRunner<'_>>,
     threads: usize,
     backend: Backend,
     note: Note<'_>,
@@ -401,12 +401,21 @@ fn measure_size(
         }
         Control::Continue
     })?;
-    let peak = match (&config.runner, backend) {
-        (Some((exe, dir)), Backend::Faer) => {
+    let peak = match (runner, backend) {
+        (Some(runner), Backend::Faer) => {
             note(&format!(
                 "p = {p}: peak memory of one iteration (symrfm run)"
             ));
-            child_run(exe, dir, p, 1, threads, Precision::F64)?.peak_mib
+            child_run(
+                runner,
+                ChildRunConfig {
+                    modulus: p,
+                    iters: 1,
+                    threads,
+                    precision: Precision::F64,
+                },
+            )?
+            .peak_mib
         }
         _ => None,
     };
@@ -457,7 +466,7 @@ fn compare_agop(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| crate::Error::param("--threads", threads, e.to_string()))?;
+        .map_err(|e| crate::Error::param("params.threads", threads, e.to_string()))?;
     let best_of = |reps: usize, f: &dyn Fn() -> Array2<f64>| {
         let mut best = f64::INFINITY;
         let mut out = Array2::zeros((0, 0));
@@ -535,87 +544,68 @@ struct ChildRun {
     final_m: Option<Array2<f64>>,
 }
 
-fn child_run(
-    exe: &Path,
-    dir: &Path,
-    p: u64,
-    iters: usize,
-    threads: usize,
-    precision: Precision,
-) -> Result<ChildRun> {
-    let prec = match precision {
-        Precision::F64 => "f64",
-        Precision::F32 => "f32",
-    };
-    let out = dir.join(format!("bench-run-p{p}-{iters}-{prec}.json"));
-    let io = |path: &Path, e: std::io::Error| crate::Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
+/// Runs `symrfm run` with these settings in a child process (the CLI passes itself) and returns
+/// its run report, read back from the file it wrote. The child's own peak memory (VmHWM) is in
+/// the report's `timings.peak_memory_bytes`.
+pub type ChildRunner<'a> = dyn Fn(&ChildRunConfig) -> Result<RunReport> + Sync + 'a;
+
+/// The settings of one child run of [`run_bench`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildRunConfig {
+    /// The modulus of `add`.
+    pub modulus: u64,
+    /// Iterations.
+    pub iters: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Precision of the heavy products.
+    pub precision: Precision,
+}
+
+fn child_run(runner: &ChildRunner<'_>, config: ChildRunConfig) -> Result<ChildRun> {
     let t = Instant::now();
-    let output = Command::new(exe)
-        .args(["run", "-p", &p.to_string(), "--iters", &iters.to_string()])
-        .args(["--threads", &threads.to_string(), "--precision", prec, "-q"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .map_err(|e| io(exe, e))?;
+    let report = runner(&config)?;
     let seconds = t.elapsed().as_secs_f64();
-    if !output.status.success() {
-        return Err(crate::Error::Numerical {
-            iteration: 0,
-            what: format!(
-                "symrfm run -p {p} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        });
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let number_after = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.split_once(key))
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .and_then(|v| v.parse::<f64>().ok())
+    let mib = |b: u64| b as f64 / 1048576.0;
+    let sizes = Sizes {
+        n_train: report.split.n_train,
+        n_test: report.split.n_test,
+        n_classes: report.task.n_classes,
+        dim: 2 * report.task.n_symbols,
     };
-    let text = std::fs::read_to_string(&out).map_err(|e| io(&out, e))?;
-    let _ = std::fs::remove_file(&out);
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| crate::Error::InvalidInput {
-            path: out.clone(),
-            reason: e.to_string(),
-        })?;
-    let iterations = v["iterations"].as_array().cloned().unwrap_or_default();
-    let final_m = v["feature_matrices"]
-        .as_array()
-        .and_then(|a| a.last())
-        .and_then(|m| {
-            let rows: Vec<Vec<f64>> = serde_json::from_value(m["rows"].clone()).ok()?;
-            let d = rows.len();
-            Array2::from_shape_vec((d, d), rows.concat()).ok()
-        });
+    let params = RfmParams {
+        threads: config.threads,
+        ..report.params.clone()
+    };
+    let final_m = report.final_m().and_then(|m| m.ok());
     Ok(ChildRun {
         seconds,
-        peak_mib: number_after("memory: peak "),
-        estimated_mib: number_after("(estimated "),
-        test_acc: iterations
+        peak_mib: report.timings.peak_memory_bytes.map(mib),
+        estimated_mib: Some(mib(memory::estimate_bytes(&memory::plan(sizes, &params)))),
+        test_acc: report.iterations.iter().map(|r| r.test_acc).collect(),
+        lu: report
+            .iterations
             .iter()
-            .filter_map(|r| r["test_acc"].as_f64())
-            .collect(),
-        lu: iterations.iter().filter(|r| r["solver"] == "lu").count(),
+            .filter(|r| r.solver == crate::solve::SolverKind::Lu)
+            .count(),
         final_m,
     })
 }
 
 fn full_run(
-    exe: &Path,
-    dir: &Path,
+    runner: &ChildRunner<'_>,
     p: u64,
     iters: usize,
     threads: usize,
 ) -> Result<FullRunComparison> {
-    let r64 = child_run(exe, dir, p, iters, threads, Precision::F64)?;
-    let r32 = child_run(exe, dir, p, iters, threads, Precision::F32)?;
+    let config = |precision| ChildRunConfig {
+        modulus: p,
+        iters,
+        threads,
+        precision,
+    };
+    let r64 = child_run(runner, config(Precision::F64))?;
+    let r32 = child_run(runner, config(Precision::F32))?;
     let max_diff = r64
         .test_acc
         .iter()

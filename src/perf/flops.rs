@@ -1,7 +1,7 @@
 //! Floating-point operation counts of one RFM iteration, per stage, as the engine performs them.
 
 use crate::kernel::KernelKind;
-use crate::solve::memory::Sizes;
+use crate::rfm::memory::Sizes;
 use serde::{Deserialize, Serialize};
 
 /// Work of one iteration, per stage (flops, except `kernel_entries`).

@@ -3,8 +3,8 @@
 
 use super::flops::StageWork;
 use super::model::{PredictedSeconds, StageRates};
+use crate::rfm::memory::{self, MemoryEstimate, Sizes};
 use crate::rfm::RfmParams;
-use crate::solve::memory::{self, MemoryEstimate, Sizes};
 use std::fmt;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use super::flops::StageWork;
 use crate::kernel::KernelKind;
-use crate::solve::memory::Sizes;
+use crate::rfm::memory::Sizes;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -18,7 +18,7 @@ pub use heatmap::{ColorScale, Heatmap};
 pub use lines::{LineChart, Series};
 
 use crate::error::{Error, Result};
-use crate::report::write_atomic;
+use crate::output::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};

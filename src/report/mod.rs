@@ -9,19 +9,21 @@ pub mod compare;
 pub mod decompose;
 pub mod eigen_figures;
 pub mod figures;
-pub mod write;
+pub mod line;
+pub mod read;
+/// The safe writers (atomic JSON, `.npy`, the output checks): [`crate::output`].
+pub use crate::output as write;
 
-use crate::analysis::{IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
+use crate::analysis::{AnalysisSpec, IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
-use crate::error::{Error, Result};
 use crate::group::{Task, TaskSpec};
 use crate::rfm::{InitSpec, IterationRecord, RfmParams, StageSeconds, TrainOutput, TrapDynamics};
 use crate::symmetry::SymmetryReport;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 pub use decompose::{DecomposeReport, MatrixSource};
+pub use read::{load_matrix, read_file, SymrfmFile};
 pub use write::{write_atomic, write_json_atomic};
 
 /// Version of the JSON layout.
@@ -121,7 +123,7 @@ impl MatrixRecord {
     }
 }
 
-fn to_square(rows: &[Vec<f64>]) -> std::result::Result<Array2<f64>, String> {
+pub(crate) fn to_square(rows: &[Vec<f64>]) -> std::result::Result<Array2<f64>, String> {
     let d = rows.len();
     if d == 0 {
         return Err("empty matrix".into());
@@ -228,6 +230,12 @@ pub struct RunReport {
     /// (`run --structure` or `--symmetry-diagnostic`; absent otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symmetry_diagnostic: Vec<SymmetryDiagnostic>,
+    /// The analysis options of the run (absent when all are at their defaults).
+    #[serde(default, skip_serializing_if = "AnalysisSpec::is_default")]
+    pub analysis: AnalysisSpec,
+    /// The fitted predictor of the last iteration (`run --save-model`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelRecord>,
     /// How M_0 was built when not simply given (random block-circulant, perturbed); absent for
     /// the identity or a file without perturbation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +244,19 @@ pub struct RunReport {
     /// growth rate and the iteration it exceeded 1e-3 (tasks on a group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trap: Option<TrapDynamics>,
+}
+
+/// The fitted predictor `f(x) = Σ_i α_i k_M(x, x_i)` of iteration `t`, as stored in a run file.
+/// The kernel and precision are the run's `params`; the training inputs are the split's
+/// `train_indices`, in the order of α's rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// The iteration whose predictor this is (the last completed one).
+    pub t: usize,
+    /// M_t, the feature matrix the kernel used (before iteration t's update).
+    pub m: MatrixRecord,
+    /// α_t: one row of c coefficients per training pair.
+    pub alpha: Vec<Vec<f64>>,
 }
 
 impl RunReport {
@@ -292,6 +313,8 @@ impl RunReport {
             structure: Vec::new(),
             final_analysis: None,
             symmetry_diagnostic: Vec::new(),
+            analysis: AnalysisSpec::default(),
+            model: None,
             init: None,
             trap: out.trap.clone(),
         }
@@ -301,49 +324,4 @@ impl RunReport {
     pub fn final_m(&self) -> Option<std::result::Result<Array2<f64>, String>> {
         self.feature_matrices.last().map(MatrixRecord::to_array)
     }
-}
-
-/// Reads a feature matrix from a file: a run JSON written by symrfm (its final M, or M_t with
-/// `t = Some(..)`), a bare JSON array of rows, or a `.npy` file of f64.
-pub fn load_matrix(path: &Path, t: Option<usize>) -> Result<Array2<f64>> {
-    let bad = |reason: String| Error::InvalidInput {
-        path: path.to_path_buf(),
-        reason,
-    };
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-    {
-        let m: Array2<f64> = ndarray_npy::read_npy(path)
-            .map_err(|e| bad(format!("not a 2-D float64 .npy file: {e}")))?;
-        if m.nrows() != m.ncols() {
-            return Err(bad(format!("not square: {}×{}", m.nrows(), m.ncols())));
-        }
-        return Ok(m);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-    if value.is_array() {
-        let rows: Vec<Vec<f64>> = serde_json::from_value(value)
-            .map_err(|e| bad(format!("expected an array of rows of numbers: {e}")))?;
-        return to_square(&rows).map_err(bad);
-    }
-    let records = value.get("feature_matrices").ok_or_else(|| {
-        bad("neither a matrix (array of rows) nor a symrfm run file with `feature_matrices`".into())
-    })?;
-    let records: Vec<MatrixRecord> = serde_json::from_value(records.clone())
-        .map_err(|e| bad(format!("malformed `feature_matrices`: {e}")))?;
-    let record = match t {
-        None => records
-            .last()
-            .ok_or_else(|| bad("`feature_matrices` is empty".into()))?,
-        Some(t) => records.iter().find(|r| r.t == t).ok_or_else(|| {
-            let have: Vec<usize> = records.iter().map(|r| r.t).collect();
-            bad(format!(
-                "no saved M_{t}; the file has t in {have:?} (use --save-every when training)"
-            ))
-        })?,
-    };
-    record.to_array().map_err(bad)
 }

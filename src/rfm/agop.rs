@@ -29,10 +29,15 @@ use crate::kernel::onehot::{sq_norms, KernelColumns, KernelEvaluator, PreparedRo
 use crate::kernel::KernelKind;
 use crate::linalg::{matmul, syrk_lower, Real};
 use crate::parallel::{even_ranges, map_items_reusing};
-use crate::solve::memory::{AGOP_BLOCK, AGOP_CHUNKS};
 use faer::Par;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use std::ops::Range;
+
+/// Training rows per block of the structured AGOP.
+pub const AGOP_BLOCK: usize = 64;
+/// Number of chunks (groups of AGOP blocks with their own partial Gram matrix) the AGOP is split
+/// into for parallel work; fixed, so that the result does not depend on the thread count.
+pub const AGOP_CHUNKS: usize = 16;
 
 /// Everything the AGOP of a fitted kernel predictor depends on.
 #[derive(Clone, Copy, Debug)]

@@ -60,7 +60,7 @@ pub fn kernel_lower<T: Real>(
                 iteration,
                 format!(
                     "kernel underflow: every off-diagonal kernel entry is below {:.1e} (largest {max_off:.1e}), \
-                     so K is numerically the identity; --bandwidth {bandwidth} is too small for this M, use a larger one",
+                     so K is numerically the identity; `params.kernel.bandwidth` {bandwidth} is too small for this M, use a larger one",
                     f64::EPSILON
                 ),
             ));
@@ -117,7 +117,7 @@ pub fn agop(g: ArrayView2<'_, f64>, iteration: usize) -> Result<()> {
             iteration,
             format!(
                 "the AGOP is numerically zero (largest entry {max:.1e}): the predictor's gradients vanish on the \
-                 training set and M would collapse to 0 (is --ridge too large?)"
+                 training set and M would collapse to 0 (is `params.ridge` too large?)"
             ),
         ));
     }

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod circulant;
 pub mod init;
 pub mod intervention;
+pub mod memory;
 pub mod metrics;
 pub mod params;
 pub mod projection;
@@ -23,4 +24,4 @@ pub use intervention::{Intervention, InterventionKind, Interventions, TrapDynami
 pub use metrics::{IterationRecord, StageSeconds};
 pub use params::{Precision, RfmParams};
 pub use projection::PermutationGroup;
-pub use train::{predict, train, Control, IterationState, SavedMatrix, TrainOutput};
+pub use train::{predict, train, Control, IterationState, LastSolve, SavedMatrix, TrainOutput};

@@ -94,28 +94,32 @@ impl RfmParams {
     pub fn validate(&self) -> Result<()> {
         self.kernel.validate()?;
         if !(self.ridge.is_finite() && self.ridge >= 0.0) {
-            return Err(Error::param("--ridge", self.ridge, "a finite number ≥ 0"));
+            return Err(Error::param(
+                "params.ridge",
+                self.ridge,
+                "a finite number ≥ 0",
+            ));
         }
         if !(1..=MAX_ITERS).contains(&self.iters) {
             return Err(Error::param(
-                "--iters",
+                "params.iters",
                 self.iters,
                 format!("an integer from 1 to {MAX_ITERS}"),
             ));
         }
         if !(self.agop_power.is_finite() && self.agop_power > 0.0 && self.agop_power <= 10.0) {
             return Err(Error::param(
-                "--agop-power",
+                "params.agop_power",
                 self.agop_power,
                 "a number in (0, 10]",
             ));
         }
         if self.save_every == Some(0) {
-            return Err(Error::param("--save-every", 0, "an integer ≥ 1"));
+            return Err(Error::param("params.save_every", 0, "an integer ≥ 1"));
         }
         if !self.backend.available() {
             return Err(Error::param(
-                "--backend",
+                "params.backend",
                 self.backend.name(),
                 "faer (this build has no `openblas` cargo feature)",
             ));
@@ -125,7 +129,7 @@ impl RfmParams {
         }
         if self.threads > 1024 {
             return Err(Error::param(
-                "--threads",
+                "params.threads",
                 self.threads,
                 "0 (all cores) to 1024",
             ));
@@ -158,42 +162,42 @@ mod tests {
                     ridge: -1.0,
                     ..Default::default()
                 },
-                "--ridge",
+                "params.ridge",
             ),
             (
                 RfmParams {
                     ridge: f64::NAN,
                     ..Default::default()
                 },
-                "--ridge",
+                "params.ridge",
             ),
             (
                 RfmParams {
                     iters: 0,
                     ..Default::default()
                 },
-                "--iters",
+                "params.iters",
             ),
             (
                 RfmParams {
                     agop_power: 0.0,
                     ..Default::default()
                 },
-                "--agop-power",
+                "params.agop_power",
             ),
             (
                 RfmParams {
                     kernel: KernelKind::Gaussian { bandwidth: 0.0 },
                     ..Default::default()
                 },
-                "--bandwidth",
+                "params.kernel.bandwidth",
             ),
             (
                 RfmParams {
                     save_every: Some(0),
                     ..Default::default()
                 },
-                "--save-every",
+                "params.save_every",
             ),
         ];
         for (p, flag) in cases {

@@ -1,6 +1,7 @@
 //! The RFM iteration loop.
 
 use super::agop::{agop_with_predictions_in, workers, AgopInput, AgopWorkspace};
+use super::memory::{self, Sizes};
 use super::metrics::{score, IterationRecord, StageSeconds};
 use super::params::{Precision, RfmParams};
 use crate::data::{self, Split};
@@ -12,11 +13,13 @@ use crate::kernel::onehot::{
 use crate::kernel::KernelKind;
 use crate::linalg::{matmul, par, sym_power, Real};
 use crate::parallel::map_items_reusing;
-use crate::solve::memory::{self, Sizes, PREDICT_BLOCK};
 use crate::solve::{factor_and_solve, SolverKind};
 use faer::Par;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use std::time::Instant;
+
+/// Rows of the test set predicted per block (bounds the test kernel's memory).
+pub const PREDICT_BLOCK: usize = 128;
 
 /// A feature matrix kept during training.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +128,17 @@ pub enum Control {
     Stop,
 }
 
+/// The predictor `f(x) = Σ_i α_i k_M(x, x_i)` of one iteration: the M it used and its α.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastSolve {
+    /// The iteration t (its metrics are the record with `iter == t`).
+    pub t: usize,
+    /// M_t, the feature matrix of the kernel (d × d).
+    pub m: Array2<f64>,
+    /// α_t (n_train × c), widened to f64 when the run is in f32 (exactly: every f32 is an f64).
+    pub alpha: Array2<f64>,
+}
+
 /// The result of a training run.
 #[derive(Clone, Debug)]
 pub struct TrainOutput {
@@ -134,6 +148,9 @@ pub struct TrainOutput {
     pub saved: Vec<SavedMatrix>,
     /// Whether all requested iterations ran.
     pub complete: bool,
+    /// The predictor of the last completed iteration: M_t and α_t of the solve that produced the
+    /// last record's metrics (None only when no iteration ran).
+    pub last_solve: Option<LastSolve>,
     /// Test pairs classified correctly at the last completed iteration.
     pub test_correct: Vec<usize>,
     /// Estimated peak memory of the run with one thread, bytes (each further thread adds its own
@@ -196,7 +213,7 @@ pub fn train(
         .build()
         .map_err(|e| {
             Error::param(
-                "--threads",
+                "params.threads",
                 threads,
                 format!("a thread count the system allows ({e})"),
             )
@@ -211,8 +228,10 @@ pub fn train(
     })
 }
 
-fn check_init(m: &Array2<f64>, d: usize) -> Result<()> {
-    let bad = |reason: String| Error::param("--init-m", "the given matrix", reason);
+/// Checks that an initial feature matrix fits a task of input dimension `d`: d × d, finite and
+/// symmetric (to 1e-9 relative to its largest entry).
+pub fn check_init(m: &Array2<f64>, d: usize) -> Result<()> {
+    let bad = |reason: String| Error::param("init_m", "the given matrix", reason);
     if m.dim() != (d, d) {
         return Err(bad(format!(
             "a {d}×{d} matrix for this task (got {}×{})",
@@ -276,6 +295,7 @@ fn run_loop<T: Real>(
         iterations: Vec::with_capacity(params.iters),
         saved: Vec::new(),
         complete: false,
+        last_solve: None,
         test_correct: Vec::new(),
         memory_estimate,
         trap: None,
@@ -403,9 +423,16 @@ fn run_loop<T: Real>(
             kernel: kind,
             test_hits: &test_hits,
         });
+        let done = t + 1;
+        if done == params.iters || control == Control::Stop {
+            out.last_solve = Some(LastSolve {
+                t,
+                m: m.clone(),
+                alpha: alpha64.into_owned(),
+            });
+        }
         m = next;
         out.iterations.push(record);
-        let done = t + 1;
         if params.save_every.is_some_and(|e| done % e == 0) && done < params.iters {
             out.saved.push(SavedMatrix {
                 t: done,

@@ -124,7 +124,7 @@ pub fn factor_and_solve<T: Real>(
         }
         #[cfg(not(feature = "openblas"))]
         return Err(Error::param(
-            "--backend",
+            "params.backend",
             "openblas",
             "faer (this build has no `openblas` feature)",
         ));
@@ -231,7 +231,7 @@ fn check_finite<T: Real>(
             iteration,
             what: format!(
                 "the kernel system (K + λI)α = Y is singular: {kind:?} gave a non-finite solution \
-                 (try a ridge > 0, e.g. --ridge 1e-8, or a larger --bandwidth)"
+                 (try a ridge > 0, e.g. `params.ridge` 1e-8, or a larger `params.kernel.bandwidth`)"
             ),
         });
     }

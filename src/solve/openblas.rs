@@ -12,30 +12,10 @@ use crate::linalg::Real;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use ndarray_linalg::layout::MatrixLayout;
 use ndarray_linalg::UPLO;
-use std::os::raw::{c_char, c_int};
+use std::os::raw::c_int;
 
 extern "C" {
     fn openblas_set_num_threads(num_threads: c_int);
-    fn dpotrs_(
-        uplo: *const c_char,
-        n: *const c_int,
-        nrhs: *const c_int,
-        a: *const f64,
-        lda: *const c_int,
-        b: *mut f64,
-        ldb: *const c_int,
-        info: *mut c_int,
-    );
-    fn spotrs_(
-        uplo: *const c_char,
-        n: *const c_int,
-        nrhs: *const c_int,
-        a: *const f32,
-        lda: *const c_int,
-        b: *mut f32,
-        ldb: *const c_int,
-        info: *mut c_int,
-    );
     #[allow(clippy::too_many_arguments)]
     fn cblas_dgemm(
         layout: c_int,
@@ -54,42 +34,6 @@ extern "C" {
         ldc: c_int,
     );
 }
-
-/// `?potrs` for the two precisions.
-pub trait CholeskySolve: Sized {
-    /// Solves `A X = B` with the factor in `a` (n × n, column-major, `uplo` triangle) for the
-    /// `nrhs` columns of `b` (n × nrhs, column-major); returns LAPACK's `info`.
-    fn potrs(uplo: u8, n: c_int, nrhs: c_int, a: &[Self], b: &mut [Self]) -> c_int;
-}
-
-macro_rules! impl_potrs {
-    ($t:ty, $f:ident) => {
-        impl CholeskySolve for $t {
-            fn potrs(uplo: u8, n: c_int, nrhs: c_int, a: &[Self], b: &mut [Self]) -> c_int {
-                assert!(a.len() >= (n as usize).pow(2) && b.len() >= n as usize * nrhs as usize);
-                let mut info = 0;
-                let uplo = uplo as c_char;
-                // SAFETY: a holds n × n and b n × nrhs column-major values with leading dimension
-                // n (checked above); LAPACK reads a and overwrites b within these bounds.
-                unsafe {
-                    $f(
-                        &uplo,
-                        &n,
-                        &nrhs,
-                        a.as_ptr(),
-                        &n,
-                        b.as_mut_ptr(),
-                        &n,
-                        &mut info,
-                    )
-                };
-                info
-            }
-        }
-    };
-}
-impl_potrs!(f64, dpotrs_);
-impl_potrs!(f32, spotrs_);
 
 /// Sets the number of OpenBLAS threads.
 pub fn set_threads(threads: usize) {

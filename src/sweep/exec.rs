@@ -7,11 +7,10 @@ use super::line::{
 };
 use super::shard::Shard;
 use super::store::ResultsLog;
-use crate::data::Split;
 use crate::error::{Error, Result};
-use crate::group::Task;
-use crate::report::{self, RunReport};
-use crate::rfm::{self, Control};
+use crate::experiment::RunOptions;
+use crate::report;
+use crate::rfm::Control;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -68,7 +67,7 @@ pub fn execute(
 ) -> Result<ExecSummary> {
     if opts.jobs == 0 || opts.threads_per_job == 0 {
         return Err(Error::param(
-            "--jobs",
+            "sweep.jobs",
             format!("{} jobs × {} threads", opts.jobs, opts.threads_per_job),
             "at least one job with at least one thread",
         ));
@@ -180,48 +179,26 @@ pub fn run_one(job: &Job, opts: &ExecOptions) -> ResultLine {
 }
 
 fn run_job(job: &Job, opts: &ExecOptions) -> Result<(Outcome, Option<String>)> {
-    let started = Instant::now();
-    let rj = RunJob::from_config(&job.config)?;
-    let task = Task::new(rj.task.clone())?;
-    let split = Split::build(&task, &rj.split)?;
-    let mut params = rj.params.clone();
-    params.threads = opts.threads_per_job;
-    let init = match &rj.init_m {
-        Some(path) => Some(report::load_matrix(path, None)?),
-        None => None,
+    let spec = RunJob::from_config(&job.config)?;
+    let mut experiment = spec.validate()?;
+    experiment.set_threads(opts.threads_per_job)?;
+    let mut command_line = opts.command_line.clone();
+    command_line.push(format!("# job {}", job.id));
+    let options = RunOptions {
+        max_memory: opts.max_memory_per_job,
+        command_line,
+        save_model: false,
     };
-    let init_name = rj
-        .init_m
-        .as_ref()
-        .map_or("identity".to_string(), |p| p.display().to_string());
-    let out = rfm::train(
-        &task,
-        &split,
-        &params,
-        init,
-        opts.max_memory_per_job,
-        &mut |_| Control::Continue,
-    )?;
+    let run = experiment.run(&options, &mut |_| Control::Continue)?;
+    let report = run.report;
     let outcome = Outcome {
-        n_train: split.train.len(),
-        n_test: split.test.len(),
-        summary: report::Summary::new(&out.iterations),
-        curves: Curves::from_records(&out.iterations),
+        n_train: report.split.n_train,
+        n_test: report.split.n_test,
+        summary: report.summary.clone(),
+        curves: Curves::from_records(&report.iterations),
     };
     let mut run_file = None;
     if let Some(dir) = &opts.save_runs {
-        let mut command_line = opts.command_line.clone();
-        command_line.push(format!("# job {}", job.id));
-        let report = RunReport::new(
-            command_line,
-            &task,
-            &params,
-            &rj.split,
-            &split,
-            init_name,
-            &out,
-            started.elapsed().as_secs_f64(),
-        );
         let path = dir.join(format!("{}.json", job.id));
         report::write_json_atomic(&path, &report)?;
         run_file = Some(path.display().to_string());

@@ -72,7 +72,7 @@ pub fn write_report(
         Some(f) => {
             if let Some(bad) = f.iter().find(|p| !known(p)) {
                 return Err(Error::param(
-                    "--facet",
+                    "report.facet",
                     bad,
                     format!("a parameter path of the results: {}", paths_text(&table)),
                 ));

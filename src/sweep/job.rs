@@ -12,14 +12,12 @@
 //! configuration, its typed parse ([`JobKind::canonicalize`]), its up-front check
 //! ([`JobKind::validate`]) and its execution ([`super::exec`]).
 
-use crate::data::{Split, SplitSpec};
 use crate::error::{Error, Result};
-use crate::group::{Operation, Task, TaskSpec};
-use crate::rfm::RfmParams;
+use crate::experiment::ExperimentSpec;
+use crate::group::Operation;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 
 /// Number of hex digits of a job id (64 bits of SHA-256).
 pub const ID_HEX_LEN: usize = 16;
@@ -33,38 +31,9 @@ pub enum JobKind {
     Run,
 }
 
-/// The configuration of a `run` job: the same parameters as `symrfm run`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunJob {
-    /// The task.
-    pub task: TaskSpec,
-    /// The split (any split kind the library knows; forwarded to [`Split::build`]).
-    pub split: SplitSpec,
-    /// RFM hyper-parameters (`threads` is not a job parameter: the sweep sets it).
-    pub params: RfmParams,
-    /// Start from the final M of this file instead of the identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub init_m: Option<PathBuf>,
-    /// A free label for grouping results in reports (e.g. `symmetric`, `broken`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-}
-
-impl Default for RunJob {
-    fn default() -> Self {
-        RunJob {
-            task: TaskSpec::new(Operation::Add, 61),
-            split: SplitSpec::Random {
-                fraction: 0.5,
-                seed: 0,
-            },
-            params: RfmParams::default(),
-            init_m: None,
-            label: None,
-        }
-    }
-}
+/// The configuration of a `run` job: an [`ExperimentSpec`], the same parameters as `symrfm run`
+/// (`params.threads` is not a job parameter: the sweep sets it).
+pub type RunJob = ExperimentSpec;
 
 impl JobKind {
     /// The kind's name in grids and result lines.
@@ -140,25 +109,14 @@ impl JobKind {
     pub fn validate(self, config: &Value) -> Result<()> {
         match self {
             JobKind::Run => {
-                let job = RunJob::from_config(config)?;
-                let task = Task::new(job.task.clone())?;
-                job.params.validate()?;
-                Split::build(&task, &job.split)?.check_nonempty()?;
-                if let Some(path) = &job.init_m {
-                    if !path.is_file() {
-                        return Err(Error::InvalidInput {
-                            path: path.clone(),
-                            reason: "`init_m` is not a readable file".into(),
-                        });
-                    }
-                }
+                RunJob::from_config(config)?.validate()?;
                 Ok(())
             }
         }
     }
 }
 
-impl RunJob {
+impl ExperimentSpec {
     /// The typed configuration of a canonical `run` configuration (threads = 0).
     pub fn from_config(config: &Value) -> Result<Self> {
         let mut v = config.clone();

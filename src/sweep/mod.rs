@@ -15,7 +15,7 @@ pub mod exec;
 pub mod figures;
 pub mod grid;
 pub mod job;
-pub mod line;
+pub use crate::report::line;
 pub mod merge;
 pub mod shard;
 pub mod store;

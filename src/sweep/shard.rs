@@ -24,7 +24,7 @@ impl Shard {
     pub fn new(index: usize, count: usize) -> Result<Self> {
         if count == 0 || index >= count {
             return Err(Error::param(
-                "--shard",
+                "sweep.shard",
                 format!("{index}/{count}"),
                 "I/N with N ≥ 1 and 0 ≤ I < N (e.g. 0/4 … 3/4)",
             ));
@@ -55,7 +55,7 @@ impl fmt::Display for Shard {
 impl FromStr for Shard {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::param("--shard", s, "I/N with 0 ≤ I < N, e.g. 0/4");
+        let bad = || Error::param("sweep.shard", s, "I/N with 0 ≤ I < N, e.g. 0/4");
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let i = i.trim().parse().map_err(|_| bad())?;
         let n = n.trim().parse().map_err(|_| bad())?;
@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(Shard::new(2, 4).unwrap().to_string(), "2/4");
         for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
             let e = bad.parse::<Shard>().unwrap_err();
-            assert!(e.is_usage() && e.to_string().contains("--shard"), "{e}");
+            assert!(e.is_usage() && e.to_string().contains("sweep.shard"), "{e}");
         }
     }
 }

@@ -81,7 +81,7 @@ impl<'a> DihedralGroup<'a> {
     pub fn new(task: &'a Task) -> Result<Self> {
         let group = task.group().ok_or_else(|| {
             Error::param(
-                "--task",
+                "task.operation",
                 task.describe(),
                 "a task on an abelian group for the dihedral symmetry: add, sub, mul or div \
                  (mul without keeping 0); polynomial tasks have no dihedral symmetry",
@@ -712,7 +712,7 @@ mod tests {
         ] {
             let err = DihedralGroup::new(&t).unwrap_err();
             assert!(err.is_usage());
-            assert!(err.to_string().contains("--task"), "{err}");
+            assert!(err.to_string().contains("task.operation"), "{err}");
         }
     }
 

@@ -15,15 +15,40 @@ use crate::data::{Split, SplitEdit, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::Task;
 
+impl SplitSpec {
+    /// Builds the split and returns it with the spec as it should be recorded: the same spec with
+    /// the `moved` pairs of every seeded edit filled in. Errors when a recorded `moved` list
+    /// disagrees with what the seed gives now.
+    pub fn resolve(&self, task: &Task) -> Result<(Split, SplitSpec)> {
+        match self {
+            SplitSpec::Random { fraction, seed } => Ok((
+                Split::random(task.n_pairs(), *fraction, *seed)?,
+                self.clone(),
+            )),
+            SplitSpec::File { path } => Ok((Split::from_csv(task, path)?, self.clone())),
+            SplitSpec::FixedPoints { .. } | SplitSpec::Orbit { .. } | SplitSpec::Edited { .. } => {
+                resolve(task, self)
+            }
+        }
+    }
+}
+
+impl Split {
+    /// Builds the split described by `spec` for `task`.
+    pub fn build(task: &Task, spec: &SplitSpec) -> Result<Self> {
+        spec.resolve(task).map(|(split, _)| split)
+    }
+}
+
 /// Builds `spec` (any kind) for `task` and returns the split with the spec as recorded: subgroups
 /// by their canonical names, `moved` filled in for seeded edits.
-pub(crate) fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
+fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
     match spec {
         SplitSpec::Random { .. } | SplitSpec::File { .. } => spec.resolve(task),
         SplitSpec::FixedPoints { subgroup } => {
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
-            let split = fixed_points_split(&dih, &h).map_err(flag("--subgroup"))?;
+            let split = fixed_points_split(&dih, &h).map_err(flag("split.subgroup"))?;
             let subgroup = h.name(&dih);
             Ok((split, SplitSpec::FixedPoints { subgroup }))
         }
@@ -34,7 +59,7 @@ pub(crate) fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec
         } => {
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
-            let split = orbit_split(&dih, &h, *fraction, *seed).map_err(flag("--subgroup"))?;
+            let split = orbit_split(&dih, &h, *fraction, *seed).map_err(flag("split.subgroup"))?;
             let spec = SplitSpec::Orbit {
                 subgroup: h.name(&dih),
                 fraction: *fraction,
@@ -64,9 +89,9 @@ pub(crate) fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec
 fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEdit)> {
     match edit {
         SplitEdit::MoveRandom { count, seed, moved } => {
-            let (next, now) =
-                move_random_train_to_test(split, *count, *seed).map_err(flag("--move-random"))?;
-            check_recorded(task, "--move-random", moved, &now)?;
+            let (next, now) = move_random_train_to_test(split, *count, *seed)
+                .map_err(flag("split.move_random"))?;
+            check_recorded(task, "split.move_random", moved, &now)?;
             let edit = SplitEdit::MoveRandom {
                 count: *count,
                 seed: *seed,
@@ -83,8 +108,8 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
             let (next, now) = move_orbits_to_test(&dih, split, &h, *count, *seed)
-                .map_err(flag("--move-orbits"))?;
-            check_recorded(task, "--move-orbits", moved, &now)?;
+                .map_err(flag("split.move_orbits"))?;
+            check_recorded(task, "split.move_orbits", moved, &now)?;
             let edit = SplitEdit::MoveOrbits {
                 subgroup: h.name(&dih),
                 count: *count,
@@ -94,13 +119,13 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
             Ok((next, edit))
         }
         SplitEdit::MoveToTrain { pairs } => {
-            let pairs = checked(task, "--move-to-train", pairs, &split.test, "test")?;
-            let next = move_test_to_train(split, &pairs).map_err(flag("--move-to-train"))?;
+            let pairs = checked(task, "split.move_to_train", pairs, &split.test, "test")?;
+            let next = move_test_to_train(split, &pairs).map_err(flag("split.move_to_train"))?;
             Ok((next, SplitEdit::MoveToTrain { pairs }))
         }
         SplitEdit::HoldOut { pairs } => {
-            let pairs = checked(task, "--hold-out", pairs, &split.train, "training")?;
-            let next = hold_out(split, &pairs).map_err(flag("--hold-out"))?;
+            let pairs = checked(task, "split.hold_out", pairs, &split.train, "training")?;
+            let next = hold_out(split, &pairs).map_err(flag("split.hold_out"))?;
             Ok((next, SplitEdit::HoldOut { pairs }))
         }
     }
@@ -108,18 +133,19 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
 
 /// Parses a subgroup, naming `--subgroup` in errors.
 fn parse_subgroup(dih: &DihedralGroup, text: &str) -> Result<Subgroup> {
-    Subgroup::parse(dih, text).map_err(flag("--subgroup"))
+    Subgroup::parse(dih, text).map_err(flag("split.subgroup"))
 }
 
-/// Renames a usage error whose parameter is not a flag (`group element`, `moved pairs`, …) to
-/// `name`; errors already naming a flag (`--train-frac`, `--task`) are kept.
+/// Renames a usage error whose parameter is not a specification parameter (`group element`,
+/// `moved pairs`, …) to `name`; errors already naming one (`split.fraction`, `task.operation`) are
+/// kept.
 fn flag(name: &'static str) -> impl Fn(Error) -> Error {
     move |e| match e {
         Error::InvalidParameter {
             name: old,
             value,
             allowed,
-        } if !old.starts_with("--") => Error::InvalidParameter {
+        } if !old.contains('.') => Error::InvalidParameter {
             name,
             value,
             allowed,
@@ -263,7 +289,7 @@ mod tests {
             }
         }
         let err = recorded.resolve(&t).unwrap_err();
-        assert!(err.to_string().contains("--move-random"), "{err}");
+        assert!(err.to_string().contains("split.move_random"), "{err}");
     }
 
     #[test]
@@ -307,13 +333,13 @@ mod tests {
                 SplitSpec::FixedPoints {
                     subgroup: "r^3".into(),
                 },
-                "--subgroup",
+                "split.subgroup",
             ),
             (
                 SplitSpec::FixedPoints {
                     subgroup: "q".into(),
                 },
-                "--subgroup",
+                "split.subgroup",
             ),
             (
                 SplitSpec::Orbit {
@@ -321,7 +347,7 @@ mod tests {
                     fraction: 1.5,
                     seed: 0,
                 },
-                "--train-frac",
+                "split.fraction",
             ),
         ];
         let edited = |edit: SplitEdit| SplitSpec::Edited {
@@ -338,7 +364,7 @@ mod tests {
                     seed: 0,
                     moved: vec![],
                 }),
-                "--move-random",
+                "split.move_random",
             ),
             (
                 edited(SplitEdit::MoveOrbits {
@@ -347,14 +373,17 @@ mod tests {
                     seed: 0,
                     moved: vec![],
                 }),
-                "--move-orbits",
+                "split.move_orbits",
             ),
-            (edited(SplitEdit::HoldOut { pairs: vec![0] }), "--hold-out"),
+            (
+                edited(SplitEdit::HoldOut { pairs: vec![0] }),
+                "split.hold_out",
+            ),
             (
                 edited(SplitEdit::MoveToTrain {
                     pairs: (0..11).map(|a| a * 11 + a).collect(),
                 }),
-                "--move-to-train",
+                "split.move_to_train",
             ),
         ]);
         for (spec, name) in cases {
@@ -373,6 +402,6 @@ mod tests {
         }
         .resolve(&poly)
         .unwrap_err();
-        assert!(err.to_string().contains("--task"), "{err}");
+        assert!(err.to_string().contains("task.operation"), "{err}");
     }
 }

@@ -84,7 +84,7 @@ pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) 
     let n_pairs = dih.n() * dih.n();
     if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::param(
-            "--train-frac",
+            "split.fraction",
             fraction,
             "a number strictly between 0 and 1",
         ));
@@ -113,7 +113,7 @@ pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) 
         let sizes = orbits.iter().map(Vec::len);
         let (lo, hi) = (sizes.clone().min(), sizes.max());
         return Err(Error::param(
-            "--train-frac",
+            "split.fraction",
             fraction,
             format!(
                 "a fraction for which whole orbits of {} (sizes {}..{} out of {n_pairs} pairs) \
@@ -627,7 +627,7 @@ mod tests {
         }
         // Every Dih(Z_7)-orbit has 7 pairs (each pair is fixed by one reflection); 1 % of 49 is 0.
         let err = orbit_split(&dih, &h, 0.01, 0).unwrap_err();
-        assert!(err.to_string().contains("--train-frac"), "{err}");
+        assert!(err.to_string().contains("split.fraction"), "{err}");
         assert!(orbit_split(&dih, &h, 0.5, 0).is_ok());
     }
 

@@ -4,7 +4,7 @@
 //! threads, host, shard, symrfm version, where the full run was saved): two lines of the same job
 //! are "the same result" when they agree apart from `execution` ([`ResultLine::same_result`]).
 
-use crate::report::Summary;
+use super::Summary;
 use crate::rfm::IterationRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

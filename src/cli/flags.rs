@@ -1,0 +1,522 @@
+//! Flag groups shared by several subcommands (task, split, RFM parameters, analysis) and their
+//! conversion into the library's specification, and the one table translating specification
+//! parameter names (`params.ridge`) into the flags that set them (`--ridge`).
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use symrfm::analysis::AnalysisSpec;
+use symrfm::data::SplitSpec;
+use symrfm::group::{Operation, TaskSpec, ZeroConvention};
+use symrfm::kernel::KernelKind;
+use symrfm::rfm::RfmParams;
+use symrfm::{Error, Result};
+
+/// The operation a → a ∘ b to learn.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskArg {
+    /// (a + b) mod p, or componentwise with --group.
+    Add,
+    /// (a − b) mod p, or componentwise with --group.
+    Sub,
+    /// (a · b) mod p on Z_p^* (p prime).
+    Mul,
+    /// (a / b) mod p on Z_p^* (p prime).
+    Div,
+    /// (a² + b²) mod p.
+    #[value(name = "x2+y2")]
+    SquareSum,
+    /// (a² + ab + b²) mod p.
+    #[value(name = "x2+xy+y2")]
+    QuadraticForm,
+    /// (a³ + ab) mod p.
+    #[value(name = "x3+xy")]
+    CubicPlusProduct,
+}
+
+impl From<TaskArg> for Operation {
+    fn from(t: TaskArg) -> Self {
+        match t {
+            TaskArg::Add => Operation::Add,
+            TaskArg::Sub => Operation::Sub,
+            TaskArg::Mul => Operation::Mul,
+            TaskArg::Div => Operation::Div,
+            TaskArg::SquareSum => Operation::SquareSum,
+            TaskArg::QuadraticForm => Operation::QuadraticForm,
+            TaskArg::CubicPlusProduct => Operation::CubicPlusProduct,
+        }
+    }
+}
+
+/// Kernel family.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelArg {
+    /// exp(−‖x−z‖²_M / 2L²)
+    Gaussian,
+    /// exp(−‖x−z‖_M / L)
+    Laplace,
+    /// (xᵀMz)²
+    Quadratic,
+}
+
+/// Which task.
+#[derive(Args, Debug, Clone)]
+pub struct TaskArgs {
+    /// The operation.
+    #[arg(long, value_enum, default_value = "add")]
+    pub task: TaskArg,
+    /// The modulus p (prime for mul/div).
+    #[arg(long, short = 'p', default_value_t = 61, allow_negative_numbers = true)]
+    pub modulus: i64,
+    /// A product of cyclic groups for add/sub instead of Z_p, e.g. `5x7` (overrides --modulus).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Keep the residue 0 for `mul` (older convention; default drops it: Z_p^*).
+    #[arg(long)]
+    pub keep_zero: bool,
+}
+
+/// Which split.
+#[derive(Args, Debug, Clone)]
+pub struct SplitArgs {
+    /// Fraction of the pairs used for training, in (0, 1).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub train_frac: f64,
+    /// Seed of every random choice (the split).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Train on the split in this CSV (`a,b,label,is_train`) instead of a random one.
+    #[arg(long, conflicts_with = "train_frac")]
+    pub split_file: Option<PathBuf>,
+}
+
+/// RFM hyper-parameters.
+#[derive(Args, Debug, Clone)]
+pub struct RfmArgs {
+    /// Kernel family.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub kernel: KernelArg,
+    /// Bandwidth L (Gaussian, Laplace).
+    #[arg(long, default_value_t = 2.5, allow_negative_numbers = true)]
+    pub bandwidth: f64,
+    /// Ridge λ ≥ 0 (0 = exact interpolation).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub ridge: f64,
+    /// Number of RFM iterations.
+    #[arg(long, default_value_t = 50, allow_negative_numbers = true)]
+    pub iters: i64,
+    /// Power s in M ← AGOP^s.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub agop_power: f64,
+    /// Do not center the Jacobians before forming the AGOP.
+    #[arg(long)]
+    pub no_centering: bool,
+    /// Also save M_t for every t that is a multiple of K (the final M is always saved).
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub save_every: Option<i64>,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Start from this M instead of the identity: a run JSON (its final M), a JSON matrix or a .npy.
+    #[arg(long, value_name = "FILE")]
+    pub init_m: Option<PathBuf>,
+    /// Refuse to start if the estimated peak memory exceeds this many MiB (default: available memory).
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
+    /// Precision of the heavy products (kernel, factorization, AGOP, predictions); M stays f64.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
+    /// Library of the factorization: faer, or LAPACK on OpenBLAS (build with `--features openblas`).
+    #[arg(long, value_enum, default_value = "faer")]
+    pub backend: BackendChoice,
+}
+
+/// Library of the factorization.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// faer (pure Rust).
+    Faer,
+    /// LAPACK on the system OpenBLAS (cargo feature `openblas`).
+    Openblas,
+}
+
+/// Floating-point precision of the heavy products.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionArg {
+    /// Double precision (default; reproduces the reference implementation).
+    F64,
+    /// Single precision: faster, less accurate (measured by `symrfm bench`).
+    F32,
+}
+
+impl From<PrecisionArg> for symrfm::rfm::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F64 => symrfm::rfm::Precision::F64,
+            PrecisionArg::F32 => symrfm::rfm::Precision::F32,
+        }
+    }
+}
+
+/// Analysis flags of `symrfm run` (the final M is always analyzed and stored in `final_analysis`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct AnalysisArgs {
+    /// Measure the structure of every M_t (circulant/Hankel deviation per block, also in
+    /// discrete-log order for mul/div; Fourier energy; effective rank; alignment with the final M)
+    /// and, for tasks on a group, the symmetry-acquisition diagnostic.
+    #[arg(long)]
+    pub structure: bool,
+    /// The symmetry-acquisition diagnostic per iteration: agreement of argmax f(g·x) with
+    /// argmax f(x) and mean ‖f(g·x) − f(x)‖ over test points x and all g ≠ id in Dih(A).
+    #[arg(long)]
+    pub symmetry_diagnostic: bool,
+    /// Probe a fixed seeded subset of N test points in the diagnostic (default: all of them).
+    #[arg(long, value_name = "N")]
+    pub symmetry_points: Option<usize>,
+    /// Frequencies per block in the Fourier energy fraction (default: n).
+    #[arg(long, value_name = "K")]
+    pub fourier_top_k: Option<usize>,
+    /// Also report the final M's distance to the commutant of this subgroup of Dih(A), e.g. `r^16,s`.
+    #[arg(long, value_name = "GENERATORS")]
+    pub commutant_subgroup: Option<String>,
+}
+
+impl AnalysisArgs {
+    /// The analysis options; `theory_subgroup` is the subgroup H the user named (if any).
+    pub fn spec(&self, theory_subgroup: Option<String>) -> AnalysisSpec {
+        AnalysisSpec {
+            structure: self.structure,
+            symmetry_diagnostic: self.symmetry_diagnostic,
+            symmetry_points: self.symmetry_points,
+            fourier_top_k: self.fourier_top_k,
+            commutant_subgroup: self.commutant_subgroup.clone(),
+            theory_subgroup,
+        }
+    }
+}
+
+/// Specification parameter names and the flags that set them: the one place where library names
+/// become CLI names. Library errors name `params.ridge`; the CLI reports `--ridge`.
+pub const FLAGS: &[(&str, &str)] = &[
+    ("task.operation", "--task"),
+    ("task.modulus", "--modulus"),
+    ("task.group", "--group"),
+    ("task.zero", "--keep-zero"),
+    ("split.fraction", "--train-frac"),
+    ("split.seed", "--seed"),
+    ("split.path", "--split-file"),
+    ("split.subgroup", "--subgroup"),
+    ("split.move_random", "--move-random"),
+    ("split.move_orbits", "--move-orbits"),
+    ("split.move_to_train", "--move-to-train"),
+    ("split.hold_out", "--hold-out"),
+    ("params.kernel.bandwidth", "--bandwidth"),
+    ("params.ridge", "--ridge"),
+    ("params.iters", "--iters"),
+    ("params.agop_power", "--agop-power"),
+    ("params.save_every", "--save-every"),
+    ("params.threads", "--threads"),
+    ("params.backend", "--backend"),
+    ("params.precision", "--precision"),
+    ("params.interventions", "--project"),
+    ("params.interventions.subgroup", "--project"),
+    ("params.interventions.strength", "--project-strength"),
+    ("params.interventions.every", "--project-every"),
+    ("params.exact_symmetry", "--exact-symmetry"),
+    ("init_m", "--init-m"),
+    ("init.kind", "--init"),
+    ("init.seed", "--init-seed"),
+    ("init.perturb", "--perturb"),
+    ("max_memory", "--max-memory"),
+    ("analysis.structure", "--structure"),
+    ("analysis.symmetry_diagnostic", "--symmetry-diagnostic"),
+    ("analysis.symmetry_points", "--symmetry-points"),
+    ("analysis.fourier_top_k", "--fourier-top-k"),
+    ("analysis.commutant_subgroup", "--commutant-subgroup"),
+    ("analysis.theory_subgroup", "--subgroup"),
+    ("sweep.jobs", "--jobs"),
+    ("sweep.shard", "--shard"),
+    ("report.facet", "--facet"),
+];
+
+/// The flag that sets the specification parameter `name`, if one does.
+pub fn flag_of(name: &str) -> Option<&'static str> {
+    FLAGS
+        .iter()
+        .find(|(spec, _)| *spec == name)
+        .map(|(_, f)| *f)
+}
+
+/// [`to_flags`] on the library error inside `e` (wherever it sits in the chain of contexts), for
+/// parameters whose specification name starts with `scope` (`""`: all).
+pub fn in_flags(mut e: anyhow::Error, scope: &str) -> anyhow::Error {
+    if let Some(inner) = e.downcast_mut::<Error>() {
+        let in_scope = match &*inner {
+            Error::InvalidParameter { name, .. } => name.starts_with(scope),
+            _ => scope.is_empty(),
+        };
+        if in_scope {
+            let taken = std::mem::replace(inner, Error::Interrupted);
+            *inner = to_flags(taken, &[]);
+        }
+    }
+    e
+}
+
+/// Speaks in flags: the parameter an error names, and every `` `spec.name` `` in its text, become
+/// the flags that set them. `overrides` replace table entries for one command (e.g.
+/// `split.subgroup` set by `--reflection`).
+pub fn to_flags(e: Error, overrides: &[(&str, &'static str)]) -> Error {
+    let flag = |name: &str| {
+        overrides
+            .iter()
+            .find(|(spec, _)| *spec == name)
+            .map(|(_, f)| *f)
+            .or_else(|| flag_of(name))
+    };
+    let text = |s: String| {
+        let mut s = s;
+        for (spec, _) in FLAGS.iter().chain(overrides.iter()) {
+            let quoted = format!("`{spec}`");
+            if s.contains(&quoted) {
+                s = s.replace(&quoted, flag(spec).unwrap_or(spec));
+            }
+        }
+        s
+    };
+    match e {
+        Error::InvalidParameter {
+            name,
+            value,
+            allowed,
+        } => Error::InvalidParameter {
+            name: flag(name).unwrap_or(name),
+            value,
+            allowed: text(allowed),
+        },
+        Error::TooMuchMemory {
+            needed_mib,
+            limit_mib,
+            hint,
+        } => Error::TooMuchMemory {
+            needed_mib,
+            limit_mib,
+            hint: text(hint),
+        },
+        Error::Numerical { iteration, what } => Error::Numerical {
+            iteration,
+            what: text(what),
+        },
+        Error::InvalidInput { path, reason } => Error::InvalidInput {
+            path,
+            reason: text(reason),
+        },
+        other => other,
+    }
+}
+
+/// Parses `5x7` into `[5, 7]`.
+pub fn parse_group(s: &str) -> Result<Vec<usize>> {
+    s.split(['x', 'X', '*', ','])
+        .map(|f| f.trim().parse::<usize>().ok().filter(|&v| v >= 2))
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::param("--group", s, "orders ≥ 2 separated by `x`, e.g. 5x7"))
+}
+
+impl TaskArgs {
+    /// The validated-later task specification.
+    pub fn spec(&self) -> Result<TaskSpec> {
+        let modulus = u64::try_from(self.modulus)
+            .map_err(|_| Error::param("--modulus", self.modulus, "an integer ≥ 2"))?;
+        let mut spec = TaskSpec::new(self.task.into(), modulus);
+        if let Some(g) = &self.group {
+            spec.group = Some(parse_group(g)?);
+        }
+        if self.keep_zero {
+            if self.task != TaskArg::Mul {
+                return Err(Error::param("--keep-zero", "set", "only with --task mul"));
+            }
+            spec.zero = ZeroConvention::Keep;
+        }
+        Ok(spec)
+    }
+}
+
+impl SplitArgs {
+    /// The split specification.
+    pub fn spec(&self) -> SplitSpec {
+        match &self.split_file {
+            Some(path) => SplitSpec::File { path: path.clone() },
+            None => SplitSpec::Random {
+                fraction: self.train_frac,
+                seed: self.seed,
+            },
+        }
+    }
+}
+
+impl RfmArgs {
+    /// The RFM parameters (validated with the rest of the experiment).
+    pub fn params(&self) -> Result<RfmParams> {
+        let kernel = match self.kernel {
+            KernelArg::Gaussian => KernelKind::Gaussian {
+                bandwidth: self.bandwidth,
+            },
+            KernelArg::Laplace => KernelKind::Laplace {
+                bandwidth: self.bandwidth,
+            },
+            KernelArg::Quadratic => KernelKind::Quadratic,
+        };
+        let iters = usize::try_from(self.iters)
+            .ok()
+            .filter(|&i| i >= 1)
+            .ok_or_else(|| Error::param("--iters", self.iters, "an integer ≥ 1"))?;
+        let save_every = self
+            .save_every
+            .map(|k| {
+                usize::try_from(k)
+                    .ok()
+                    .filter(|&k| k >= 1)
+                    .ok_or_else(|| Error::param("--save-every", k, "an integer ≥ 1"))
+            })
+            .transpose()?;
+        let params = RfmParams {
+            kernel,
+            ridge: self.ridge,
+            iters,
+            agop_power: self.agop_power,
+            centering: !self.no_centering,
+            save_every,
+            threads: self.threads,
+            precision: self.precision.into(),
+            backend: match self.backend {
+                BackendChoice::Faer => symrfm::solve::Backend::Faer,
+                BackendChoice::Openblas => symrfm::solve::Backend::OpenBlas,
+            },
+            ..RfmParams::default()
+        };
+        Ok(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::{Cli, Command};
+    use crate::cli::run::RunArgs;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> RunArgs {
+        let mut full = vec!["symrfm", "run"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Run(r) => r,
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_literature_defaults() {
+        let r = parse(&[]);
+        assert_eq!(r.task.spec().unwrap(), TaskSpec::new(Operation::Add, 61));
+        assert_eq!(
+            r.split.spec(),
+            SplitSpec::Random {
+                fraction: 0.5,
+                seed: 0
+            }
+        );
+        assert_eq!(r.rfm.params().unwrap(), RfmParams::default());
+    }
+
+    #[test]
+    fn each_flag_reaches_its_parameter() {
+        let r = parse(&[
+            "--task",
+            "x2+xy+y2",
+            "-p",
+            "13",
+            "--train-frac",
+            "0.3",
+            "--seed",
+            "9",
+            "--kernel",
+            "laplace",
+            "--bandwidth",
+            "1.5",
+            "--ridge",
+            "1e-3",
+            "--iters",
+            "7",
+            "--agop-power",
+            "1",
+            "--no-centering",
+            "--save-every",
+            "2",
+            "--threads",
+            "1",
+        ]);
+        assert_eq!(r.task.spec().unwrap().operation, Operation::QuadraticForm);
+        assert_eq!(r.task.spec().unwrap().modulus, 13);
+        assert_eq!(
+            r.split.spec(),
+            SplitSpec::Random {
+                fraction: 0.3,
+                seed: 9
+            }
+        );
+        let p = r.rfm.params().unwrap();
+        assert_eq!(p.kernel, KernelKind::Laplace { bandwidth: 1.5 });
+        assert_eq!(
+            (
+                p.ridge,
+                p.iters,
+                p.agop_power,
+                p.centering,
+                p.save_every,
+                p.threads
+            ),
+            (1e-3, 7, 1.0, false, Some(2), 1)
+        );
+        let g = parse(&["--task", "sub", "--group", "5x7"]);
+        assert_eq!(g.task.spec().unwrap().group, Some(vec![5, 7]));
+        let k = parse(&["--task", "mul", "--keep-zero"]);
+        assert_eq!(k.task.spec().unwrap().zero, ZeroConvention::Keep);
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        for (args, flag) in [
+            (vec!["--ridge", "-1"], "--ridge"),
+            (vec!["--iters", "0"], "--iters"),
+            (vec!["--bandwidth", "0"], "--bandwidth"),
+            (vec!["--save-every", "-2"], "--save-every"),
+        ] {
+            let e = parse(&args)
+                .rfm
+                .params()
+                .and_then(|p| p.validate().map_err(|e| to_flags(e, &[])))
+                .unwrap_err();
+            assert!(e.to_string().contains(flag), "{e}");
+        }
+        assert!(parse(&["--group", "5xq"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--group"));
+        assert!(parse(&["-p", "-3"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--modulus"));
+        assert!(parse(&["--keep-zero"])
+            .task
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--keep-zero"));
+        assert!(Cli::try_parse_from(["symrfm", "run", "--task", "pow"]).is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! One experiment, from a specification to a report and a fitted model: the single entry point
+//! that every front end (the CLI's `run`, `compare` and `sweep`, the Python package) uses.
+//!
+//! ```text
+//! ExperimentSpec ──validate()──▶ Experiment ──run()──▶ Outcome { report, model, warnings }
+//! (serde: a run file's           (only valid values:   (RunReport: the run file;
+//!  parameters, a sweep job)       task, split, M_0)     Model: predicts any pairs)
+//! ```
+
+pub mod model;
+pub mod run;
+pub mod spec;
+
+pub use model::Model;
+pub use run::{Outcome, RunOptions};
+pub use spec::{Experiment, ExperimentSpec};

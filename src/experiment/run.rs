@@ -1,0 +1,101 @@
+//! Running a validated experiment: training, analysis and the run report, in one place.
+
+use super::model::Model;
+use super::spec::Experiment;
+use crate::analysis::RunAnalyzer;
+use crate::error::{Error, Result};
+use crate::report::RunReport;
+use crate::rfm::{self, Control, IterationState};
+use std::time::Instant;
+
+/// How to run an experiment (settings that do not change its numbers).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Refuse to start when the estimated peak memory exceeds this many bytes (default: the
+    /// memory available).
+    pub max_memory: Option<u64>,
+    /// The command line recorded in the report.
+    pub command_line: Vec<String>,
+    /// Store the fitted model (M, α) in the report's `model` field.
+    pub save_model: bool,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The run report: everything written to the run file.
+    pub report: RunReport,
+    /// The predictor of the last completed iteration (the one behind the final metrics).
+    pub model: Model,
+    /// Non-fatal problems met along the way (e.g. an analysis that failed; the run is kept).
+    pub warnings: Vec<String>,
+}
+
+impl Experiment {
+    /// Trains, analyzes and reports. `observer` sees every iteration (progress, callbacks) and
+    /// can stop the run early; the report is then marked incomplete (`complete: false`).
+    pub fn run(
+        &self,
+        options: &RunOptions,
+        observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
+    ) -> Result<Outcome> {
+        let (task, split, params) = (&self.task, &self.split, &self.spec.params);
+        let analysis = self.spec.analysis.run_options(task);
+        let mut analyzer = RunAnalyzer::new(task, split, &analysis, params.effective_threads())?;
+        let started = Instant::now();
+        let output = rfm::train(
+            task,
+            split,
+            params,
+            self.init.clone(),
+            options.max_memory,
+            &mut |state| {
+                let analyzed = analyzer.observe(state);
+                match observer(state) {
+                    Control::Stop => Control::Stop,
+                    Control::Continue => analyzed,
+                }
+            },
+        )?;
+        let seconds = started.elapsed().as_secs_f64();
+        let model =
+            Model::from_training(task, split, params, &output).ok_or_else(|| Error::Numerical {
+                iteration: 0,
+                what: "training ended before its first iteration".into(),
+            })?;
+        let mut report = RunReport::new(
+            options.command_line.clone(),
+            task,
+            params,
+            &self.spec.split,
+            split,
+            self.init_name(),
+            &output,
+            seconds,
+        );
+        report.analysis = self.spec.analysis.clone();
+        report.init = (!self.spec.init.is_default()).then(|| self.spec.init.clone());
+        let mut symmetry = self.symmetry.clone();
+        if let (Some(sym), Some(_)) = (symmetry.as_mut(), &self.theory) {
+            sym.score(&output.test_correct);
+        }
+        report.symmetry = symmetry;
+        let mut warnings = Vec::new();
+        match analyzer.finish(&output) {
+            Ok(a) => {
+                report.structure = a.structure;
+                report.final_analysis = a.final_analysis;
+                report.symmetry_diagnostic = a.symmetry_diagnostic;
+            }
+            Err(e) => warnings.push(format!("analysis of the feature matrices failed: {e}")),
+        }
+        if options.save_model {
+            report.model = Some(model.record());
+        }
+        Ok(Outcome {
+            report,
+            model,
+            warnings,
+        })
+    }
+}
