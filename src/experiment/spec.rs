@@ -77,6 +77,8 @@ impl ExperimentSpec {
             None => None,
         };
         let init = self.init.build(&task, init)?;
+        // Interventions name subgroups of the task's group: resolve them once here.
+        crate::rfm::Interventions::new(&task, &split, &self.params)?;
         let dih = DihedralGroup::new(&task).ok();
         let theory = self.theory_subgroup(&split_spec, dih.as_ref())?;
         // The analyzer checks its options (subgroup, top_k, diagnostic) against the task.
