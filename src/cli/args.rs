@@ -32,4 +32,7 @@ pub enum Command {
     Merge(super::merge::MergeArgs),
     /// Tables (markdown, CSV) and figures (PNG, SVG) from a results file or a feature matrix.
     Report(super::report::ReportArgs),
+    /// The symmetry group Sym_f of any task: order, generators, swaps, elements, fixed points;
+    /// optionally written as JSON.
+    Symmetry(super::symmetry::SymmetryArgs),
 }

@@ -74,6 +74,8 @@ impl DecomposeArgs {
             task: self.task.unwrap_or(TaskArg::Add),
             modulus: self.modulus.unwrap_or(0),
             group: self.group.clone(),
+            graph: None,
+            table: None,
             keep_zero: self.keep_zero,
         }
         .spec()

@@ -18,9 +18,9 @@ pub enum TaskArg {
     Add,
     /// (a − b) mod p, or componentwise with --group.
     Sub,
-    /// (a · b) mod p on Z_p^* (p prime).
+    /// (a · b) mod p on Z_p^* (p prime), or a·b in any group --group.
     Mul,
-    /// (a / b) mod p on Z_p^* (p prime).
+    /// (a / b) mod p on Z_p^* (p prime), or a·b⁻¹ in any group --group.
     Div,
     /// (a² + b²) mod p.
     #[value(name = "x2+y2")]
@@ -31,6 +31,27 @@ pub enum TaskArg {
     /// (a³ + ab) mod p.
     #[value(name = "x3+xy")]
     CubicPlusProduct,
+    /// a·b·a⁻¹ in the group --group (e.g. S5).
+    Conj,
+    /// a·b·a in the group --group.
+    Aba,
+    /// (a³ + ab² + b) mod p.
+    #[value(name = "x3+xy2+y")]
+    CubicMixed,
+    /// (a + b) mod p if a is even, else (a · b) mod p.
+    ParityMul,
+    /// (a + b) mod p if a is even, else (a − b) mod p.
+    ParitySub,
+    /// Distance d(a, b) in the connected graph --graph.
+    GraphDistance,
+    /// sign(a − b) on 0..p−1 (3 classes).
+    Sign,
+    /// max(a, b) on 0..p−1.
+    Max,
+    /// |a − b| on 0..p−1.
+    AbsDiff,
+    /// Labels from the n × n CSV file --table.
+    Table,
 }
 
 impl From<TaskArg> for Operation {
@@ -43,6 +64,16 @@ impl From<TaskArg> for Operation {
             TaskArg::SquareSum => Operation::SquareSum,
             TaskArg::QuadraticForm => Operation::QuadraticForm,
             TaskArg::CubicPlusProduct => Operation::CubicPlusProduct,
+            TaskArg::Conj => Operation::Conj,
+            TaskArg::Aba => Operation::Aba,
+            TaskArg::CubicMixed => Operation::CubicMixed,
+            TaskArg::ParityMul => Operation::ParityMul,
+            TaskArg::ParitySub => Operation::ParitySub,
+            TaskArg::GraphDistance => Operation::GraphDistance,
+            TaskArg::Sign => Operation::Sign,
+            TaskArg::Max => Operation::Max,
+            TaskArg::AbsDiff => Operation::AbsDiff,
+            TaskArg::Table => Operation::Table,
         }
     }
 }
@@ -67,9 +98,18 @@ pub struct TaskArgs {
     /// The modulus p (prime for mul/div).
     #[arg(long, short = 'p', default_value_t = 61, allow_negative_numbers = true)]
     pub modulus: i64,
-    /// A product of cyclic groups for add/sub instead of Z_p, e.g. `5x7` (overrides --modulus).
+    /// The group instead of Z_p (overrides --modulus): a product of cyclic groups for add/sub
+    /// (`5x7`), or any named group for mul/div/conj/aba: Z12, Z7*, S3..S6, A4, A5, D<m> (the m-gon,
+    /// order 2m), Q8, products like S3xZ4, or `perm:(1 2 3),(1 2)`.
     #[arg(long)]
     pub group: Option<String>,
+    /// The graph of --task graph-distance: cycle:N, path:N, grid:RxC, hypercube:K, bipartite:MxN,
+    /// petersen, or file:PATH (an edge list).
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// The n × n CSV label table of --task table (optional first row of symbol names).
+    #[arg(long, value_name = "FILE")]
+    pub table: Option<PathBuf>,
     /// Keep the residue 0 for `mul` (older convention; default drops it: Z_p^*).
     #[arg(long)]
     pub keep_zero: bool,
@@ -201,6 +241,8 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("task.modulus", "--modulus"),
     ("task.group", "--group"),
     ("task.zero", "--keep-zero"),
+    ("task.graph", "--graph"),
+    ("task.table", "--table"),
     ("split.fraction", "--train-frac"),
     ("split.seed", "--seed"),
     ("split.path", "--split-file"),
@@ -330,8 +372,28 @@ impl TaskArgs {
             .map_err(|_| Error::param("--modulus", self.modulus, "an integer ≥ 2"))?;
         let mut spec = TaskSpec::new(self.task.into(), modulus);
         if let Some(g) = &self.group {
-            spec.group = Some(parse_group(g)?);
+            // Cyclic factors (`5x7`) stay today's `group` for add/sub and for the tasks without a
+            // group (which reject it); the group operations take any group name, and so do
+            // add/sub when the text is not a list of factors (`Z12`).
+            let group_op = matches!(
+                self.task,
+                TaskArg::Mul | TaskArg::Div | TaskArg::Conj | TaskArg::Aba
+            );
+            match parse_group(g) {
+                _ if group_op => spec.group_name = Some(g.clone()),
+                Ok(factors) => spec.group = Some(factors),
+                Err(e) => {
+                    let additive = matches!(self.task, TaskArg::Add | TaskArg::Sub);
+                    if additive && symrfm::group::parse_group_name(g).is_ok() {
+                        spec.group_name = Some(g.clone());
+                    } else {
+                        return Err(e);
+                    }
+                }
+            }
         }
+        spec.graph = self.graph.clone();
+        spec.table = self.table.clone();
         if self.keep_zero {
             if self.task != TaskArg::Mul {
                 return Err(Error::param("--keep-zero", "set", "only with --task mul"));
@@ -480,6 +542,32 @@ mod tests {
         );
         let g = parse(&["--task", "sub", "--group", "5x7"]);
         assert_eq!(g.task.spec().unwrap().group, Some(vec![5, 7]));
+        let n = parse(&["--task", "mul", "--group", "S4"])
+            .task
+            .spec()
+            .unwrap();
+        assert_eq!((n.group_name.as_deref(), n.group), (Some("S4"), None));
+        let n = parse(&["--task", "mul", "--group", "5x7"])
+            .task
+            .spec()
+            .unwrap();
+        assert_eq!(n.group_name.as_deref(), Some("5x7"));
+        let n = parse(&["--task", "add", "--group", "Z12"])
+            .task
+            .spec()
+            .unwrap();
+        assert_eq!(n.group_name.as_deref(), Some("Z12"));
+        let n = parse(&["--task", "graph-distance", "--graph", "cycle:12"]);
+        let n = n.task.spec().unwrap();
+        assert_eq!(
+            (n.operation, n.graph.as_deref()),
+            (Operation::GraphDistance, Some("cycle:12"))
+        );
+        let n = parse(&["--task", "table", "--table", "t.csv"])
+            .task
+            .spec()
+            .unwrap();
+        assert_eq!(n.table, Some(PathBuf::from("t.csv")));
         let k = parse(&["--task", "mul", "--keep-zero"]);
         assert_eq!(k.task.spec().unwrap().zero, ZeroConvention::Keep);
     }

@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod split_flags;
 pub mod sweep;
+pub mod symmetry;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Sweep(args) => sweep::run(&args, command_line),
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args, command_line),
+        Command::Symmetry(args) => symmetry::run(&args, command_line),
     };
     result.map_err(|e| flags::in_flags(e, scope))
 }

@@ -87,6 +87,25 @@ pub fn run_options(rfm: &RfmArgs, command_line: Vec<String>, save_model: bool) -
 /// `add-p61-gaussian`: task, modulus (or group) and kernel, for file names.
 pub fn stem(experiment: &Experiment) -> String {
     let spec = experiment.task().spec();
+    let kernel = experiment.params().kernel.name().to_lowercase();
+    let named = spec
+        .group_name
+        .as_deref()
+        .or(spec.graph.as_deref())
+        .map(str::to_string)
+        .or_else(|| {
+            spec.table
+                .as_ref()
+                .and_then(|t| t.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+        });
+    if let Some(name) = named {
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        return format!("{}-{slug}-{kernel}", spec.operation.name());
+    }
     let p = match &spec.group {
         Some(g) => g
             .iter()
@@ -95,11 +114,7 @@ pub fn stem(experiment: &Experiment) -> String {
             .join("x"),
         None => spec.modulus.to_string(),
     };
-    format!(
-        "{}-p{p}-{}",
-        spec.operation.name(),
-        experiment.params().kernel.name().to_lowercase()
-    )
+    format!("{}-p{p}-{kernel}", spec.operation.name())
 }
 
 /// A short file-name tag for a split spec: `f0.5-s0`, `fix-s`, `orbit-r16_s-f0.5-s0`, `fix-s-mr1-s0`.

@@ -1,6 +1,7 @@
 //! Binary operations as learning tasks: the label table of `a ∘ b` for every pair of symbols.
 
 use super::abelian::AbelianGroup;
+use super::finite::FiniteGroup;
 use super::numtheory::is_prime;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,27 @@ pub enum Operation {
     /// a³ + ab mod p.
     #[serde(rename = "x3+xy")]
     CubicPlusProduct,
+    /// a·b·a⁻¹ in the group `task.group` (conjugation).
+    Conj,
+    /// a·b·a in the group `task.group`.
+    Aba,
+    /// a³ + ab² + b mod p.
+    #[serde(rename = "x3+xy2+y")]
+    CubicMixed,
+    /// a + b mod p if a is even, else a·b mod p.
+    ParityMul,
+    /// a + b mod p if a is even, else a − b mod p.
+    ParitySub,
+    /// The distance d(a, b) between vertices of the connected graph `task.graph`.
+    GraphDistance,
+    /// sign(a − b) on 0..p−1 as three classes: 0 (a < b), 1 (a = b), 2 (a > b).
+    Sign,
+    /// max(a, b) on 0..p−1.
+    Max,
+    /// |a − b| on 0..p−1.
+    AbsDiff,
+    /// Labels read from the n × n CSV table `task.table`.
+    Table,
 }
 
 impl Operation {
@@ -39,6 +61,16 @@ impl Operation {
             Operation::SquareSum => "x2+y2",
             Operation::QuadraticForm => "x2+xy+y2",
             Operation::CubicPlusProduct => "x3+xy",
+            Operation::Conj => "conj",
+            Operation::Aba => "aba",
+            Operation::CubicMixed => "x3+xy2+y",
+            Operation::ParityMul => "parity-mul",
+            Operation::ParitySub => "parity-sub",
+            Operation::GraphDistance => "graph-distance",
+            Operation::Sign => "sign",
+            Operation::Max => "max",
+            Operation::AbsDiff => "abs-diff",
+            Operation::Table => "table",
         }
     }
     /// Whether the task is `a ⋆ b⁻¹` (sub, div) rather than `a ⋆ b`.
@@ -71,6 +103,18 @@ pub struct TaskSpec {
     /// Zero convention for `mul`/`div`.
     #[serde(default)]
     pub zero: ZeroConvention,
+    /// Spec name `task.group` for a group by name (`S4`, `D12`, `Q8`, `S3xZ4`,
+    /// `perm:(1 2 3),(1 2)`; see [`parse_group_name`](super::names::parse_group_name)) for the
+    /// group operations add, sub, mul, div, conj, aba. Absent for the older tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// Spec name `task.graph`: the graph of `graph-distance` (`cycle:12`, `path:8`, `grid:3x4`,
+    /// `hypercube:4`, `bipartite:3x4`, `petersen`, or `file:PATH` for an edge list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<String>,
+    /// Spec name `task.table`: the n × n CSV label table of the task `table`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<std::path::PathBuf>,
 }
 
 impl TaskSpec {
@@ -81,6 +125,9 @@ impl TaskSpec {
             modulus,
             group: None,
             zero: ZeroConvention::Drop,
+            group_name: None,
+            graph: None,
+            table: None,
         }
     }
 }
@@ -97,11 +144,15 @@ pub struct Task {
     labels: Vec<u32>,
     symbol_names: Vec<String>,
     group: Option<AbelianGroup>,
+    finite: Option<FiniteGroup>,
 }
 
 impl Task {
     /// Validates `spec` and builds the label table.
     pub fn new(spec: TaskSpec) -> Result<Self> {
+        if let Some(task) = super::kinds::build(&spec)? {
+            return Ok(task);
+        }
         let op = spec.operation;
         if let Some(factors) = &spec.group {
             if !matches!(op, Operation::Add | Operation::Sub) {
@@ -210,6 +261,8 @@ impl Task {
                 |a, b| (((a * a % p) * a + a * b) % p) as u32,
                 None,
             )),
+            // built by `kinds::build` above
+            _ => unreachable!("task kind {} is built by group::kinds", op.name()),
         }
     }
 
@@ -231,6 +284,7 @@ impl Task {
             labels,
             symbol_names,
             group: Some(group),
+            finite: None,
         }
     }
 
@@ -255,6 +309,30 @@ impl Task {
             labels,
             symbol_names,
             group,
+            finite: None,
+        }
+    }
+
+    /// A task from its label table (`labels[a * n + b]` in `0..n_classes`, checked by the caller)
+    /// and symbol names; `finite` is the group of a group task.
+    pub(crate) fn from_parts(
+        spec: TaskSpec,
+        n_classes: usize,
+        labels: Vec<u32>,
+        symbol_names: Vec<String>,
+        finite: Option<FiniteGroup>,
+    ) -> Self {
+        let n = symbol_names.len();
+        debug_assert_eq!(labels.len(), n * n);
+        debug_assert!(labels.iter().all(|&l| (l as usize) < n_classes));
+        Task {
+            spec,
+            n,
+            n_classes,
+            labels,
+            symbol_names,
+            group: None,
+            finite,
         }
     }
 
@@ -300,8 +378,35 @@ impl Task {
     pub fn group(&self) -> Option<&AbelianGroup> {
         self.group.as_ref()
     }
-    /// A short description like `add on Z_61`.
+    /// The finite group of a task given by `task.group` (mul, div, conj, aba on any group).
+    pub fn finite_group(&self) -> Option<&FiniteGroup> {
+        self.finite.as_ref()
+    }
+    /// A short description like `add on Z_61`, `mul on S_4 (order 24)`.
     pub fn describe(&self) -> String {
+        if let Some(g) = &self.finite {
+            return format!(
+                "{} on {} (order {})",
+                self.spec.operation.name(),
+                g.name(),
+                g.order()
+            );
+        }
+        if let Some(graph) = &self.spec.graph {
+            return format!(
+                "{} on {graph} ({} vertices)",
+                self.spec.operation.name(),
+                self.n
+            );
+        }
+        if let Some(path) = &self.spec.table {
+            return format!(
+                "table {} ({} symbols, {} classes)",
+                path.display(),
+                self.n,
+                self.n_classes
+            );
+        }
         match &self.group {
             Some(g) => format!("{} on {}", self.spec.operation.name(), g.name()),
             None => format!("{} mod {}", self.spec.operation.name(), self.spec.modulus),

@@ -57,6 +57,9 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
             fraction,
             seed,
         } => {
+            if uses_generic_symmetry(task) {
+                return generic_orbit(task, subgroup, *fraction, *seed);
+            }
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
             let split = orbit_split(&dih, &h, *fraction, *seed).map_err(flag("split.subgroup"))?;
@@ -83,6 +86,47 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
             Ok((split, spec))
         }
     }
+}
+
+/// Whether `task` is one of the task kinds whose symmetry is the generic Sym_f rather than Dih(A):
+/// a named group, a graph, a table, or one of the newer operations.
+fn uses_generic_symmetry(task: &Task) -> bool {
+    use crate::group::Operation::*;
+    let spec = task.spec();
+    task.group().is_none()
+        && (task.finite_group().is_some()
+            || spec.graph.is_some()
+            || spec.table.is_some()
+            || matches!(
+                spec.operation,
+                Conj | Aba
+                    | CubicMixed
+                    | ParityMul
+                    | ParitySub
+                    | GraphDistance
+                    | Sign
+                    | Max
+                    | AbsDiff
+            ))
+}
+
+/// An orbit split on the generic Sym_f of `task` (subgroups by the element names of
+/// [`TaskSymmetry`](super::TaskSymmetry)).
+fn generic_orbit(
+    task: &Task,
+    subgroup: &str,
+    fraction: f64,
+    seed: u64,
+) -> Result<(Split, SplitSpec)> {
+    let sym = super::TaskSymmetry::of(task);
+    let h = super::GenericSubgroup::parse(&sym, subgroup)?;
+    let split = super::generic_orbit_split(&sym, &h, fraction, seed)?;
+    let spec = SplitSpec::Orbit {
+        subgroup: h.name,
+        fraction,
+        seed,
+    };
+    Ok((split, spec))
 }
 
 /// Applies one edit; returns the new split and the edit as recorded.

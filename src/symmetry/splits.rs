@@ -89,8 +89,21 @@ pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) 
             "a number strictly between 0 and 1",
         ));
     }
+    orbit_union_split(h.orbits(dih), n_pairs, fraction, seed, &h.name(dih))
+}
+
+/// The training set of an orbit split: whole orbits (a partition of the `n_pairs` pairs) in a
+/// seeded random order, each taken while it fits in ⌊fraction · n_pairs⌋ (then the smallest
+/// skipped orbit if it brings the size closer to the target). `name` names the subgroup in
+/// errors. Shared by the Dih(A) and the generic Sym_f orbit splits.
+pub(crate) fn orbit_union_split(
+    mut orbits: Vec<Vec<usize>>,
+    n_pairs: usize,
+    fraction: f64,
+    seed: u64,
+    name: &str,
+) -> Result<Split> {
     let target = (fraction * n_pairs as f64).floor() as usize;
-    let mut orbits = h.orbits(dih);
     orbits.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     let mut train = Vec::with_capacity(target);
     let mut skipped: Vec<&Vec<usize>> = Vec::new();
@@ -118,7 +131,7 @@ pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) 
             format!(
                 "a fraction for which whole orbits of {} (sizes {}..{} out of {n_pairs} pairs) \
                  leave at least one training and one test pair",
-                h.name(dih),
+                name,
                 lo.unwrap_or(0),
                 hi.unwrap_or(0)
             ),

@@ -1,0 +1,122 @@
+//! `symrfm symmetry`: print and write the symmetry group Sym_f of any task.
+
+use super::flags::TaskArgs;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use symrfm::group::Task;
+use symrfm::report::write::write_json_atomic;
+use symrfm::symmetry::{SymmetrySummary, TaskSymmetry};
+
+/// Elements (and generators) printed before the list is cut.
+const PRINT_ELEMENTS: usize = 48;
+/// Characters of one element name printed before it is cut (the JSON keeps it whole).
+const PRINT_NAME: usize = 60;
+
+/// A name cut to [`PRINT_NAME`] characters.
+fn short(name: &str) -> String {
+    if name.chars().count() <= PRINT_NAME {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(PRINT_NAME - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Up to [`PRINT_ELEMENTS`] names, cut, with the number left out.
+fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let total = names.len();
+    let mut text = names
+        .take(PRINT_ELEMENTS)
+        .map(short)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > PRINT_ELEMENTS {
+        text.push_str(&format!(", … ({} more)", total - PRINT_ELEMENTS));
+    }
+    text
+}
+
+/// `symrfm symmetry`.
+#[derive(Args, Debug, Clone)]
+pub struct SymmetryArgs {
+    #[command(flatten)]
+    pub task: TaskArgs,
+    /// Compute Sym_f by exact search even for group tasks (the default constructs it there).
+    #[arg(long)]
+    pub search: bool,
+    /// Write the group as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `symrfm symmetry`.
+pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
+    let task = Task::new(args.task.spec()?)?;
+    if let Some(out) = &args.out {
+        symrfm::report::write::check_writable(out, true)?;
+    }
+    let sym = if args.search {
+        TaskSymmetry::searched(&task)
+    } else {
+        TaskSymmetry::of(&task)
+    };
+    let summary = SymmetrySummary::new(&task, &sym, command_line);
+    println!(
+        "Sym_f of {}: order {} (by {}), {} swaps",
+        summary.description,
+        summary.order,
+        summary.method,
+        if summary.has_swaps { "with" } else { "no" }
+    );
+    let gens = &summary.generators;
+    println!(
+        "generators ({}): {}",
+        gens.len(),
+        if gens.is_empty() {
+            "none (the trivial group)".to_string()
+        } else {
+            name_list(gens.iter().map(|g| g.name.as_str()))
+        }
+    );
+    match &summary.elements {
+        Some(els) => {
+            println!(
+                "elements ({}): {}",
+                els.len(),
+                name_list(els.iter().map(|e| e.name.as_str()))
+            );
+            println!("fixed points (pairs fixed, per element type):");
+            for c in &summary.fixed_point_counts {
+                println!(
+                    "  {:<9} {:>6} element{} fix {} pair{}",
+                    if c.swap { "swap" } else { "non-swap" },
+                    c.elements,
+                    if c.elements == 1 { "" } else { "s" },
+                    c.fixed_points,
+                    if c.fixed_points == 1 { "" } else { "s" },
+                );
+            }
+            let free = summary
+                .fixed_point_counts
+                .iter()
+                .all(|c| c.fixed_points == 0 || (!c.swap && c.fixed_points == task.n_pairs()));
+            if free && els.len() > 1 {
+                println!(
+                    "  no element but the identity fixes a pair (a free action): the symmetric \
+                     splits are orbit splits"
+                );
+            }
+        }
+        None => {
+            for s in &summary.skipped {
+                println!("skipped: {s}");
+            }
+        }
+    }
+    if let Some(out) = &args.out {
+        write_json_atomic(out, &summary)?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
