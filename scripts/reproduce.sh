@@ -13,6 +13,7 @@
 #   3  decomposition of the final M of a symmetric, a broken and a random-split run
 #                                                                       (symrfm run + decompose + report)
 #   4  the performance table                                             (symrfm bench)
+#   5  interventions on M and trap dynamics (scripts/interventions.sh; results/interventions.md)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
 #
@@ -27,12 +28,12 @@ STEPS=()
 for arg in "$@"; do
   case $arg in
     --resume) RESUME=1 ;;
-    1|2|3|4) STEPS+=("$arg") ;;
+    1|2|3|4|5) STEPS+=("$arg") ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--resume] [1 2 3 4]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--resume] [1 2 3 4 5]" >&2; exit 2 ;;
   esac
 done
-[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4)
+[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4 5)
 
 cargo build --release --quiet
 BIN=target/release/symrfm
@@ -114,6 +115,12 @@ if wants 4; then
     "$BIN" bench --full-runs 61,97 --out-dir results
     done_step 4
   fi
+fi
+
+if wants 5; then
+  step 5 "interventions on M and trap dynamics (about 30 minutes)"
+  scripts/interventions.sh
+  done_step 5
 fi
 
 echo

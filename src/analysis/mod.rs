@@ -44,6 +44,7 @@
 //! ```
 
 pub mod decompose;
+pub mod eigen;
 pub mod invariance;
 pub mod matrix;
 pub mod run;
@@ -58,6 +59,7 @@ pub use decompose::{
     fit_identity_ones_blockwise, group_algebra_projection, BlockwiseIdentityOnesFit,
     CoordinatePermutation, Decomposition, ElementCoefficient, IdentityOnesFit,
 };
+pub use eigen::{eigen_features, EigenFeature, EigenFeatures};
 pub use invariance::{acquisition_lead, AcquisitionLead, InvarianceProbe, SymmetryDiagnostic};
 pub use matrix::{
     analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,

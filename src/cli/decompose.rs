@@ -49,6 +49,10 @@ pub struct DecomposeArgs {
     /// Print nothing but the output path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also the K leading eigenpairs of M with the Fourier energy of each eigenvector per block
+    /// and frequency (JSON `eigen`), and figures of the spectrum and eigenvectors next to the output.
+    #[arg(long, value_name = "K")]
+    pub eigen: Option<usize>,
 }
 
 impl DecomposeArgs {
@@ -182,7 +186,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
     if !args.quiet {
         print!("{}", table(&analysis, path, t, args.top));
     }
-    let report = DecomposeReport::new(
+    let mut report = DecomposeReport::new(
         command_line,
         path.display().to_string(),
         source,
@@ -190,6 +194,12 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         &task,
         analysis,
     );
+    if let Some(k) = args.eigen {
+        let which = t.map_or("M".to_string(), |t| format!("M_{t}"));
+        report.eigen = Some(super::eigen_report::eigen(
+            &task, &m, k, &which, &out, args.quiet,
+        )?);
+    }
     report::write_json_atomic(&out, &report)?;
     if let (Some(dir), Some(run)) = (&args.npy, &run) {
         for record in &run.feature_matrices {

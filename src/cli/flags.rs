@@ -259,7 +259,15 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("params.threads", "--threads"),
     ("params.backend", "--backend"),
     ("params.precision", "--precision"),
+    ("params.interventions", "--project"),
+    ("params.interventions.subgroup", "--project"),
+    ("params.interventions.strength", "--project-strength"),
+    ("params.interventions.every", "--project-every"),
+    ("params.exact_symmetry", "--exact-symmetry"),
     ("init_m", "--init-m"),
+    ("init.kind", "--init"),
+    ("init.seed", "--init-seed"),
+    ("init.perturb", "--perturb"),
     ("max_memory", "--max-memory"),
     ("analysis.structure", "--structure"),
     ("analysis.symmetry_diagnostic", "--symmetry-diagnostic"),
@@ -447,6 +455,7 @@ impl RfmArgs {
                 BackendChoice::Faer => symrfm::solve::Backend::Faer,
                 BackendChoice::Openblas => symrfm::solve::Backend::OpenBlas,
             },
+            ..RfmParams::default()
         };
         Ok(params)
     }

@@ -33,6 +33,8 @@ pub struct RunArgs {
     pub rfm: RfmArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub interventions: super::intervention_flags::InterventionArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -66,6 +68,7 @@ pub fn experiment(
         init_m: rfm.init_m.clone(),
         label: None,
         analysis: analysis.spec(split.theory_subgroup.clone()),
+        init: Default::default(),
     };
     Ok(spec
         .validate()
@@ -377,7 +380,9 @@ fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let choice = args.symmetry.choose(&task, &args.split)?;
-    let experiment = experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
+    let experiment =
+        args.interventions
+            .experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
     if args.dry_run {
         dry_run(&experiment, experiment.params(), args.rfm.max_memory);
         return Ok(());
@@ -428,6 +433,9 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         s.final_train_acc, s.final_test_acc
     );
     if let Some(line) = theory_line(&report) {
+        println!("{line}");
+    }
+    if let Some(line) = super::intervention_flags::trap_line(&report) {
         println!("{line}");
     }
     let st = &report.timings.stages;

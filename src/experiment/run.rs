@@ -74,6 +74,7 @@ impl Experiment {
             seconds,
         );
         report.analysis = self.spec.analysis.clone();
+        report.init = (!self.spec.init.is_default()).then(|| self.spec.init.clone());
         let mut symmetry = self.symmetry.clone();
         if let (Some(sym), Some(_)) = (symmetry.as_mut(), &self.theory) {
             sym.score(&output.test_correct);

@@ -4,7 +4,7 @@ use crate::analysis::AnalysisSpec;
 use crate::data::{Split, SplitEdit, SplitSpec};
 use crate::error::Result;
 use crate::group::{Operation, Task, TaskSpec};
-use crate::rfm::RfmParams;
+use crate::rfm::{InitKind, InitSpec, RfmParams};
 use crate::symmetry::{DihedralGroup, Subgroup, SymmetryReport};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,10 @@ pub struct ExperimentSpec {
     /// What to measure along the run.
     #[serde(default, skip_serializing_if = "AnalysisSpec::is_default")]
     pub analysis: AnalysisSpec,
+    /// How M_0 is built from `init_m` (or the identity): random block-circulant, perturbed
+    /// (`init.kind`, `init.seed`, `init.perturb`; absent when default).
+    #[serde(default, skip_serializing_if = "InitSpec::is_default")]
+    pub init: InitSpec,
 }
 
 impl Default for ExperimentSpec {
@@ -50,6 +54,7 @@ impl Default for ExperimentSpec {
             init_m: None,
             label: None,
             analysis: AnalysisSpec::default(),
+            init: InitSpec::default(),
         }
     }
 }
@@ -71,6 +76,9 @@ impl ExperimentSpec {
             }
             None => None,
         };
+        let init = self.init.build(&task, init)?;
+        // Interventions name subgroups of the task's group: resolve them once here.
+        crate::rfm::Interventions::new(&task, &split, &self.params)?;
         let dih = DihedralGroup::new(&task).ok();
         let theory = self.theory_subgroup(&split_spec, dih.as_ref())?;
         // The analyzer checks its options (subgroup, top_k, diagnostic) against the task.
@@ -171,6 +179,9 @@ impl Experiment {
 
     /// Where M_0 comes from, as recorded: `identity` or the file's path.
     pub fn init_name(&self) -> String {
+        if self.spec.init.kind == InitKind::RandomCirculant {
+            return "random-circulant".to_string();
+        }
         self.spec
             .init_m
             .as_ref()

@@ -1,7 +1,7 @@
 //! The JSON written by `symrfm decompose`.
 
 use super::{TaskInfo, SCHEMA_VERSION};
-use crate::analysis::MatrixAnalysis;
+use crate::analysis::{EigenFeatures, MatrixAnalysis};
 use crate::group::Task;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,9 @@ pub struct DecomposeReport {
     pub task: TaskInfo,
     /// The analysis.
     pub analysis: MatrixAnalysis,
+    /// The leading eigenpairs and their Fourier energy (`decompose --eigen K`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eigen: Option<EigenFeatures>,
 }
 
 impl DecomposeReport {
@@ -60,6 +63,7 @@ impl DecomposeReport {
             t,
             task: TaskInfo::new(task),
             analysis,
+            eigen: None,
         }
     }
 }

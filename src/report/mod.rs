@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod decompose;
+pub mod eigen_figures;
 pub mod figures;
 pub mod line;
 pub mod read;
@@ -16,7 +17,7 @@ pub use crate::output as write;
 use crate::analysis::{AnalysisSpec, IterationStructure, MatrixAnalysis, SymmetryDiagnostic};
 use crate::data::{Split, SplitSpec};
 use crate::group::{Task, TaskSpec};
-use crate::rfm::{IterationRecord, RfmParams, StageSeconds, TrainOutput};
+use crate::rfm::{InitSpec, IterationRecord, RfmParams, StageSeconds, TrainOutput, TrapDynamics};
 use crate::symmetry::SymmetryReport;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -235,6 +236,14 @@ pub struct RunReport {
     /// The fitted predictor of the last iteration (`run --save-model`; absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelRecord>,
+    /// How M_0 was built when not simply given (random block-circulant, perturbed); absent for
+    /// the identity or a file without perturbation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitSpec>,
+    /// Trap dynamics: asymmetry of every M_t with respect to the training set's stabilizer, its
+    /// growth rate and the iteration it exceeded 1e-3 (tasks on a group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trap: Option<TrapDynamics>,
 }
 
 /// The fitted predictor `f(x) = Σ_i α_i k_M(x, x_i)` of iteration `t`, as stored in a run file.
@@ -306,6 +315,8 @@ impl RunReport {
             symmetry_diagnostic: Vec::new(),
             analysis: AnalysisSpec::default(),
             model: None,
+            init: None,
+            trap: out.trap.clone(),
         }
     }
 

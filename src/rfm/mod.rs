@@ -10,11 +10,18 @@
 
 pub mod agop;
 pub mod checks;
+pub mod circulant;
+pub mod init;
+pub mod intervention;
 pub mod memory;
 pub mod metrics;
 pub mod params;
+pub mod projection;
 pub mod train;
 
+pub use init::{InitKind, InitSpec};
+pub use intervention::{Intervention, InterventionKind, Interventions, TrapDynamics};
 pub use metrics::{IterationRecord, StageSeconds};
 pub use params::{Precision, RfmParams};
+pub use projection::PermutationGroup;
 pub use train::{predict, train, Control, IterationState, LastSolve, SavedMatrix, TrainOutput};

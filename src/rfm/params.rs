@@ -61,6 +61,14 @@ pub struct RfmParams {
     /// Library of the factorization (an execution setting like `threads`: not serialized).
     #[serde(skip)]
     pub backend: Backend,
+    /// Interventions on M after each update (see [`intervention`](super::intervention)); not
+    /// serialized when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<super::intervention::Intervention>,
+    /// Project M onto the commutant of the training set's stabilizer after every update (not
+    /// serialized when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact_symmetry: bool,
 }
 
 impl Default for RfmParams {
@@ -75,6 +83,8 @@ impl Default for RfmParams {
             threads: 0,
             precision: Precision::F64,
             backend: Backend::Faer,
+            interventions: Vec::new(),
+            exact_symmetry: false,
         }
     }
 }
@@ -113,6 +123,9 @@ impl RfmParams {
                 self.backend.name(),
                 "faer (this build has no `openblas` cargo feature)",
             ));
+        }
+        for iv in &self.interventions {
+            iv.validate()?;
         }
         if self.threads > 1024 {
             return Err(Error::param(

@@ -157,6 +157,8 @@ pub struct TrainOutput {
     /// AGOP and prediction buffers, see [`memory::estimate`]; the check before training counts the
     /// threads actually used). Independent of `--threads`, like every other number of the output.
     pub memory_estimate: u64,
+    /// Asymmetry of every M_t with respect to the training set's stabilizer (tasks on a group).
+    pub trap: Option<super::intervention::TrapDynamics>,
 }
 
 impl TrainOutput {
@@ -296,7 +298,13 @@ fn run_loop<T: Real>(
         last_solve: None,
         test_correct: Vec::new(),
         memory_estimate,
+        trap: None,
     };
+    let interventions = super::intervention::Interventions::new(task, split, params)?;
+    let mut trap = interventions.trap_recorder();
+    if let Some(r) = trap.as_mut() {
+        r.push(&m);
+    }
     for t in 0..params.iters {
         let start = Instant::now();
         let mut sec = StageSeconds::default();
@@ -374,10 +382,15 @@ fn run_loop<T: Real>(
 
         // 5. M ← AGOP^s
         let clock = Instant::now();
-        let (next, _) = sym_power(agop.agop.view(), params.agop_power).map_err(|e| match e {
-            Error::Numerical { what, .. } => Error::Numerical { iteration: t, what },
-            other => other,
-        })?;
+        let (mut next, _) =
+            sym_power(agop.agop.view(), params.agop_power).map_err(|e| match e {
+                Error::Numerical { what, .. } => Error::Numerical { iteration: t, what },
+                other => other,
+            })?;
+        interventions.apply(t, &mut next)?;
+        if let Some(r) = trap.as_mut() {
+            r.push(&next);
+        }
         super::checks::feature_matrix(next.view(), t)?;
         sec.eig = clock.elapsed().as_secs_f64();
         sec.total = start.elapsed().as_secs_f64();
@@ -431,6 +444,7 @@ fn run_loop<T: Real>(
         }
     }
     out.complete = out.iterations.len() == params.iters;
+    out.trap = trap.map(|r| r.finish());
     out.saved.push(SavedMatrix {
         t: out.iterations.len(),
         m,

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Results of issue 15 (interventions on M, trap dynamics), written to results/interventions/ and
+# summarized in results/interventions.md. Every command is printed before it runs.
+#
+#   scripts/interventions.sh          # all four parts (about 30 minutes on 2 shared cores)
+#   scripts/interventions.sh 1 3      # only the listed parts
+#
+#   1  acceleration: sweep data/grids/interventions-p61.json (add, mul; p = 61; fractions
+#      0.25-0.5; plain, enforce-circulant, commutant of the rotations, group algebra; 3 seeds)
+#   2  random block-circulant features after one solve (p = 31, 61; fractions 0.25, 0.5; add, mul;
+#      init seeds 0-2), beside a trained RFM (part 1)
+#   3  trap dynamics: test = Fix(s) at p = 61 (add), 100 iterations, plain, --exact-symmetry, and
+#      M_0 = I + eps*E for eps in 1e-12, 1e-8, 1e-4, 1e-2
+#   4  eigenfeatures of a grokked M (add and mul, p = 61, fraction 0.5, 30 iterations): decompose --eigen 8
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PARTS=("$@")
+[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(1 2 3 4)
+wants() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
+cargo build --release --quiet
+BIN=target/release/symrfm
+OUT=results/interventions
+mkdir -p "$OUT"
+run() { echo "+ $*"; "$@"; }
+
+if wants 1; then
+  rm -f results/interventions-p61.jsonl
+  run "$BIN" sweep data/grids/interventions-p61.json -o results/interventions-p61.jsonl
+fi
+
+if wants 2; then
+  for op in add mul; do
+    for p in 31 61; do
+      for f in 0.25 0.5; do
+        for s in 0 1 2; do
+          run "$BIN" run --task "$op" -p "$p" --train-frac "$f" --seed 0 --iters 1 -q \
+            --init random-circulant --init-seed "$s" --out "$OUT/random-circulant-$op-p$p-f$f-i$s.json" >/dev/null
+        done
+      done
+    done
+  done
+fi
+
+if wants 3; then
+  common=(--task add -p 61 --split fixed-points --reflection s --iters 100 -q)
+  run "$BIN" run "${common[@]}" --out "$OUT/trap-plain.json"
+  run "$BIN" run "${common[@]}" --exact-symmetry --out "$OUT/trap-exact.json"
+  for eps in 1e-12 1e-8 1e-4 1e-2; do
+    run "$BIN" run "${common[@]}" --perturb "$eps" --init-seed 0 --out "$OUT/trap-eps$eps.json"
+  done
+fi
+
+if wants 4; then
+  for op in add mul; do
+    run "$BIN" run --task "$op" -p 61 --train-frac 0.5 --seed 0 --iters 30 -q --out "$OUT/grokked-$op.json" >/dev/null
+    run "$BIN" decompose "$OUT/grokked-$op.json" --eigen 8 --out "$OUT/grokked-$op.decompose.json" | sed -n '/leading eigenpairs/,/^wrote/p'
+  done
+fi
+
+python3 scripts/interventions_summary.py > "$OUT/tables.md"
+echo "wrote $OUT/tables.md"
