@@ -11,12 +11,17 @@ mod common;
 use common::{scratch, symrfm};
 
 fn spec(op: Operation, p: u64, iters: usize) -> ExperimentSpec {
-    let mut spec = ExperimentSpec::default();
-    spec.task = TaskSpec::new(op, p);
+    let mut spec = ExperimentSpec {
+        task: TaskSpec::new(op, p),
+        ..ExperimentSpec::default()
+    };
     spec.params.iters = iters;
     spec.params.threads = 2;
     spec
 }
+
+/// An edit of a valid specification and the parameter its error must name.
+type BadCase = (Box<dyn Fn(&mut ExperimentSpec)>, &'static str);
 
 /// Test accuracy of `labels` against the task's labels of `pairs`.
 fn accuracy(labels: &[u32], pairs: &[usize], predicted: &[usize]) -> f64 {
@@ -99,7 +104,7 @@ fn the_model_predicts_exactly_what_the_report_measured_and_round_trips() {
 
 #[test]
 fn validation_names_specification_parameters() {
-    let cases: Vec<(Box<dyn Fn(&mut ExperimentSpec)>, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (Box::new(|s| s.params.ridge = -1.0), "params.ridge"),
         (Box::new(|s| s.params.iters = 0), "params.iters"),
         (
