@@ -44,12 +44,14 @@ pub struct SymmetryArgs {
     /// Edit: move M whole H-orbits from train to test (seeded by --seed); keeps H-invariance.
     #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub move_orbits: Option<usize>,
-    /// Edit: move these test pairs to train, `a:b,a:b` in symbol values (e.g. `3:5,7:7`).
-    #[arg(long, value_name = "PAIRS")]
-    pub move_to_train: Option<String>,
-    /// Edit: move these training pairs to test, `a:b,a:b` in symbol values.
-    #[arg(long, value_name = "PAIRS")]
-    pub hold_out: Option<String>,
+    /// Edit: move these test pairs to train, `a:b,a:b` in symbol values (e.g. `3:5,7:7`);
+    /// repeatable (the lists add up).
+    #[arg(long, value_name = "PAIRS", action = clap::ArgAction::Append)]
+    pub move_to_train: Vec<String>,
+    /// Edit: move these training pairs to test, `a:b,a:b` in symbol values; repeatable (the lists
+    /// add up).
+    #[arg(long, value_name = "PAIRS", action = clap::ArgAction::Append)]
+    pub hold_out: Vec<String>,
 }
 
 /// The split the flags describe, before it is built.
@@ -166,12 +168,19 @@ impl SymmetryArgs {
             }
         };
         let mut edits = Vec::new();
-        if let Some(text) = &self.hold_out {
-            let pairs = parse_pairs(task, text, "--hold-out")?;
+        let all_pairs = |lists: &[String], flag: &'static str| -> Result<Vec<usize>> {
+            let mut pairs = Vec::new();
+            for text in lists {
+                pairs.extend(parse_pairs(task, text, flag)?);
+            }
+            Ok(pairs)
+        };
+        if !self.hold_out.is_empty() {
+            let pairs = all_pairs(&self.hold_out, "--hold-out")?;
             edits.push(SplitEdit::HoldOut { pairs });
         }
-        if let Some(text) = &self.move_to_train {
-            let pairs = parse_pairs(task, text, "--move-to-train")?;
+        if !self.move_to_train.is_empty() {
+            let pairs = all_pairs(&self.move_to_train, "--move-to-train")?;
             edits.push(SplitEdit::MoveToTrain { pairs });
         }
         if let Some(count) = self.move_orbits {
