@@ -47,3 +47,43 @@ fn repeated_list_flags_accumulate() {
     assert!(!run.split.train_indices.contains(&1) && !run.split.train_indices.contains(&5));
     assert_eq!(train_before, run.split.n_train + 2);
 }
+
+#[test]
+fn a_bad_subgroup_names_the_flag_the_user_typed() {
+    let dir = scratch("first-hour-subgroups");
+    let run = symrfm(
+        &["run", "-p", "11", "--iters", "1", "-q", "--out", "r.json"],
+        &dir,
+    );
+    assert!(run.status.success());
+    for (args, flag) in [
+        (
+            vec![
+                "run",
+                "-p",
+                "11",
+                "--iters",
+                "1",
+                "-q",
+                "--out",
+                "c.json",
+                "--commutant-subgroup",
+                "bogus",
+            ],
+            "--commutant-subgroup",
+        ),
+        (
+            vec!["decompose", "r.json", "--subgroup", "q", "-q"],
+            "--subgroup",
+        ),
+    ] {
+        let out = symrfm(&args, &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("invalid value for {flag}: ")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}

@@ -159,7 +159,7 @@ pub fn analyze_matrix(
         Err(_) => {
             if let Some(spec) = &options.subgroup {
                 return Err(Error::param(
-                    "split.subgroup",
+                    "analysis.subgroup",
                     spec,
                     format!(
                         "no subgroup: {} has no dihedral symmetry group",
@@ -196,7 +196,15 @@ fn group_analysis(
     let elements = dihedral_permutations(dih);
     let subgroup = subgroup
         .map(|spec| -> Result<SubgroupDistance> {
-            let h = Subgroup::parse(dih, spec)?;
+            let h = Subgroup::parse(dih, spec).map_err(|e| {
+                let generic =
+                    matches!(&e, Error::InvalidParameter { name, .. } if !name.contains('.'));
+                if generic {
+                    e.renamed("analysis.subgroup")
+                } else {
+                    e
+                }
+            })?;
             Ok(SubgroupDistance {
                 spec: spec.to_string(),
                 name: h.name(dih),
@@ -336,7 +344,7 @@ mod tests {
             };
             let err = analyze_matrix(&t, m.view(), &options).unwrap_err();
             assert!(
-                err.is_usage() && err.to_string().contains("split.subgroup"),
+                err.is_usage() && err.to_string().contains("analysis.subgroup"),
                 "{err}"
             );
         }

@@ -274,6 +274,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("analysis.symmetry_points", "--symmetry-points"),
     ("analysis.fourier_top_k", "--fourier-top-k"),
     ("analysis.commutant_subgroup", "--commutant-subgroup"),
+    ("analysis.subgroup", "--subgroup"),
     ("analysis.theory_subgroup", "--subgroup"),
     ("sweep.jobs", "--jobs"),
     ("sweep.shard", "--shard"),
