@@ -82,7 +82,6 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     let task = &task;
     let h_source = HSource::new(args.reflection.as_deref(), args.subgroup.as_deref());
     let gens = h_source.generators(task)?;
-    let h = h_source.subgroup(task)?;
     let base = match args.kind {
         SymmetricSplitArg::FixedPoints => SplitSpec::FixedPoints { subgroup: gens },
         SymmetricSplitArg::Orbit => SplitSpec::Orbit {
@@ -125,7 +124,7 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     let twin_edit = match args.move_orbits {
         Some(count) => format!(
             "move {count} whole {}-orbits ({} pairs) from train to test",
-            h.name(&symrfm::symmetry::DihedralGroup::new(task)?),
+            moved_orbits_subgroup(&twin.spec().split).unwrap_or_default(),
             moved.len()
         ),
         None => format!(
@@ -193,6 +192,17 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     }
     outln!("wrote {}", out.display());
     Ok(())
+}
+
+/// The subgroup (canonical name, as resolved) whose orbits a twin moved.
+fn moved_orbits_subgroup(spec: &SplitSpec) -> Option<String> {
+    let SplitSpec::Edited { edits, .. } = spec else {
+        return None;
+    };
+    edits.iter().find_map(|e| match e {
+        SplitEdit::MoveOrbits { subgroup, .. } => Some(subgroup.clone()),
+        _ => None,
+    })
 }
 
 /// The side-by-side table of test accuracies.

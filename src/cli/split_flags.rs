@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use std::collections::HashMap;
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::group::Task;
-use symrfm::symmetry::{DihedralGroup, Subgroup};
+use symrfm::symmetry::DihedralGroup;
 use symrfm::{Error, Result};
 
 /// How the split is built before any edit.
@@ -121,13 +121,6 @@ impl<'a> HSource<'a> {
             HSource::Default => Ok("s".to_string()),
         }
     }
-
-    /// The subgroup H of `task` (errors name the flag).
-    pub fn subgroup(&self, task: &Task) -> Result<Subgroup> {
-        let gens = self.generators(task)?;
-        let dih = DihedralGroup::new(task)?;
-        Subgroup::parse(&dih, &gens).map_err(|e| rename_any(e, self.flag()))
-    }
 }
 
 impl SymmetryArgs {
@@ -235,22 +228,6 @@ pub fn rename(e: Error, from: &str, to: &'static str) -> Error {
             value,
             allowed,
         } if name == from => Error::InvalidParameter {
-            name: to,
-            value,
-            allowed,
-        },
-        other => other,
-    }
-}
-
-/// Renames the parameter of any parameter error except `--task` to `to`.
-fn rename_any(e: Error, to: &'static str) -> Error {
-    match e {
-        Error::InvalidParameter {
-            name,
-            value,
-            allowed,
-        } if name != "--task" => Error::InvalidParameter {
             name: to,
             value,
             allowed,

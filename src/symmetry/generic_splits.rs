@@ -130,6 +130,96 @@ pub fn generic_orbit_split(
     orbit_union_split(h.orbits(sym), n_pairs, fraction, seed, &h.name)
 }
 
+/// The split with test = the pairs fixed by some element of H other than the identity, train =
+/// everything else (the generic [`fixed_points_split`](super::fixed_points_split)). The test set
+/// is H-invariant (if h fixes x, g h g⁻¹ fixes g x). Errors, naming `split.subgroup`, when no
+/// element of H fixes a pair (e.g. a group acting freely, as Sym_f of every non-abelian group
+/// task: use an orbit split there) or when every pair is fixed.
+pub fn generic_fixed_points_split(sym: &TaskSymmetry, h: &GenericSubgroup) -> Result<Split> {
+    let n_pairs = sym.n() * sym.n();
+    let identity: Vec<u32> = (0..2 * sym.n() as u32).collect();
+    let mut in_test = vec![false; n_pairs];
+    for g in h.elements.iter().filter(|g| **g != identity) {
+        for k in sym.fixed_points(g) {
+            in_test[k] = true;
+        }
+    }
+    let n_test = in_test.iter().filter(|&&t| t).count();
+    if n_test == 0 {
+        return Err(Error::param(
+            "split.subgroup",
+            &h.name,
+            "a subgroup with an element that fixes a pair: no element of this one fixes any \
+             (it acts freely; use an orbit split)",
+        ));
+    }
+    if n_test == n_pairs {
+        return Err(Error::param(
+            "split.subgroup",
+            &h.name,
+            "a subgroup whose elements leave some pair unfixed: these fix every pair, leaving no \
+             training pair",
+        ));
+    }
+    let train: Vec<usize> = (0..n_pairs).filter(|&k| !in_test[k]).collect();
+    Ok(Split::from_train(n_pairs, train))
+}
+
+/// Moves `count` whole H-orbits lying entirely in the training set to the test set, chosen in a
+/// ChaCha8 order seeded by `seed` (the generic [`move_orbits_to_test`](super::move_orbits_to_test);
+/// H-invariance of the split is kept). Returns the new split and the moved pairs, ascending.
+pub fn generic_move_orbits_to_test(
+    sym: &TaskSymmetry,
+    split: &Split,
+    h: &GenericSubgroup,
+    count: usize,
+    seed: u64,
+) -> Result<(Split, Vec<usize>)> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let n_pairs = split.train.len() + split.test.len();
+    let mut in_train = vec![false; n_pairs];
+    for &k in &split.train {
+        in_train[k] = true;
+    }
+    let mut candidates: Vec<Vec<usize>> = h
+        .orbits(sym)
+        .into_iter()
+        .filter(|orbit| orbit.iter().all(|&k| in_train[k]))
+        .collect();
+    if count > candidates.len() {
+        return Err(Error::param(
+            "split.move_orbits",
+            count,
+            format!(
+                "at most {} (the {}-orbits lying entirely in the training set)",
+                candidates.len(),
+                h.name
+            ),
+        ));
+    }
+    candidates.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    let mut moved: Vec<usize> = candidates[..count].iter().flatten().copied().collect();
+    moved.sort_unstable();
+    if moved.len() >= split.train.len() {
+        return Err(Error::param(
+            "split.move_orbits",
+            count,
+            format!(
+                "fewer orbits: moving {count} would empty the training set of {} pairs",
+                split.train.len()
+            ),
+        ));
+    }
+    let rest: Vec<usize> = split
+        .train
+        .iter()
+        .copied()
+        .filter(|k| moved.binary_search(k).is_err())
+        .collect();
+    Ok((Split::from_train(n_pairs, rest), moved))
+}
+
 /// The stabilizer of a training set: the elements of Sym_f mapping it onto itself (indices into
 /// [`TaskSymmetry::elements`], identity first); `None` when the elements are not kept.
 pub fn generic_stabilizer(sym: &TaskSymmetry, train: &[usize]) -> Option<Vec<usize>> {
@@ -162,6 +252,89 @@ mod tests {
         let mut s = TaskSpec::new(op, 0);
         s.group_name = Some(group.to_string());
         Task::new(s).unwrap()
+    }
+
+    fn graph(g: &str) -> Task {
+        let mut s = TaskSpec::new(Operation::GraphDistance, 0);
+        s.graph = Some(g.to_string());
+        Task::new(s).unwrap()
+    }
+
+    /// Whether `set` (pair indices) is mapped onto itself by every element of `h`.
+    fn invariant(sym: &TaskSymmetry, h: &GenericSubgroup, set: &[usize]) -> bool {
+        let n = sym.n();
+        let mut inside = vec![false; n * n];
+        for &k in set {
+            inside[k] = true;
+        }
+        h.elements.iter().all(|g| {
+            set.iter().all(|&k| {
+                let (a, b) = sym.act(g, (k / n, k % n));
+                inside[a * n + b]
+            })
+        })
+    }
+
+    #[test]
+    fn fixed_point_splits_test_exactly_the_fixed_pairs_and_are_invariant() {
+        let t = graph("cycle:12");
+        let sym = TaskSymmetry::of(&t);
+        let h = GenericSubgroup::parse(&sym, "s").unwrap();
+        let split = generic_fixed_points_split(&sym, &h).unwrap();
+        // s swaps the operands: it fixes exactly the diagonal pairs (a, a) — computed here from
+        // the action directly, not from `fixed_points`.
+        let n = 12;
+        let s_el = h.elements.iter().find(|g| sym.is_swap(g)).unwrap();
+        let fixed: Vec<usize> = (0..n * n)
+            .filter(|&k| sym.act(s_el, (k / n, k % n)) == (k / n, k % n))
+            .collect();
+        assert_eq!(split.test, fixed);
+        assert_eq!(split.train.len() + split.test.len(), n * n);
+        assert!(invariant(&sym, &h, &split.train) && invariant(&sym, &h, &split.test));
+        // A free action has no fixed points: the error names the parameter and says why.
+        let s3 = named(Operation::Mul, "S3");
+        let sym3 = TaskSymmetry::of(&s3);
+        let h3 = GenericSubgroup::parse(&sym3, "r^{(1 2 3)}").unwrap();
+        let err = generic_fixed_points_split(&sym3, &h3).unwrap_err();
+        assert!(
+            err.to_string().contains("split.subgroup") && err.to_string().contains("freely"),
+            "{err}"
+        );
+        // Through the split spec: the recorded subgroup is the canonical name.
+        let (built, spec) = SplitSpec::FixedPoints {
+            subgroup: "s".into(),
+        }
+        .resolve(&t)
+        .unwrap();
+        assert_eq!(built.test, split.test);
+        assert_eq!(
+            spec,
+            SplitSpec::FixedPoints {
+                subgroup: "<s>".into()
+            }
+        );
+    }
+
+    #[test]
+    fn moving_orbits_keeps_invariance_and_follows_the_seed() {
+        let t = named(Operation::Mul, "D6");
+        let sym = TaskSymmetry::of(&t);
+        let h = GenericSubgroup::parse(&sym, "r^s").unwrap();
+        let base = generic_orbit_split(&sym, &h, 0.6, 3).unwrap();
+        let (next, moved) = generic_move_orbits_to_test(&sym, &base, &h, 2, 7).unwrap();
+        assert_eq!(moved.len(), 2 * h.order()); // free action: orbits of |H| pairs
+        assert!(moved
+            .iter()
+            .all(|k| base.train.contains(k) && next.test.contains(k)));
+        assert_eq!(next.train.len() + moved.len(), base.train.len());
+        assert!(invariant(&sym, &h, &next.train) && invariant(&sym, &h, &moved));
+        let (_, again) = generic_move_orbits_to_test(&sym, &base, &h, 2, 7).unwrap();
+        assert_eq!(moved, again);
+        let (_, other) = generic_move_orbits_to_test(&sym, &base, &h, 2, 8).unwrap();
+        assert_ne!(moved, other);
+        let too_many = base.train.len() / h.order() + 1;
+        let err = generic_move_orbits_to_test(&sym, &base, &h, too_many, 7).unwrap_err();
+        assert!(err.to_string().contains("split.move_orbits"), "{err}");
     }
 
     #[test]

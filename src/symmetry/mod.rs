@@ -39,7 +39,10 @@ pub mod summary;
 
 pub use dihedral::{DihElement, DihedralGroup};
 pub use generic::TaskSymmetry;
-pub use generic_splits::{generic_orbit_split, generic_stabilizer, GenericSubgroup};
+pub use generic_splits::{
+    generic_fixed_points_split, generic_move_orbits_to_test, generic_orbit_split,
+    generic_stabilizer, GenericSubgroup,
+};
 pub use splits::{
     fixed_points_split, hold_out, move_orbits_to_test, move_random_train_to_test,
     move_test_to_train, orbit_prediction_score, orbit_split, reflection_fixed_points_split,

@@ -46,6 +46,12 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
     match spec {
         SplitSpec::Random { .. } | SplitSpec::File { .. } => spec.resolve(task),
         SplitSpec::FixedPoints { subgroup } => {
+            if uses_generic_symmetry(task) {
+                let sym = super::TaskSymmetry::of(task);
+                let h = super::GenericSubgroup::parse(&sym, subgroup)?;
+                let split = super::generic_fixed_points_split(&sym, &h)?;
+                return Ok((split, SplitSpec::FixedPoints { subgroup: h.name }));
+            }
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
             let split = fixed_points_split(&dih, &h).map_err(flag("split.subgroup"))?;
@@ -149,6 +155,20 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
             seed,
             moved,
         } => {
+            if uses_generic_symmetry(task) {
+                let sym = super::TaskSymmetry::of(task);
+                let h = super::GenericSubgroup::parse(&sym, subgroup)?;
+                let (next, now) =
+                    super::generic_move_orbits_to_test(&sym, split, &h, *count, *seed)?;
+                check_recorded(task, "split.move_orbits", moved, &now)?;
+                let edit = SplitEdit::MoveOrbits {
+                    subgroup: h.name,
+                    count: *count,
+                    seed: *seed,
+                    moved: now,
+                };
+                return Ok((next, edit));
+            }
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
             let (next, now) = move_orbits_to_test(&dih, split, &h, *count, *seed)
