@@ -94,7 +94,7 @@ section=$out/section.md
     echo "Versions: $("$py" -c 'import torch, xrfm; print("torch", torch.__version__ + ",", "xrfm", xrfm.__version__)'), $("$SYMRFM_BIN" --version)."
     echo "Load average before: \`${load_before##*load average: }\`; after: \`${load_after##*load average: }\`."
     echo
-    "$py" "$helper" summarize "$times" /dev/stdout
+    "$py" "$helper" summarize "$times" -
 } >"$section"
 "$py" "$helper" splice results/peers.md "compare-peers.sh p$p" "$section"
 cat "$section"

@@ -13,7 +13,7 @@ Subcommands (run with the virtual environment's interpreter, target/peers-venv/b
       its API allows (see the notes in results/peers.md), then write the wall time of the fit, the
       final train/test accuracy and the package versions as JSON.
 
-  summarize TIMES.tsv OUT.md
+  summarize TIMES.tsv OUT.md   (OUT.md = - for standard output)
       Turn the raw measurements (one row per run: tool, wall seconds, peak KiB, final test
       accuracy) into a markdown table: medians, min–max, peak memory, accuracy, and the
       same-machine ratio of the medians (every other program against the first one).
@@ -174,8 +174,11 @@ def cmd_summarize(args):
     for tool in order[1:]:
         lines.append(f"Ratio of medians, {tool} / {base}: **{med[tool] / med[base]:.1f}×**")
     text = "\n".join(lines) + "\n"
-    with open(args.out, "w") as f:
-        f.write(text)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w") as f:
+            f.write(text)
 
 
 def cmd_splice(args):
