@@ -1,7 +1,7 @@
 //! Honest speed claims (issue 12, item 17): every speed ratio that README.md or results/README.md
 //! quotes against another implementation (the reference PyTorch code, xrfm, "faster than …") must
-//! be one measured on this machine and written down in results/peers.md, and the script that
-//! makes those measurements must exist and be valid bash.
+//! be one measured on this machine and written down in results/peers.md (as a "Ratio of medians"
+//! line), and the script that makes those measurements must exist and be valid bash.
 
 use std::path::Path;
 use std::process::Command;
@@ -138,9 +138,30 @@ fn an_unmeasured_claim_is_caught() {
     assert!(unmeasured_claims(&readme.replace("36×", "11.2×"), measured).is_empty());
 }
 
+/// The measured ratios of results/peers.md: its "Ratio of medians, PEER / symrfm: **N×**" lines
+/// (written by scripts/compare_peers.py from alternating runs), not any "N×" in its prose.
+fn measured_ratio_lines(peers_md: &str) -> String {
+    peers_md
+        .lines()
+        .filter(|l| l.starts_with("Ratio of medians"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn only_ratio_lines_of_results_peers_md_count() {
+    let md = "The withdrawn 36× claim.\n\nRatio of medians, reference / symrfm: **23.7×**\n";
+    let measured = measured_ratio_lines(md);
+    assert!(measured.contains("23.7×") && !measured.contains("36×"));
+}
+
 #[test]
 fn readme_quotes_only_speed_ratios_measured_in_results_peers_md() {
-    let measured = read("results/peers.md");
+    let measured = measured_ratio_lines(&read("results/peers.md"));
+    assert!(
+        !measured.is_empty(),
+        "results/peers.md holds no \"Ratio of medians\" line"
+    );
     let mut missing = Vec::new();
     for doc in ["README.md", "results/README.md"] {
         for m in unmeasured_claims(&read(doc), &measured) {
