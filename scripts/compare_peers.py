@@ -169,6 +169,11 @@ def cmd_summarize(args):
             f"| {tool} | {len(r)} | {med[tool]:.2f} | {min(walls):.2f} – {max(walls):.2f} | "
             f"{fmt_mib(statistics.median([k for _, k, _ in r]))} | {', '.join(accs)} |"
         )
+    lines.append("")
+    raw = "; ".join(
+        f"{tool} " + ", ".join(f"{w:.2f} / {k}" for w, k, _ in runs[tool]) for tool in order
+    )
+    lines.append(f"Raw runs in order (wall s / peak KiB): {raw}.")
     base = order[0]
     lines.append("")
     for tool in order[1:]:
