@@ -268,6 +268,7 @@ mod tests {
     use crate::cli::args::{Cli, Command};
     use clap::Parser;
     use symrfm::group::{Operation, TaskSpec};
+    use symrfm::symmetry::Subgroup;
 
     /// The split the flags choose and the validated experiment (its resolved split and the
     /// subgroup whose orbit theory is scored).
