@@ -81,6 +81,7 @@ pub fn run_options(rfm: &RfmArgs, command_line: Vec<String>, save_model: bool) -
         max_memory: rfm.max_memory.map(|mib| mib.saturating_mul(1 << 20)),
         command_line,
         save_model,
+        save_predictions: false,
     }
 }
 
