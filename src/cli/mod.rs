@@ -12,6 +12,7 @@ pub mod intervention_flags;
 pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod resume;
 pub mod run;
 pub mod split_flags;
 pub mod sweep;

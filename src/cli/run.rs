@@ -45,6 +45,17 @@ pub struct RunArgs {
     /// it can predict any pair later (library: `Model::from_report`).
     #[arg(long)]
     pub save_model: bool,
+    /// Also store the outputs f(x) of the last iteration on the test pairs in the JSON
+    /// (`predictions`); with --npy write them as <out>.predictions.npy (n_test × c) and α as
+    /// <out>.alpha.npy (n_train × c) instead.
+    #[arg(long)]
+    pub save_predictions: bool,
+    /// Continue the run in this file (interrupted or finished) with its own parameters, up to
+    /// --iters iterations in all (default: the file's own count); iteration numbers go on and the
+    /// curves are joined in one file. Only --iters, --out, --threads, --max-memory, --npy,
+    /// --save-model, --save-predictions and -q may be given with it.
+    #[arg(long, value_name = "RUN.json")]
+    pub resume: Option<PathBuf>,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -232,9 +243,27 @@ pub fn execute(
     label: &str,
     quiet: bool,
 ) -> Result<RunReport> {
+    execute_with(experiment, label, quiet, 0, &mut |observer| {
+        experiment.run(options, observer)
+    })
+    .map(|o| o.report)
+}
+
+/// The training of a run with its display: [`execute`] for a run started by `train` (which
+/// gets the observer) at iteration `done` (0 unless resumed); returns the whole outcome.
+pub fn execute_with(
+    experiment: &Experiment,
+    label: &str,
+    quiet: bool,
+    done: usize,
+    train: &mut dyn FnMut(
+        &mut (dyn FnMut(&symrfm::rfm::IterationState<'_>) -> Control + Send),
+    ) -> symrfm::Result<symrfm::experiment::Outcome>,
+) -> Result<symrfm::experiment::Outcome> {
     let (task, split, params) = (experiment.task(), experiment.split(), experiment.params());
     print_symmetry(experiment, label);
     let progress = Progress::new(params.iters, quiet, label);
+    progress.resume_at(done);
     let header = if label.is_empty() {
         "symrfm run"
     } else {
@@ -252,23 +281,22 @@ pub fn execute(
         params.effective_threads()
     ));
     let total = params.iters;
-    let outcome = experiment
-        .run(options, &mut |state| {
-            progress.iteration(state.record, total);
-            if super::interrupt::requested() {
-                Control::Stop
-            } else {
-                Control::Continue
-            }
-        })
-        .map_err(|e| to_flags(e, &[]))
-        .with_context(|| format!("training {}", task.describe()))?;
+    let outcome = train(&mut |state| {
+        progress.iteration(state.record, total);
+        if super::interrupt::requested() {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .map_err(|e| to_flags(e, &[]))
+    .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
     for w in &outcome.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", super::flags::text_in_flags(w));
     }
     print_analysis(&outcome.report);
-    Ok(outcome.report)
+    Ok(outcome)
 }
 
 /// The analysis lines of a finished run.
@@ -379,6 +407,9 @@ fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u
 
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
+    if let Some(path) = &args.resume {
+        return super::resume::run(args, path, command_line);
+    }
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let choice = args.symmetry.choose(&task, &args.split)?;
     let experiment =
@@ -401,8 +432,21 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     };
     report::write::check_writable(&out, default)?;
 
-    let options = run_options(&args.rfm, command_line, args.save_model);
+    let mut options = run_options(&args.rfm, command_line, args.save_model);
+    super::resume::extra_options(args, &mut options);
     let report = execute(&experiment, &options, "", args.quiet)?;
+    conclude(args, &experiment, &out, report)
+}
+
+/// Writes a finished (or interrupted) run's files and prints its summary.
+pub fn conclude(
+    args: &RunArgs,
+    experiment: &Experiment,
+    out: &std::path::Path,
+    mut report: RunReport,
+) -> Result<()> {
+    let out = out.to_path_buf();
+    super::resume::write_npy_extras(args, &mut report, &out)?;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -417,9 +461,8 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
             out.display()
         );
         eprintln!(
-            "to resume, rerun the same command with --init-m {} --iters {} (and a new --out)",
-            out.display(),
-            total - done
+            "to resume: symrfm run --resume {} (continues at t = {done} up to {total} iterations and rewrites that file with the joined run)",
+            out.display()
         );
         return Err(symrfm::Error::Interrupted.into());
     }
@@ -444,7 +487,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
         report.timings.total_seconds, st.kernel, st.solve, st.predict, st.agop, st.eig
     );
-    println!("{}", memory_line(&experiment));
+    println!("{}", memory_line(experiment));
     println!("wrote {}", out.display());
     Ok(())
 }
