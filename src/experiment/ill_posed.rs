@@ -131,4 +131,31 @@ mod tests {
         let w = warning(&its, &params(0.05), 22).unwrap();
         assert!(w.contains("close to the identity") && w.contains("too small"), "{w}");
     }
+
+    #[test]
+    fn the_summary_leaves_ill_posed_iterations_out() {
+        let mut records: Vec<IterationRecord> = [
+            (0.995, true),
+            (0.5, false),
+            (1.0, true),
+            (0.992, false),
+            (0.7, true),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(t, &(acc, bad))| IterationRecord {
+            test_acc: acc,
+            ..record(t, 22.0, bad)
+        })
+        .collect();
+        let s = crate::report::Summary::new(&records);
+        assert_eq!(s.first_iter_test_acc_ge_099, Some(3));
+        assert_eq!(s.best_test_acc, 0.992);
+        assert_eq!(s.final_test_acc, 0.7, "the last iteration, whatever it was");
+        // Without marks (files written before them), every iteration counts.
+        records.iter_mut().for_each(|r| r.ill_posed = false);
+        let s = crate::report::Summary::new(&records);
+        assert_eq!(s.first_iter_test_acc_ge_099, Some(0));
+        assert_eq!(s.best_test_acc, 1.0);
+    }
 }

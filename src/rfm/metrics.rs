@@ -220,4 +220,84 @@ mod tests {
         let expected = 0.01 + 0.01 + 0.36 + 0.36;
         assert!((sse - expected).abs() < 1e-12);
     }
+
+    /// The residual of the training predictions the AGOP code computes, against
+    /// `‖(K + λI)α − Y‖_F / ‖Y‖_F` with a dense kernel matrix from the naive reference.
+    #[test]
+    fn the_relative_residual_matches_a_naive_dense_computation() {
+        use crate::data::{self, Split, SplitSpec};
+        use crate::group::{Operation, Task, TaskSpec};
+        use crate::kernel::onehot::Tokens;
+        use crate::kernel::KernelKind;
+        use crate::rfm::agop::{agop_with_predictions, AgopInput};
+        use ndarray::Array2;
+        use rand::{Rng, SeedableRng};
+
+        let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
+        let split = Split::build(
+            &task,
+            &SplitSpec::Random {
+                fraction: 0.5,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let (first, second) = data::tokens(&task, &split.train);
+        let labels = data::labels(&task, &split.train);
+        let (n, c, d) = (split.train.len(), task.n_classes(), task.input_dim());
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        // A random symmetric positive definite M and a random α (not a solution: the residual
+        // is O(1), so the comparison is not lost in rounding).
+        let b = Array2::from_shape_fn((d, d), |_| rng.random::<f64>() - 0.5);
+        let m = b.t().dot(&b) / d as f64 + Array2::<f64>::eye(d);
+        let alpha_t = Array2::from_shape_fn((c, n), |_| rng.random::<f64>() - 0.5);
+        // Column-major α, as in the training loop.
+        let alpha = alpha_t.t();
+        let pairs: Vec<(usize, usize)> = split.train.iter().map(|&k| task.pair(k)).collect();
+        let x = crate::naive::onehot(task.n_symbols(), &pairs);
+        for kernel in [
+            KernelKind::Gaussian { bandwidth: 1.7 },
+            KernelKind::Laplace { bandwidth: 2.0 },
+            KernelKind::Quadratic,
+        ] {
+            let out = agop_with_predictions(
+                &AgopInput {
+                    tokens: Tokens {
+                        first: &first,
+                        second: &second,
+                    },
+                    alpha,
+                    m: m.view(),
+                    kernel,
+                    centering: true,
+                },
+                faer::Par::Seq,
+            );
+            let k = crate::naive::kernel(kernel, m.view(), x.view(), x.view());
+            for ridge in [0.0, 0.3] {
+                let mut r = k.dot(&alpha) + &(&alpha * ridge);
+                for (i, &y) in labels.iter().enumerate() {
+                    r[[i, y as usize]] -= 1.0;
+                }
+                let naive = r.iter().map(|v| v * v).sum::<f64>().sqrt() / (n as f64).sqrt();
+                let ours = relative_residual(out.predictions.view(), alpha, ridge, &labels);
+                assert!(naive > 0.1, "{kernel:?}: a non-trivial residual");
+                assert!(
+                    (ours - naive).abs() <= 1e-12 * naive,
+                    "{kernel:?}, λ = {ridge}: {ours} vs naive {naive}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ill_posed_means_a_large_residual_or_no_interpolation_at_ridge_zero() {
+        assert!(!is_ill_posed(1e-12, 1e-6, 0.0, 1.0));
+        assert!(is_ill_posed(1e-5, 1e-6, 0.0, 1.0));
+        assert!(is_ill_posed(1e-12, 1e-6, 0.0, 0.99));
+        // With a ridge, the training set need not be interpolated.
+        assert!(!is_ill_posed(1e-12, 1e-6, 1e-3, 0.5));
+        assert!(is_ill_posed(f64::NAN, 1e-6, 1e-3, 1.0));
+        assert!(is_ill_posed(f64::INFINITY, 1e-6, 1e-3, 1.0));
+    }
 }
