@@ -77,11 +77,7 @@ fn resume_continues_a_finished_run_bitwise_with_the_summary_over_the_joined_curv
         "-q",
     ];
     let with = |extra: &[&str]| -> Vec<String> {
-        common
-            .iter()
-            .chain(extra)
-            .map(|s| s.to_string())
-            .collect()
+        common.iter().chain(extra).map(|s| s.to_string()).collect()
     };
     let run = |args: Vec<String>| {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -171,10 +167,22 @@ fn resume_continues_interventions_perturbations_diagnostics_and_trap_records() {
     };
     for (iters, out) in [("9", "full.json"), ("5", "part.json")] {
         let a = args(iters, out);
-        ok(&symrfm(&a.iter().map(String::as_str).collect::<Vec<_>>(), &dir));
+        ok(&symrfm(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &dir,
+        ));
     }
     ok(&symrfm(
-        &["run", "--resume", "part.json", "--iters", "9", "--out", "r.json", "-q"],
+        &[
+            "run",
+            "--resume",
+            "part.json",
+            "--iters",
+            "9",
+            "--out",
+            "r.json",
+            "-q",
+        ],
         &dir,
     ));
     assert_same_run(&dir.join("full.json"), &dir.join("r.json"));
@@ -215,8 +223,14 @@ fn resume_refuses_parameter_flags_complete_files_and_per_iteration_structure() {
         (&["run", "--resume", "r.json", "-p", "13"][..], "--modulus"),
         // A complete run needs a larger total.
         (&["run", "--resume", "r.json"][..], "--iters"),
-        (&["run", "--resume", "r.json", "--iters", "3"][..], "--iters"),
-        (&["run", "--resume", "s.json", "--iters", "5"][..], "--structure"),
+        (
+            &["run", "--resume", "r.json", "--iters", "3"][..],
+            "--iters",
+        ),
+        (
+            &["run", "--resume", "s.json", "--iters", "5"][..],
+            "--structure",
+        ),
         (&["run", "--resume", "missing.json"][..], "missing.json"),
     ] {
         let out = symrfm(args, &dir);
@@ -308,11 +322,7 @@ fn a_huge_bandwidth_at_ridge_zero_is_marked_ill_posed_and_warned_about_once() {
         let residual = r["residual"].as_f64().expect("a residual per iteration");
         // The definition: residual above the tolerance (1e-6 in f64), or no interpolation at
         // ridge 0.
-        assert_eq!(
-            flag(r),
-            residual > 1e-6 || f(r, "train_acc") < 1.0,
-            "{r}"
-        );
+        assert_eq!(flag(r), residual > 1e-6 || f(r, "train_acc") < 1.0, "{r}");
     }
     assert!(bad.iter().any(|r| f(r, "train_acc") < 1.0));
     // On the progress lines, one per ill-posed iteration.
@@ -321,7 +331,10 @@ fn a_huge_bandwidth_at_ridge_zero_is_marked_ill_posed_and_warned_about_once() {
     assert_eq!(stderr.matches("warning:").count(), 1, "{stderr}");
     let warning = stderr.lines().find(|l| l.starts_with("warning:")).unwrap();
     assert!(warning.contains("ill-posed"), "{warning}");
-    assert!(warning.contains("--bandwidth 10000 is too large"), "{warning}");
+    assert!(
+        warning.contains("--bandwidth 10000 is too large"),
+        "{warning}"
+    );
     assert!(warning.contains("--ridge"), "{warning}");
     // best_test_acc and the first ≥ 0.99 ignore them.
     let well_posed_best = iterations
@@ -329,7 +342,10 @@ fn a_huge_bandwidth_at_ridge_zero_is_marked_ill_posed_and_warned_about_once() {
         .filter(|r| !flag(r))
         .map(|r| f(r, "test_acc"))
         .fold(0.0, f64::max);
-    let any_best = iterations.iter().map(|r| f(r, "test_acc")).fold(0.0, f64::max);
+    let any_best = iterations
+        .iter()
+        .map(|r| f(r, "test_acc"))
+        .fold(0.0, f64::max);
     assert!(any_best > well_posed_best, "the test separates the two");
     assert_eq!(f(&run["summary"], "best_test_acc"), well_posed_best);
 }
@@ -341,7 +357,10 @@ fn a_normal_run_has_tiny_residuals_and_no_ill_posed_marks() {
         &["run", "-p", "11", "--iters", "5", "--out", "r.json"],
         &dir,
     ));
-    assert!(!stderr.contains("ILL-POSED") && !stderr.contains("warning:"), "{stderr}");
+    assert!(
+        !stderr.contains("ILL-POSED") && !stderr.contains("warning:"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(dir.join("r.json")).unwrap();
     assert!(!text.contains("ill_posed"), "absent when false");
     for r in json(&dir.join("r.json"))["iterations"].as_array().unwrap() {
@@ -371,9 +390,15 @@ fn a_kernel_underflow_after_an_ill_posed_start_does_not_ask_for_a_larger_bandwid
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("kernel underflow"), "{stderr}");
     assert!(!stderr.contains("use a larger one"), "{stderr}");
-    assert!(stderr.contains("too large") && stderr.contains("--ridge"), "{stderr}");
+    assert!(
+        stderr.contains("too large") && stderr.contains("--ridge"),
+        "{stderr}"
+    );
     // The broken first iteration (LU fallback, test MSE ~1e225) is marked on its progress line.
-    assert!(stderr.contains("t=0") && stderr.contains("ILL-POSED"), "{stderr}");
+    assert!(
+        stderr.contains("t=0") && stderr.contains("ILL-POSED"),
+        "{stderr}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

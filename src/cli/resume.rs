@@ -127,10 +127,7 @@ pub fn write_npy_extras(args: &RunArgs, report: &mut RunReport, out: &Path) -> R
         report.model.take()
     };
     if let Some(model) = model {
-        let (n, c) = (
-            model.alpha.len(),
-            model.alpha.first().map_or(0, Vec::len),
-        );
+        let (n, c) = (model.alpha.len(), model.alpha.first().map_or(0, Vec::len));
         let alpha = ndarray::Array2::from_shape_fn((n, c), |(i, j)| model.alpha[i][j]);
         report::write::write_npy_atomic(&out.with_extension("alpha.npy"), &alpha)?;
     }

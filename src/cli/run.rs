@@ -249,6 +249,9 @@ pub fn execute(
     .map(|o| o.report)
 }
 
+/// What sees each iteration of a run and may stop it.
+pub type Observer<'a> = dyn FnMut(&symrfm::rfm::IterationState<'_>) -> Control + Send + 'a;
+
 /// The training of a run with its display: [`execute`] for a run started by `train` (which
 /// gets the observer) at iteration `done` (0 unless resumed); returns the whole outcome.
 pub fn execute_with(
@@ -256,9 +259,7 @@ pub fn execute_with(
     label: &str,
     quiet: bool,
     done: usize,
-    train: &mut dyn FnMut(
-        &mut (dyn FnMut(&symrfm::rfm::IterationState<'_>) -> Control + Send),
-    ) -> symrfm::Result<symrfm::experiment::Outcome>,
+    train: &mut dyn FnMut(&mut Observer<'_>) -> symrfm::Result<symrfm::experiment::Outcome>,
 ) -> Result<symrfm::experiment::Outcome> {
     let (task, split, params) = (experiment.task(), experiment.split(), experiment.params());
     print_symmetry(experiment, label);

@@ -39,10 +39,13 @@ pub fn warning(iterations: &[IterationRecord], params: &RfmParams, d: usize) -> 
     if bad.len() > 8 {
         list.push("…".into());
     }
-    let worst = bad
-        .iter()
-        .filter_map(|r| r.residual)
-        .fold(0.0f64, |a, v| if v.is_nan() || a.is_nan() { f64::NAN } else { a.max(v) });
+    let worst = bad.iter().filter_map(|r| r.residual).fold(0.0f64, |a, v| {
+        if v.is_nan() || a.is_nan() {
+            f64::NAN
+        } else {
+            a.max(v)
+        }
+    });
     let tol = ill_posed_tolerance(params.precision);
     let lu = if bad.iter().any(|r| r.solver == SolverKind::Lu) {
         " (Cholesky met a non-positive pivot and the LU fallback solved a nearly singular system)"
@@ -120,16 +123,25 @@ mod tests {
     fn a_large_bandwidth_is_named_as_too_large() {
         let its = [record(0, 22.0, true), record(1, 22.0, false)];
         let w = warning(&its, &params(1e4), 22).unwrap();
-        assert!(w.starts_with("1 of 2 iterations are ill-posed (t = 0)"), "{w}");
+        assert!(
+            w.starts_with("1 of 2 iterations are ill-posed (t = 0)"),
+            "{w}"
+        );
         assert!(w.contains("all-ones") && w.contains("too large"), "{w}");
-        assert!(w.contains("`params.ridge`") && w.contains("LU fallback"), "{w}");
+        assert!(
+            w.contains("`params.ridge`") && w.contains("LU fallback"),
+            "{w}"
+        );
     }
 
     #[test]
     fn a_small_bandwidth_is_named_as_too_small() {
         let its = [record(0, 22.0, true)];
         let w = warning(&its, &params(0.05), 22).unwrap();
-        assert!(w.contains("close to the identity") && w.contains("too small"), "{w}");
+        assert!(
+            w.contains("close to the identity") && w.contains("too small"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -38,9 +38,10 @@ impl Previous {
     /// The output of an uninterrupted run: the file's iterations and matrices, then `new`'s.
     pub fn join(&self, new: TrainOutput, params: &RfmParams) -> TrainOutput {
         let done = self.done;
-        let mut saved: Vec<SavedMatrix> = self.saved.iter().filter(|s| s.t < done).cloned().collect();
+        let mut saved: Vec<SavedMatrix> =
+            self.saved.iter().filter(|s| s.t < done).cloned().collect();
         // M_done was the file's final M; an uninterrupted run keeps it only on the schedule.
-        if params.save_every.is_some_and(|e| done % e == 0) && done < params.iters {
+        if params.save_every.is_some_and(|e| done.is_multiple_of(e)) && done < params.iters {
             if let Some(last) = self.saved.iter().find(|s| s.t == done) {
                 saved.push(last.clone());
             }
@@ -114,7 +115,12 @@ impl Resumption {
             return Err(bad(format!("a run report, not kind {:?}", previous.kind)));
         }
         let done = previous.iterations.len();
-        if let Some((i, r)) = previous.iterations.iter().enumerate().find(|(i, r)| r.iter != *i) {
+        if let Some((i, r)) = previous
+            .iterations
+            .iter()
+            .enumerate()
+            .find(|(i, r)| r.iter != *i)
+        {
             return Err(bad(format!(
                 "iterations numbered 0, 1, … (record {i} is iteration {})",
                 r.iter
@@ -133,7 +139,9 @@ impl Resumption {
                 last.t
             )));
         }
-        let m = last.to_array().map_err(|r| bad(format!("a readable final M: {r}")))?;
+        let m = last
+            .to_array()
+            .map_err(|r| bad(format!("a readable final M: {r}")))?;
         if previous.analysis.structure {
             return Err(Error::param(
                 "analysis.structure",
@@ -150,7 +158,11 @@ impl Resumption {
                 params.iters,
                 format!(
                     "a total number of iterations above the {done} the run file holds{}",
-                    if previous.complete { " (it is complete: ask for more)" } else { "" }
+                    if previous.complete {
+                        " (it is complete: ask for more)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -172,7 +184,11 @@ impl Resumption {
             ));
         }
         crate::rfm::train::check_init(&m, experiment.task.input_dim())?;
-        let diagnostic = experiment.spec.analysis.run_options(&experiment.task).symmetry;
+        let diagnostic = experiment
+            .spec
+            .analysis
+            .run_options(&experiment.task)
+            .symmetry;
         if diagnostic && previous.symmetry_diagnostic.len() != done {
             return Err(bad(format!(
                 "one symmetry diagnostic per iteration ({} for {done} iterations)",
@@ -181,9 +197,7 @@ impl Resumption {
         }
         let trap = previous.trap.clone();
         if trap.as_ref().is_some_and(|t| t.asymmetry.len() != done + 1) {
-            return Err(bad(format!(
-                "one trap asymmetry per M_t, t = 0 … {done}"
-            )));
+            return Err(bad(format!("one trap asymmetry per M_t, t = 0 … {done}")));
         }
         // Record M_0's provenance as the file did.
         let init = previous.init.clone().unwrap_or_default();

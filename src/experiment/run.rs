@@ -110,7 +110,12 @@ impl Experiment {
                 report.structure = a.structure;
                 report.final_analysis = a.final_analysis;
                 report.symmetry_diagnostic = match previous {
-                    Some(p) => p.diagnostics.iter().cloned().chain(a.symmetry_diagnostic).collect(),
+                    Some(p) => p
+                        .diagnostics
+                        .iter()
+                        .cloned()
+                        .chain(a.symmetry_diagnostic)
+                        .collect(),
                     None => a.symmetry_diagnostic,
                 };
             }
@@ -131,7 +136,11 @@ impl Experiment {
                     .collect(),
             });
         }
-        warnings.extend(super::ill_posed::warning(&output.iterations, params, task.input_dim()));
+        warnings.extend(super::ill_posed::warning(
+            &output.iterations,
+            params,
+            task.input_dim(),
+        ));
         Ok(Outcome {
             report,
             model,

@@ -194,7 +194,9 @@ mod tests {
                     }
                     let (_, first) = reference(&k);
                     let (fi, fj) = first.expect("a bad entry");
-                    let msg = kernel_lower(k.view(), GAUSS, 3, 1.0).unwrap_err().to_string();
+                    let msg = kernel_lower(k.view(), GAUSS, 3, 1.0)
+                        .unwrap_err()
+                        .to_string();
                     assert!(msg.contains(&format!("at ({fi}, {fj})")), "{msg}");
                     assert!(msg.contains("at iteration 3"), "{msg}");
                 }
@@ -208,12 +210,22 @@ mod tests {
             let mut k = Array2::<f64>::eye(n);
             k[[0, n - 1]] = 1.0; // upper triangle: ignored
             assert!(reference(&k).0 < f64::EPSILON);
-            let err = kernel_lower(k.view(), GAUSS, 0, 1.0).unwrap_err().to_string();
+            let err = kernel_lower(k.view(), GAUSS, 0, 1.0)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("kernel underflow"), "{err}");
-            assert!(err.contains("too small for this M, use a larger one"), "{err}");
+            assert!(
+                err.contains("too small for this M, use a larger one"),
+                "{err}"
+            );
             // After M grew a thousandfold the advice is the other way round.
-            let grown = kernel_lower(k.view(), GAUSS, 4, 1e5).unwrap_err().to_string();
-            assert!(grown.contains("too large") && grown.contains("`params.ridge`"), "{grown}");
+            let grown = kernel_lower(k.view(), GAUSS, 4, 1e5)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                grown.contains("too large") && grown.contains("`params.ridge`"),
+                "{grown}"
+            );
             assert!(!grown.contains("use a larger one"), "{grown}");
             // The quadratic kernel has no underflow condition.
             assert!(kernel_lower(k.view(), KernelKind::Quadratic, 0, 1.0).is_ok());

@@ -73,7 +73,7 @@ pub fn ill_posed_tolerance(precision: super::Precision) -> f64 {
 /// `tolerance` (or is not finite), or the ridge is 0 and the training set is not interpolated
 /// (train accuracy < 1, which an exact solution of `Kα = Y` cannot give).
 pub fn is_ill_posed(residual: f64, tolerance: f64, ridge: f64, train_acc: f64) -> bool {
-    !(residual <= tolerance) || (ridge == 0.0 && train_acc < 1.0)
+    residual.is_nan() || residual > tolerance || (ridge == 0.0 && train_acc < 1.0)
 }
 
 /// Σ v², in four independent lanes.

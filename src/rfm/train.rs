@@ -247,12 +247,26 @@ pub fn train_from(
             )
         })?;
     pool.install(|| match params.precision {
-        Precision::F64 => {
-            run_loop::<f64>(task, split, params, m0, first, threads, memory_estimate, observer)
-        }
-        Precision::F32 => {
-            run_loop::<f32>(task, split, params, m0, first, threads, memory_estimate, observer)
-        }
+        Precision::F64 => run_loop::<f64>(
+            task,
+            split,
+            params,
+            m0,
+            first,
+            threads,
+            memory_estimate,
+            observer,
+        ),
+        Precision::F32 => run_loop::<f32>(
+            task,
+            split,
+            params,
+            m0,
+            first,
+            threads,
+            memory_estimate,
+            observer,
+        ),
     })
 }
 
