@@ -1,15 +1,14 @@
 //! `symrfm run --resume RUN.json [--iters TOTAL]`: continue a run with the parameters its file
-//! records (the library's [`Resumption`]), and the run options shared with `run`
-//! (`--save-predictions` and the `.npy` files of predictions and α).
+//! records (the library's [`Resumption`]); the output goes through `run`'s [`conclude`].
 
 use super::flags::to_flags;
-use super::run::{conclude, execute_with, run_options, RunArgs};
+use super::run::{conclude, execute_with, extra_options, run_options, RunArgs};
 use anyhow::Result;
 use clap::parser::ValueSource;
 use clap::CommandFactory;
 use std::path::{Path, PathBuf};
-use symrfm::experiment::{Resumption, RunOptions};
-use symrfm::report::{self, RunReport};
+use symrfm::experiment::Resumption;
+use symrfm::report;
 use symrfm::Error;
 
 /// The `run` flags that may be given with `--resume` (clap ids): the output and execution
@@ -100,36 +99,4 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
         resumption.run(&options, observer)
     })?;
     conclude(args, &experiment, &out, outcome.report)
-}
-
-/// Sets the run options of `--save-predictions`: the predictions, and with `--npy` the model
-/// too (its α is written as `.npy`).
-pub fn extra_options(args: &RunArgs, options: &mut RunOptions) {
-    options.save_predictions = args.save_predictions;
-    if args.save_predictions && args.npy {
-        options.save_model = true;
-    }
-}
-
-/// With `--save-predictions --npy`: writes the test predictions as `<out>.predictions.npy` and α as
-/// `<out>.alpha.npy`, and takes them out of the JSON (the model stays only with `--save-model`).
-pub fn write_npy_extras(args: &RunArgs, report: &mut RunReport, out: &Path) -> Result<()> {
-    if !(args.save_predictions && args.npy) {
-        return Ok(());
-    }
-    if let Some(p) = report.predictions.take() {
-        let outputs = p.to_array().map_err(anyhow::Error::msg)?;
-        report::write::write_npy_atomic(&out.with_extension("predictions.npy"), &outputs)?;
-    }
-    let model = if args.save_model {
-        report.model.clone()
-    } else {
-        report.model.take()
-    };
-    if let Some(model) = model {
-        let (n, c) = (model.alpha.len(), model.alpha.first().map_or(0, Vec::len));
-        let alpha = ndarray::Array2::from_shape_fn((n, c), |(i, j)| model.alpha[i][j]);
-        report::write::write_npy_atomic(&out.with_extension("alpha.npy"), &alpha)?;
-    }
-    Ok(())
 }

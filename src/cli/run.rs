@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::split_flags::{SplitChoice, SymmetryArgs};
 use anyhow::{Context, Result};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use symrfm::analysis::{acquisition_lead, off_diagonal_deviation, MatrixAnalysis};
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::experiment::{Experiment, ExperimentSpec, RunOptions};
@@ -408,9 +408,6 @@ fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u
 
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
-    if let Some(path) = &args.resume {
-        return super::resume::run(args, path, command_line);
-    }
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let choice = args.symmetry.choose(&task, &args.split)?;
     let experiment =
@@ -434,7 +431,7 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     report::write::check_writable(&out, default)?;
 
     let mut options = run_options(&args.rfm, command_line, args.save_model);
-    super::resume::extra_options(args, &mut options);
+    extra_options(args, &mut options);
     let report = execute(&experiment, &options, "", args.quiet)?;
     conclude(args, &experiment, &out, report)
 }
@@ -447,7 +444,7 @@ pub fn conclude(
     mut report: RunReport,
 ) -> Result<()> {
     let out = out.to_path_buf();
-    super::resume::write_npy_extras(args, &mut report, &out)?;
+    write_npy_extras(args, &mut report, &out)?;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -490,5 +487,37 @@ pub fn conclude(
     );
     println!("{}", memory_line(experiment));
     println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Sets the run options of `--save-predictions`: the predictions, and with `--npy` the model
+/// too (its α is written as `.npy`).
+pub fn extra_options(args: &RunArgs, options: &mut RunOptions) {
+    options.save_predictions = args.save_predictions;
+    if args.save_predictions && args.npy {
+        options.save_model = true;
+    }
+}
+
+/// With `--save-predictions --npy`: writes the test predictions as `<out>.predictions.npy` and α as
+/// `<out>.alpha.npy`, and takes them out of the JSON (the model stays only with `--save-model`).
+fn write_npy_extras(args: &RunArgs, report: &mut RunReport, out: &Path) -> Result<()> {
+    if !(args.save_predictions && args.npy) {
+        return Ok(());
+    }
+    if let Some(p) = report.predictions.take() {
+        let outputs = p.to_array().map_err(anyhow::Error::msg)?;
+        report::write::write_npy_atomic(&out.with_extension("predictions.npy"), &outputs)?;
+    }
+    let model = if args.save_model {
+        report.model.clone()
+    } else {
+        report.model.take()
+    };
+    if let Some(model) = model {
+        let (n, c) = (model.alpha.len(), model.alpha.first().map_or(0, Vec::len));
+        let alpha = ndarray::Array2::from_shape_fn((n, c), |(i, j)| model.alpha[i][j]);
+        report::write::write_npy_atomic(&out.with_extension("alpha.npy"), &alpha)?;
+    }
     Ok(())
 }
