@@ -58,6 +58,7 @@ impl Previous {
                 joined.summarize();
                 Some(joined)
             }
+            // Resumption::new checked that the file has a trap record when the run makes one.
             (_, new) => new,
         };
         TrainOutput {
@@ -196,6 +197,19 @@ impl Resumption {
             )));
         }
         let trap = previous.trap.clone();
+        let records_trap = crate::rfm::Interventions::new(
+            &experiment.task,
+            &experiment.split,
+            &experiment.spec.params,
+        )?
+        .trap_recorder()
+        .is_some();
+        if records_trap != trap.is_some() {
+            return Err(bad(format!(
+                "{} trap record, as a run of this task writes (a file of an older symrfm?)",
+                if records_trap { "a" } else { "no" }
+            )));
+        }
         if trap.as_ref().is_some_and(|t| t.asymmetry.len() != done + 1) {
             return Err(bad(format!("one trap asymmetry per M_t, t = 0 … {done}")));
         }
@@ -275,5 +289,108 @@ impl Resumption {
         };
         self.experiment
             .run_from(&options, Some(&self.previous), observer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::{Operation, TaskSpec};
+    use crate::kernel::KernelKind;
+    use crate::rfm::Precision;
+
+    fn spec(iters: usize, kernel: KernelKind, precision: Precision) -> ExperimentSpec {
+        let mut spec = ExperimentSpec {
+            task: TaskSpec::new(Operation::Add, 13),
+            ..ExperimentSpec::default()
+        };
+        spec.params.iters = iters;
+        spec.params.kernel = kernel;
+        spec.params.precision = precision;
+        spec.params.save_every = Some(2);
+        spec.params.threads = 1;
+        spec
+    }
+
+    /// The report without what may differ between two runs of the same parameters.
+    fn comparable(mut report: RunReport) -> RunReport {
+        report.timings = Default::default();
+        report.command_line.clear();
+        report
+            .iterations
+            .iter_mut()
+            .for_each(|r| r.seconds = Default::default());
+        report
+    }
+
+    #[test]
+    fn a_continued_run_is_the_uninterrupted_run_for_every_kernel_and_precision() {
+        let go = |_: &IterationState<'_>| Control::Continue;
+        for kernel in [
+            KernelKind::Gaussian { bandwidth: 2.5 },
+            KernelKind::Laplace { bandwidth: 2.0 },
+            KernelKind::Quadratic,
+        ] {
+            for precision in [Precision::F64, Precision::F32] {
+                let options = RunOptions {
+                    save_predictions: true,
+                    ..RunOptions::default()
+                };
+                let run = |iters: usize| {
+                    spec(iters, kernel, precision)
+                        .validate()
+                        .unwrap()
+                        .run(&options, &mut go.clone())
+                        .unwrap()
+                };
+                let full = run(7);
+                let part = run(3);
+                let resumption = Resumption::new(part.report, Some(7)).unwrap();
+                assert_eq!(resumption.done(), 3);
+                let resumed = resumption
+                    .run(&RunOptions::default(), &mut go.clone())
+                    .unwrap();
+                assert_eq!(resumed.model, full.model, "{kernel:?} {precision:?}");
+                assert!(resumed.report.predictions.is_some(), "kept from the file");
+                assert_eq!(
+                    comparable(resumed.report),
+                    comparable(full.report),
+                    "{kernel:?} {precision:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_cannot_be_continued_to_fewer_iterations_or_without_its_final_m() {
+        let go = |_: &IterationState<'_>| Control::Continue;
+        let kernel = KernelKind::Gaussian { bandwidth: 2.5 };
+        let report = spec(3, kernel, Precision::F64)
+            .validate()
+            .unwrap()
+            .run(&RunOptions::default(), &mut go.clone())
+            .unwrap()
+            .report;
+        for iters in [None, Some(3), Some(2)] {
+            let e = Resumption::new(report.clone(), iters).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidParameter {
+                        name: "params.iters",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        let mut no_final = report.clone();
+        no_final.feature_matrices.pop();
+        let e = Resumption::new(no_final, Some(5)).unwrap_err().to_string();
+        assert!(e.contains("final feature matrix"), "{e}");
+        let mut structure = report;
+        structure.analysis.structure = true;
+        let e = Resumption::new(structure, Some(5)).unwrap_err().to_string();
+        assert!(e.contains("analysis.structure"), "{e}");
     }
 }
