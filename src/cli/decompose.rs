@@ -1,6 +1,6 @@
 //! `symrfm decompose`: which group elements does a feature matrix encode, and how circulant is it?
 
-use super::flags::{TaskArg, TaskArgs};
+use super::flags::{prepare_output, TaskArg, TaskArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,8 @@ pub struct DecomposeArgs {
     /// Frequencies per block in the Fourier energy fraction (default: n).
     #[arg(long, value_name = "K")]
     pub fourier_top_k: Option<usize>,
-    /// Output JSON (default: next to the input, `<input>.decompose.json`).
+    /// Output JSON [default: next to the input: `<stem>.decompose[-tK].json` for a run file,
+    /// `<stem>.<ext>.decompose[-tK].json` for a bare matrix; an existing file only with --force].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Also export every saved M_t of a run as DIR/M_<t>.npy (float64, C order).
@@ -46,6 +47,10 @@ pub struct DecomposeArgs {
     /// Bare matrix only: `mul` keeping the residue 0.
     #[arg(long)]
     pub keep_zero: bool,
+    /// Overwrite the output files if they exist (without it an existing result is never
+    /// overwritten: the command is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// Print nothing but the output path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -110,7 +115,16 @@ fn default_out(input: &Path, t: Option<usize>) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "matrix".into());
     let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
-    input.with_file_name(format!("{stem}.decompose{suffix}.json"))
+    // `p23.json` and `p23.npy` side by side must not share a name: a bare matrix's name keeps
+    // its extension.
+    let kind = match input
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+    {
+        Some(e) if e != "json" => format!(".{e}"),
+        _ => String::new(),
+    };
+    input.with_file_name(format!("{stem}{kind}.decompose{suffix}.json"))
 }
 
 /// Runs `symrfm decompose`.
@@ -157,9 +171,15 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         .out
         .clone()
         .unwrap_or_else(|| default_out(path, args.iter));
-    report::write::check_writable(&out, false)?;
-    if let Some(dir) = &args.npy {
-        report::write::check_writable(&dir.join("M_0.npy"), true)?;
+    prepare_output(&out, args.force, args.quiet)?;
+    if let (Some(dir), Some(run)) = (&args.npy, &run) {
+        for record in &run.feature_matrices {
+            prepare_output(
+                &dir.join(format!("M_{}.npy", record.t)),
+                args.force,
+                args.quiet,
+            )?;
+        }
     }
 
     let m = report::load_matrix(path, args.iter)?;
@@ -184,7 +204,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
     let analysis = analyze_matrix(&task, m.view(), &options)
         .with_context(|| format!("analyzing {}", path.display()))?;
     if !args.quiet {
-        print!("{}", table(&analysis, path, t, args.top));
+        out!("{}", table(&analysis, path, t, args.top));
     }
     let mut report = DecomposeReport::new(
         command_line,
@@ -209,10 +229,10 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
             })?;
             let file = dir.join(format!("M_{}.npy", record.t));
             report::write::write_npy_atomic(&file, &m)?;
-            println!("wrote {}", file.display());
+            outln!("wrote {}", file.display());
         }
     }
-    println!("wrote {}", out.display());
+    outln!("wrote {}", out.display());
     Ok(())
 }
 
@@ -298,6 +318,28 @@ fn table(a: &MatrixAnalysis, path: &Path, t: Option<usize>, top: usize) -> Strin
             blocks,
             &format!("discrete-log order, generator {g}"),
         );
+    }
+    if let Some(gc) = &a.group_circulance {
+        let cell = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4e}"));
+        let _ = writeln!(
+            s,
+            "\nG-circulant structure on {} (deviation = ‖B − B̂‖²_F / ‖B‖²_F; undefined for a zero \
+             block)\n  block    B[a,b] = c(a⁻¹b)    B[a,b] = c(ab)",
+            gc.group
+        );
+        for (name, b) in [
+            ("M11", &gc.m11),
+            ("M12", &gc.m12),
+            ("M21", &gc.m21),
+            ("M22", &gc.m22),
+        ] {
+            let _ = writeln!(
+                s,
+                "  {name}   {:>17}   {:>14}",
+                cell(b.quotient),
+                cell(b.product)
+            );
+        }
     }
     let r = &a.blocks.effective_rank;
     let _ = writeln!(

@@ -1,14 +1,15 @@
 //! `symrfm run --resume RUN.json [--iters TOTAL]`: continue a run with the parameters its file
 //! records (the library's [`Resumption`]); the output goes through `run`'s [`conclude`].
 
-use super::flags::to_flags;
-use super::run::{conclude, execute_with, extra_options, run_options, RunArgs};
+use super::flags::{prepare_output, to_flags};
+use super::run::{
+    conclude, execute_with, extra_options, prepare_npy_outputs, run_options, RunArgs,
+};
 use anyhow::Result;
 use clap::parser::ValueSource;
 use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 use symrfm::experiment::Resumption;
-use symrfm::report;
 use symrfm::Error;
 
 /// The `run` flags that may be given with `--resume` (clap ids): the output and execution
@@ -23,6 +24,7 @@ const WITH_RESUME: &[&str] = &[
     "save_model",
     "save_predictions",
     "quiet",
+    "force",
 ];
 
 /// The clap ids and flag names of the `run` arguments given on `command_line`.
@@ -64,8 +66,8 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
             "--resume",
             format!("{} with {flag}", path.display()),
             "--resume alone: the run continues with the parameters its file records; only \
-             --iters (the new total), --out, --threads, --max-memory, --npy, --save-model, \
-             --save-predictions and -q may be given with it",
+             --iters (the new total), --out, --force, --threads, --max-memory, --npy, \
+             --save-model, --save-predictions and -q may be given with it",
         )
         .into());
     }
@@ -82,14 +84,18 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
     resumption
         .set_threads(args.rfm.threads)
         .map_err(|e| to_flags(e, &[]))?;
+    // Rewriting the file being continued loses nothing (the joined run holds all of it), so it
+    // needs no --force; any other existing output does.
     let out: PathBuf = args.out.clone().unwrap_or_else(|| path.to_path_buf());
-    report::write::check_writable(&out, false)?;
+    let in_place = same_file(&out, path);
+    prepare_output(&out, args.force || in_place, args.quiet)?;
+    prepare_npy_outputs(args, &out, args.force)?;
     let mut options = run_options(&args.rfm, command_line, args.save_model);
     extra_options(args, &mut options);
     let experiment = resumption.experiment().clone();
     let done = resumption.done();
     if !args.quiet {
-        eprintln!(
+        errln!(
             "resuming {}: {done} iterations done, continuing at t = {done} up to {} in all",
             path.display(),
             experiment.params().iters
@@ -99,4 +105,13 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
         resumption.run(&options, observer)
     })?;
     conclude(args, &experiment, &out, outcome.report)
+}
+
+/// Whether `a` and `b` name the same file (the same path, or the same existing file).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
 }

@@ -3,7 +3,7 @@
 //! The flags become an [`ExperimentSpec`]; [`execute`] runs a validated [`Experiment`] with the
 //! progress display and the printed summaries (shared with `symrfm compare`).
 
-use super::flags::{to_flags, AnalysisArgs, RfmArgs, SplitArgs, TaskArgs};
+use super::flags::{prepare_output, to_flags, AnalysisArgs, RfmArgs, SplitArgs, TaskArgs};
 use super::progress::Progress;
 use super::split_flags::{SplitChoice, SymmetryArgs};
 use anyhow::{Context, Result};
@@ -35,9 +35,14 @@ pub struct RunArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub interventions: super::intervention_flags::InterventionArgs,
-    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
+    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json; a
+    /// missing directory is created).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Overwrite the output file(s) if they exist (without it an existing result is never
+    /// overwritten: the run is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// Also write the final M as a .npy file next to the JSON.
     #[arg(long)]
     pub npy: bool,
@@ -52,8 +57,9 @@ pub struct RunArgs {
     pub save_predictions: bool,
     /// Continue the run in this file (interrupted or finished) with its own parameters, up to
     /// --iters iterations in all (default: the file's own count); iteration numbers go on and the
-    /// curves are joined in one file. Only --iters, --out, --threads, --max-memory, --npy,
-    /// --save-model, --save-predictions and -q may be given with it.
+    /// curves are joined in one file (by default the file itself, rewritten). Only --iters, --out,
+    /// --force, --threads, --max-memory, --npy, --save-model, --save-predictions and -q may be
+    /// given with it.
     #[arg(long, value_name = "RUN.json")]
     pub resume: Option<PathBuf>,
     /// No progress output.
@@ -213,7 +219,7 @@ fn print_symmetry(experiment: &Experiment, label: &str) {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "{prefix}: stabilizer of the training set in {} is {} (order {}{elements})",
         dih.name(),
         report.stabilizer_name,
@@ -221,13 +227,13 @@ fn print_symmetry(experiment: &Experiment, label: &str) {
     );
     let moved = experiment.spec().split.moved_to_test();
     if !moved.is_empty() {
-        println!(
+        outln!(
             "{prefix}: moved to test: {}",
             pairs_text(experiment.task(), &moved, 10)
         );
     }
     let h = &report.orbit_subgroup_name;
-    println!(
+    outln!(
         "{prefix}: {} of {} test pairs lie outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
         report.test_outside_orbits,
         report.n_test,
@@ -294,7 +300,7 @@ pub fn execute_with(
     .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
     for w in &outcome.warnings {
-        eprintln!("warning: {}", super::flags::text_in_flags(w));
+        errln!("warning: {}", super::flags::text_in_flags(w));
     }
     print_analysis(&outcome.report);
     Ok(outcome)
@@ -303,11 +309,11 @@ pub fn execute_with(
 /// The analysis lines of a finished run.
 fn print_analysis(report: &RunReport) {
     if let Some(a) = &report.final_analysis {
-        println!("{}", final_summary(a));
+        outln!("{}", final_summary(a));
     }
     if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
         let dlog = last.circulance_dlog.is_some();
-        println!(
+        outln!(
             "off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
             if dlog { " (discrete-log order)" } else { "" },
             off_diagonal_deviation(first, dlog),
@@ -319,7 +325,7 @@ fn print_analysis(report: &RunReport) {
         let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
         let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
         let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
-        println!(
+        outln!(
             "symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
              {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
             it(lead.symmetry_first),
@@ -393,16 +399,16 @@ fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u
     let sizes = sizes(experiment);
     let forecast =
         symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
-    println!(
+    outln!(
         "{} (dry run: nothing trained)",
         experiment.task().describe()
     );
-    println!("{forecast}");
+    outln!("{forecast}");
     let plan = symrfm::rfm::memory::plan(sizes, params);
     if let Err(e) =
         symrfm::rfm::memory::check(&plan, max_memory_mib.map(|m| m.saturating_mul(1 << 20)))
     {
-        println!("a real run would refuse to start: {}", to_flags(e, &[]));
+        outln!("a real run would refuse to start: {}", to_flags(e, &[]));
     }
 }
 
@@ -417,18 +423,15 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         dry_run(&experiment, experiment.params(), args.rfm.max_memory);
         return Ok(());
     }
-    let (out, default) = match &args.out {
-        Some(p) => (p.clone(), false),
-        None => (
-            PathBuf::from("results").join(format!(
-                "run-{}-{}.json",
-                stem(&experiment),
-                split_tag(&experiment.spec().split)
-            )),
-            true,
-        ),
-    };
-    report::write::check_writable(&out, default)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!(
+            "run-{}-{}.json",
+            stem(&experiment),
+            split_tag(&experiment.spec().split)
+        ))
+    });
+    prepare_output(&out, args.force, args.quiet)?;
+    prepare_npy_outputs(args, &out, args.force)?;
 
     let mut options = run_options(&args.rfm, command_line, args.save_model);
     extra_options(args, &mut options);
@@ -436,11 +439,26 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     conclude(args, &experiment, &out, report)
 }
 
+/// Prepares the `.npy` files written next to the run file `out` (the final M with `--npy`; the
+/// test predictions and α with `--save-predictions --npy`), refusing existing ones unless `force`.
+pub fn prepare_npy_outputs(args: &RunArgs, out: &Path, force: bool) -> Result<()> {
+    if !args.npy {
+        return Ok(());
+    }
+    prepare_output(&out.with_extension("npy"), force, args.quiet)?;
+    if args.save_predictions {
+        for ext in ["predictions.npy", "alpha.npy"] {
+            prepare_output(&out.with_extension(ext), force, args.quiet)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a finished (or interrupted) run's files and prints its summary.
 pub fn conclude(
     args: &RunArgs,
     experiment: &Experiment,
-    out: &std::path::Path,
+    out: &Path,
     mut report: RunReport,
 ) -> Result<()> {
     let out = out.to_path_buf();
@@ -454,39 +472,45 @@ pub fn conclude(
     }
     if !report.complete {
         let (done, total) = (report.iterations.len(), report.params.iters);
-        eprintln!(
+        errln!(
             "interrupted after {done} of {total} iterations; wrote the partial run (\"complete\": false) to {}",
             out.display()
         );
-        eprintln!(
+        errln!(
             "to resume: symrfm run --resume {} (continues at t = {done} up to {total} iterations and rewrites that file with the joined run)",
             out.display()
         );
         return Err(symrfm::Error::Interrupted.into());
     }
     let s = &report.summary;
-    println!(
+    outln!(
         "first iteration t with test accuracy >= 0.99 (metrics use M_t, M_0 = I): {}",
         s.first_iter_test_acc_ge_099
             .map_or("never".to_string(), |t| t.to_string())
     );
-    println!(
+    outln!(
         "final accuracy: train {:.4}, test {:.4}",
-        s.final_train_acc, s.final_test_acc
+        s.final_train_acc,
+        s.final_test_acc
     );
     if let Some(line) = theory_line(&report) {
-        println!("{line}");
+        outln!("{line}");
     }
     if let Some(line) = super::intervention_flags::trap_line(&report) {
-        println!("{line}");
+        outln!("{line}");
     }
     let st = &report.timings.stages;
-    println!(
+    outln!(
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
-        report.timings.total_seconds, st.kernel, st.solve, st.predict, st.agop, st.eig
+        report.timings.total_seconds,
+        st.kernel,
+        st.solve,
+        st.predict,
+        st.agop,
+        st.eig
     );
-    println!("{}", memory_line(experiment));
-    println!("wrote {}", out.display());
+    outln!("{}", memory_line(experiment));
+    outln!("wrote {}", out.display());
     Ok(())
 }
 

@@ -145,14 +145,29 @@ pub struct CompareReport {
     pub moved: Vec<PairRecord>,
     /// The run on the symmetric split.
     pub symmetric: RunReport,
-    /// The run on the twin split.
-    pub twin: RunReport,
-    /// Outcome of both runs.
-    pub verdict: Verdict,
+    /// The run on the twin split; absent when the comparison was interrupted before it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<RunReport>,
+    /// Outcome of both runs; absent unless both are complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// False when the comparison was interrupted (SIGINT/SIGTERM): the file then holds what had
+    /// finished, each run marked by its own `complete`. Absent (true) in a complete comparison.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub complete: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl CompareReport {
-    /// Assembles the report; `moved` are the twin's moved pair indices.
+    /// Assembles the report; `moved` are the twin's moved pair indices. A comparison is complete
+    /// when both runs are; only then does it carry a verdict.
     pub fn new(
         command_line: Vec<String>,
         task: &Task,
@@ -160,9 +175,13 @@ impl CompareReport {
         twin_label: String,
         moved: &[usize],
         symmetric: RunReport,
-        twin: RunReport,
+        twin: Option<RunReport>,
     ) -> Self {
-        let verdict = Verdict::new(&symmetric, &twin, &twin_label);
+        let complete = symmetric.complete && twin.as_ref().is_some_and(|t| t.complete);
+        let verdict = match &twin {
+            Some(twin) if complete => Some(Verdict::new(&symmetric, twin, &twin_label)),
+            _ => None,
+        };
         CompareReport {
             schema_version: SCHEMA_VERSION,
             kind: "compare".into(),
@@ -174,6 +193,7 @@ impl CompareReport {
             symmetric,
             twin,
             verdict,
+            complete,
         }
     }
 }
