@@ -267,12 +267,6 @@ impl Resumption {
         &self.resumed_from
     }
 
-    /// Whether the file stored its model (`model`) or test predictions (`predictions`): the
-    /// continued report stores them too unless `options` ask anyway.
-    pub fn stored(&self) -> (bool, bool) {
-        (self.save_model, self.save_predictions)
-    }
-
     /// Runs iterations `done()` … `params.iters − 1` and returns the joined outcome: the report
     /// an uninterrupted run would have written (bitwise, apart from `timings` and
     /// `command_line`), its model and warnings. The model and test predictions are stored when
