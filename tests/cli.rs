@@ -232,7 +232,7 @@ fn sigint_and_sigterm_stop_cleanly_with_a_partial_run_and_resume_advice() {
         std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
         let code = child.wait().unwrap().code();
         assert_eq!(code, Some(130), "{signal}: {seen}{rest}");
-        assert!(rest.contains("--init-m r.json"), "{rest}");
+        assert!(rest.contains("--resume r.json"), "{rest}");
         let report: RunReport =
             serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
         assert!(!report.complete);

@@ -207,6 +207,7 @@ fn run_experiment(
         max_memory,
         command_line,
         save_model,
+        save_predictions: false,
     };
     let total = experiment.params().iters;
     let mut pending: Option<PyErr> = None;

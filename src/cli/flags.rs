@@ -265,6 +265,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("params.interventions.every", "--project-every"),
     ("params.exact_symmetry", "--exact-symmetry"),
     ("init_m", "--init-m"),
+    ("resume", "--resume"),
     ("init.kind", "--init"),
     ("init.seed", "--init-seed"),
     ("init.perturb", "--perturb"),
@@ -305,6 +306,18 @@ pub fn in_flags(mut e: anyhow::Error, scope: &str) -> anyhow::Error {
         }
     }
     e
+}
+
+/// Every `` `spec.name` `` of a message (e.g. a library warning) replaced by the flag that sets it.
+pub fn text_in_flags(s: &str) -> String {
+    let mut s = s.to_string();
+    for (spec, flag) in FLAGS {
+        let quoted = format!("`{spec}`");
+        if s.contains(&quoted) {
+            s = s.replace(&quoted, flag);
+        }
+    }
+    s
 }
 
 /// Speaks in flags: the parameter an error names, and every `` `spec.name` `` in its text, become

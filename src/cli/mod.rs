@@ -38,6 +38,7 @@ pub mod intervention_flags;
 pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod resume;
 pub mod run;
 pub mod split_flags;
 pub mod sweep;
@@ -60,7 +61,10 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         _ => "",
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(&args, command_line),
+        Command::Run(args) => match &args.resume {
+            Some(path) => resume::run(&args, path, command_line),
+            None => run::run(&args, command_line),
+        },
         Command::Compare(args) => compare::compare(&args, command_line),
         Command::Decompose(args) => decompose::decompose(&args, command_line),
         Command::Bench(args) => bench::run(&args),

@@ -47,7 +47,7 @@ impl Progress {
     /// Reports one finished iteration.
     pub fn iteration(&self, r: &IterationRecord, total: usize) {
         let line = format!(
-            "{}[{:>3}/{total}] t={:<3} train {:.3}  test {:.4}  test-mse {:.3e}  tr(M_t) {:>9.3}  {:?}  {:.2}s",
+            "{}[{:>3}/{total}] t={:<3} train {:.3}  test {:.4}  test-mse {:.3e}  tr(M_t) {:>9.3}  {:?}  {:.2}s{}",
             if self.label.is_empty() { String::new() } else { format!("{} ", self.label) },
             r.iter + 1,
             r.iter,
@@ -56,7 +56,8 @@ impl Progress {
             r.test_mse,
             r.trace_m,
             r.solver,
-            r.seconds.total
+            r.seconds.total,
+            ill_posed_mark(r)
         );
         if let Some(bar) = &self.bar {
             bar.println(line);
@@ -64,6 +65,13 @@ impl Progress {
             bar.inc(1);
         } else if self.plain {
             errln!("{line}");
+        }
+    }
+
+    /// Starts the bar at `done` iterations (a resumed run).
+    pub fn resume_at(&self, done: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
         }
     }
 
@@ -81,5 +89,16 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// `  ILL-POSED (residual 3.1e0)` for an ill-posed iteration, empty otherwise.
+fn ill_posed_mark(r: &IterationRecord) -> String {
+    if !r.ill_posed {
+        return String::new();
+    }
+    match r.residual {
+        Some(res) => format!("  ILL-POSED (residual {res:.1e})"),
+        None => "  ILL-POSED".to_string(),
     }
 }

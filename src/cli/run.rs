@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::split_flags::{SplitChoice, SymmetryArgs};
 use anyhow::{Context, Result};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use symrfm::analysis::{acquisition_lead, off_diagonal_deviation, MatrixAnalysis};
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::experiment::{Experiment, ExperimentSpec, RunOptions};
@@ -50,6 +50,18 @@ pub struct RunArgs {
     /// it can predict any pair later (library: `Model::from_report`).
     #[arg(long)]
     pub save_model: bool,
+    /// Also store the outputs f(x) of the last iteration on the test pairs in the JSON
+    /// (`predictions`); with --npy write them as <out>.predictions.npy (n_test × c) and α as
+    /// <out>.alpha.npy (n_train × c) instead.
+    #[arg(long)]
+    pub save_predictions: bool,
+    /// Continue the run in this file (interrupted or finished) with its own parameters, up to
+    /// --iters iterations in all (default: the file's own count); iteration numbers go on and the
+    /// curves are joined in one file (by default the file itself, rewritten). Only --iters, --out,
+    /// --force, --threads, --max-memory, --npy, --save-model, --save-predictions and -q may be
+    /// given with it.
+    #[arg(long, value_name = "RUN.json")]
+    pub resume: Option<PathBuf>,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -86,6 +98,7 @@ pub fn run_options(rfm: &RfmArgs, command_line: Vec<String>, save_model: bool) -
         max_memory: rfm.max_memory.map(|mib| mib.saturating_mul(1 << 20)),
         command_line,
         save_model,
+        save_predictions: false,
     }
 }
 
@@ -236,9 +249,28 @@ pub fn execute(
     label: &str,
     quiet: bool,
 ) -> Result<RunReport> {
+    execute_with(experiment, label, quiet, 0, &mut |observer| {
+        experiment.run(options, observer)
+    })
+    .map(|o| o.report)
+}
+
+/// What sees each iteration of a run and may stop it.
+pub type Observer<'a> = dyn FnMut(&symrfm::rfm::IterationState<'_>) -> Control + Send + 'a;
+
+/// The training of a run with its display: [`execute`] for a run started by `train` (which
+/// gets the observer) at iteration `done` (0 unless resumed); returns the whole outcome.
+pub fn execute_with(
+    experiment: &Experiment,
+    label: &str,
+    quiet: bool,
+    done: usize,
+    train: &mut dyn FnMut(&mut Observer<'_>) -> symrfm::Result<symrfm::experiment::Outcome>,
+) -> Result<symrfm::experiment::Outcome> {
     let (task, split, params) = (experiment.task(), experiment.split(), experiment.params());
     print_symmetry(experiment, label);
     let progress = Progress::new(params.iters, quiet, label);
+    progress.resume_at(done);
     let header = if label.is_empty() {
         "symrfm run"
     } else {
@@ -256,23 +288,22 @@ pub fn execute(
         params.effective_threads()
     ));
     let total = params.iters;
-    let outcome = experiment
-        .run(options, &mut |state| {
-            progress.iteration(state.record, total);
-            if super::interrupt::requested() {
-                Control::Stop
-            } else {
-                Control::Continue
-            }
-        })
-        .map_err(|e| to_flags(e, &[]))
-        .with_context(|| format!("training {}", task.describe()))?;
+    let outcome = train(&mut |state| {
+        progress.iteration(state.record, total);
+        if super::interrupt::requested() {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .map_err(|e| to_flags(e, &[]))
+    .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
     for w in &outcome.warnings {
-        errln!("warning: {w}");
+        errln!("warning: {}", super::flags::text_in_flags(w));
     }
     print_analysis(&outcome.report);
-    Ok(outcome.report)
+    Ok(outcome)
 }
 
 /// The analysis lines of a finished run.
@@ -400,12 +431,38 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         ))
     });
     prepare_output(&out, args.force, args.quiet)?;
-    if args.npy {
-        prepare_output(&out.with_extension("npy"), args.force, args.quiet)?;
-    }
+    prepare_npy_outputs(args, &out, args.force)?;
 
-    let options = run_options(&args.rfm, command_line, args.save_model);
+    let mut options = run_options(&args.rfm, command_line, args.save_model);
+    extra_options(args, &mut options);
     let report = execute(&experiment, &options, "", args.quiet)?;
+    conclude(args, &experiment, &out, report)
+}
+
+/// Prepares the `.npy` files written next to the run file `out` (the final M with `--npy`; the
+/// test predictions and α with `--save-predictions --npy`), refusing existing ones unless `force`.
+pub fn prepare_npy_outputs(args: &RunArgs, out: &Path, force: bool) -> Result<()> {
+    if !args.npy {
+        return Ok(());
+    }
+    prepare_output(&out.with_extension("npy"), force, args.quiet)?;
+    if args.save_predictions {
+        for ext in ["predictions.npy", "alpha.npy"] {
+            prepare_output(&out.with_extension(ext), force, args.quiet)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a finished (or interrupted) run's files and prints its summary.
+pub fn conclude(
+    args: &RunArgs,
+    experiment: &Experiment,
+    out: &Path,
+    mut report: RunReport,
+) -> Result<()> {
+    let out = out.to_path_buf();
+    write_npy_extras(args, &mut report, &out)?;
     report::write_json_atomic(&out, &report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -420,9 +477,8 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
             out.display()
         );
         errln!(
-            "to resume, rerun the same command with --init-m {} --iters {} (and a new --out)",
-            out.display(),
-            total - done
+            "to resume: symrfm run --resume {} (continues at t = {done} up to {total} iterations and rewrites that file with the joined run)",
+            out.display()
         );
         return Err(symrfm::Error::Interrupted.into());
     }
@@ -453,7 +509,39 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         st.agop,
         st.eig
     );
-    outln!("{}", memory_line(&experiment));
+    outln!("{}", memory_line(experiment));
     outln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Sets the run options of `--save-predictions`: the predictions, and with `--npy` the model
+/// too (its α is written as `.npy`).
+pub fn extra_options(args: &RunArgs, options: &mut RunOptions) {
+    options.save_predictions = args.save_predictions;
+    if args.save_predictions && args.npy {
+        options.save_model = true;
+    }
+}
+
+/// With `--save-predictions --npy`: writes the test predictions as `<out>.predictions.npy` and α as
+/// `<out>.alpha.npy`, and takes them out of the JSON (the model stays only with `--save-model`).
+fn write_npy_extras(args: &RunArgs, report: &mut RunReport, out: &Path) -> Result<()> {
+    if !(args.save_predictions && args.npy) {
+        return Ok(());
+    }
+    if let Some(p) = report.predictions.take() {
+        let outputs = p.to_array().map_err(anyhow::Error::msg)?;
+        report::write::write_npy_atomic(&out.with_extension("predictions.npy"), &outputs)?;
+    }
+    let model = if args.save_model {
+        report.model.clone()
+    } else {
+        report.model.take()
+    };
+    if let Some(model) = model {
+        let (n, c) = (model.alpha.len(), model.alpha.first().map_or(0, Vec::len));
+        let alpha = ndarray::Array2::from_shape_fn((n, c), |(i, j)| model.alpha[i][j]);
+        report::write::write_npy_atomic(&out.with_extension("alpha.npy"), &alpha)?;
+    }
     Ok(())
 }

@@ -5,12 +5,17 @@
 //! ExperimentSpec ──validate()──▶ Experiment ──run()──▶ Outcome { report, model, warnings }
 //! (serde: a run file's           (only valid values:   (RunReport: the run file;
 //!  parameters, a sweep job)       task, split, M_0)     Model: predicts any pairs)
+//!
+//! RunReport ──Resumption::new()──▶ Resumption ──run()──▶ Outcome (the joined run)
 //! ```
 
+pub mod ill_posed;
 pub mod model;
+pub mod resume;
 pub mod run;
 pub mod spec;
 
 pub use model::Model;
+pub use resume::Resumption;
 pub use run::{Outcome, RunOptions};
 pub use spec::{Experiment, ExperimentSpec};

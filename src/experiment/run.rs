@@ -4,9 +4,11 @@ use super::model::Model;
 use super::spec::Experiment;
 use crate::analysis::RunAnalyzer;
 use crate::error::{Error, Result};
-use crate::report::RunReport;
+use crate::report::{PredictionsRecord, RunReport};
 use crate::rfm::{self, Control, IterationState};
 use std::time::Instant;
+
+pub(crate) use super::resume::Previous;
 
 /// How to run an experiment (settings that do not change its numbers).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub struct RunOptions {
     pub command_line: Vec<String>,
     /// Store the fitted model (M, α) in the report's `model` field.
     pub save_model: bool,
+    /// Store the outputs f(x) on the test pairs at the last iteration in the report's
+    /// `predictions` field.
+    pub save_predictions: bool,
 }
 
 /// What a run produced.
@@ -39,15 +44,27 @@ impl Experiment {
         options: &RunOptions,
         observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
     ) -> Result<Outcome> {
+        self.run_from(options, None, observer)
+    }
+
+    /// [`run`](Self::run), continuing `previous` when given (see [`super::Resumption`]).
+    pub(crate) fn run_from(
+        &self,
+        options: &RunOptions,
+        previous: Option<&Previous>,
+        observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
+    ) -> Result<Outcome> {
         let (task, split, params) = (&self.task, &self.split, &self.spec.params);
         let analysis = self.spec.analysis.run_options(task);
         let mut analyzer = RunAnalyzer::new(task, split, &analysis, params.effective_threads())?;
         let started = Instant::now();
-        let output = rfm::train(
+        let first = previous.map_or(0, |p| p.done);
+        let output = rfm::train_from(
             task,
             split,
             params,
             self.init.clone(),
+            first,
             options.max_memory,
             &mut |state| {
                 let analyzed = analyzer.observe(state);
@@ -57,7 +74,14 @@ impl Experiment {
                 }
             },
         )?;
-        let seconds = started.elapsed().as_secs_f64();
+        let mut seconds = started.elapsed().as_secs_f64();
+        let output = match previous {
+            Some(p) => {
+                seconds += p.seconds;
+                p.join(output, params)
+            }
+            None => output,
+        };
         let model =
             Model::from_training(task, split, params, &output).ok_or_else(|| Error::Numerical {
                 iteration: 0,
@@ -85,13 +109,38 @@ impl Experiment {
             Ok(a) => {
                 report.structure = a.structure;
                 report.final_analysis = a.final_analysis;
-                report.symmetry_diagnostic = a.symmetry_diagnostic;
+                report.symmetry_diagnostic = match previous {
+                    Some(p) => p
+                        .diagnostics
+                        .iter()
+                        .cloned()
+                        .chain(a.symmetry_diagnostic)
+                        .collect(),
+                    None => a.symmetry_diagnostic,
+                };
             }
             Err(e) => warnings.push(format!("analysis of the feature matrices failed: {e}")),
         }
         if options.save_model {
             report.model = Some(model.record());
         }
+        if options.save_predictions {
+            report.predictions = output.last_solve.as_ref().map(|last| PredictionsRecord {
+                t: last.t,
+                pairs: split.test.clone(),
+                outputs: last
+                    .test_predictions
+                    .rows()
+                    .into_iter()
+                    .map(|r| r.to_vec())
+                    .collect(),
+            });
+        }
+        warnings.extend(super::ill_posed::warning(
+            &output.iterations,
+            params,
+            task.input_dim(),
+        ));
         Ok(Outcome {
             report,
             model,

@@ -140,28 +140,28 @@ pub(crate) fn to_square(rows: &[Vec<f64>]) -> std::result::Result<Array2<f64>, S
 /// The end-of-run summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// First iteration with test accuracy ≥ 0.99, if any.
+    /// First well-posed iteration with test accuracy ≥ 0.99, if any (ill-posed ones are skipped).
     pub first_iter_test_acc_ge_099: Option<usize>,
     /// Training accuracy at the last iteration.
     pub final_train_acc: f64,
     /// Test accuracy at the last iteration.
     pub final_test_acc: f64,
-    /// Best test accuracy over all iterations.
+    /// Best test accuracy over the well-posed iterations (0 when every iteration is ill-posed).
     pub best_test_acc: f64,
 }
 
 impl Summary {
-    /// Summarizes iteration records.
+    /// Summarizes iteration records. Ill-posed iterations (`ill_posed`) count neither for
+    /// `first_iter_test_acc_ge_099` nor for `best_test_acc`; the final accuracies are the last
+    /// iteration's whatever it was.
     pub fn new(iterations: &[IterationRecord]) -> Self {
         let last = iterations.last();
+        let well_posed = || iterations.iter().filter(|r| !r.ill_posed);
         Summary {
-            first_iter_test_acc_ge_099: iterations
-                .iter()
-                .find(|r| r.test_acc >= 0.99)
-                .map(|r| r.iter),
+            first_iter_test_acc_ge_099: well_posed().find(|r| r.test_acc >= 0.99).map(|r| r.iter),
             final_train_acc: last.map_or(0.0, |r| r.train_acc),
             final_test_acc: last.map_or(0.0, |r| r.test_acc),
-            best_test_acc: iterations.iter().map(|r| r.test_acc).fold(0.0, f64::max),
+            best_test_acc: well_posed().map(|r| r.test_acc).fold(0.0, f64::max),
         }
     }
 }
@@ -244,6 +244,43 @@ pub struct RunReport {
     /// growth rate and the iteration it exceeded 1e-3 (tasks on a group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trap: Option<TrapDynamics>,
+    /// The outputs f(x) of the last iteration's predictor on the test pairs (`run
+    /// --save-predictions`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<PredictionsRecord>,
+}
+
+/// The raw outputs of one iteration's predictor on the test pairs, as stored in a run file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PredictionsRecord {
+    /// The iteration t whose predictor `f_t(x) = Σ_i α_i k_{M_t}(x, x_i)` produced them (the last
+    /// completed one).
+    pub t: usize,
+    /// The test pairs (pair indices `a * n + b`, ascending), one per row of `outputs`.
+    pub pairs: Vec<usize>,
+    /// f_t(x): one row of c class scores per test pair; the argmax of a row (ties to the lowest
+    /// class) is the predicted label behind `test_correct` and the last test accuracy.
+    pub outputs: Vec<Vec<f64>>,
+}
+
+impl PredictionsRecord {
+    /// The outputs as an n_test × c matrix.
+    pub fn to_array(&self) -> std::result::Result<Array2<f64>, String> {
+        let c = self.outputs.first().map_or(0, Vec::len);
+        if self.outputs.iter().any(|r| r.len() != c) {
+            return Err("rows of different lengths".into());
+        }
+        if self.outputs.len() != self.pairs.len() {
+            return Err(format!(
+                "{} rows for {} pairs",
+                self.outputs.len(),
+                self.pairs.len()
+            ));
+        }
+        Ok(Array2::from_shape_fn((self.outputs.len(), c), |(i, j)| {
+            self.outputs[i][j]
+        }))
+    }
 }
 
 /// The fitted predictor `f(x) = Σ_i α_i k_M(x, x_i)` of iteration `t`, as stored in a run file.
@@ -317,6 +354,7 @@ impl RunReport {
             model: None,
             init: None,
             trap: out.trap.clone(),
+            predictions: None,
         }
     }
 

@@ -6,6 +6,10 @@ use crate::kernel::KernelKind;
 use crate::linalg::Real;
 use ndarray::ArrayView2;
 
+/// Growth of tr(M) since the first iteration beyond which a kernel underflow is blamed on M's
+/// growth (earlier ill-posed solves) rather than on a small bandwidth.
+pub const GROWN: f64 = 1e3;
+
 fn fail(iteration: usize, what: String) -> Error {
     Error::Numerical { iteration, what }
 }
@@ -17,10 +21,15 @@ fn fail(iteration: usize, what: String) -> Error {
 ///
 /// Rows are scanned in parallel (the result is a maximum and a yes/no, exact whatever the thread
 /// count); the first non-finite entry in row-major order is located only when there is one.
+///
+/// `growth` is tr(M_t) / tr(M_0): an underflow after M grew by orders of magnitude is not cured by
+/// a larger bandwidth; it follows ill-posed solves in earlier iterations (K near the all-ones
+/// matrix when the bandwidth is too large, whose huge α inflate the AGOP), and the message says so.
 pub fn kernel_lower<T: Real>(
     k: ArrayView2<'_, T>,
     kind: KernelKind,
     iteration: usize,
+    growth: f64,
 ) -> Result<()> {
     use rayon::prelude::*;
     let n = k.ncols();
@@ -56,11 +65,23 @@ pub fn kernel_lower<T: Real>(
     }
     if let KernelKind::Gaussian { bandwidth } | KernelKind::Laplace { bandwidth } = kind {
         if k.nrows() > 1 && max_off < f64::EPSILON {
+            let advice = if growth > GROWN {
+                format!(
+                    "M grew {growth:.1e}-fold since the first iteration, after ill-posed solves \
+                     (see the iterations marked ill-posed): typically `params.kernel.bandwidth` \
+                     {bandwidth} is too large, K is then close to the all-ones matrix and its \
+                     solution huge; use a smaller bandwidth or a positive `params.ridge`"
+                )
+            } else {
+                format!(
+                    "`params.kernel.bandwidth` {bandwidth} is too small for this M, use a larger one"
+                )
+            };
             return Err(fail(
                 iteration,
                 format!(
                     "kernel underflow: every off-diagonal kernel entry is below {:.1e} (largest {max_off:.1e}), \
-                     so K is numerically the identity; `params.kernel.bandwidth` {bandwidth} is too small for this M, use a larger one",
+                     so K is numerically the identity; {advice}",
                     f64::EPSILON
                 ),
             ));
@@ -173,7 +194,9 @@ mod tests {
                     }
                     let (_, first) = reference(&k);
                     let (fi, fj) = first.expect("a bad entry");
-                    let msg = kernel_lower(k.view(), GAUSS, 3).unwrap_err().to_string();
+                    let msg = kernel_lower(k.view(), GAUSS, 3, 1.0)
+                        .unwrap_err()
+                        .to_string();
                     assert!(msg.contains(&format!("at ({fi}, {fj})")), "{msg}");
                     assert!(msg.contains("at iteration 3"), "{msg}");
                 }
@@ -187,14 +210,29 @@ mod tests {
             let mut k = Array2::<f64>::eye(n);
             k[[0, n - 1]] = 1.0; // upper triangle: ignored
             assert!(reference(&k).0 < f64::EPSILON);
-            let err = kernel_lower(k.view(), GAUSS, 0).unwrap_err().to_string();
+            let err = kernel_lower(k.view(), GAUSS, 0, 1.0)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("kernel underflow"), "{err}");
+            assert!(
+                err.contains("too small for this M, use a larger one"),
+                "{err}"
+            );
+            // After M grew a thousandfold the advice is the other way round.
+            let grown = kernel_lower(k.view(), GAUSS, 4, 1e5)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                grown.contains("too large") && grown.contains("`params.ridge`"),
+                "{grown}"
+            );
+            assert!(!grown.contains("use a larger one"), "{grown}");
             // The quadratic kernel has no underflow condition.
-            assert!(kernel_lower(k.view(), KernelKind::Quadratic, 0).is_ok());
+            assert!(kernel_lower(k.view(), KernelKind::Quadratic, 0, 1.0).is_ok());
             k[[n - 1, 0]] = 1e-3;
-            assert!(kernel_lower(k.view(), GAUSS, 0).is_ok());
+            assert!(kernel_lower(k.view(), GAUSS, 0, 1.0).is_ok());
             let k32 = k.mapv(|v| v as f32);
-            assert!(kernel_lower(k32.view(), GAUSS, 0).is_ok());
+            assert!(kernel_lower(k32.view(), GAUSS, 0, 1.0).is_ok());
         }
     }
 }

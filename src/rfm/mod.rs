@@ -24,4 +24,6 @@ pub use intervention::{Intervention, InterventionKind, Interventions, TrapDynami
 pub use metrics::{IterationRecord, StageSeconds};
 pub use params::{Precision, RfmParams};
 pub use projection::PermutationGroup;
-pub use train::{predict, train, Control, IterationState, LastSolve, SavedMatrix, TrainOutput};
+pub use train::{
+    predict, train, train_from, Control, IterationState, LastSolve, SavedMatrix, TrainOutput,
+};

@@ -137,6 +137,9 @@ pub struct LastSolve {
     pub m: Array2<f64>,
     /// α_t (n_train × c), widened to f64 when the run is in f32 (exactly: every f32 is an f64).
     pub alpha: Array2<f64>,
+    /// The outputs f_t(x) (n_test × c) on the test pairs, in `split.test` order: the numbers behind
+    /// the record's test accuracy and test MSE.
+    pub test_predictions: Array2<f64>,
 }
 
 /// The result of a training run.
@@ -183,7 +186,32 @@ pub fn train(
     max_memory: Option<u64>,
     observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
 ) -> Result<TrainOutput> {
+    train_from(task, split, params, init_m, 0, max_memory, observer)
+}
+
+/// [`train`] continued from iteration `first`: `m` is M_first (the identity when `None`, which
+/// only makes sense for `first = 0`), and the loop runs t = first, …, `params.iters` − 1 with the
+/// iteration numbers, intervention schedules and `save_every` multiples of an uninterrupted run.
+/// The loop has no other state, so continuing from the exact M_first gives bitwise the
+/// iterations an uninterrupted run would have. The output holds only the new iterations; its
+/// trap record starts with M_first.
+pub fn train_from(
+    task: &Task,
+    split: &Split,
+    params: &RfmParams,
+    init_m: Option<Array2<f64>>,
+    first: usize,
+    max_memory: Option<u64>,
+    observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
+) -> Result<TrainOutput> {
     params.validate()?;
+    if first >= params.iters {
+        return Err(Error::param(
+            "params.iters",
+            params.iters,
+            format!("more than the {first} iterations already done"),
+        ));
+    }
     split.check_nonempty()?;
     let d = task.input_dim();
     let c = task.n_classes();
@@ -219,12 +247,26 @@ pub fn train(
             )
         })?;
     pool.install(|| match params.precision {
-        Precision::F64 => {
-            run_loop::<f64>(task, split, params, m0, threads, memory_estimate, observer)
-        }
-        Precision::F32 => {
-            run_loop::<f32>(task, split, params, m0, threads, memory_estimate, observer)
-        }
+        Precision::F64 => run_loop::<f64>(
+            task,
+            split,
+            params,
+            m0,
+            first,
+            threads,
+            memory_estimate,
+            observer,
+        ),
+        Precision::F32 => run_loop::<f32>(
+            task,
+            split,
+            params,
+            m0,
+            first,
+            threads,
+            memory_estimate,
+            observer,
+        ),
     })
 }
 
@@ -258,11 +300,13 @@ pub fn check_init(m: &Array2<f64>, d: usize) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_loop<T: Real>(
     task: &Task,
     split: &Split,
     params: &RfmParams,
     mut m: Array2<f64>,
+    first: usize,
     threads: usize,
     memory_estimate: u64,
     observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
@@ -292,7 +336,7 @@ fn run_loop<T: Real>(
     let mut predict_scratch = Vec::new();
 
     let mut out = TrainOutput {
-        iterations: Vec::with_capacity(params.iters),
+        iterations: Vec::with_capacity(params.iters - first),
         saved: Vec::new(),
         complete: false,
         last_solve: None,
@@ -305,7 +349,9 @@ fn run_loop<T: Real>(
     if let Some(r) = trap.as_mut() {
         r.push(&m);
     }
-    for t in 0..params.iters {
+    let tolerance = super::metrics::ill_posed_tolerance(params.precision);
+    let trace_first = m.diag().sum().abs().max(f64::MIN_POSITIVE);
+    for t in first..params.iters {
         let start = Instant::now();
         let mut sec = StageSeconds::default();
         let trace_m = m.diag().sum();
@@ -332,7 +378,7 @@ fn run_loop<T: Real>(
             }
         };
         fill(k.view_mut(), Fill::Lower);
-        super::checks::kernel_lower(k.view(), kind, t)?;
+        super::checks::kernel_lower(k.view(), kind, t, trace_m / trace_first)?;
         sec.kernel = clock.elapsed().as_secs_f64();
 
         // 2. solve
@@ -378,6 +424,14 @@ fn run_loop<T: Real>(
         );
         let (train_correct, train_sse, _) = score(agop.predictions.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
+        let alpha64 = T::view_f64(alpha);
+        // Kα are the training predictions, computed from the kernel entries: O(n c) more work.
+        let residual = super::metrics::relative_residual(
+            agop.predictions.view(),
+            alpha64.view(),
+            params.ridge,
+            &y_train,
+        );
         sec.predict = clock.elapsed().as_secs_f64();
 
         // 5. M ← AGOP^s
@@ -395,9 +449,10 @@ fn run_loop<T: Real>(
         sec.eig = clock.elapsed().as_secs_f64();
         sec.total = start.elapsed().as_secs_f64();
 
+        let train_acc = train_correct as f64 / n as f64;
         let record = IterationRecord {
             iter: t,
-            train_acc: train_correct as f64 / n as f64,
+            train_acc,
             test_acc: test_correct as f64 / n_test as f64,
             train_mse: train_sse / (n * c) as f64,
             test_mse: test_sse / (n_test * c) as f64,
@@ -405,6 +460,8 @@ fn run_loop<T: Real>(
             trace_m_next: next.diag().sum(),
             solver,
             seconds: sec,
+            residual: Some(residual),
+            ill_posed: super::metrics::is_ill_posed(residual, tolerance, params.ridge, train_acc),
         };
         out.test_correct = split
             .test
@@ -413,7 +470,6 @@ fn run_loop<T: Real>(
             .filter(|(_, &h)| h)
             .map(|(&k, _)| k)
             .collect();
-        let alpha64 = T::view_f64(alpha);
         let control = observer(&IterationState {
             record: &record,
             m: m.view(),
@@ -429,6 +485,7 @@ fn run_loop<T: Real>(
                 t,
                 m: m.clone(),
                 alpha: alpha64.into_owned(),
+                test_predictions: pred_test,
             });
         }
         m = next;
@@ -443,10 +500,10 @@ fn run_loop<T: Real>(
             break;
         }
     }
-    out.complete = out.iterations.len() == params.iters;
+    out.complete = first + out.iterations.len() == params.iters;
     out.trap = trap.map(|r| r.finish());
     out.saved.push(SavedMatrix {
-        t: out.iterations.len(),
+        t: first + out.iterations.len(),
         m,
     });
     Ok(out)

@@ -196,6 +196,7 @@ fn run_job(job: &Job, opts: &ExecOptions) -> Result<(Outcome, Option<String>)> {
         max_memory: opts.max_memory_per_job,
         command_line,
         save_model: false,
+        save_predictions: false,
     };
     let run = experiment.run(&options, &mut |_| Control::Continue)?;
     let report = run.report;

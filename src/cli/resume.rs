@@ -1,0 +1,117 @@
+//! `symrfm run --resume RUN.json [--iters TOTAL]`: continue a run with the parameters its file
+//! records (the library's [`Resumption`]); the output goes through `run`'s [`conclude`].
+
+use super::flags::{prepare_output, to_flags};
+use super::run::{
+    conclude, execute_with, extra_options, prepare_npy_outputs, run_options, RunArgs,
+};
+use anyhow::Result;
+use clap::parser::ValueSource;
+use clap::CommandFactory;
+use std::path::{Path, PathBuf};
+use symrfm::experiment::Resumption;
+use symrfm::Error;
+
+/// The `run` flags that may be given with `--resume` (clap ids): the output and execution
+/// settings; every numerical parameter comes from the run file.
+const WITH_RESUME: &[&str] = &[
+    "resume",
+    "iters",
+    "out",
+    "threads",
+    "max_memory",
+    "npy",
+    "save_model",
+    "save_predictions",
+    "quiet",
+    "force",
+];
+
+/// The clap ids and flag names of the `run` arguments given on `command_line`.
+fn given_flags(command_line: &[String]) -> Vec<(String, String)> {
+    let command = super::args::Cli::command();
+    let Ok(matches) = command.clone().try_get_matches_from(command_line) else {
+        return Vec::new();
+    };
+    let (Some(run), Some(sub)) = (
+        command.find_subcommand("run"),
+        matches.subcommand_matches("run"),
+    ) else {
+        return Vec::new();
+    };
+    run.get_arguments()
+        .filter(|a| {
+            let id = a.get_id().as_str();
+            sub.try_contains_id(id).unwrap_or(false)
+                && sub.value_source(id) == Some(ValueSource::CommandLine)
+        })
+        .map(|a| {
+            let flag = a
+                .get_long()
+                .map(|l| format!("--{l}"))
+                .unwrap_or_else(|| a.get_id().to_string());
+            (a.get_id().to_string(), flag)
+        })
+        .collect()
+}
+
+/// `symrfm run --resume PATH`.
+pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()> {
+    let given = given_flags(&command_line);
+    if let Some((_, flag)) = given
+        .iter()
+        .find(|(id, _)| !WITH_RESUME.contains(&id.as_str()))
+    {
+        return Err(Error::param(
+            "--resume",
+            format!("{} with {flag}", path.display()),
+            "--resume alone: the run continues with the parameters its file records; only \
+             --iters (the new total), --out, --force, --threads, --max-memory, --npy, \
+             --save-model, --save-predictions and -q may be given with it",
+        )
+        .into());
+    }
+    let iters = if given.iter().any(|(id, _)| id == "iters") {
+        let total = usize::try_from(args.rfm.iters)
+            .ok()
+            .filter(|&t| t >= 1)
+            .ok_or_else(|| Error::param("--iters", args.rfm.iters, "an integer ≥ 1"))?;
+        Some(total)
+    } else {
+        None
+    };
+    let mut resumption = Resumption::from_file(path, iters).map_err(|e| to_flags(e, &[]))?;
+    resumption
+        .set_threads(args.rfm.threads)
+        .map_err(|e| to_flags(e, &[]))?;
+    // Rewriting the file being continued loses nothing (the joined run holds all of it), so it
+    // needs no --force; any other existing output does.
+    let out: PathBuf = args.out.clone().unwrap_or_else(|| path.to_path_buf());
+    let in_place = same_file(&out, path);
+    prepare_output(&out, args.force || in_place, args.quiet)?;
+    prepare_npy_outputs(args, &out, args.force)?;
+    let mut options = run_options(&args.rfm, command_line, args.save_model);
+    extra_options(args, &mut options);
+    let experiment = resumption.experiment().clone();
+    let done = resumption.done();
+    if !args.quiet {
+        errln!(
+            "resuming {}: {done} iterations done, continuing at t = {done} up to {} in all",
+            path.display(),
+            experiment.params().iters
+        );
+    }
+    let outcome = execute_with(&experiment, "", args.quiet, done, &mut |observer| {
+        resumption.run(&options, observer)
+    })?;
+    conclude(args, &experiment, &out, outcome.report)
+}
+
+/// Whether `a` and `b` name the same file (the same path, or the same existing file).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
