@@ -125,8 +125,8 @@ pub struct SplitArgs {
     /// Fraction of the pairs used for training, in (0, 1).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub train_frac: f64,
-    /// Seed of every random choice (the split).
-    #[arg(long, default_value_t = 0)]
+    /// Seed of every random choice (the split): an integer from 0 to 2^64 − 1.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
     /// Train on the split in this CSV (`a,b,label,is_train`) instead of a random one.
     #[arg(long, conflicts_with = "train_frac")]
@@ -359,6 +359,16 @@ pub fn to_flags(e: Error, overrides: &[(&str, &'static str)]) -> Error {
         },
         other => other,
     }
+}
+
+/// Parses a `--seed`: a non-negative integer (clap reports the message with the flag).
+pub fn parse_seed(s: &str) -> std::result::Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "a seed must be a non-negative integer, 0 to {} (e.g. --seed 1)",
+            u64::MAX
+        )
+    })
 }
 
 /// Parses `5x7` into `[5, 7]`.

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod split;
 pub mod split_flags;
 pub mod sweep;
 pub mod symmetry;
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args, command_line),
         Command::Symmetry(args) => symmetry::run(&args, command_line),
+        Command::Split(args) => split::run(&args),
     };
     result.map_err(|e| flags::in_flags(e, scope))
 }

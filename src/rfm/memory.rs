@@ -204,15 +204,20 @@ fn advice(p: &MemoryPlan, est: &MemoryEstimate, limit: u64) -> String {
                 if w == 1 { "" } else { "s" },
                 mib(est.total_max)
             ),
-            None => format!(
-                "this run needs at least {} MiB even with 1 thread ({} MiB of it the process \
-                 itself): raise `max_memory` to at least {} (or to {} for {} threads)",
-                mib(with(1)),
-                mib(est.baseline),
-                mib(with(1)),
-                mib(est.total_max),
-                p.workers
-            ),
+            None => {
+                let at_one = mib(with(1));
+                let now = mib(est.total_max);
+                format!(
+                    "this run needs at least {at_one} MiB even with 1 thread ({} MiB of it the \
+                     process itself): raise `max_memory` to at least {now}{}",
+                    mib(est.baseline),
+                    if now > at_one {
+                        format!(" (or to {at_one} with `params.threads` 1)")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
         }
     }
 }
