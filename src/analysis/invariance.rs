@@ -502,7 +502,11 @@ mod tests {
     /// the same set, the other pairs of x's label class.
     #[test]
     fn rotations_and_reflections_reach_the_same_pairs() {
-        for (op, p) in [(Operation::Add, 7), (Operation::Sub, 8), (Operation::Mul, 11)] {
+        for (op, p) in [
+            (Operation::Add, 7),
+            (Operation::Sub, 8),
+            (Operation::Mul, 11),
+        ] {
             let task = Task::new(TaskSpec::new(op, p)).unwrap();
             let dih = DihedralGroup::new(&task).unwrap();
             for x in 0..task.n_pairs() {

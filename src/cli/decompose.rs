@@ -350,10 +350,18 @@ fn table(a: &MatrixAnalysis, name: &str, t: Option<usize>, top: usize) -> String
             );
             let _ = writeln!(s, "  {:<14} {:>14} {:>12}", "element", "α_g", "share ‖M‖²");
             for e in dec.elements.iter().take(shown) {
-                let alpha = format!("{}{}", if e.alpha >= 0.0 { "+" } else { "" }, sci(e.alpha, 6));
+                let alpha = format!(
+                    "{}{}",
+                    if e.alpha >= 0.0 { "+" } else { "" },
+                    sci(e.alpha, 6)
+                );
                 let _ = writeln!(s, "  {:<14} {:>14} {:>12.6}", e.name, alpha, e.share);
             }
-            let total = dec.elements.iter().take(shown).fold(0.0, |acc, e| acc + e.share);
+            let total = dec
+                .elements
+                .iter()
+                .take(shown)
+                .fold(0.0, |acc, e| acc + e.share);
             let _ = writeln!(s, "  {:<14} {:>14} {:>12.6}", "(shown)", "", total);
             let _ = writeln!(s, "\ndistances ‖M − P(M)‖_F / ‖M‖_F");
             let _ = writeln!(

@@ -83,7 +83,12 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
     }
     for path in &args.matrix {
-        artifacts.extend(matrix_figures(path, args.matrix_iter, &out_dir, args.which)?);
+        artifacts.extend(matrix_figures(
+            path,
+            args.matrix_iter,
+            &out_dir,
+            args.which,
+        )?);
     }
     let made_by = command_line
         .iter()

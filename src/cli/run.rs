@@ -235,7 +235,11 @@ pub fn print_symmetry(experiment: &Experiment, label: &str) {
         "{prefix}: {} of {} {} outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
         report.test_outside_orbits,
         count(report.n_test, "test pair"),
-        if report.test_outside_orbits == 1 { "lies" } else { "lie" },
+        if report.test_outside_orbits == 1 {
+            "lies"
+        } else {
+            "lie"
+        },
         report.predicted.len()
     );
 }
@@ -301,10 +305,10 @@ fn print_analysis(report: &RunReport, label: &str) {
     if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
         let dlog = last.circulance_dlog.is_some();
         println!(
-            "{prefix}off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
+            "{prefix}off-diagonal circulant/Hankel deviation{}: {} at t = 1, {} at t = {}",
             if dlog { " (discrete-log order)" } else { "" },
-            off_diagonal_deviation(first, dlog),
-            off_diagonal_deviation(last, dlog),
+            report::sci(off_diagonal_deviation(first, dlog), 3),
+            report::sci(off_diagonal_deviation(last, dlog), 3),
             last.t
         );
     }
@@ -330,11 +334,11 @@ fn final_summary(a: &MatrixAnalysis) -> String {
     match &a.group {
         Some(g) => {
             format!(
-                "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
-                 distance {:.3e}",
+                "final M: largest elements {}; residual to the group algebra {}; commutant \
+                 distance {}",
                 g.decomposition.top_text(3, 4),
-                g.decomposition.residual,
-                g.commutant_distance
+                report::sci(g.decomposition.residual, 3),
+                report::sci(g.commutant_distance, 3)
             )
         }
         None => format!(

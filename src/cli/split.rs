@@ -89,10 +89,8 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
             let task_stem = stem(&experiment);
             let task_stem = task_stem.strip_suffix(&kernel).unwrap_or(&task_stem);
             (
-                PathBuf::from("results").join(format!(
-                    "split-{task_stem}-{}.csv",
-                    split_tag(recorded)
-                )),
+                PathBuf::from("results")
+                    .join(format!("split-{task_stem}-{}.csv", split_tag(recorded))),
                 true,
             )
         }

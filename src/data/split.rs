@@ -272,7 +272,11 @@ impl Split {
         let mut out = String::from("a,b,label,is_train\n");
         for (k, &train) in is_train.iter().enumerate() {
             let (a, b) = (k / n, k % n);
-            out.push_str(&format!("{a},{b},{},{}\n", task.label(a, b), u8::from(train)));
+            out.push_str(&format!(
+                "{a},{b},{},{}\n",
+                task.label(a, b),
+                u8::from(train)
+            ));
         }
         out
     }
@@ -306,7 +310,8 @@ mod tests {
         let text = split.to_csv(&task);
         assert!(text.starts_with("a,b,label,is_train\n0,0,0,"));
         assert_eq!(text.lines().count(), 1 + 36);
-        let path = std::env::temp_dir().join(format!("symrfm-split-csv-{}.csv", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("symrfm-split-csv-{}.csv", std::process::id()));
         std::fs::write(&path, &text).unwrap();
         let back = Split::from_csv(&task, &path).unwrap();
         let _ = std::fs::remove_file(&path);

@@ -195,7 +195,10 @@ impl TwinMisses {
                     "are all fixed points".to_string()
                 }
             } else {
-                format!("include {}", plural(fixed.len(), "fixed point", "fixed points"))
+                format!(
+                    "include {}",
+                    plural(fixed.len(), "fixed point", "fixed points")
+                )
             }
         );
         if !tied.is_empty() {

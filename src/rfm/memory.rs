@@ -280,11 +280,7 @@ mod tests {
         // whole MiB rounded up (never "0 MiB"), not fewer threads.
         let tiny = plan_for(60, 2);
         let err = check(&tiny, Some(1 << 20)).unwrap_err().to_string();
-        let at_one = estimate(&MemoryPlan {
-            workers: 1,
-            ..tiny
-        })
-        .total_max;
+        let at_one = estimate(&MemoryPlan { workers: 1, ..tiny }).total_max;
         assert!(
             err.contains(&format!("at least {} MiB", at_one.div_ceil(1 << 20))),
             "{err}"

@@ -187,7 +187,11 @@ fn parse_subgroup(dih: &DihedralGroup, text: &str) -> Result<Subgroup> {
 /// An error about the subgroup H names it as the user wrote it (`r^3`) and says what it
 /// generates when that differs (`<r^1>`, the whole rotation group of Dih(Z_11)), instead of naming
 /// only the generated subgroup.
-fn as_typed<'a>(dih: &'a DihedralGroup, h: &'a Subgroup, typed: &'a str) -> impl Fn(Error) -> Error + 'a {
+fn as_typed<'a>(
+    dih: &'a DihedralGroup,
+    h: &'a Subgroup,
+    typed: &'a str,
+) -> impl Fn(Error) -> Error + 'a {
     move |e| match e {
         Error::InvalidParameter {
             name,
