@@ -211,7 +211,7 @@ fn draw_matrix(
     hm.y_label = "coordinate i".into();
     hm.colorbar_label = format!("{name}[i, j]");
     hm.scale = ColorScale::diverging_for(&hm.values);
-    if d % 2 == 0 {
+    if d.is_multiple_of(2) {
         hm.separators = vec![d / 2];
     }
     hm.size = (980, 900);
