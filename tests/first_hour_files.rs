@@ -378,45 +378,92 @@ fn runs_record_what_was_used_and_help_tells_the_truth() {
     assert!(help.contains("TOML"), "{help}");
 }
 
-// Item 14: cosmetics.
+// Item 14: cosmetics, one test each.
 #[test]
-fn cosmetics_a_careful_user_notices() {
-    let dir = scratch("fh-cosmetics");
+fn progress_lines_count_in_the_singular_and_spell_the_solver_as_the_json() {
+    let dir = scratch("fh-progress");
     let (_, stderr) = ok(
         &[
             "run",
             "-p",
             "11",
             "--iters",
-            "2",
+            "1",
             "--threads",
             "1",
-            "--structure",
-            "--symmetry-diagnostic",
             "--out",
             "r.json",
         ],
         &dir,
     );
-    assert!(stderr.contains("| 1 thread\n"), "{stderr}");
+    assert!(stderr.contains("| 1 iteration | 1 thread\n"), "{stderr}");
     assert!(!stderr.contains("1 threads"), "{stderr}");
-    // The solver as in the JSON.
     assert!(stderr.contains("  cholesky  "), "{stderr}");
     assert!(!stderr.contains("Cholesky"), "{stderr}");
+    assert_eq!(
+        json(&dir.join("r.json"))["iterations"][0]["solver"],
+        "cholesky"
+    );
+    // One test pair: "1 test pair", not "1 test pairs" (a 2×2 task, one pair held out).
+    let (stdout, stderr) = ok(
+        &[
+            "run",
+            "-p",
+            "11",
+            "--iters",
+            "1",
+            "--split",
+            "fixed-points",
+            "--move-to-train",
+            "0:0,1:1,2:2,3:3,4:4,5:5,6:6,7:7,8:8,9:9",
+            "--out",
+            "one.json",
+        ],
+        &dir,
+    );
+    assert!(stderr.contains("120 train / 1 test pair |"), "{stderr}");
+    assert!(stdout.contains("of 1 test pair lie"), "{stdout}");
+    assert!(
+        !format!("{stdout}{stderr}").contains("1 test pairs"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn zero_blocks_are_undefined_and_constant_diagnostic_fields_are_gone() {
+    let dir = scratch("fh-structure");
+    ok(
+        &[
+            "run",
+            "-p",
+            "11",
+            "--iters",
+            "2",
+            "-q",
+            "--structure",
+            "--out",
+            "r.json",
+        ],
+        &dir,
+    );
     let r = json(&dir.join("r.json"));
-    assert_eq!(r["iterations"][0]["solver"], "cholesky");
-    // The zero off-diagonal block of M_0 = I is neither circulant nor not: undefined.
+    // The zero off-diagonal block of M_0 = I is trivially circulant: undefined, not 0.
     assert!(
         r["structure"][0]["circulance"]["m12"]["min"].is_null(),
         "{}",
         r["structure"][0]
     );
+    assert!(r["structure"][0]["circulance"]["m11"]["min"].is_number());
     assert!(r["structure"][1]["circulance"]["m12"]["min"].is_number());
     let run = read_run(&dir.join("r.json")).unwrap();
     assert!(run.structure[0].circulance.m12.min.is_nan());
+    // The structure figure is drawn (the undefined point is left out).
+    ok(&["report", "--matrix", "r.json", "--out", "rep"], &dir);
+    assert!(dir.join("rep/structure-r.png").exists());
     // The diagnostic no longer writes the two fields that always equal the held-out agreement…
     let d = &r["symmetry_diagnostic"][0];
     assert!(d.get("heldout_rotation_agreement").is_none(), "{d}");
+    assert!(d.get("heldout_reflection_agreement").is_none(), "{d}");
     assert!(d["heldout_agreement"].is_number());
     // …and older files that have them still read.
     let mut old = r.clone();
@@ -428,13 +475,23 @@ fn cosmetics_a_careful_user_notices() {
         back.symmetry_diagnostic[0].heldout_rotation_agreement,
         Some(0.5)
     );
+}
 
-    // No Rust-style exponents (1.0000e0) and no negative zero.
+#[test]
+fn decompose_prints_exponents_with_sign_and_no_negative_zero() {
+    let dir = scratch("fh-decompose-format");
+    ok(
+        &["run", "-p", "11", "--iters", "2", "-q", "--out", "r.json"],
+        &dir,
+    );
     let (table, _) = ok(&["decompose", "r.json", "--top", "0"], &dir);
     assert!(!table.contains("-0.000000"), "{table}");
+    assert!(table.contains("(shown)"), "{table}");
+    let mut exponents = 0;
     for word in table.split_whitespace() {
         if let Some((mantissa, exp)) = word.split_once('e') {
             if mantissa.parse::<f64>().is_ok() && !exp.is_empty() {
+                exponents += 1;
                 assert!(
                     (exp.starts_with('+') || exp.starts_with('-')) && exp.len() >= 3,
                     "{word} in {table}"
@@ -442,25 +499,34 @@ fn cosmetics_a_careful_user_notices() {
             }
         }
     }
+    assert!(exponents > 5, "{table}");
+}
 
-    // A second report into one directory keeps the first one's captions.
-    ok(
-        &["run", "-p", "11", "--iters", "1", "-q", "--out", "s.json"],
-        &dir,
-    );
+#[test]
+fn a_second_report_keeps_the_first_ones_captions() {
+    let dir = scratch("fh-index");
+    for out in ["r.json", "s.json"] {
+        ok(
+            &["run", "-p", "11", "--iters", "1", "-q", "--out", out],
+            &dir,
+        );
+    }
     ok(&["report", "--matrix", "r.json", "--out", "rep"], &dir);
     ok(&["report", "--matrix", "s.json", "--out", "rep"], &dir);
     let index = std::fs::read_to_string(dir.join("rep/figures.md")).unwrap();
     assert!(index.contains("`matrix-r.png`"), "{index}");
     assert!(index.contains("`matrix-s.png`"), "{index}");
-    assert!(index.contains("structure-r"), "{index}");
+    assert!(index.contains("decomposition-r"), "{index}");
     // The same command again replaces its own section rather than adding a copy.
     ok(&["report", "--matrix", "s.json", "--out", "rep"], &dir);
     let again = std::fs::read_to_string(dir.join("rep/figures.md")).unwrap();
     assert_eq!(again.matches("`matrix-s.png`").count(), 1, "{again}");
     assert!(again.contains("`matrix-r.png`"), "{again}");
+}
 
-    // compare labels its "final M" lines.
+#[test]
+fn compare_labels_its_final_m_lines() {
+    let dir = scratch("fh-compare-labels");
     let (stdout, _) = ok(
         &[
             "compare", "-p", "11", "--iters", "1", "-q", "--out", "c.json",
@@ -473,11 +539,17 @@ fn cosmetics_a_careful_user_notices() {
     );
     assert!(stdout.contains("symmetric: final M:"), "{stdout}");
     assert!(stdout.contains("broken: final M:"), "{stdout}");
+}
 
-    // A negative seed: a message about seeds, not "unexpected argument".
-    for cmd in ["run", "compare", "split"] {
+#[test]
+fn a_negative_seed_gets_a_message_about_seeds() {
+    let dir = scratch("fh-seed");
+    for cmd in ["run", "compare"] {
         let e = usage_error(&[cmd, "-p", "11", "--seed", "-1"], &dir);
-        assert!(e.contains("non-negative integer"), "{cmd}: {e}");
+        assert!(
+            e.contains("--seed") && e.contains("non-negative integer"),
+            "{cmd}: {e}"
+        );
         assert!(!e.contains("unexpected argument"), "{cmd}: {e}");
     }
 }

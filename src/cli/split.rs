@@ -82,6 +82,13 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
             );
         }
     }
+    if experiment.symmetry().is_none() {
+        println!(
+            "split: no dihedral symmetry report for {} (its symmetry group Sym_f: `symrfm \
+             symmetry` with the same task flags)",
+            task.describe()
+        );
+    }
     let (out, default) = match &args.out {
         Some(p) => (p.clone(), false),
         None => {
