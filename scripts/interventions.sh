@@ -34,7 +34,7 @@ if wants 2; then
       for f in 0.25 0.5; do
         for s in 0 1 2; do
           run "$BIN" run --task "$op" -p "$p" --train-frac "$f" --seed 0 --iters 1 -q \
-            --init random-circulant --init-seed "$s" --out "$OUT/random-circulant-$op-p$p-f$f-i$s.json" >/dev/null
+            --init random-circulant --init-seed "$s" --force --out "$OUT/random-circulant-$op-p$p-f$f-i$s.json" >/dev/null
         done
       done
     done
@@ -43,17 +43,17 @@ fi
 
 if wants 3; then
   common=(--task add -p 61 --split fixed-points --reflection s --iters 100 -q)
-  run "$BIN" run "${common[@]}" --out "$OUT/trap-plain.json"
-  run "$BIN" run "${common[@]}" --exact-symmetry --out "$OUT/trap-exact.json"
+  run "$BIN" run "${common[@]}" --force --out "$OUT/trap-plain.json"
+  run "$BIN" run "${common[@]}" --force --exact-symmetry --out "$OUT/trap-exact.json"
   for eps in 1e-12 1e-8 1e-4 1e-2; do
-    run "$BIN" run "${common[@]}" --perturb "$eps" --init-seed 0 --out "$OUT/trap-eps$eps.json"
+    run "$BIN" run "${common[@]}" --force --perturb "$eps" --init-seed 0 --out "$OUT/trap-eps$eps.json"
   done
 fi
 
 if wants 4; then
   for op in add mul; do
-    run "$BIN" run --task "$op" -p 61 --train-frac 0.5 --seed 0 --iters 30 -q --out "$OUT/grokked-$op.json" >/dev/null
-    run "$BIN" decompose "$OUT/grokked-$op.json" --eigen 8 --out "$OUT/grokked-$op.decompose.json" | sed -n '/leading eigenpairs/,/^wrote/p'
+    run "$BIN" run --task "$op" -p 61 --train-frac 0.5 --seed 0 --iters 30 -q --force --out "$OUT/grokked-$op.json" >/dev/null
+    run "$BIN" decompose "$OUT/grokked-$op.json" --force --eigen 8 --out "$OUT/grokked-$op.decompose.json" | sed -n '/leading eigenpairs/,/^wrote/p'
   done
 fi
 

@@ -17,7 +17,7 @@ for spec in "add -p 24|Z24|24|yes" "add --group 2x12|Z2xZ12|24|yes" "mul --group
   for fs in "0.5 0" "0.7 0" "0.9 0" "0.9 1" "0.9 2"; do
     read -r f s <<<"$fs"
     # shellcheck disable=SC2086
-    $B run --task $args --train-frac "$f" --seed "$s" --iters 30 -q --out "$tmp/r.json" >/dev/null
+    $B run --task $args --train-frac "$f" --seed "$s" --iters 30 -q --force --out "$tmp/r.json" >/dev/null
     row="$row | $(acc "$tmp/r.json")"
   done
   echo "$row |"
@@ -28,6 +28,6 @@ echo "|---|---|---|"
 for spec in "D12|r^s" "D12|r^r" "D12|r^{r^6}" "S4|r^{(1 2)}" "S4|r^{(1 2 3)}"; do
   IFS='|' read -r g h <<<"$spec"
   $B run --task mul --group "$g" --split orbit --subgroup "$h" --train-frac 0.9 --seed 0 --iters 30 -q \
-    --out "$tmp/o.json" >/dev/null
+    --force --out "$tmp/o.json" >/dev/null
   echo "| mul on $g | orbit split, H = <$h> | $(acc "$tmp/o.json") |"
 done

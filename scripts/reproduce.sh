@@ -91,14 +91,14 @@ if wants 3; then
     out=results/decompose-p61
     fresh "$out"
     mkdir -p "$out"
-    "$BIN" run -p 61 --split fixed-points --reflection s --iters 60 --structure --quiet \
+    "$BIN" run -p 61 --split fixed-points --reflection s --iters 60 --structure --quiet --force \
       --out "$out/symmetric.json"
-    "$BIN" run -p 61 --split fixed-points --reflection s --move-random 1 --iters 60 --structure --quiet \
+    "$BIN" run -p 61 --split fixed-points --reflection s --move-random 1 --iters 60 --structure --quiet --force \
       --out "$out/broken.json"
     # The default random split (fraction 0.5), whose blocks become circulant while it groks.
-    "$BIN" run -p 61 --structure --symmetry-points 200 --quiet --out "$out/random.json"
+    "$BIN" run -p 61 --structure --symmetry-points 200 --quiet --force --out "$out/random.json"
     for run in symmetric broken random; do
-      "$BIN" decompose "$out/$run.json" --top 10 --out "$out/$run-decomposition.json" \
+      "$BIN" decompose "$out/$run.json" --top 10 --force --out "$out/$run-decomposition.json" \
         | tee "$out/$run-decomposition.txt"
     done
     "$BIN" report --matrix "$out/symmetric.json" --matrix "$out/broken.json" \
@@ -112,7 +112,7 @@ if wants 4; then
   if ! has bench; then
     skip 4 "this symrfm has no \`bench\` subcommand (issue 5)"
   else
-    "$BIN" bench --full-runs 61,97 --out-dir results
+    "$BIN" bench --full-runs 61,97 --out-dir results --force
     done_step 4
   fi
 fi

@@ -4,16 +4,12 @@
 mod cli;
 
 use clap::Parser;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Behave like a Unix filter when stdout is closed early (`symrfm run | head`): end quietly on
-    // SIGPIPE instead of panicking inside `println!`.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): when stdout is closed early (`symrfm run … | head`)
+    // the command's printing is dropped (`outln!` in `cli`) and its result file is still written.
     let command_line: Vec<String> = std::env::args().collect();
     let parsed = match cli::args::Cli::try_parse() {
         Ok(c) => c,
@@ -33,7 +29,7 @@ fn main() -> ExitCode {
             if ours().any(|e| matches!(e, symrfm::Error::Interrupted)) {
                 return ExitCode::from(130);
             }
-            eprintln!("error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::from(if ours().any(symrfm::Error::is_usage) {
                 2
             } else {

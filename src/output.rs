@@ -65,34 +65,67 @@ fn unwritable(path: &Path, reason: impl ToString) -> Error {
     }
 }
 
-/// Checks, before any work is done, that `path` can be written: its directory exists (or is created
-/// when `create_dir`) and accepts a file. Nothing is left behind.
-pub fn check_writable(path: &Path, create_dir: bool) -> Result<()> {
+/// How a command treats an output file that already exists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse: results are never overwritten unless asked (the default).
+    #[default]
+    Refuse,
+    /// Overwrite it (the spec name `output.overwrite`; the CLI's `--force`).
+    Overwrite,
+}
+
+impl Existing {
+    /// `Overwrite` when `overwrite` is true.
+    pub fn overwrite_if(overwrite: bool) -> Self {
+        if overwrite {
+            Existing::Overwrite
+        } else {
+            Existing::Refuse
+        }
+    }
+}
+
+/// What [`prepare_output`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prepared {
+    /// The directory it created for the file (missing directories are created, like `mkdir -p`).
+    pub created_dir: Option<PathBuf>,
+}
+
+/// Checks, before any work is done, that `path` can be written, under the one rule every command
+/// follows:
+/// - a missing directory is created (and reported in [`Prepared::created_dir`]);
+/// - an existing file is refused unless `existing` is [`Existing::Overwrite`];
+/// - the directory must accept a file (probed with a temporary file, removed again).
+pub fn prepare_output(path: &Path, existing: Existing) -> Result<Prepared> {
     if path.as_os_str().is_empty() || path.file_name().is_none() {
         return Err(unwritable(path, "not a file path"));
     }
     if path.is_dir() {
         return Err(unwritable(path, "is a directory"));
     }
+    if existing == Existing::Refuse && path.exists() {
+        return Err(unwritable(
+            path,
+            "the file exists and results are not overwritten unless asked (`output.overwrite`); \
+             or choose another `output.path`",
+        ));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    let mut prepared = Prepared::default();
     if !dir.is_dir() {
-        if create_dir {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| unwritable(path, format!("cannot create {}: {e}", dir.display())))?;
-        } else {
-            return Err(unwritable(
-                path,
-                format!("directory {} does not exist", dir.display()),
-            ));
-        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| unwritable(path, format!("cannot create {}: {e}", dir.display())))?;
+        prepared.created_dir = Some(dir);
     }
     let probe = temp_path(path);
     std::fs::File::create(&probe).map_err(|e| unwritable(path, e))?;
     let _ = std::fs::remove_file(&probe);
-    Ok(())
+    Ok(prepared)
 }
 
 /// Writes `bytes` to `path` atomically: to a temporary file in the same directory, flushed to disk,
@@ -301,8 +334,30 @@ mod tests {
             .filter(|e| e.file_name() != "x.json")
             .collect();
         assert!(leftovers.is_empty());
-        assert!(check_writable(&dir.join("missing/y.json"), false).is_err());
-        assert!(check_writable(&dir, false).is_err());
+        assert!(prepare_output(&dir, Existing::Overwrite).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn outputs_refuse_existing_files_and_create_missing_directories() {
+        let dir = std::env::temp_dir().join(format!("symrfm-prepare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let nested = dir.join("a/b/y.json");
+        let prepared = prepare_output(&nested, Existing::Refuse).unwrap();
+        assert_eq!(
+            prepared.created_dir.as_deref(),
+            Some(dir.join("a/b").as_path())
+        );
+        assert!(dir.join("a/b").is_dir() && !nested.exists());
+        std::fs::write(&nested, "x").unwrap();
+        let err = prepare_output(&nested, Existing::Refuse).unwrap_err();
+        assert!(err.to_string().contains("`output.overwrite`"), "{err}");
+        assert!(err.is_usage());
+        assert_eq!(
+            prepare_output(&nested, Existing::Overwrite).unwrap(),
+            Prepared::default()
+        );
+        assert_eq!(std::fs::read_to_string(&nested).unwrap(), "x");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

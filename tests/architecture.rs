@@ -208,3 +208,29 @@ fn cli_subcommand_files_form_a_dag() {
         panic!("cycle between files of src/cli: {}", cycle.join(" → "));
     }
 }
+
+/// The binary prints only through `outln!`/`out!`/`errln!` (src/cli/mod.rs), which drop their text
+/// when the reader is gone: `println!` would panic on a closed pipe (`symrfm run | head -1`) before
+/// the result file is written.
+#[test]
+fn the_binary_never_prints_with_panicking_macros() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("main.rs")];
+    rust_files(&root.join("cli"), &mut files);
+    let mut offenders = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in code_lines(&text) {
+            let t = line.trim_start();
+            if ["println!", "print!", "eprintln!", "eprint!"]
+                .iter()
+                .any(|m| {
+                    t.starts_with(m) || t.contains(&format!(" {m}")) || t.contains(&format!("({m}"))
+                })
+            {
+                offenders.push(format!("{}: {t}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}

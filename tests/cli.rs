@@ -163,7 +163,7 @@ fn bad_input_exits_2_with_one_line_naming_the_parameter_and_leaves_nothing() {
         (&["-p", "1"], "--modulus"),
         (&["--agop-power", "0"], "--agop-power"),
         (&["--group", "5y"], "--group"),
-        (&["--out", "no/such/dir/x.json"], "no/such/dir/x.json"),
+        (&["--out", "/dev/null/x.json"], "/dev/null/x.json"),
         (&["--out", "."], "cannot write output"),
         (&["--split-file", "missing.csv"], "missing.csv"),
         (&["--init-m", "missing.json"], "missing.json"),

@@ -23,7 +23,7 @@ fn summary(args: &[&str], dir: &Path, name: &str) -> (SymmetrySummary, String) {
     let out = dir.join(name);
     let mut full = vec!["symmetry"];
     full.extend_from_slice(args);
-    full.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    full.extend_from_slice(&["--out", out.to_str().unwrap(), "--force"]);
     let stdout = ok(&symrfm(&full, dir));
     let text = std::fs::read_to_string(&out).unwrap();
     let s: SymmetrySummary = serde_json::from_str(&text).expect("reads back into the schema");
@@ -202,7 +202,7 @@ fn run_on_s4_works_end_to_end() {
         vec!["--task", "conj", "--group", "S3"],
         vec!["--task", "parity-sub", "-p", "11"],
     ] {
-        let mut full = vec!["run", "--iters", "1", "-q", "--out", "x.json"];
+        let mut full = vec!["run", "--iters", "1", "-q", "--force", "--out", "x.json"];
         full.extend_from_slice(&args);
         ok(&symrfm(&full, &dir));
     }

@@ -316,9 +316,9 @@ impl PyCompare {
     fn symmetric(&self) -> PyRun {
         PyRun::from_report(self.report.symmetric.clone())
     }
-    /// The twin run (without model).
-    fn twin(&self) -> PyRun {
-        PyRun::from_report(self.report.twin.clone())
+    /// The twin run (without model); None when the comparison was interrupted before it.
+    fn twin(&self) -> Option<PyRun> {
+        self.report.twin.clone().map(PyRun::from_report)
     }
     /// Writes the report as `symrfm compare` does.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
@@ -346,7 +346,7 @@ fn compare_report(
             twin_label,
             &moved,
             symmetric.report.clone(),
-            twin.report.clone(),
+            Some(twin.report.clone()),
         ),
     }
 }

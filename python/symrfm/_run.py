@@ -432,8 +432,9 @@ class CompareResult:
         self._core = core
         self.symmetric: RunResult = symmetric or RunResult(core.symmetric())
         """The run on the symmetric split."""
-        self.twin: RunResult = twin or RunResult(core.twin())
-        """The run on the twin (broken, or orbits moved)."""
+        core_twin = None if twin is not None else core.twin()
+        self.twin: Optional[RunResult] = twin or (RunResult(core_twin) if core_twin is not None else None)
+        """The run on the twin (broken, or orbits moved); None in a comparison interrupted before it."""
         self._report: Optional[Dict[str, Any]] = None
 
     @property
@@ -444,9 +445,15 @@ class CompareResult:
         return self._report
 
     @property
-    def verdict(self) -> Dict[str, Any]:
-        """``symmetric`` and ``twin`` outcomes (trapped / generalizes / partial) and the ``text`` line."""
+    def verdict(self) -> Optional[Dict[str, Any]]:
+        """``symmetric`` and ``twin`` outcomes (trapped / generalizes / partial) and the ``text`` line;
+        None unless both runs are complete (see ``complete``)."""
         return json.loads(self._core.verdict_json())
+
+    @property
+    def complete(self) -> bool:
+        """False for a comparison interrupted by a signal (it holds what had finished)."""
+        return bool(self.report.get("complete", True))
 
     @property
     def twin_label(self) -> str:
@@ -468,7 +475,8 @@ class CompareResult:
         self._core.save(os.fspath(path))
 
     def __repr__(self) -> str:
-        return f"CompareResult({self.verdict['text']})"
+        verdict = self.verdict
+        return f"CompareResult({verdict['text'] if verdict else 'incomplete'})"
 
 
 def compare(

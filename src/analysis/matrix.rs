@@ -11,11 +11,12 @@ use super::decompose::{
     commutant_distance, decompose, fit_identity_ones, fit_identity_ones_blockwise,
     BlockwiseIdentityOnesFit, CoordinatePermutation, Decomposition, IdentityOnesFit,
 };
+use super::gcirculant::{group_circulance, GroupCirculance};
 use super::structure::{block_structure, order_from_dlog, BlockStructure};
 use super::{check_feature_matrix, frobenius_norm_sq};
 use crate::error::{Error, Result};
 use crate::group::Task;
-use crate::symmetry::{DihedralGroup, Subgroup};
+use crate::symmetry::{DihedralGroup, GenericSubgroup, Subgroup, TaskSymmetry};
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,10 @@ pub struct MatrixAnalysis {
     pub blocks_dlog: Option<BlockStructure>,
     /// The generator used for the discrete logarithm, as a residue (`mul`/`div` only).
     pub dlog_generator: Option<String>,
+    /// Deviation of each block from the nearest G-circulant matrix, for tasks on a named finite
+    /// group G (`task.group` with mul, div, conj, aba); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_circulance: Option<GroupCirculance>,
 }
 
 /// The 2n elements of Dih(A) as coordinate permutations, in the order of
@@ -156,19 +161,7 @@ pub fn analyze_matrix(
     }
     let group = match DihedralGroup::new(task) {
         Ok(dih) => Some(group_analysis(&dih, m, options.subgroup.as_deref())?),
-        Err(_) => {
-            if let Some(spec) = &options.subgroup {
-                return Err(Error::param(
-                    "analysis.subgroup",
-                    spec,
-                    format!(
-                        "no subgroup: {} has no dihedral symmetry group",
-                        task.describe()
-                    ),
-                ));
-            }
-            None
-        }
+        Err(_) => symmetry_group_analysis(task, m, options.subgroup.as_deref())?,
     };
     let dlog = dlog_order(task)?;
     let blocks_dlog = dlog
@@ -185,7 +178,138 @@ pub fn analyze_matrix(
         blocks: block_structure(m, None, top_k)?,
         blocks_dlog,
         dlog_generator: dlog.map(|(_, g)| g),
+        group_circulance: task
+            .finite_group()
+            .filter(|g| g.order() == n)
+            .and_then(|g| group_circulance(g, m)),
     })
+}
+
+/// Most elements of Sym_f that [`analyze_matrix`] decomposes on (the least-squares fit builds their
+/// Gram matrix, |Sym_f|² entries).
+pub const DECOMPOSE_MAX_ELEMENTS: usize = 2048;
+
+/// Whether `task` is one of the first release's tasks without a group (the polynomial controls,
+/// `mul`/`div` keeping 0): their analysis stays the structure measures only, as it always was.
+fn structure_only(task: &Task) -> bool {
+    use crate::group::{Operation, ZeroConvention};
+    let spec = task.spec();
+    match spec.operation {
+        Operation::SquareSum | Operation::QuadraticForm | Operation::CubicPlusProduct => true,
+        Operation::Mul | Operation::Div => {
+            spec.zero == ZeroConvention::Keep && spec.group_name.is_none()
+        }
+        _ => false,
+    }
+}
+
+/// The elements of Sym_f as coordinate permutations with their names, when the list is kept, not
+/// trivial and within [`DECOMPOSE_MAX_ELEMENTS`]; otherwise why not.
+pub fn symmetry_permutations(
+    sym: &TaskSymmetry,
+) -> std::result::Result<Vec<CoordinatePermutation>, String> {
+    let (Some(elements), Some(names)) = (sym.elements(), sym.names()) else {
+        return Err(format!(
+            "the element list of Sym_f is not kept (order {})",
+            sym.order_text()
+        ));
+    };
+    if elements.len() > DECOMPOSE_MAX_ELEMENTS {
+        return Err(format!(
+            "Sym_f has {} elements, more than the {DECOMPOSE_MAX_ELEMENTS} a decomposition fits",
+            elements.len()
+        ));
+    }
+    Ok(elements
+        .iter()
+        .zip(names)
+        .map(|(p, name)| {
+            CoordinatePermutation::new(name.clone(), p.iter().map(|&i| i as usize).collect())
+        })
+        .collect())
+}
+
+/// Sym_f, its elements as coordinate permutations, and the subgroup asked for (if any).
+pub type AnalysisSymmetry = (
+    TaskSymmetry,
+    Vec<CoordinatePermutation>,
+    Option<GenericSubgroup>,
+);
+
+/// Sym_f of a task without Dih(A) and its elements for the analysis: `None` for the tasks of
+/// [`structure_only`], for a trivial Sym_f, or when the elements are not available; then a
+/// subgroup asked for (`subgroup`, the parameter `name`) is an error. A subgroup is parsed here.
+pub fn analysis_symmetry(
+    task: &Task,
+    subgroup: Option<&str>,
+    name: &'static str,
+) -> Result<Option<AnalysisSymmetry>> {
+    let refuse = |why: String| match subgroup {
+        Some(spec) => Err(Error::param(name, spec, format!("no subgroup: {why}"))),
+        None => Ok(None),
+    };
+    if structure_only(task) {
+        return refuse(format!(
+            "{} has no dihedral symmetry group",
+            task.describe()
+        ));
+    }
+    let sym = TaskSymmetry::of(task);
+    let elements = match symmetry_permutations(&sym) {
+        Ok(e) if e.len() > 1 => e,
+        Ok(_) => {
+            return refuse(format!(
+                "the symmetry group of {} is trivial",
+                task.describe()
+            ))
+        }
+        Err(why) => return refuse(why),
+    };
+    let h = subgroup
+        .map(|spec| GenericSubgroup::parse(&sym, spec).map_err(|e| e.renamed(name)))
+        .transpose()?;
+    Ok(Some((sym, elements, h)))
+}
+
+/// The decomposition of `m` on the computed symmetry group Sym_f of a task without Dih(A) (a
+/// non-abelian group, a graph, a comparison, a table): least squares through the Gram matrix
+/// where the Π(g) are not orthogonal. `None` when [`analysis_symmetry`] gives none.
+fn symmetry_group_analysis(
+    task: &Task,
+    m: ArrayView2<'_, f64>,
+    subgroup: Option<&str>,
+) -> Result<Option<GroupAnalysis>> {
+    let Some((sym, elements, h)) = analysis_symmetry(task, subgroup, "analysis.subgroup")? else {
+        return Ok(None);
+    };
+    let subgroup = h
+        .map(|h| -> Result<SubgroupDistance> {
+            let perms: Vec<CoordinatePermutation> = h
+                .elements
+                .iter()
+                .map(|p| {
+                    CoordinatePermutation::new(
+                        sym.name_of(p),
+                        p.iter().map(|&i| i as usize).collect(),
+                    )
+                })
+                .collect();
+            Ok(SubgroupDistance {
+                spec: subgroup.unwrap_or_default().to_string(),
+                name: h.name.clone(),
+                order: h.order(),
+                elements: perms.iter().map(|p| p.name.clone()).collect(),
+                commutant_distance: commutant_distance(m, &perms)?,
+            })
+        })
+        .transpose()?;
+    Ok(Some(GroupAnalysis {
+        name: format!("Sym_f of {}", task.describe()),
+        order: elements.len(),
+        decomposition: decompose(m, &elements)?,
+        commutant_distance: commutant_distance(m, &elements)?,
+        subgroup,
+    }))
 }
 
 fn group_analysis(
@@ -348,6 +472,85 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    fn generic_task(op: Operation, group: Option<&str>, graph: Option<&str>) -> Task {
+        let mut spec = TaskSpec::new(op, 7);
+        spec.group_name = group.map(str::to_string);
+        spec.graph = graph.map(str::to_string);
+        Task::new(spec).unwrap()
+    }
+
+    /// Σ_g c_g Π(g) over the elements of Sym_f, from its dense permutation matrices (an
+    /// independent construction from the sparse one of `decompose`).
+    fn sym_combination(sym: &TaskSymmetry, c: &[f64]) -> Array2<f64> {
+        let els = sym.elements().unwrap();
+        let d = 2 * sym.n();
+        let mut m = Array2::<f64>::zeros((d, d));
+        for (p, &cg) in els.iter().zip(c) {
+            m.scaled_add(cg, &sym.permutation_matrix(p));
+        }
+        m
+    }
+
+    #[test]
+    fn any_sym_f_decomposes_a_combination_of_its_elements_exactly() {
+        // S_3 acts freely (orthogonal Π(g)); the cycle C_6's distance task does not (dihedral
+        // automorphisms with fixed points: a least-squares fit through the Gram matrix).
+        for (t, orthogonal) in [
+            (generic_task(Operation::Mul, Some("S3"), None), true),
+            (
+                generic_task(Operation::GraphDistance, None, Some("cycle:6")),
+                false,
+            ),
+        ] {
+            let sym = TaskSymmetry::of(&t);
+            let k = sym.elements().unwrap().len();
+            let mut r = rng(k as u64);
+            let c: Vec<f64> = (0..k).map(|_| r.random_range(-1.0..1.0)).collect();
+            let mut m = sym_combination(&sym, &c);
+            // symmetric, as a feature matrix must be: add the transpose (Π(g)ᵀ = Π(g⁻¹))
+            m = &m + &m.t();
+            let a = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
+            let g = a.group.expect("a decomposition on Sym_f");
+            assert_eq!(g.order, k);
+            assert!(g.name.starts_with("Sym_f of"), "{}", g.name);
+            assert_eq!(g.decomposition.orthogonal, orthogonal, "{}", t.describe());
+            assert!(
+                g.decomposition.residual < 1e-10,
+                "{}",
+                g.decomposition.residual
+            );
+            // The projection of M is M itself, so M − P(M) vanishes: a noise matrix does not.
+            let noise = random_symmetric(&mut r, t.input_dim());
+            let b = analyze_matrix(&t, noise.view(), &AnalysisOptions::default()).unwrap();
+            assert!(b.group.unwrap().decomposition.residual > 0.1);
+        }
+    }
+
+    #[test]
+    fn sym_f_subgroups_are_parsed_and_bad_ones_name_the_parameter() {
+        let t = generic_task(Operation::Mul, Some("S3"), None);
+        let sym = TaskSymmetry::of(&t);
+        let m = sym_combination(&sym, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        let options = AnalysisOptions {
+            top_k: None,
+            subgroup: Some("r^{(1 2 3)}".into()),
+        };
+        let a = analyze_matrix(&t, m.view(), &options).unwrap();
+        let h = a.group.unwrap().subgroup.unwrap();
+        assert_eq!(h.order, 3);
+        assert_eq!(h.commutant_distance, 0.0); // M = I commutes with everything
+        let bad = AnalysisOptions {
+            top_k: None,
+            subgroup: Some("q".into()),
+        };
+        let err = analyze_matrix(&t, m.view(), &bad).unwrap_err();
+        assert!(
+            err.is_usage() && err.to_string().contains("analysis.subgroup"),
+            "{err}"
+        );
+        assert!(a.group_circulance.is_some());
     }
 
     #[test]

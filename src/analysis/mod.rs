@@ -45,6 +45,7 @@
 
 pub mod decompose;
 pub mod eigen;
+pub mod gcirculant;
 pub mod invariance;
 pub mod matrix;
 pub mod run;

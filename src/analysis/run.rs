@@ -21,7 +21,7 @@
 //! ```
 
 use super::invariance::{InvarianceProbe, SymmetryDiagnostic};
-use super::matrix::{analyze_matrix, AnalysisOptions, MatrixAnalysis};
+use super::matrix::{analysis_symmetry, analyze_matrix, AnalysisOptions, MatrixAnalysis};
 use super::track::{IterationStructure, StructureTracker};
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -142,11 +142,7 @@ impl<'a> RunAnalyzer<'a> {
                     })?;
                 }
                 Err(_) => {
-                    return Err(Error::param(
-                        "analysis.commutant_subgroup",
-                        spec,
-                        format!("no subgroup: {} has no dihedral symmetry", task.describe()),
-                    ))
+                    analysis_symmetry(task, Some(spec), "analysis.commutant_subgroup")?;
                 }
             }
         }

@@ -56,6 +56,10 @@ pub struct BenchArgs {
     /// Directory for bench.md and bench.json.
     #[arg(long, default_value = "results")]
     pub out_dir: PathBuf,
+    /// Overwrite bench.json and bench.md if they exist (without it an existing result is never
+    /// overwritten: the command is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -115,7 +119,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let config = args.config()?;
     let json = args.out_dir.join("bench.json");
     let md = args.out_dir.join("bench.md");
-    symrfm::report::write::check_writable(&json, true)?;
+    super::flags::prepare_output(&json, args.force, args.quiet)?;
+    super::flags::prepare_output(&md, args.force, args.quiet)?;
     // Child runs (peak memory, full runs) write their outputs here and remove them.
     let scratch = std::env::temp_dir().join(format!("symrfm-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -124,7 +129,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let quiet = args.quiet;
     let report = run_bench(&config, Some(&runner), &mut |msg| {
         if !quiet {
-            eprintln!("bench: {msg}");
+            errln!("bench: {msg}");
         }
     })?;
     let _ = std::fs::remove_dir_all(&scratch);
@@ -133,10 +138,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     symrfm::report::write::write_atomic(&md, text.as_bytes())?;
     if !quiet {
         for line in report.targets() {
-            println!("{line}");
+            outln!("{line}");
         }
     }
-    println!("wrote {} and {}", md.display(), json.display());
+    outln!("wrote {} and {}", md.display(), json.display());
     Ok(())
 }
 
@@ -159,6 +164,7 @@ fn child_run(exe: &Path, dir: &Path, c: &ChildRunConfig) -> symrfm::Result<RunRe
         ])
         .arg("--out")
         .arg(&out)
+        .arg("--force")
         .output()
         .map_err(|e| symrfm::Error::Io {
             path: exe.to_path_buf(),

@@ -2,7 +2,7 @@
 //! training pair moved to test) with identical settings; print both test accuracies side by side
 //! and a verdict; write one JSON ([`CompareReport`]).
 
-use super::flags::{to_flags, AnalysisArgs, RfmArgs, TaskArgs};
+use super::flags::{prepare_output, to_flags, AnalysisArgs, RfmArgs, TaskArgs};
 use super::run::{execute, experiment, run_options, split_tag, stem, theory_line};
 use super::split_flags::{HSource, SplitChoice};
 use anyhow::Result;
@@ -73,6 +73,10 @@ pub struct CompareArgs {
     /// Output JSON path (default: results/compare-<task>-p<p>-<kernel>-<split>-<edit>-s<seed>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Overwrite the output file if it exists (without it an existing result is never
+    /// overwritten: the comparison is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -141,23 +145,19 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         ),
     };
 
-    let (out, default) = match &args.out {
-        Some(p) => (p.clone(), false),
-        None => (
-            PathBuf::from("results").join(format!(
-                "compare-{}-{}.json",
-                stem(&symmetric),
-                split_tag(&twin.spec().split)
-            )),
-            true,
-        ),
-    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!(
+            "compare-{}-{}.json",
+            stem(&symmetric),
+            split_tag(&twin.spec().split)
+        ))
+    });
     super::run::init_m_note(&args.rfm);
     if args.dry_run {
-        println!("twin: {twin_edit}");
+        outln!("twin: {twin_edit}");
         super::run::print_symmetry(&symmetric, "symmetric");
         super::run::print_symmetry(&twin, twin_label);
-        println!(
+        outln!(
             "symmetric: {} train / {}; {twin_label}: {} train / {}",
             symmetric.split().train.len(),
             super::run::count(symmetric.split().test.len(), "test pair"),
@@ -165,21 +165,24 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
             super::run::count(twin.split().test.len(), "test pair"),
         );
         super::run::dry_run(&symmetric, symmetric.params(), args.rfm.max_memory);
-        println!(
+        outln!(
             "would write {} (two runs of about this cost)",
             out.display()
         );
         return Ok(());
     }
-    report::write::check_writable(&out, default)?;
+    prepare_output(&out, args.force, args.quiet)?;
 
-    println!("twin: {twin_edit}");
+    outln!("twin: {twin_edit}");
     let options = run_options(&args.rfm, command_line.clone(), false);
     let sym_report = execute(&symmetric, &options, "symmetric", args.quiet)?;
-    stop_if_interrupted()?;
-    let twin_report = execute(&twin, &options, twin_label, args.quiet)?;
-    stop_if_interrupted()?;
-    print_table(&sym_report, &twin_report, twin_label);
+    // After a signal the twin is not started; what finished is written, marked incomplete.
+    let twin_report = if sym_report.complete {
+        Some(execute(&twin, &options, twin_label, args.quiet)?)
+    } else {
+        None
+    };
+    print_table(&sym_report, twin_report.as_ref(), twin_label);
     let report = CompareReport::new(
         command_line,
         task,
@@ -189,48 +192,61 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         sym_report,
         twin_report,
     );
-    for (label, run) in [("symmetric", &report.symmetric), (twin_label, &report.twin)] {
-        if let Some(line) = theory_line(run) {
-            println!("{label}: {line}");
+    let runs = [
+        ("symmetric", Some(&report.symmetric)),
+        (twin_label, report.twin.as_ref()),
+    ];
+    for (label, run) in runs {
+        if let Some(line) = run.and_then(theory_line) {
+            outln!("{label}: {line}");
         }
     }
-    println!("verdict: {}", report.verdict.text);
+    if let Some(verdict) = &report.verdict {
+        outln!("verdict: {}", verdict.text);
+    }
     report::write_json_atomic(&out, &report)?;
-    println!("wrote {}", out.display());
-    Ok(())
-}
-
-/// After SIGINT/SIGTERM a comparison is abandoned: it is only meaningful with both runs complete,
-/// so nothing is written.
-fn stop_if_interrupted() -> Result<()> {
-    if super::interrupt::requested() {
-        eprintln!("interrupted: a comparison needs both complete runs, so nothing was written; rerun the command");
+    if !report.complete {
+        let state = |run: Option<&RunReport>| match run {
+            Some(r) => format!("{} of {} iterations", r.iterations.len(), r.params.iters),
+            None => "not started".to_string(),
+        };
+        errln!(
+            "interrupted: wrote the partial comparison (\"complete\": false, no verdict) to {}: \
+             symmetric {}, {twin_label} {}",
+            out.display(),
+            state(Some(&report.symmetric)),
+            state(report.twin.as_ref())
+        );
+        errln!("to redo it, rerun the same command with --force");
         return Err(symrfm::Error::Interrupted.into());
     }
+    outln!("wrote {}", out.display());
     Ok(())
 }
 
 /// The side-by-side table of test accuracies.
-fn print_table(symmetric: &RunReport, twin: &RunReport, twin_label: &str) {
+fn print_table(symmetric: &RunReport, twin: Option<&RunReport>, twin_label: &str) {
     let twin_head = format!("test acc {twin_label}");
-    println!(
+    outln!(
         "{:>5}  {:>18}  {:>w$}",
         "t",
         "test acc symmetric",
         twin_head,
         w = twin_head.len().max(10)
     );
-    let rows = symmetric.iterations.len().max(twin.iterations.len());
-    let cell = |run: &RunReport, i: usize| {
-        run.iterations
-            .get(i)
+    let rows = symmetric
+        .iterations
+        .len()
+        .max(twin.map_or(0, |t| t.iterations.len()));
+    let cell = |run: Option<&RunReport>, i: usize| {
+        run.and_then(|run| run.iterations.get(i))
             .map_or("-".to_string(), |r| format!("{:.4}", r.test_acc))
     };
     for i in 0..rows {
-        println!(
+        outln!(
             "{:>5}  {:>18}  {:>w$}",
             i,
-            cell(symmetric, i),
+            cell(Some(symmetric), i),
             cell(twin, i),
             w = twin_head.len().max(10)
         );

@@ -1,6 +1,6 @@
 //! `symrfm decompose`: which group elements does a feature matrix encode, and how circulant is it?
 
-use super::flags::{TaskArg, TaskArgs};
+use super::flags::{prepare_output, TaskArg, TaskArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -70,10 +70,12 @@ pub struct DecomposeArgs {
     /// Frequencies per block in the Fourier energy fraction (default: n).
     #[arg(long, value_name = "K")]
     pub fourier_top_k: Option<usize>,
-    /// Output JSON [default: next to the input, its extension replaced: `runs/p23.json` →
-    /// `runs/p23.decompose.json` (`p23.decompose-t5.json` with --iter 5); for a compare file one per
-    /// run, `NAME.symmetric.decompose.json` and `NAME.twin.decompose.json`]. With both runs of a
-    /// compare file, `.symmetric`/`.twin` is inserted before this file's extension.
+    /// Output JSON [default: next to the input: `<stem>.decompose[-tK].json` for a run file,
+    /// `<stem>.<ext>.decompose[-tK].json` for a bare matrix (`runs/p23.json` →
+    /// `runs/p23.decompose.json`, `runs/p23.npy` → `runs/p23.npy.decompose.json`), and for a
+    /// compare file one per run, `<stem>.symmetric.decompose.json` and `<stem>.twin.decompose.json`;
+    /// an existing file only with --force]. With both runs of a compare file, `.symmetric`/`.twin`
+    /// is inserted before this file's extension.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// With a compare file: decompose only this run (default: both).
@@ -95,6 +97,10 @@ pub struct DecomposeArgs {
     /// Bare matrix only: `mul` keeping the residue 0.
     #[arg(long)]
     pub keep_zero: bool,
+    /// Overwrite the output files if they exist (without it an existing result is never
+    /// overwritten: the command is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// Print nothing but the output path.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -160,7 +166,16 @@ fn default_out(input: &Path, t: Option<usize>, which: Option<Which>) -> PathBuf 
         .unwrap_or_else(|| "matrix".into());
     let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
     let run = which.map_or(String::new(), |w| format!(".{}", w.name()));
-    input.with_file_name(format!("{stem}{run}.decompose{suffix}.json"))
+    // `p23.json` and `p23.npy` side by side must not share a name: a bare matrix's name keeps
+    // its extension.
+    let kind = match input
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+    {
+        Some(e) if e != "json" => format!(".{e}"),
+        _ => String::new(),
+    };
+    input.with_file_name(format!("{stem}{kind}{run}.decompose{suffix}.json"))
 }
 
 /// Runs `symrfm decompose`.
@@ -172,7 +187,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
             return Err(Error::param("--which", "given", "only with a compare file").into());
         }
         if let Some(note) = f32_note(path) {
-            eprintln!("{note}");
+            errln!("{note}");
         }
         let (source, run) = classify(file, path)?;
         return decompose_one(args, command_line, source, run, None, args.out.clone());
@@ -244,13 +259,19 @@ fn decompose_one(
         (None, _) => None,
     };
     let out = out.unwrap_or_else(|| default_out(path, args.iter, which.map(|w| w.0)));
-    report::write::check_writable(&out, false)?;
+    prepare_output(&out, args.force, args.quiet)?;
     let npy_dir = match (&args.npy, which) {
         (Some(dir), Some((w, true))) => Some(dir.join(w.name())),
         (dir, _) => dir.clone(),
     };
-    if let Some(dir) = &npy_dir {
-        report::write::check_writable(&dir.join("M_0.npy"), true)?;
+    if let (Some(dir), Some(run)) = (&npy_dir, &run) {
+        for record in &run.feature_matrices {
+            prepare_output(
+                &dir.join(format!("M_{}.npy", record.t)),
+                args.force,
+                args.quiet,
+            )?;
+        }
     }
 
     let m = match (&run, which) {
@@ -292,7 +313,7 @@ fn decompose_one(
             Some((w, _)) => format!("{} [{} run]", path.display(), w.name()),
             None => path.display().to_string(),
         };
-        print!("{}", table(&analysis, &name, t, args.top));
+        out!("{}", table(&analysis, &name, t, args.top));
     }
     let mut report = DecomposeReport::new(
         command_line,
@@ -318,10 +339,10 @@ fn decompose_one(
             })?;
             let file = dir.join(format!("M_{}.npy", record.t));
             report::write::write_npy_atomic(&file, &m)?;
-            println!("wrote {}", file.display());
+            outln!("wrote {}", file.display());
         }
     }
-    println!("wrote {}", out.display());
+    outln!("wrote {}", out.display());
     Ok(())
 }
 
@@ -418,6 +439,28 @@ fn table(a: &MatrixAnalysis, name: &str, t: Option<usize>, top: usize) -> String
             blocks,
             &format!("discrete-log order, generator {g}"),
         );
+    }
+    if let Some(gc) = &a.group_circulance {
+        let cell = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:.4e}"));
+        let _ = writeln!(
+            s,
+            "\nG-circulant structure on {} (deviation = ‖B − B̂‖²_F / ‖B‖²_F; undefined for a zero \
+             block)\n  block    B[a,b] = c(a⁻¹b)    B[a,b] = c(ab)",
+            gc.group
+        );
+        for (name, b) in [
+            ("M11", &gc.m11),
+            ("M12", &gc.m12),
+            ("M21", &gc.m21),
+            ("M22", &gc.m22),
+        ] {
+            let _ = writeln!(
+                s,
+                "  {name}   {:>17}   {:>14}",
+                cell(b.quotient),
+                cell(b.product)
+            );
+        }
     }
     let r = &a.blocks.effective_rank;
     let _ = writeln!(

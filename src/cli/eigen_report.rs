@@ -34,22 +34,30 @@ pub fn eigen(
         written.extend(symrfm::plot::save(&fig, &path(tag))?);
     }
     if !quiet {
-        println!(
+        outln!(
             "\nleading eigenpairs of {name} (Fourier basis: {})",
             f.basis
         );
-        println!(
+        outln!(
             "  {:>4} {:>14} {:>10} {:>12} {:>12}",
-            "rank", "eigenvalue", "left share", "frequency", "energy at ±ξ"
+            "rank",
+            "eigenvalue",
+            "left share",
+            "frequency",
+            "energy at ±ξ"
         );
         for l in &f.leading {
-            println!(
+            outln!(
                 "  {:>4} {:>14.6e} {:>10.4} {:>12} {:>12.4}",
-                l.rank, l.eigenvalue, l.left_share, l.dominant_frequency_name, l.dominant_energy
+                l.rank,
+                l.eigenvalue,
+                l.left_share,
+                l.dominant_frequency_name,
+                l.dominant_energy
             );
         }
         for p in &written {
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display());
         }
     }
     Ok(f)

@@ -283,6 +283,8 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("sweep.jobs", "--jobs"),
     ("sweep.shard", "--shard"),
     ("report.facet", "--facet"),
+    ("output.overwrite", "--force"),
+    ("output.path", "--out"),
 ];
 
 /// The flag that sets the specification parameter `name`, if one does.
@@ -357,6 +359,10 @@ pub fn to_flags(e: Error, overrides: &[(&str, &'static str)]) -> Error {
             path,
             reason: text(reason),
         },
+        Error::Unwritable { path, reason } => Error::Unwritable {
+            path,
+            reason: text(reason),
+        },
         other => other,
     }
 }
@@ -369,6 +375,18 @@ pub fn parse_seed(s: &str) -> std::result::Result<u64, String> {
             u64::MAX
         )
     })
+}
+
+/// Prepares the output file `path` of a command (see [`symrfm::output::prepare_output`]: missing
+/// directories are created, an existing file is refused unless `force`), saying on stderr when it
+/// created a directory.
+pub fn prepare_output(path: &std::path::Path, force: bool, quiet: bool) -> Result<()> {
+    let existing = symrfm::output::Existing::overwrite_if(force);
+    let prepared = symrfm::output::prepare_output(path, existing).map_err(|e| to_flags(e, &[]))?;
+    if let (Some(dir), false) = (prepared.created_dir, quiet) {
+        errln!("note: created directory {}", dir.display());
+    }
+    Ok(())
 }
 
 /// Parses `5x7` into `[5, 7]`.

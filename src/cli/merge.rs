@@ -25,6 +25,10 @@ pub struct MergeArgs {
     /// Write the merged file even when jobs are missing or failed (exit 0).
     #[arg(long)]
     pub allow_missing: bool,
+    /// Overwrite the output file(s) if they exist (without it an existing result is never
+    /// overwritten: the command is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn list(items: &[String]) -> String {
@@ -58,7 +62,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         }
         let contents = read_results(path)?;
         if contents.partial_bytes > 0 {
-            eprintln!(
+            errln!(
                 "warning: {}: ignoring a partial last line ({} bytes)",
                 path.display(),
                 contents.partial_bytes
@@ -76,7 +80,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let merged = merge(&jobs, &inputs, shards);
 
     for (id, path) in &merged.foreign {
-        eprintln!(
+        errln!(
             "warning: {}: job {id} is not in {} (left out)",
             path.display(),
             args.grid.display()
@@ -89,7 +93,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
                 .iter()
                 .map(|(i, id)| format!("{id} (#{i})"))
                 .collect();
-            eprintln!(
+            errln!(
                 "shard {} missing: {} job{}: {}",
                 gap.shard,
                 gap.missing.len(),
@@ -103,7 +107,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
                 .iter()
                 .map(|(i, id, e)| format!("{id} (#{i}: {e})"))
                 .collect();
-            eprintln!(
+            errln!(
                 "shard {} failed: {} job{}: {}",
                 gap.shard,
                 gap.failed.len(),
@@ -113,7 +117,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         }
     }
     if merged.duplicates > 0 {
-        eprintln!(
+        errln!(
             "note: {} duplicated lines with identical results were merged",
             merged.duplicates
         );
@@ -121,7 +125,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     if !merged.conflicts.is_empty() {
         for c in &merged.conflicts {
             let files: Vec<String> = c.files.iter().map(|f| f.display().to_string()).collect();
-            eprintln!("conflict: job {}: {} ({})", c.id, c.what, files.join(", "));
+            errln!("conflict: job {}: {} ({})", c.id, c.what, files.join(", "));
         }
         return Err(Error::InvalidInput {
             path: args.inputs[0].clone(),
@@ -152,9 +156,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         bytes.extend(serde_json::to_vec(line)?);
         bytes.push(b'\n');
     }
-    symrfm::report::write::check_writable(&args.out, false)?;
+    super::flags::prepare_output(&args.out, args.force, false)?;
     symrfm::report::write_atomic(&args.out, &bytes)?;
-    println!(
+    outln!(
         "merged {} inputs: {} of {} jobs ({} missing or failed) → {}",
         inputs.len(),
         merged.lines.iter().filter(|l| l.is_ok()).count(),

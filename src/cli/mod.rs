@@ -1,6 +1,32 @@
 //! The command line: raw clap flags ([`args`]) → validated configurations → library calls.
 //! Each subcommand lives in its own file; `main.rs` maps errors to exit codes.
 
+/// `println!` that never fails: when stdout is closed early (`symrfm run … | head -1`) the text is
+/// dropped and the command goes on to write its result file. (`println!` would panic, and the
+/// default SIGPIPE disposition would kill the process before the file is written.)
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never fails (see `outln!`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never fails (see `outln!`; for `symrfm run 2>&1 | head`).
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod args;
 pub mod bench;
 pub mod compare;
@@ -23,7 +49,11 @@ use args::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
-    interrupt::install();
+    interrupt::install(match cli.command {
+        Command::Run(_) | Command::Compare(_) => Some(interrupt::FINISH_ITERATION),
+        Command::Sweep(_) => Some(interrupt::FINISH_JOBS),
+        _ => None,
+    });
     // Library errors name specification parameters; the CLI speaks in flags. A sweep's jobs are
     // specifications as written in the grid, so only its own settings (`sweep.*`) are translated.
     let scope = match cli.command {

@@ -63,7 +63,7 @@ impl Progress {
             bar.set_message(format!("test acc {:.4}", r.test_acc));
             bar.inc(1);
         } else if self.plain {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 
@@ -72,7 +72,7 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.println(msg);
         } else if self.plain {
-            eprintln!("{msg}");
+            errln!("{msg}");
         }
     }
 

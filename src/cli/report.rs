@@ -64,7 +64,7 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
     if let Some(results) = &args.results {
         let contents = read_results(results)?;
         if contents.partial_bytes > 0 {
-            eprintln!(
+            errln!(
                 "warning: {}: ignoring a partial last line ({} bytes)",
                 results.display(),
                 contents.partial_bytes
@@ -97,10 +97,10 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
     let index = write_index(&out_dir, &artifacts, &made_by)?;
     for a in &artifacts {
         for f in &a.files {
-            println!("wrote {}", f.display());
+            outln!("wrote {}", f.display());
         }
     }
-    println!("wrote {} (captions)", index.display());
+    outln!("wrote {} (captions)", index.display());
     Ok(())
 }
 
@@ -134,7 +134,7 @@ fn matrix_figures(
         }
         SymrfmFile::Matrix(m) => {
             if let Some(note) = super::decompose::f32_note(path) {
-                eprintln!("{note}");
+                errln!("{note}");
             }
             draw_matrix(path, m, None, t, out_dir, &stem, &name)
         }
@@ -254,7 +254,7 @@ fn draw_matrix(
                 caption: format!("{} Source: {file}.", c.caption),
             });
         }
-        None => eprintln!(
+        None => errln!(
             "note: {file} has no structure records; run with --structure for the figure of \
              circulant deviation and alignment over the iterations"
         ),

@@ -3,7 +3,7 @@
 //! The flags become an [`ExperimentSpec`]; [`execute`] runs a validated [`Experiment`] with the
 //! progress display and the printed summaries (shared with `symrfm compare`).
 
-use super::flags::{to_flags, AnalysisArgs, RfmArgs, SplitArgs, TaskArgs};
+use super::flags::{prepare_output, to_flags, AnalysisArgs, RfmArgs, SplitArgs, TaskArgs};
 use super::progress::Progress;
 use super::split_flags::{SplitChoice, SymmetryArgs};
 use anyhow::{Context, Result};
@@ -35,9 +35,14 @@ pub struct RunArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub interventions: super::intervention_flags::InterventionArgs,
-    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json).
+    /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json; a
+    /// missing directory is created).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Overwrite the output file(s) if they exist (without it an existing result is never
+    /// overwritten: the run is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// Also write the final M as a .npy file next to the JSON.
     #[arg(long)]
     pub npy: bool,
@@ -201,7 +206,7 @@ pub fn count(n: usize, noun: &str) -> String {
 /// The note printed when --init-m is a float32 `.npy` (read widened to float64).
 pub fn init_m_note(rfm: &RfmArgs) {
     if let Some(note) = rfm.init_m.as_deref().and_then(super::decompose::f32_note) {
-        eprintln!("{note}");
+        errln!("{note}");
     }
 }
 
@@ -217,7 +222,7 @@ pub fn print_symmetry(experiment: &Experiment, label: &str) {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "{prefix}: stabilizer of the training set in {} is {} (order {}{elements})",
         dih.name(),
         report.stabilizer_name,
@@ -225,13 +230,13 @@ pub fn print_symmetry(experiment: &Experiment, label: &str) {
     );
     let moved = experiment.spec().split.moved_to_test();
     if !moved.is_empty() {
-        println!(
+        outln!(
             "{prefix}: moved to test: {}",
             pairs_text(experiment.task(), &moved, 10)
         );
     }
     let h = &report.orbit_subgroup_name;
-    println!(
+    outln!(
         "{prefix}: {} of {} {} outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
         report.test_outside_orbits,
         count(report.n_test, "test pair"),
@@ -285,7 +290,7 @@ pub fn execute(
         .with_context(|| format!("training {}", task.describe()))?;
     progress.finish();
     for w in &outcome.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     print_analysis(&outcome.report, label);
     Ok(outcome.report)
@@ -300,11 +305,11 @@ fn print_analysis(report: &RunReport, label: &str) {
         format!("{label}: ")
     };
     if let Some(a) = &report.final_analysis {
-        println!("{prefix}{}", final_summary(a));
+        outln!("{prefix}{}", final_summary(a));
     }
     if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
         let dlog = last.circulance_dlog.is_some();
-        println!(
+        outln!(
             "{prefix}off-diagonal circulant/Hankel deviation{}: {} at t = 1, {} at t = {}",
             if dlog { " (discrete-log order)" } else { "" },
             report::sci(off_diagonal_deviation(first, dlog), 3),
@@ -316,7 +321,7 @@ fn print_analysis(report: &RunReport, label: &str) {
         let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
         let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
         let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
-        println!(
+        outln!(
             "{prefix}symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
              {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
             it(lead.symmetry_first),
@@ -395,16 +400,16 @@ pub fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Opti
     let sizes = sizes(experiment);
     let forecast =
         symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
-    println!(
+    outln!(
         "{} (dry run: nothing trained)",
         experiment.task().describe()
     );
-    println!("{forecast}");
+    outln!("{forecast}");
     let plan = symrfm::rfm::memory::plan(sizes, params);
     if let Err(e) =
         symrfm::rfm::memory::check(&plan, max_memory_mib.map(|m| m.saturating_mul(1 << 20)))
     {
-        println!("a real run would refuse to start: {}", to_flags(e, &[]));
+        outln!("a real run would refuse to start: {}", to_flags(e, &[]));
     }
 }
 
@@ -421,18 +426,17 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         dry_run(&experiment, experiment.params(), args.rfm.max_memory);
         return Ok(());
     }
-    let (out, default) = match &args.out {
-        Some(p) => (p.clone(), false),
-        None => (
-            PathBuf::from("results").join(format!(
-                "run-{}-{}.json",
-                stem(&experiment),
-                split_tag(&experiment.spec().split)
-            )),
-            true,
-        ),
-    };
-    report::write::check_writable(&out, default)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!(
+            "run-{}-{}.json",
+            stem(&experiment),
+            split_tag(&experiment.spec().split)
+        ))
+    });
+    prepare_output(&out, args.force, args.quiet)?;
+    if args.npy {
+        prepare_output(&out.with_extension("npy"), args.force, args.quiet)?;
+    }
 
     let options = run_options(&args.rfm, command_line, args.save_model);
     let report = execute(&experiment, &options, "", args.quiet)?;
@@ -445,11 +449,11 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     }
     if !report.complete {
         let (done, total) = (report.iterations.len(), report.params.iters);
-        eprintln!(
+        errln!(
             "interrupted after {done} of {total} iterations; wrote the partial run (\"complete\": false) to {}",
             out.display()
         );
-        eprintln!(
+        errln!(
             "to resume, rerun the same command with --init-m {} --iters {} (and a new --out)",
             out.display(),
             total - done
@@ -457,27 +461,33 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         return Err(symrfm::Error::Interrupted.into());
     }
     let s = &report.summary;
-    println!(
+    outln!(
         "first iteration t with test accuracy >= 0.99 (metrics use M_t, M_0 = I): {}",
         s.first_iter_test_acc_ge_099
             .map_or("never".to_string(), |t| t.to_string())
     );
-    println!(
+    outln!(
         "final accuracy: train {:.4}, test {:.4}",
-        s.final_train_acc, s.final_test_acc
+        s.final_train_acc,
+        s.final_test_acc
     );
     if let Some(line) = theory_line(&report) {
-        println!("{line}");
+        outln!("{line}");
     }
     if let Some(line) = super::intervention_flags::trap_line(&report) {
-        println!("{line}");
+        outln!("{line}");
     }
     let st = &report.timings.stages;
-    println!(
+    outln!(
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
-        report.timings.total_seconds, st.kernel, st.solve, st.predict, st.agop, st.eig
+        report.timings.total_seconds,
+        st.kernel,
+        st.solve,
+        st.predict,
+        st.agop,
+        st.eig
     );
-    println!("{}", memory_line(&experiment));
-    println!("wrote {}", out.display());
+    outln!("{}", memory_line(&experiment));
+    outln!("wrote {}", out.display());
     Ok(())
 }

@@ -28,6 +28,10 @@ pub struct SplitCmdArgs {
     /// one line per pair, symbol indices (as `run --split-file` reads it).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Overwrite the output file if it exists (without it an existing file is never overwritten:
+    /// the command is refused, exit code 2).
+    #[arg(long)]
+    pub force: bool,
     /// Pairs of Orbit_H(train) \ train listed (the count is always printed).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show: usize,
@@ -51,7 +55,7 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
         .map_err(|e| to_flags(e, &[("split.subgroup", choice.h_flag)]))?;
     let split = experiment.split();
     let recorded = &experiment.spec().split;
-    println!(
+    outln!(
         "{}: {} train / {} ({})",
         task.describe(),
         split.train.len(),
@@ -66,7 +70,7 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
         };
         if let Some(h) = h {
             let c = orbit_counts(&dih, &h, split);
-            println!(
+            outln!(
                 "split: {} under H = {}: {} in train, {} in test, {} cut by the split",
                 count(c.orbits, "orbit"),
                 report.orbit_subgroup_name,
@@ -76,34 +80,30 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
             );
         }
         if !report.predicted.is_empty() {
-            println!(
+            outln!(
                 "split: Orbit_H(train) \\ train: {}",
                 pairs_text(&task, &report.predicted, args.show)
             );
         }
     }
     if experiment.symmetry().is_none() {
-        println!(
+        outln!(
             "split: no dihedral symmetry report for {} (its symmetry group Sym_f: `symrfm \
              symmetry` with the same task flags)",
             task.describe()
         );
     }
-    let (out, default) = match &args.out {
-        Some(p) => (p.clone(), false),
+    let out = match &args.out {
+        Some(p) => p.clone(),
         None => {
             let kernel = format!("-{}", experiment.params().kernel.name().to_lowercase());
             let task_stem = stem(&experiment);
             let task_stem = task_stem.strip_suffix(&kernel).unwrap_or(&task_stem);
-            (
-                PathBuf::from("results")
-                    .join(format!("split-{task_stem}-{}.csv", split_tag(recorded))),
-                true,
-            )
+            PathBuf::from("results").join(format!("split-{task_stem}-{}.csv", split_tag(recorded)))
         }
     };
-    report::write::check_writable(&out, default)?;
+    super::flags::prepare_output(&out, args.force, false)?;
     report::write_atomic(&out, split.to_csv(&task).as_bytes())?;
-    println!("wrote {}", out.display());
+    outln!("wrote {}", out.display());
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use symrfm::report::write::check_writable;
+use symrfm::output::{prepare_output, Existing};
 use symrfm::solve::memory::available_bytes;
 use symrfm::sweep::exec::{execute, ExecOptions, Finished};
 use symrfm::sweep::{read_results, Grid, Job, ResultsLog, Shard};
@@ -38,6 +38,10 @@ pub struct SweepArgs {
     /// Memory cap per job in MiB [default: available memory / jobs].
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
+    /// Overwrite the --save-runs files of jobs still to run if they exist (left by a sweep whose
+    /// results file lost their lines); without it such a sweep is refused before any work.
+    #[arg(long)]
+    pub force: bool,
     /// List the jobs of this shard (index, id, parameters, whether done) and exit.
     #[arg(long)]
     pub dry_run: bool,
@@ -55,6 +59,24 @@ fn default_out(grid: &Path, shard: Option<Shard>) -> PathBuf {
         None => format!("{stem}.jsonl"),
     };
     PathBuf::from("results").join(name)
+}
+
+/// A command line as one could type it again (arguments with spaces or quotes are quoted).
+fn shell_line(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%^".contains(c));
+            if plain {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn hms(d: Duration) -> String {
@@ -105,10 +127,10 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         )
         .into());
     }
-    let (out, default) = match &args.out {
-        Some(p) => (p.clone(), false),
-        None => (default_out(&args.grid, shard), true),
-    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.grid, shard));
     let existing = if args.dry_run {
         if out.exists() {
             read_results(&out)?.lines
@@ -121,10 +143,15 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
     let (log, lines) = if args.dry_run {
         (None, existing)
     } else {
-        check_writable(&out, default)?;
+        // The results file is appended to, never overwritten: the lines it holds are kept and
+        // their jobs skipped. Its directory is created like every output's.
+        let prepared = prepare_output(&out, Existing::Overwrite)?;
+        if let (Some(dir), false) = (prepared.created_dir, args.quiet) {
+            errln!("note: created directory {}", dir.display());
+        }
         let (log, contents) = ResultsLog::open(&out)?;
         if contents.partial_bytes > 0 && !args.quiet {
-            eprintln!(
+            errln!(
                 "note: removed a partial last line ({} bytes) from {} (a job interrupted while \
                  writing; it will run again)",
                 contents.partial_bytes,
@@ -184,9 +211,18 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         }
         return Ok(());
     }
+    if let Some(dir) = &args.save_runs {
+        for job in &pending {
+            super::flags::prepare_output(
+                &dir.join(format!("{}.json", job.id)),
+                args.force,
+                args.quiet,
+            )?;
+        }
+    }
     let mut log = log.context("results file not open")?;
     if foreign > 0 && !args.quiet {
-        eprintln!(
+        errln!(
             "note: {foreign} lines of {} belong to no job of this grid; they are kept",
             out.display()
         );
@@ -204,13 +240,14 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         max_memory_per_job: max_memory,
         save_runs: args.save_runs.clone(),
         shard,
-        command_line,
+        command_line: command_line.clone(),
+        stop: Some(super::interrupt::flag()),
     };
 
     let quiet = args.quiet;
     let say = |msg: &str| {
         if !quiet {
-            eprintln!("{msg}");
+            errln!("{msg}");
         }
     };
     say(&format!(
@@ -282,7 +319,7 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
             let elapsed = started.elapsed();
             let left = (total_cost - done_cost).max(0.0) / done_cost.max(f64::MIN_POSITIVE);
             let eta = elapsed.mul_f64(left.min(1e6));
-            eprintln!("{text} | elapsed {}, eta {}", hms(elapsed), hms(eta));
+            errln!("{text} | elapsed {}, eta {}", hms(elapsed), hms(eta));
         }
     };
     let summary = execute(&pending, &opts, &mut log, &mut on_done);
@@ -290,7 +327,23 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         bar.finish_and_clear();
     }
     let summary = summary?;
-    println!(
+    if summary.not_started > 0 {
+        errln!(
+            "sweep interrupted: {} jobs finished this time ({} ok, {} failed) and are in {}; {} \
+             not started",
+            summary.ok + summary.failed,
+            summary.ok,
+            summary.failed,
+            out.display(),
+            summary.not_started
+        );
+        errln!(
+            "to resume, rerun the same command (finished jobs are skipped): {}",
+            shell_line(&command_line)
+        );
+        return Err(Error::Interrupted.into());
+    }
+    outln!(
         "finished {} jobs in {}: {} ok, {} failed; results in {}",
         summary.ok + summary.failed,
         hms(started.elapsed()),

@@ -48,13 +48,17 @@ pub struct SymmetryArgs {
     /// Write the group as JSON here.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Overwrite the output file(s) if they exist (without it an existing result is never
+    /// overwritten: the command is refused before any work, exit code 2).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `symrfm symmetry`.
 pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
     let task = Task::new(args.task.spec()?)?;
     if let Some(out) = &args.out {
-        symrfm::report::write::check_writable(out, true)?;
+        super::flags::prepare_output(out, args.force, false)?;
     }
     let sym = if args.search {
         TaskSymmetry::searched(&task)
@@ -62,7 +66,7 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
         TaskSymmetry::of(&task)
     };
     let summary = SymmetrySummary::new(&task, &sym, command_line);
-    println!(
+    outln!(
         "Sym_f of {}: order {} (by {}), {} swaps",
         summary.description,
         summary.order,
@@ -70,7 +74,7 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
         if summary.has_swaps { "with" } else { "no" }
     );
     let gens = &summary.generators;
-    println!(
+    outln!(
         "generators ({}): {}",
         gens.len(),
         if gens.is_empty() {
@@ -81,14 +85,14 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
     );
     match &summary.elements {
         Some(els) => {
-            println!(
+            outln!(
                 "elements ({}): {}",
                 els.len(),
                 name_list(els.iter().map(|e| e.name.as_str()))
             );
-            println!("fixed points (pairs fixed, per element type):");
+            outln!("fixed points (pairs fixed, per element type):");
             for c in &summary.fixed_point_counts {
-                println!(
+                outln!(
                     "  {:<9} {:>6} element{} fix {} pair{}",
                     if c.swap { "swap" } else { "non-swap" },
                     c.elements,
@@ -102,7 +106,7 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
                 .iter()
                 .all(|c| c.fixed_points == 0 || (!c.swap && c.fixed_points == task.n_pairs()));
             if free && els.len() > 1 {
-                println!(
+                outln!(
                     "  no element but the identity fixes a pair (a free action): the symmetric \
                      splits are orbit splits"
                 );
@@ -110,13 +114,13 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
         }
         None => {
             for s in &summary.skipped {
-                println!("skipped: {s}");
+                outln!("skipped: {s}");
             }
         }
     }
     if let Some(out) = &args.out {
         write_json_atomic(out, &summary)?;
-        println!("wrote {}", out.display());
+        outln!("wrote {}", out.display());
     }
     Ok(())
 }

@@ -276,10 +276,24 @@ pub struct CompareReport {
     pub moved: Vec<PairRecord>,
     /// The run on the symmetric split.
     pub symmetric: RunReport,
-    /// The run on the twin split.
-    pub twin: RunReport,
-    /// Outcome of both runs.
-    pub verdict: Verdict,
+    /// The run on the twin split; absent when the comparison was interrupted before it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<RunReport>,
+    /// Outcome of both runs; absent unless both are complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// False when the comparison was interrupted (SIGINT/SIGTERM): the file then holds what had
+    /// finished, each run marked by its own `complete`. Absent (true) in a complete comparison.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub complete: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// One of the two runs of a comparison (`--which`).
@@ -302,18 +316,21 @@ impl Which {
 }
 
 impl CompareReport {
-    /// The run `which` names, or both (symmetric first) with `None`.
+    /// The runs `which` names, or both (symmetric first) with `None`; an interrupted comparison
+    /// may lack its twin.
     pub fn runs(&self, which: Option<Which>) -> Vec<(Which, &RunReport)> {
         [
-            (Which::Symmetric, &self.symmetric),
-            (Which::Twin, &self.twin),
+            (Which::Symmetric, Some(&self.symmetric)),
+            (Which::Twin, self.twin.as_ref()),
         ]
         .into_iter()
+        .filter_map(|(w, run)| Some((w, run?)))
         .filter(|(w, _)| which.is_none_or(|x| x == *w))
         .collect()
     }
 
-    /// Assembles the report; `moved` are the twin's moved pair indices.
+    /// Assembles the report; `moved` are the twin's moved pair indices. A comparison is complete
+    /// when both runs are; only then does it carry a verdict.
     pub fn new(
         command_line: Vec<String>,
         task: &Task,
@@ -321,15 +338,22 @@ impl CompareReport {
         twin_label: String,
         moved: &[usize],
         symmetric: RunReport,
-        twin: RunReport,
+        twin: Option<RunReport>,
     ) -> Self {
-        let mut verdict = Verdict::new(&symmetric, &twin, &twin_label);
-        if verdict.twin.outcome != Outcome::Trapped {
-            verdict.twin_misses = TwinMisses::new(task, &symmetric, &twin, moved);
-        }
-        if let Some(m) = &verdict.twin_misses {
-            verdict.text = format!("{}; {}", verdict.text, m.text);
-        }
+        let complete = symmetric.complete && twin.as_ref().is_some_and(|t| t.complete);
+        let verdict = match &twin {
+            Some(twin) if complete => {
+                let mut verdict = Verdict::new(&symmetric, twin, &twin_label);
+                if verdict.twin.outcome != Outcome::Trapped {
+                    verdict.twin_misses = TwinMisses::new(task, &symmetric, twin, moved);
+                }
+                if let Some(m) = &verdict.twin_misses {
+                    verdict.text = format!("{}; {}", verdict.text, m.text);
+                }
+                Some(verdict)
+            }
+            _ => None,
+        };
         CompareReport {
             schema_version: SCHEMA_VERSION,
             kind: "compare".into(),
@@ -341,6 +365,7 @@ impl CompareReport {
             symmetric,
             twin,
             verdict,
+            complete,
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct ExecOptions {
     pub shard: Option<Shard>,
     /// The command line (recorded in saved run reports).
     pub command_line: Vec<String>,
+    /// A stop request (e.g. set by a signal handler): once it is true no new job starts; jobs
+    /// already running finish and are recorded, and [`execute`] returns with
+    /// [`ExecSummary::not_started`] counting the rest.
+    pub stop: Option<&'static AtomicBool>,
 }
 
 /// What the caller hears after each finished job.
@@ -54,6 +58,8 @@ pub struct ExecSummary {
     pub ok: usize,
     /// Jobs that failed (recorded with `status: failed`).
     pub failed: usize,
+    /// Jobs never started because a stop was requested (see [`ExecOptions::stop`]).
+    pub not_started: usize,
 }
 
 /// Runs `jobs` with `opts.jobs` at a time and appends one line per finished job to `log`, in the
@@ -88,7 +94,8 @@ pub fn execute(
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
             scope.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) {
+                let requested = opts.stop.is_some_and(|s| s.load(Ordering::SeqCst));
+                if stop.load(Ordering::SeqCst) || requested {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
@@ -124,6 +131,7 @@ pub fn execute(
             });
         }
     });
+    summary.not_started = jobs.len().saturating_sub(next.load(Ordering::SeqCst));
     match write_error {
         Some(e) => Err(e),
         None => Ok(summary),
