@@ -30,6 +30,10 @@ fn bench_writes_both_reports_at_p7() {
             "7",
             "--full-iters",
             "3",
+            "--group-runs",
+            "S3",
+            "--group-iters",
+            "2",
             "--out-dir",
             "out",
             "-q",
@@ -70,6 +74,14 @@ fn bench_writes_both_reports_at_p7() {
         full.final_m_rel_diff
     );
     assert!(report.scaling.is_some());
+    // S3 (6 symbols, 18 training pairs) against add mod 6.
+    let g = &report.group_runs[0];
+    assert_eq!(
+        (g.group.as_str(), g.n_symbols, g.n_train, g.iters),
+        ("S3", 6, 18, 2)
+    );
+    assert!(g.seconds_per_iteration > 0.0 && g.add_seconds_per_iteration > 0.0);
+    assert!(g.predicted_seconds_per_iteration > 0.0 && g.peak_rss_mib.is_some());
     let md = std::fs::read_to_string(dir.join("out/bench.md")).unwrap();
     for heading in [
         "## Ceiling",
@@ -77,6 +89,7 @@ fn bench_writes_both_reports_at_p7() {
         "## Structured AGOP",
         "## Scaling",
         "## Full runs",
+        "## Any group",
         "## Targets",
     ] {
         assert!(md.contains(heading), "missing {heading}");

@@ -50,6 +50,22 @@ pub struct BenchArgs {
     /// Iterations of a full run.
     #[arg(long, default_value_t = 50)]
     pub full_iters: usize,
+    /// Named groups whose `mul` task is timed against `add` mod |G| (time per iteration, peak
+    /// memory, the model's prediction), comma-separated; S5 has n = 120 symbols, 7,200 training
+    /// pairs.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "S5",
+        value_name = "GROUPS"
+    )]
+    pub group_runs: Vec<String>,
+    /// No group runs.
+    #[arg(long, conflicts_with = "group_runs")]
+    pub no_group_runs: bool,
+    /// Iterations of each group run.
+    #[arg(long, default_value_t = 5)]
+    pub group_iters: usize,
     /// Backends to time.
     #[arg(long, value_enum, default_value = "all")]
     pub backend: BackendArg,
@@ -79,8 +95,19 @@ impl BenchArgs {
         if self.moduli.is_empty() {
             return Err(Error::param("--moduli", "(none)", "at least one modulus"));
         }
-        if self.iters == 0 || self.full_iters == 0 {
-            return Err(Error::param("--iters", 0, "an integer ≥ 1"));
+        for (flag, v) in [
+            ("--iters", self.iters),
+            ("--full-iters", self.full_iters),
+            ("--group-iters", self.group_iters),
+        ] {
+            if v == 0 {
+                return Err(Error::param(flag, 0, "an integer ≥ 1"));
+            }
+        }
+        if !self.no_group_runs {
+            for g in &self.group_runs {
+                symrfm::group::parse_group_name(g).map_err(|e| e.renamed("--group-runs"))?;
+            }
         }
         if !(1..=20_000).contains(&self.gemm_size) {
             return Err(Error::param("--gemm-size", self.gemm_size, "1 to 20000"));
@@ -110,6 +137,12 @@ impl BenchArgs {
             },
             full_iters: self.full_iters,
             backends,
+            group_runs: if self.no_group_runs {
+                Vec::new()
+            } else {
+                self.group_runs.clone()
+            },
+            group_iters: self.group_iters,
         })
     }
 }
@@ -145,15 +178,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// One `symrfm run -p P` of `add` in a child process (its own VmHWM), read back from its file.
+/// One `symrfm run -p P` of `add` (or `--task mul --group G`) in a child process (its own VmHWM), read back from its file.
 fn child_run(exe: &Path, dir: &Path, c: &ChildRunConfig) -> symrfm::Result<RunReport> {
     let prec = match c.precision {
         Precision::F64 => "f64",
         Precision::F32 => "f32",
     };
-    let out = dir.join(format!("bench-run-p{}-{}-{prec}.json", c.modulus, c.iters));
+    let task: Vec<String> = match &c.group {
+        Some(g) => vec!["--task".into(), "mul".into(), "--group".into(), g.clone()],
+        None => vec!["-p".into(), c.modulus.to_string()],
+    };
+    let name = c.group.clone().unwrap_or_else(|| format!("p{}", c.modulus));
+    let out = dir.join(format!("bench-run-{name}-{}-{prec}.json", c.iters));
     let output = std::process::Command::new(exe)
-        .args(["run", "-p", &c.modulus.to_string()])
+        .arg("run")
+        .args(&task)
         .args(["--iters", &c.iters.to_string()])
         .args([
             "--threads",
@@ -174,8 +213,8 @@ fn child_run(exe: &Path, dir: &Path, c: &ChildRunConfig) -> symrfm::Result<RunRe
         return Err(symrfm::Error::Numerical {
             iteration: 0,
             what: format!(
-                "symrfm run -p {} failed: {}",
-                c.modulus,
+                "symrfm run {} failed: {}",
+                task.join(" "),
                 String::from_utf8_lossy(&output.stderr).trim()
             ),
         });

@@ -42,6 +42,21 @@ pub struct BenchConfig {
     pub full_iters: usize,
     /// Backends to time (faer, and openblas when built with the feature).
     pub backends: Vec<Backend>,
+    /// Named groups whose `mul` task is timed against `add` with the same number of symbols
+    /// (training fraction 0.5, seed 0; e.g. `S5`: n = 120, 7,200 training pairs).
+    #[serde(default = "default_group_runs")]
+    pub group_runs: Vec<String>,
+    /// Iterations of each group run (and of its `add` twin).
+    #[serde(default = "default_group_iters")]
+    pub group_iters: usize,
+}
+
+fn default_group_runs() -> Vec<String> {
+    vec!["S5".to_string()]
+}
+
+fn default_group_iters() -> usize {
+    5
 }
 
 impl Default for BenchConfig {
@@ -55,6 +70,8 @@ impl Default for BenchConfig {
             full_runs: vec![61],
             full_iters: 50,
             backends: Backend::all_available(),
+            group_runs: default_group_runs(),
+            group_iters: default_group_iters(),
         }
     }
 }
@@ -161,6 +178,34 @@ pub struct FullRunComparison {
     pub f32_lu_iterations: usize,
 }
 
+/// `mul` on a named group against `add` mod n with the same number of symbols n (child runs, f64,
+/// training fraction 0.5, seed 0): a task costs what its size says, whatever its table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRunComparison {
+    /// The group, e.g. `S5`.
+    pub group: String,
+    /// Symbols n = |G|.
+    pub n_symbols: usize,
+    /// Training pairs.
+    pub n_train: usize,
+    /// Iterations of each run.
+    pub iters: usize,
+    /// Seconds per iteration of the group task (the run's `timings.total_seconds` / iterations).
+    pub seconds_per_iteration: f64,
+    /// The same for `add` mod n.
+    pub add_seconds_per_iteration: f64,
+    /// Seconds per iteration the stage-rate model of this benchmark predicts for these sizes.
+    pub predicted_seconds_per_iteration: f64,
+    /// Peak resident memory of the group run, MiB.
+    pub peak_rss_mib: Option<f64>,
+    /// Peak resident memory of the `add` run, MiB.
+    pub add_peak_rss_mib: Option<f64>,
+    /// The memory model's estimate for these sizes, MiB.
+    pub estimated_mib: Option<f64>,
+    /// Final test accuracy of the group run.
+    pub final_test_acc: f64,
+}
+
 /// The whole benchmark.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
@@ -186,6 +231,9 @@ pub struct BenchReport {
     pub rates: StageRates,
     /// Full runs, f64 vs f32.
     pub full_runs: Vec<FullRunComparison>,
+    /// Named groups against `add` of the same size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_runs: Vec<GroupRunComparison>,
     /// Load average after the benchmark (the machine's at the start is in `machine`).
     pub load_average_after: [f64; 3],
     /// Total seconds of the benchmark.
@@ -267,6 +315,22 @@ pub fn run_bench(
             full_runs.push(full_run(runner, p, config.full_iters, threads)?);
         }
     }
+    let mut group_runs = Vec::new();
+    if let Some(runner) = runner {
+        for group in &config.group_runs {
+            note(&format!(
+                "{group}: mul against add of the same size, {} iterations (symrfm run)",
+                config.group_iters
+            ));
+            group_runs.push(group_run(
+                runner,
+                group,
+                config.group_iters,
+                threads,
+                &rates,
+            )?);
+        }
+    }
     Ok(BenchReport {
         schema_version: 1,
         kind: "bench".into(),
@@ -279,6 +343,7 @@ pub fn run_bench(
         scaling,
         rates,
         full_runs,
+        group_runs,
         load_average_after: load_average(),
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -410,6 +475,7 @@ fn measure_size(
                 runner,
                 ChildRunConfig {
                     modulus: p,
+                    group: None,
                     iters: 1,
                     threads,
                     precision: Precision::F64,
@@ -550,10 +616,12 @@ struct ChildRun {
 pub type ChildRunner<'a> = dyn Fn(&ChildRunConfig) -> Result<RunReport> + Sync + 'a;
 
 /// The settings of one child run of [`run_bench`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildRunConfig {
     /// The modulus of `add`.
     pub modulus: u64,
+    /// Instead of `add`: `mul` on this named group (e.g. `S5`).
+    pub group: Option<String>,
     /// Iterations.
     pub iters: usize,
     /// Worker threads.
@@ -563,22 +631,34 @@ pub struct ChildRunConfig {
 }
 
 fn child_run(runner: &ChildRunner<'_>, config: ChildRunConfig) -> Result<ChildRun> {
+    let (report, seconds) = child_report(runner, &config)?;
+    Ok(child_summary(&report, &config, seconds))
+}
+
+fn child_report(runner: &ChildRunner<'_>, config: &ChildRunConfig) -> Result<(RunReport, f64)> {
     let t = Instant::now();
-    let report = runner(&config)?;
-    let seconds = t.elapsed().as_secs_f64();
-    let mib = |b: u64| b as f64 / 1048576.0;
-    let sizes = Sizes {
+    let report = runner(config)?;
+    Ok((report, t.elapsed().as_secs_f64()))
+}
+
+fn child_sizes(report: &RunReport) -> Sizes {
+    Sizes {
         n_train: report.split.n_train,
         n_test: report.split.n_test,
         n_classes: report.task.n_classes,
         dim: 2 * report.task.n_symbols,
-    };
+    }
+}
+
+fn child_summary(report: &RunReport, config: &ChildRunConfig, seconds: f64) -> ChildRun {
+    let mib = |b: u64| b as f64 / 1048576.0;
+    let sizes = child_sizes(report);
     let params = RfmParams {
         threads: config.threads,
         ..report.params.clone()
     };
     let final_m = report.final_m().and_then(|m| m.ok());
-    Ok(ChildRun {
+    ChildRun {
         seconds,
         peak_mib: report.timings.peak_memory_bytes.map(mib),
         estimated_mib: Some(mib(memory::estimate_bytes(&memory::plan(sizes, &params)))),
@@ -589,6 +669,45 @@ fn child_run(runner: &ChildRunner<'_>, config: ChildRunConfig) -> Result<ChildRu
             .filter(|r| r.solver == crate::solve::SolverKind::Lu)
             .count(),
         final_m,
+    }
+}
+
+/// `mul` on `group` and `add` mod |G| in child runs (f64), per-iteration time against the model.
+fn group_run(
+    runner: &ChildRunner<'_>,
+    group: &str,
+    iters: usize,
+    threads: usize,
+    rates: &StageRates,
+) -> Result<GroupRunComparison> {
+    let config = |group: Option<String>, modulus: u64| ChildRunConfig {
+        modulus,
+        group,
+        iters,
+        threads,
+        precision: Precision::F64,
+    };
+    let g_config = config(Some(group.to_string()), 0);
+    let (g, g_seconds) = child_report(runner, &g_config)?;
+    let n = g.task.n_symbols;
+    let a_config = config(None, n as u64);
+    let (a, a_seconds) = child_report(runner, &a_config)?;
+    let per_iter = |r: &RunReport| r.timings.total_seconds / r.iterations.len().max(1) as f64;
+    let sizes = child_sizes(&g);
+    let g_summary = child_summary(&g, &g_config, g_seconds);
+    let a_summary = child_summary(&a, &a_config, a_seconds);
+    Ok(GroupRunComparison {
+        group: group.to_string(),
+        n_symbols: n,
+        n_train: g.split.n_train,
+        iters,
+        seconds_per_iteration: per_iter(&g),
+        add_seconds_per_iteration: per_iter(&a),
+        predicted_seconds_per_iteration: rates.seconds_per_iteration(sizes, g.params.kernel).total,
+        peak_rss_mib: g_summary.peak_mib,
+        add_peak_rss_mib: a_summary.peak_mib,
+        estimated_mib: g_summary.estimated_mib,
+        final_test_acc: g.summary.final_test_acc,
     })
 }
 
@@ -600,6 +719,7 @@ fn full_run(
 ) -> Result<FullRunComparison> {
     let config = |precision| ChildRunConfig {
         modulus: p,
+        group: None,
         iters,
         threads,
         precision,

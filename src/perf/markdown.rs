@@ -223,6 +223,37 @@ impl BenchReport {
                 );
             }
         }
+        if !self.group_runs.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n## Any group: `mul` on a named group against `add` of the same size\n\n\
+                 Child runs (`symrfm run --task mul --group G` and `symrfm run -p |G|`), f64, training \
+                 fraction 0.5, seed 0; seconds per iteration from each run's `timings.total_seconds`; \
+                 the model is the stage-rate model of this benchmark.\n"
+            );
+            let _ = writeln!(
+                s,
+                "| group | n | training pairs | iterations | s / iteration | add mod n: s / iteration | model s / iteration | peak MiB (add) | estimated MiB | final test acc |"
+            );
+            let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+            for g in &self.group_runs {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {} ({}) | {} | {:.4} |",
+                    g.group,
+                    g.n_symbols,
+                    g.n_train,
+                    g.iters,
+                    g.seconds_per_iteration,
+                    g.add_seconds_per_iteration,
+                    g.predicted_seconds_per_iteration,
+                    opt(g.peak_rss_mib, 0),
+                    opt(g.add_peak_rss_mib, 0),
+                    opt(g.estimated_mib, 0),
+                    g.final_test_acc
+                );
+            }
+        }
         let _ = writeln!(s, "\n## Targets\n");
         for line in self.targets() {
             let _ = writeln!(s, "- {line}");
