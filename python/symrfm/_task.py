@@ -64,7 +64,9 @@ class Task:
 
     @property
     def spec(self) -> Dict[str, Any]:
-        """The specification as written in run files: ``operation``, ``modulus``, ``group``?, ``zero``."""
+        """The specification as written in run files: ``operation``, ``modulus`` (absent for a task on
+        a named or product group, a graph or a table), ``group``?, ``zero`` (``mul``/``div`` on Z_p
+        only)."""
         return dict(self._info["spec"])
 
     @property
@@ -79,8 +81,8 @@ class Task:
 
     @property
     def modulus(self) -> int:
-        """The modulus p."""
-        return self._info["spec"]["modulus"]
+        """The modulus p (0 for a task on a group, graph or table, whose files omit it)."""
+        return self._info["spec"].get("modulus", 0)
 
     @property
     def description(self) -> str:

@@ -63,9 +63,16 @@ pub struct SymmetryDiagnostic {
     /// Mean cosine similarity `⟨f(g·x), f(x)⟩ / (‖f(g·x)‖ ‖f(x)‖)` over the held-out pairs (a pair
     /// with a zero output counts as 0): a scale-free measure of output invariance.
     pub heldout_cosine: Option<f64>,
-    /// Held-out agreement over the rotations g = r^x only.
+    /// No longer written (read from older files): the held-out agreement over the rotations
+    /// only. It always equalled [`heldout_agreement`](Self::heldout_agreement): the rotations
+    /// r^g, g ≠ 0, send a pair x to every other pair of its label class, and so do the reflections
+    /// s r^g (one of them fixes x and is skipped), so both restrictions count the same pairs
+    /// (x, y).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heldout_rotation_agreement: Option<f64>,
-    /// Held-out agreement over the reflections g = s r^x only.
+    /// No longer written (read from older files): the held-out agreement over the reflections
+    /// only, equal to the rotations' for the same reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heldout_reflection_agreement: Option<f64>,
 }
 
@@ -217,9 +224,7 @@ impl InvarianceProbe {
         let n_elements = self.reflection.len();
         let mut all = Tally::default();
         let mut heldout = Tally::default();
-        let mut rot = Tally::default();
-        let mut refl = Tally::default();
-        for (e, &is_reflection) in self.reflection.iter().enumerate() {
+        for e in 0..self.reflection.len() {
             for (j, &x) in self.points.iter().enumerate() {
                 let y = self.images[e * n_points + j] as usize;
                 if y == x {
@@ -240,11 +245,6 @@ impl InvarianceProbe {
                     let dot: f64 = f.row(rx).iter().zip(f.row(ry)).map(|(a, b)| a * b).sum();
                     let den = norms[rx] * norms[ry];
                     heldout.cosine += if den > 0.0 { dot / den } else { 0.0 };
-                    if is_reflection {
-                        refl.add(agree, change);
-                    } else {
-                        rot.add(agree, change);
-                    }
                 }
             }
         }
@@ -267,8 +267,8 @@ impl InvarianceProbe {
             heldout_agreement: heldout.agreement(),
             heldout_mean_change: heldout.mean_change(),
             heldout_cosine: heldout.mean_cosine(),
-            heldout_rotation_agreement: rot.agreement(),
-            heldout_reflection_agreement: refl.agreement(),
+            heldout_rotation_agreement: None,
+            heldout_reflection_agreement: None,
         }
     }
 }
@@ -495,6 +495,41 @@ mod tests {
         .unwrap();
         let d = first.unwrap();
         assert!(d.relative_change > 1e-3 && d.agreement < 1.0, "{d:?}");
+    }
+
+    /// Why the rotation-only and reflection-only agreements were dropped: for every pair x the
+    /// images under the non-identity rotations and under the reflections (those not fixing x) are
+    /// the same set, the other pairs of x's label class.
+    #[test]
+    fn rotations_and_reflections_reach_the_same_pairs() {
+        for (op, p) in [
+            (Operation::Add, 7),
+            (Operation::Sub, 8),
+            (Operation::Mul, 11),
+        ] {
+            let task = Task::new(TaskSpec::new(op, p)).unwrap();
+            let dih = DihedralGroup::new(&task).unwrap();
+            for x in 0..task.n_pairs() {
+                let images = |reflection: bool| {
+                    let mut v: Vec<usize> = dih
+                        .elements()
+                        .into_iter()
+                        .filter(|g| g.reflection == reflection)
+                        .map(|g| dih.act_index(g, x))
+                        .filter(|&y| y != x)
+                        .collect();
+                    v.sort_unstable();
+                    v
+                };
+                let (rot, refl) = (images(false), images(true));
+                assert_eq!(rot, refl, "{op:?} {p}: pair {x}");
+                let (a, b) = task.pair(x);
+                assert!(rot.iter().all(|&y| {
+                    let (c, d) = task.pair(y);
+                    task.label(c, d) == task.label(a, b)
+                }));
+            }
+        }
     }
 
     fn diag(iter: usize, agreement: f64, test_acc: f64) -> SymmetryDiagnostic {

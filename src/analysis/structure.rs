@@ -119,21 +119,38 @@ pub fn hankel_deviation(b: ArrayView2<'_, f64>) -> Result<f64> {
     diagonal_deviation(b, DiagonalDirection::Hankel)
 }
 
-/// Circulant and Hankel deviation of one block.
+/// Circulant and Hankel deviation of one block. All three are undefined (NaN, written as `null`)
+/// for a zero block, which is trivially both circulant and Hankel: e.g. the off-diagonal blocks
+/// of M_0 = I.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Circulance {
     /// [`circulant_deviation`].
+    #[serde(deserialize_with = "nan_if_null")]
     pub circulant: f64,
     /// [`hankel_deviation`].
+    #[serde(deserialize_with = "nan_if_null")]
     pub hankel: f64,
     /// The smaller of the two: how far the block is from either diagonal form.
+    #[serde(deserialize_with = "nan_if_null")]
     pub min: f64,
 }
 
-/// Both diagonal deviations of a square block and their minimum.
+/// A number, or NaN where the file has `null` (how serde_json writes NaN).
+pub fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// Both diagonal deviations of a square block and their minimum (NaN for a zero block).
 pub fn circulance(b: ArrayView2<'_, f64>) -> Result<Circulance> {
     let circulant = circulant_deviation(b)?;
     let hankel = hankel_deviation(b)?;
+    if frobenius_norm_sq(b) == 0.0 {
+        return Ok(Circulance {
+            circulant: f64::NAN,
+            hankel: f64::NAN,
+            min: f64::NAN,
+        });
+    }
     Ok(Circulance {
         circulant,
         hankel,

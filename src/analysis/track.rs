@@ -199,8 +199,14 @@ mod tests {
         tracker.record(0, Array2::<f64>::eye(14).view()).unwrap();
         let r = &tracker.finish()[0];
         assert!(r.circulance_dlog.is_none());
-        assert_eq!(off_diagonal_deviation(r, true), 0.0);
+        // The off-diagonal blocks of I are zero: circulant and Hankel alike, so undefined.
+        assert!(off_diagonal_deviation(r, true).is_nan());
+        assert!(r.circulance.m12.min.is_nan());
         assert_eq!(r.circulance.m11.circulant, 0.0);
+        let text = serde_json::to_string(&r.circulance.m12).unwrap();
+        assert_eq!(text, r#"{"circulant":null,"hankel":null,"min":null}"#);
+        let back: crate::analysis::Circulance = serde_json::from_str(&text).unwrap();
+        assert!(back.min.is_nan());
         assert!(StructureTracker::new(&task, Some(50)).is_err());
         let mut t = StructureTracker::new(&task, None).unwrap();
         assert!(t.record(0, Array2::<f64>::eye(12).view()).is_err());

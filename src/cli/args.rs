@@ -35,4 +35,8 @@ pub enum Command {
     /// The symmetry group Sym_f of any task: order, generators, swaps, elements, fixed points;
     /// optionally written as JSON.
     Symmetry(super::symmetry::SymmetryArgs),
+    /// Build the split `run` would train on (same task and split flags), print its symmetry
+    /// report (stabilizer, orbits, Orbit_H(train) \ train) and write it as CSV for --split-file;
+    /// no training.
+    Split(super::split::SplitCmdArgs),
 }

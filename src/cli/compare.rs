@@ -49,8 +49,14 @@ pub struct CompareArgs {
     /// Training fraction of `--split orbit`, in (0, 1).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub train_frac: f64,
-    /// Seed of every random choice (the moved pairs, the orbit split).
-    #[arg(long, default_value_t = 0)]
+    /// Seed of every random choice (the moved pairs, the orbit split): an integer from 0 to
+    /// 2^64 − 1.
+    #[arg(
+        long,
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        value_parser = super::flags::parse_seed
+    )]
     pub seed: u64,
     /// The twin moves M random training pairs to test: breaks the symmetry (default: 1).
     #[arg(
@@ -74,6 +80,10 @@ pub struct CompareArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print both splits (their symmetry reports), the twin's edit, the forecast of one run and
+    /// the output path, then exit without training.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Runs `symrfm compare`.
@@ -141,6 +151,25 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
             split_tag(&twin.spec().split)
         ))
     });
+    super::run::init_m_note(&args.rfm);
+    if args.dry_run {
+        outln!("twin: {twin_edit}");
+        super::run::print_symmetry(&symmetric, "symmetric");
+        super::run::print_symmetry(&twin, twin_label);
+        outln!(
+            "symmetric: {} train / {}; {twin_label}: {} train / {}",
+            symmetric.split().train.len(),
+            super::run::count(symmetric.split().test.len(), "test pair"),
+            twin.split().train.len(),
+            super::run::count(twin.split().test.len(), "test pair"),
+        );
+        super::run::dry_run(&symmetric, symmetric.params(), args.rfm.max_memory);
+        outln!(
+            "would write {} (two runs of about this cost)",
+            out.display()
+        );
+        return Ok(());
+    }
     prepare_output(&out, args.force, args.quiet)?;
 
     outln!("twin: {twin_edit}");

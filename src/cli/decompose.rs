@@ -6,8 +6,50 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use symrfm::analysis::{analyze_matrix, AnalysisOptions, BlockStructure, MatrixAnalysis};
 use symrfm::group::{Task, TaskSpec};
-use symrfm::report::{self, DecomposeReport, MatrixSource, RunReport, SymrfmFile};
+use symrfm::report::compare::Which;
+use symrfm::report::read::run_matrix;
+use symrfm::report::{self, sci, DecomposeReport, MatrixSource, RunReport, SymrfmFile};
 use symrfm::Error;
+
+/// One run of a compare file (`--which`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhichArg {
+    /// The run on the symmetric split.
+    Symmetric,
+    /// The run on the twin (symmetry-broken) split.
+    Twin,
+}
+
+impl From<WhichArg> for Which {
+    fn from(w: WhichArg) -> Self {
+        match w {
+            WhichArg::Symmetric => Which::Symmetric,
+            WhichArg::Twin => Which::Twin,
+        }
+    }
+}
+
+/// `FILE` with `.symmetric`/`.twin` inserted before its extension (`c.json` → `c.twin.json`).
+pub fn with_run_name(file: &Path, which: Which) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let name = match file.extension() {
+        Some(ext) => format!("{stem}.{}.{}", which.name(), ext.to_string_lossy()),
+        None => format!("{stem}.{}", which.name()),
+    };
+    file.with_file_name(name)
+}
+
+/// The note printed when a `.npy` input holds float32 values (read widened to float64).
+pub fn f32_note(path: &Path) -> Option<String> {
+    symrfm::report::read::npy_is_f32(path).then(|| {
+        format!(
+            "note: {} holds float32 values; read widened to float64 (exactly)",
+            path.display()
+        )
+    })
+}
 
 /// `symrfm decompose`.
 #[derive(Args, Debug, Clone)]
@@ -29,10 +71,18 @@ pub struct DecomposeArgs {
     #[arg(long, value_name = "K")]
     pub fourier_top_k: Option<usize>,
     /// Output JSON [default: next to the input: `<stem>.decompose[-tK].json` for a run file,
-    /// `<stem>.<ext>.decompose[-tK].json` for a bare matrix; an existing file only with --force].
+    /// `<stem>.<ext>.decompose[-tK].json` for a bare matrix (`runs/p23.json` →
+    /// `runs/p23.decompose.json`, `runs/p23.npy` → `runs/p23.npy.decompose.json`), and for a
+    /// compare file one per run, `<stem>.symmetric.decompose.json` and `<stem>.twin.decompose.json`;
+    /// an existing file only with --force]. With both runs of a compare file, `.symmetric`/`.twin`
+    /// is inserted before this file's extension.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also export every saved M_t of a run as DIR/M_<t>.npy (float64, C order).
+    /// With a compare file: decompose only this run (default: both).
+    #[arg(long, value_enum, value_name = "RUN")]
+    pub which: Option<WhichArg>,
+    /// Also export every saved M_t of a run as DIR/M_<t>.npy (float64, C order); for both runs
+    /// of a compare file, DIR/symmetric/ and DIR/twin/.
     #[arg(long, value_name = "DIR")]
     pub npy: Option<PathBuf>,
     /// Bare matrix only: the task it belongs to (default add).
@@ -77,7 +127,7 @@ impl DecomposeArgs {
         }
         TaskArgs {
             task: self.task.unwrap_or(TaskArg::Add),
-            modulus: self.modulus.unwrap_or(0),
+            modulus: self.modulus,
             group: self.group.clone(),
             graph: None,
             table: None,
@@ -88,8 +138,8 @@ impl DecomposeArgs {
 }
 
 /// What kind of file the input is: `.npy`, a JSON array (bare matrix) or a run file (returned).
-fn classify(path: &Path) -> symrfm::Result<(MatrixSource, Option<RunReport>)> {
-    match report::read_file(path)? {
+fn classify(file: SymrfmFile, path: &Path) -> symrfm::Result<(MatrixSource, Option<RunReport>)> {
+    match file {
         SymrfmFile::Run(run) => Ok((MatrixSource::Run, Some(*run))),
         SymrfmFile::Matrix(_)
             if path
@@ -102,19 +152,20 @@ fn classify(path: &Path) -> symrfm::Result<(MatrixSource, Option<RunReport>)> {
         other => Err(Error::InvalidInput {
             path: path.to_path_buf(),
             reason: format!(
-                "a {} file: neither a matrix (array of rows) nor a symrfm run file",
+                "a {} file: neither a matrix (array of rows) nor a symrfm run or compare file",
                 other.kind()
             ),
         }),
     }
 }
 
-fn default_out(input: &Path, t: Option<usize>) -> PathBuf {
+fn default_out(input: &Path, t: Option<usize>, which: Option<Which>) -> PathBuf {
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "matrix".into());
     let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
+    let run = which.map_or(String::new(), |w| format!(".{}", w.name()));
     // `p23.json` and `p23.npy` side by side must not share a name: a bare matrix's name keeps
     // its extension.
     let kind = match input
@@ -124,13 +175,53 @@ fn default_out(input: &Path, t: Option<usize>) -> PathBuf {
         Some(e) if e != "json" => format!(".{e}"),
         _ => String::new(),
     };
-    input.with_file_name(format!("{stem}{kind}.decompose{suffix}.json"))
+    input.with_file_name(format!("{stem}{kind}{run}.decompose{suffix}.json"))
 }
 
 /// Runs `symrfm decompose`.
 pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> {
     let path = &args.input;
-    let (source, run) = classify(path)?;
+    let file = report::read_file(path)?;
+    let SymrfmFile::Compare(compare) = file else {
+        if args.which.is_some() {
+            return Err(Error::param("--which", "given", "only with a compare file").into());
+        }
+        if let Some(note) = f32_note(path) {
+            errln!("{note}");
+        }
+        let (source, run) = classify(file, path)?;
+        return decompose_one(args, command_line, source, run, None, args.out.clone());
+    };
+    let runs = compare.runs(args.which.map(Which::from));
+    let both = runs.len() > 1;
+    for (which, run) in runs {
+        let out = match &args.out {
+            Some(o) if both => Some(with_run_name(o, which)),
+            other => other.clone(),
+        };
+        decompose_one(
+            args,
+            command_line.clone(),
+            MatrixSource::Compare,
+            Some(run.clone()),
+            Some((which, both)),
+            out,
+        )?;
+    }
+    Ok(())
+}
+
+/// Decomposes the matrix of one input: a bare matrix (`run` None), a run file, or one run of a
+/// compare file (`which`: the run, and whether both are decomposed).
+fn decompose_one(
+    args: &DecomposeArgs,
+    command_line: Vec<String>,
+    source: MatrixSource,
+    run: Option<RunReport>,
+    which: Option<(Which, bool)>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let path = &args.input;
     let spec = match &run {
         Some(value) => {
             if args.has_task_flags() {
@@ -167,12 +258,13 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         (Some(run), None) => run.feature_matrices.last().map(|r| r.t),
         (None, _) => None,
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(path, args.iter));
+    let out = out.unwrap_or_else(|| default_out(path, args.iter, which.map(|w| w.0)));
     prepare_output(&out, args.force, args.quiet)?;
-    if let (Some(dir), Some(run)) = (&args.npy, &run) {
+    let npy_dir = match (&args.npy, which) {
+        (Some(dir), Some((w, true))) => Some(dir.join(w.name())),
+        (dir, _) => dir.clone(),
+    };
+    if let (Some(dir), Some(run)) = (&npy_dir, &run) {
         for record in &run.feature_matrices {
             prepare_output(
                 &dir.join(format!("M_{}.npy", record.t)),
@@ -182,7 +274,20 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         }
     }
 
-    let m = report::load_matrix(path, args.iter)?;
+    let m = match (&run, which) {
+        (Some(run), Some(_)) => {
+            let m = run_matrix(path, &run.feature_matrices, args.iter)?;
+            if m.nrows() != m.ncols() {
+                return Err(Error::InvalidInput {
+                    path: path.clone(),
+                    reason: format!("not square: {}×{}", m.nrows(), m.ncols()),
+                }
+                .into());
+            }
+            m
+        }
+        _ => report::load_matrix(path, args.iter)?,
+    };
     let d = task.input_dim();
     if m.dim() != (d, d) {
         return Err(Error::InvalidInput {
@@ -204,7 +309,11 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
     let analysis = analyze_matrix(&task, m.view(), &options)
         .with_context(|| format!("analyzing {}", path.display()))?;
     if !args.quiet {
-        out!("{}", table(&analysis, path, t, args.top));
+        let name = match which {
+            Some((w, _)) => format!("{} [{} run]", path.display(), w.name()),
+            None => path.display().to_string(),
+        };
+        out!("{}", table(&analysis, &name, t, args.top));
     }
     let mut report = DecomposeReport::new(
         command_line,
@@ -214,6 +323,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         &task,
         analysis,
     );
+    report.run = which.map(|(w, _)| w.name().to_string());
     if let Some(k) = args.eigen {
         let which = t.map_or("M".to_string(), |t| format!("M_{t}"));
         report.eigen = Some(super::eigen_report::eigen(
@@ -221,7 +331,7 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
         )?);
     }
     report::write_json_atomic(&out, &report)?;
-    if let (Some(dir), Some(run)) = (&args.npy, &run) {
+    if let (Some(dir), Some(run)) = (&npy_dir, &run) {
         for record in &run.feature_matrices {
             let m = record.to_array().map_err(|reason| Error::InvalidInput {
                 path: path.clone(),
@@ -237,14 +347,14 @@ pub fn decompose(args: &DecomposeArgs, command_line: Vec<String>) -> Result<()> 
 }
 
 /// The readable report: top elements, distances, block structure.
-fn table(a: &MatrixAnalysis, path: &Path, t: Option<usize>, top: usize) -> String {
+fn table(a: &MatrixAnalysis, name: &str, t: Option<usize>, top: usize) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let which = t.map_or("matrix".to_string(), |t| format!("M_{t}"));
     let _ = writeln!(
         s,
         "{} ({which}): {}, {}×{}, ‖M‖_F = {:.6}",
-        path.display(),
+        name,
         a.task,
         2 * a.n,
         2 * a.n,
@@ -261,28 +371,38 @@ fn table(a: &MatrixAnalysis, path: &Path, t: Option<usize>, top: usize) -> Strin
             );
             let _ = writeln!(s, "  {:<14} {:>14} {:>12}", "element", "α_g", "share ‖M‖²");
             for e in dec.elements.iter().take(shown) {
-                let _ = writeln!(s, "  {:<14} {:>+14.6e} {:>12.6}", e.name, e.alpha, e.share);
+                let alpha = format!(
+                    "{}{}",
+                    if e.alpha >= 0.0 { "+" } else { "" },
+                    sci(e.alpha, 6)
+                );
+                let _ = writeln!(s, "  {:<14} {:>14} {:>12.6}", e.name, alpha, e.share);
             }
-            let total: f64 = dec.elements.iter().take(shown).map(|e| e.share).sum();
+            let total = dec
+                .elements
+                .iter()
+                .take(shown)
+                .fold(0.0, |acc, e| acc + e.share);
             let _ = writeln!(s, "  {:<14} {:>14} {:>12.6}", "(shown)", "", total);
             let _ = writeln!(s, "\ndistances ‖M − P(M)‖_F / ‖M‖_F");
             let _ = writeln!(
                 s,
-                "  {:<38} {:.6e}",
-                "group algebra span{Π(g)}", dec.residual
+                "  {:<38} {}",
+                "group algebra span{Π(g)}",
+                sci(dec.residual, 6)
             );
             let _ = writeln!(
                 s,
-                "  {:<38} {:.6e}",
+                "  {:<38} {}",
                 format!("commutant of {}", g.name),
-                g.commutant_distance
+                sci(g.commutant_distance, 6)
             );
             if let Some(h) = &g.subgroup {
                 let _ = writeln!(
                     s,
-                    "  {:<38} {:.6e}",
+                    "  {:<38} {}",
                     format!("commutant of {} (order {})", h.name, h.order),
-                    h.commutant_distance
+                    sci(h.commutant_distance, 6)
                 );
             }
         }
@@ -298,18 +418,19 @@ fn table(a: &MatrixAnalysis, path: &Path, t: Option<usize>, top: usize) -> Strin
     let b = &a.identity_ones_blockwise;
     let _ = writeln!(
         s,
-        "  {:<38} {:.6e}",
-        "span{I, 11ᵀ}", a.identity_ones.distance
+        "  {:<38} {}",
+        "span{I, 11ᵀ}",
+        sci(a.identity_ones.distance, 6)
     );
     let _ = writeln!(
         s,
-        "  {:<38} {:.6e}  (blocks {:.3e} {:.3e} {:.3e} {:.3e})",
+        "  {:<38} {}  (blocks {} {} {} {})",
         "span{I, 11ᵀ} blockwise",
-        b.distance,
-        b.m11.distance,
-        b.m12.distance,
-        b.m21.distance,
-        b.m22.distance
+        sci(b.distance, 6),
+        sci(b.m11.distance, 3),
+        sci(b.m12.distance, 3),
+        sci(b.m21.distance, 3),
+        sci(b.m22.distance, 3)
     );
     block_table(&mut s, &a.blocks, "symbol order");
     if let (Some(blocks), Some(g)) = (&a.blocks_dlog, &a.dlog_generator) {
@@ -370,8 +491,11 @@ fn block_table(s: &mut String, b: &BlockStructure, label: &str) {
     ] {
         let _ = writeln!(
             s,
-            "  {:<6} {:>12.4e} {:>12.4e} {:>14.6}",
-            name, m.circulance.circulant, m.circulance.hankel, m.top_k_energy_fraction
+            "  {:<6} {:>12} {:>12} {:>14.6}",
+            name,
+            sci(m.circulance.circulant, 4),
+            sci(m.circulance.hankel, 4),
+            m.top_k_energy_fraction
         );
     }
 }

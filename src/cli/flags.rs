@@ -89,15 +89,19 @@ pub enum KernelArg {
     Quadratic,
 }
 
+/// The modulus p when -p is not given (and no group, graph or table names the symbols).
+pub const DEFAULT_MODULUS: u64 = 61;
+
 /// Which task.
 #[derive(Args, Debug, Clone)]
 pub struct TaskArgs {
     /// The operation.
     #[arg(long, value_enum, default_value = "add")]
     pub task: TaskArg,
-    /// The modulus p (prime for mul/div).
-    #[arg(long, short = 'p', default_value_t = 61, allow_negative_numbers = true)]
-    pub modulus: i64,
+    /// The modulus p (prime for mul/div) [default: 61]. Not with --group, --graph or --table,
+    /// which say the symbols themselves.
+    #[arg(long, short = 'p', allow_negative_numbers = true)]
+    pub modulus: Option<i64>,
     /// The group instead of Z_p (overrides --modulus): a product of cyclic groups for add/sub
     /// (`5x7`), or any named group for mul/div/conj/aba: Z12, Z7*, S3..S6, A4, A5, D<m> (the m-gon,
     /// order 2m), Q8, products like S3xZ4, or `perm:(1 2 3),(1 2)`.
@@ -121,8 +125,8 @@ pub struct SplitArgs {
     /// Fraction of the pairs used for training, in (0, 1).
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub train_frac: f64,
-    /// Seed of every random choice (the split).
-    #[arg(long, default_value_t = 0)]
+    /// Seed of every random choice (the split): an integer from 0 to 2^64 − 1.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
     /// Train on the split in this CSV (`a,b,label,is_train`) instead of a random one.
     #[arg(long, conflicts_with = "train_frac")]
@@ -376,6 +380,16 @@ pub fn to_flags(e: Error, overrides: &[(&str, &'static str)]) -> Error {
     }
 }
 
+/// Parses a `--seed`: a non-negative integer (clap reports the message with the flag).
+pub fn parse_seed(s: &str) -> std::result::Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "a seed must be a non-negative integer, 0 to {} (e.g. --seed 1)",
+            u64::MAX
+        )
+    })
+}
+
 /// Prepares the output file `path` of a command (see [`symrfm::output::prepare_output`]: missing
 /// directories are created, an existing file is refused unless `force`), saying on stderr when it
 /// created a directory.
@@ -400,8 +414,28 @@ pub fn parse_group(s: &str) -> Result<Vec<usize>> {
 impl TaskArgs {
     /// The validated-later task specification.
     pub fn spec(&self) -> Result<TaskSpec> {
-        let modulus = u64::try_from(self.modulus)
-            .map_err(|_| Error::param("--modulus", self.modulus, "an integer ≥ 2"))?;
+        for (flag, given) in [
+            ("--group", self.group.is_some()),
+            ("--graph", self.graph.is_some()),
+            ("--table", self.table.is_some()),
+        ] {
+            if let (Some(p), true) = (self.modulus, given) {
+                return Err(Error::param(
+                    "--modulus",
+                    p,
+                    format!("no --modulus with {flag}: {flag} says the symbols (drop -p)"),
+                ));
+            }
+        }
+        let named = self.group.is_some() || self.graph.is_some() || self.table.is_some();
+        // Without -p the modulus is 61; a task on a group, graph or table uses none (recorded 0).
+        let modulus = match self.modulus {
+            Some(p) => {
+                u64::try_from(p).map_err(|_| Error::param("--modulus", p, "an integer ≥ 2"))?
+            }
+            None if named => 0,
+            None => DEFAULT_MODULUS,
+        };
         let mut spec = TaskSpec::new(self.task.into(), modulus);
         if let Some(g) = &self.group {
             // Cyclic factors (`5x7`) stay today's `group` for add/sub and for the tasks without a

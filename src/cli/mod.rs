@@ -40,6 +40,7 @@ pub mod progress;
 pub mod report;
 pub mod resume;
 pub mod run;
+pub mod split;
 pub mod split_flags;
 pub mod sweep;
 pub mod symmetry;
@@ -72,6 +73,7 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args, command_line),
         Command::Symmetry(args) => symmetry::run(&args, command_line),
+        Command::Split(args) => split::run(&args),
     };
     result.map_err(|e| flags::in_flags(e, scope))
 }

@@ -47,15 +47,15 @@ impl Progress {
     /// Reports one finished iteration.
     pub fn iteration(&self, r: &IterationRecord, total: usize) {
         let line = format!(
-            "{}[{:>3}/{total}] t={:<3} train {:.3}  test {:.4}  test-mse {:.3e}  tr(M_t) {:>9.3}  {:?}  {:.2}s{}",
+            "{}[{:>3}/{total}] t={:<3} train {:.3}  test {:.4}  test-mse {}  tr(M_t) {:>9.3}  {}  {:.2}s{}",
             if self.label.is_empty() { String::new() } else { format!("{} ", self.label) },
             r.iter + 1,
             r.iter,
             r.train_acc,
             r.test_acc,
-            r.test_mse,
+            symrfm::report::sci(r.test_mse, 3),
             r.trace_m,
-            r.solver,
+            r.solver.name(),
             r.seconds.total,
             ill_posed_mark(r)
         );

@@ -38,6 +38,10 @@ pub struct ReportArgs {
     /// With --matrix and a run JSON: draw M_T (saved with --save-every) instead of the final M.
     #[arg(long, value_name = "T", requires = "matrix")]
     pub matrix_iter: Option<usize>,
+    /// With --matrix and a compare file: draw only this run (default: both, named
+    /// `matrix-NAME.symmetric…` and `matrix-NAME.twin…`).
+    #[arg(long, value_enum, value_name = "RUN", requires = "matrix")]
+    pub which: Option<super::decompose::WhichArg>,
 }
 
 /// Runs `symrfm report`.
@@ -79,7 +83,12 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
     }
     for path in &args.matrix {
-        artifacts.extend(matrix_figures(path, args.matrix_iter, &out_dir)?);
+        artifacts.extend(matrix_figures(
+            path,
+            args.matrix_iter,
+            &out_dir,
+            args.which,
+        )?);
     }
     let made_by = command_line
         .iter()
@@ -98,22 +107,75 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
 /// A heatmap of M (blue negative, red positive), with lines between the two n×n blocks; for a run
 /// JSON also the decomposition of M on Dih(A) and, if the run has structure records (`run
 /// --structure`), the structure of M_t over the iterations.
-fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<Artifact>> {
-    // The matrix, and the run's context if it is a run file.
-    let (m, run) = match symrfm::report::read_file(path)? {
-        SymrfmFile::Run(run) => (run_matrix(path, &run.feature_matrices, t)?, Some(*run)),
-        SymrfmFile::Matrix(m) => (m, None),
-        other => {
-            return Err(symrfm::Error::InvalidInput {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "a {} file: neither a matrix (array of rows) nor a symrfm run file",
-                    other.kind()
-                ),
-            }
-            .into())
+fn matrix_figures(
+    path: &Path,
+    t: Option<usize>,
+    out_dir: &Path,
+    which: Option<super::decompose::WhichArg>,
+) -> Result<Vec<Artifact>> {
+    let file = symrfm::report::read_file(path)?;
+    if which.is_some() && !matches!(file, SymrfmFile::Compare(_)) {
+        return Err(symrfm::Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: format!("a {} file, but --which needs a compare file", file.kind()),
         }
-    };
+        .into());
+    }
+    let stem = path
+        .file_stem()
+        .map_or("m".into(), |s| s.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    match file {
+        SymrfmFile::Run(run) => {
+            let m = run_matrix(path, &run.feature_matrices, t)?;
+            draw_matrix(path, m, Some(*run), t, out_dir, &stem, &name)
+        }
+        SymrfmFile::Matrix(m) => {
+            if let Some(note) = super::decompose::f32_note(path) {
+                errln!("{note}");
+            }
+            draw_matrix(path, m, None, t, out_dir, &stem, &name)
+        }
+        SymrfmFile::Compare(c) => {
+            let mut artifacts = Vec::new();
+            for (w, run) in c.runs(which.map(Into::into)) {
+                let m = run_matrix(path, &run.feature_matrices, t)?;
+                artifacts.extend(draw_matrix(
+                    path,
+                    m,
+                    Some(run.clone()),
+                    t,
+                    out_dir,
+                    &format!("{stem}.{}", w.name()),
+                    &format!("{name} ({} run)", w.name()),
+                )?);
+            }
+            Ok(artifacts)
+        }
+        other => Err(symrfm::Error::InvalidInput {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a {} file: neither a matrix (array of rows) nor a symrfm run or compare file",
+                other.kind()
+            ),
+        }
+        .into()),
+    }
+}
+
+/// The figures of one matrix `m` (of `run`, if it came from one), named after `stem` and
+/// captioned with `file`.
+fn draw_matrix(
+    path: &Path,
+    m: ndarray::Array2<f64>,
+    run: Option<symrfm::report::RunReport>,
+    t: Option<usize>,
+    out_dir: &Path,
+    stem: &str,
+    file: &str,
+) -> Result<Vec<Artifact>> {
     if m.nrows() != m.ncols() {
         return Err(symrfm::Error::InvalidInput {
             path: path.to_path_buf(),
@@ -135,9 +197,6 @@ fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<A
         Some(t) => format!("M_{t}"),
         None => "M".to_string(),
     };
-    let file = path
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
     let mut hm = Heatmap::new(
         format!(
             "Feature matrix {name}{}",
@@ -152,13 +211,10 @@ fn matrix_figures(path: &Path, t: Option<usize>, out_dir: &Path) -> Result<Vec<A
     hm.y_label = "coordinate i".into();
     hm.colorbar_label = format!("{name}[i, j]");
     hm.scale = ColorScale::diverging_for(&hm.values);
-    if d % 2 == 0 {
+    if d.is_multiple_of(2) {
         hm.separators = vec![d / 2];
     }
     hm.size = (980, 900);
-    let stem = path
-        .file_stem()
-        .map_or("m".into(), |s| s.to_string_lossy().into_owned());
     let suffix = t.map_or(String::new(), |t| format!("-t{t}"));
     std::fs::create_dir_all(out_dir).map_err(|e| symrfm::Error::Unwritable {
         path: out_dir.to_path_buf(),

@@ -207,8 +207,24 @@ pub fn pairs_text(task: &Task, pairs: &[usize], limit: usize) -> String {
     parts.join(", ")
 }
 
+/// `1 thread`, `2 threads`: a count and its noun, plural unless the count is 1.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The note printed when --init-m is a float32 `.npy` (read widened to float64).
+pub fn init_m_note(rfm: &RfmArgs) {
+    if let Some(note) = rfm.init_m.as_deref().and_then(super::decompose::f32_note) {
+        errln!("{note}");
+    }
+}
+
 /// Prints the symmetry report of the split (tasks with a dihedral symmetry only).
-fn print_symmetry(experiment: &Experiment, label: &str) {
+pub fn print_symmetry(experiment: &Experiment, label: &str) {
     let (Some(report), Ok(dih)) = (experiment.symmetry(), DihedralGroup::new(experiment.task()))
     else {
         return;
@@ -234,9 +250,14 @@ fn print_symmetry(experiment: &Experiment, label: &str) {
     }
     let h = &report.orbit_subgroup_name;
     outln!(
-        "{prefix}: {} of {} test pairs lie outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
+        "{prefix}: {} of {} {} outside Orbit_H(train), H = {h}; Orbit_H(train) \\ train holds {}",
         report.test_outside_orbits,
-        report.n_test,
+        count(report.n_test, "test pair"),
+        if report.test_outside_orbits == 1 {
+            "lies"
+        } else {
+            "lie"
+        },
         report.predicted.len()
     );
 }
@@ -277,15 +298,15 @@ pub fn execute_with(
         label
     };
     progress.note(&format!(
-        "{header}: {} | {} train / {} test pairs | {} kernel | ridge {} | s = {} | {} iterations | {} threads",
+        "{header}: {} | {} train / {} | {} kernel | ridge {} | s = {} | {} | {}",
         task.describe(),
         split.train.len(),
-        split.test.len(),
+        count(split.test.len(), "test pair"),
         params.kernel.name(),
         params.ridge,
         params.agop_power,
-        params.iters,
-        params.effective_threads()
+        count(params.iters, "iteration"),
+        count(params.effective_threads(), "thread")
     ));
     let total = params.iters;
     let outcome = train(&mut |state| {
@@ -302,22 +323,28 @@ pub fn execute_with(
     for w in &outcome.warnings {
         errln!("warning: {}", super::flags::text_in_flags(w));
     }
-    print_analysis(&outcome.report);
+    print_analysis(&outcome.report, label);
     Ok(outcome)
 }
 
-/// The analysis lines of a finished run.
-fn print_analysis(report: &RunReport) {
+/// The analysis lines of a finished run, each prefixed with `label: ` when there is one (the
+/// two runs of `compare`).
+fn print_analysis(report: &RunReport, label: &str) {
+    let prefix = if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label}: ")
+    };
     if let Some(a) = &report.final_analysis {
-        outln!("{}", final_summary(a));
+        outln!("{prefix}{}", final_summary(a));
     }
     if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
         let dlog = last.circulance_dlog.is_some();
         outln!(
-            "off-diagonal circulant/Hankel deviation{}: {:.3e} at t = 1, {:.3e} at t = {}",
+            "{prefix}off-diagonal circulant/Hankel deviation{}: {} at t = 1, {} at t = {}",
             if dlog { " (discrete-log order)" } else { "" },
-            off_diagonal_deviation(first, dlog),
-            off_diagonal_deviation(last, dlog),
+            report::sci(off_diagonal_deviation(first, dlog), 3),
+            report::sci(off_diagonal_deviation(last, dlog), 3),
             last.t
         );
     }
@@ -326,7 +353,7 @@ fn print_analysis(report: &RunReport) {
         let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
         let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
         outln!(
-            "symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
+            "{prefix}symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
              {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
             it(lead.symmetry_first),
             it(lead.accuracy_first),
@@ -343,11 +370,11 @@ fn final_summary(a: &MatrixAnalysis) -> String {
     match &a.group {
         Some(g) => {
             format!(
-                "final M: largest elements {}; residual to the group algebra {:.3e}; commutant \
-                 distance {:.3e}",
+                "final M: largest elements {}; residual to the group algebra {}; commutant \
+                 distance {}",
                 g.decomposition.top_text(3, 4),
-                g.decomposition.residual,
-                g.commutant_distance
+                report::sci(g.decomposition.residual, 3),
+                report::sci(g.commutant_distance, 3)
             )
         }
         None => format!(
@@ -362,8 +389,13 @@ pub fn theory_line(report: &RunReport) -> Option<String> {
     let sym = report.symmetry.as_ref()?;
     let s = sym.theory.as_ref()?;
     Some(format!(
-        "orbit theory, H = {}: precision {:.4}, recall {:.4} ({} test pairs correct, {} in Orbit_H(train) \\ train, {} both)",
-        sym.orbit_subgroup_name, s.precision, s.recall, s.n_correct, s.n_predicted, s.n_both
+        "orbit theory, H = {}: precision {:.4}, recall {:.4} ({} correct, {} in Orbit_H(train) \\ train, {} both)",
+        sym.orbit_subgroup_name,
+        s.precision,
+        s.recall,
+        count(s.n_correct, "test pair"),
+        s.n_predicted,
+        s.n_both
     ))
 }
 
@@ -395,7 +427,7 @@ fn sizes(experiment: &Experiment) -> symrfm::rfm::memory::Sizes {
 }
 
 /// `symrfm run --dry-run`: the forecast of a run, without training.
-fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u64>) {
+pub fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Option<u64>) {
     let sizes = sizes(experiment);
     let forecast =
         symrfm::perf::Forecast::new(sizes, params, std::path::Path::new("results/bench.json"));
@@ -419,7 +451,9 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     let experiment =
         args.interventions
             .experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
+    init_m_note(&args.rfm);
     if args.dry_run {
+        print_symmetry(&experiment, "");
         dry_run(&experiment, experiment.params(), args.rfm.max_memory);
         return Ok(());
     }

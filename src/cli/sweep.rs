@@ -17,7 +17,7 @@ use symrfm::Error;
 /// `symrfm sweep`.
 #[derive(Args, Debug, Clone)]
 pub struct SweepArgs {
-    /// The grid file (JSON): `base` settings and `axes` whose Cartesian product are the jobs.
+    /// The grid file, JSON or TOML (by its `.toml` extension): `base` settings and `axes` whose Cartesian product are the jobs.
     pub grid: PathBuf,
     /// Results file (JSON lines), appended to; jobs it already holds are skipped
     /// [default: results/<grid name>.jsonl, or results/<grid name>.shard-I-of-N.jsonl].

@@ -259,6 +259,28 @@ impl Split {
         Ok(split)
     }
 
+    /// The split as the CSV [`from_csv`](Self::from_csv) reads: header `a,b,label,is_train`, one
+    /// line per pair in pair-index order, `a`, `b` and `label` symbol indices, `is_train` 0 or 1.
+    pub fn to_csv(&self, task: &Task) -> String {
+        let n = task.n_symbols();
+        let mut is_train = vec![false; task.n_pairs()];
+        for &k in &self.train {
+            if let Some(t) = is_train.get_mut(k) {
+                *t = true;
+            }
+        }
+        let mut out = String::from("a,b,label,is_train\n");
+        for (k, &train) in is_train.iter().enumerate() {
+            let (a, b) = (k / n, k % n);
+            out.push_str(&format!(
+                "{a},{b},{},{}\n",
+                task.label(a, b),
+                u8::from(train)
+            ));
+        }
+        out
+    }
+
     /// Errors unless both sides have at least one pair.
     pub fn check_nonempty(&self) -> Result<()> {
         if self.train.is_empty() || self.test.is_empty() {
@@ -279,6 +301,22 @@ impl Split {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_written_reads_back_as_the_same_split() {
+        use crate::group::{Operation, TaskSpec};
+        let task = Task::new(TaskSpec::new(Operation::Mul, 7)).unwrap();
+        let split = Split::random(task.n_pairs(), 0.4, 3).unwrap();
+        let text = split.to_csv(&task);
+        assert!(text.starts_with("a,b,label,is_train\n0,0,0,"));
+        assert_eq!(text.lines().count(), 1 + 36);
+        let path =
+            std::env::temp_dir().join(format!("symrfm-split-csv-{}.csv", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let back = Split::from_csv(&task, &path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back, split);
+    }
 
     #[test]
     fn random_split_is_seeded_and_partitions() {

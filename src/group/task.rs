@@ -95,7 +95,8 @@ pub enum ZeroConvention {
 pub struct TaskSpec {
     /// The operation.
     pub operation: Operation,
-    /// The modulus p (ignored when `group` is given).
+    /// The modulus p (ignored when `group` is given; 0 then, and absent from run files).
+    #[serde(default)]
     pub modulus: u64,
     /// Orders of cyclic factors for `add`/`sub` on a product group (e.g. `[5, 7]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -97,6 +97,132 @@ impl RunVerdict {
     }
 }
 
+/// The test pairs the twin still gets wrong at its last iteration, when its symmetric split is
+/// the fixed points of H: which of them are fixed points of H tied to a moved pair (sharing an
+/// operand with it, or its label). The orbit theory (results/symmetry.md) explains why these stay
+/// wrong: the one moved pair breaks the symmetry, but the kernel learns nothing from training pairs
+/// about a fixed point whose only informative partners were the moved pair's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwinMisses {
+    /// Test pairs of the twin classified wrongly at its last iteration.
+    pub n_wrong: usize,
+    /// How many of them are fixed points of H (test pairs of the symmetric split).
+    pub n_fixed_points: usize,
+    /// The wrong fixed points tied to a moved pair (a, b): (a, a)-like pairs sharing an operand
+    /// with it, or pairs with its label.
+    pub tied: Vec<PairRecord>,
+    /// The other wrong test pairs.
+    pub other: Vec<PairRecord>,
+    /// One line, appended to the verdict's text.
+    pub text: String,
+}
+
+impl TwinMisses {
+    /// The misses of `twin` (a run of `task`) whose symmetric split `symmetric` tests the fixed
+    /// points of H; `None` unless the symmetric split is a fixed-points split and the twin gets
+    /// some but not all test pairs right.
+    pub fn new(
+        task: &Task,
+        symmetric: &RunReport,
+        twin: &RunReport,
+        moved: &[usize],
+    ) -> Option<Self> {
+        let subgroup = match &symmetric.split.spec {
+            crate::data::SplitSpec::FixedPoints { subgroup } => subgroup.clone(),
+            _ => return None,
+        };
+        let n_pairs = task.n_pairs();
+        let in_set = |list: &[usize]| {
+            let mut v = vec![false; n_pairs];
+            for &k in list {
+                if k < n_pairs {
+                    v[k] = true;
+                }
+            }
+            v
+        };
+        let (twin_train, correct, sym_train) = (
+            in_set(&twin.split.train_indices),
+            in_set(&twin.test_correct),
+            in_set(&symmetric.split.train_indices),
+        );
+        let wrong: Vec<usize> = (0..n_pairs)
+            .filter(|&k| !twin_train[k] && !correct[k])
+            .collect();
+        let n_test = n_pairs - twin.split.train_indices.len();
+        if wrong.is_empty() || wrong.len() == n_test || moved.is_empty() {
+            return None;
+        }
+        let tied_to = |k: usize| {
+            let (u, v) = task.pair(k);
+            moved.iter().any(|&m| {
+                let (a, b) = task.pair(m);
+                u == a || u == b || v == a || v == b || task.label(u, v) == task.label(a, b)
+            })
+        };
+        let fixed: Vec<usize> = wrong.iter().copied().filter(|&k| !sym_train[k]).collect();
+        let (tied, other): (Vec<usize>, Vec<usize>) = wrong
+            .iter()
+            .copied()
+            .partition(|&k| !sym_train[k] && tied_to(k));
+        let names = |ks: &[usize]| {
+            ks.iter()
+                .take(8)
+                .map(|&k| {
+                    let p = PairRecord::new(task, k);
+                    format!("{}:{}", p.a, p.b)
+                })
+                .chain((ks.len() > 8).then(|| format!("… ({} in all)", ks.len())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let moved_names = names(moved);
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("{n} {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        let mut text = format!(
+            "the twin's {} ({}) {} of {subgroup}",
+            plural(wrong.len(), "wrong test pair", "wrong test pairs"),
+            names(&wrong),
+            if fixed.len() == wrong.len() {
+                if wrong.len() == 1 {
+                    "is a fixed point".to_string()
+                } else {
+                    "are all fixed points".to_string()
+                }
+            } else {
+                format!(
+                    "include {}",
+                    plural(fixed.len(), "fixed point", "fixed points")
+                )
+            }
+        );
+        if !tied.is_empty() {
+            text.push_str(&format!(
+                "; {} tied to the moved pair{} {moved_names} (sharing an operand or the label): {}",
+                if tied.len() == 1 {
+                    "1 is".to_string()
+                } else {
+                    format!("{} are", tied.len())
+                },
+                if moved.len() == 1 { "" } else { "s" },
+                names(&tied)
+            ));
+        }
+        Some(TwinMisses {
+            n_wrong: wrong.len(),
+            n_fixed_points: fixed.len(),
+            tied: tied.iter().map(|&k| PairRecord::new(task, k)).collect(),
+            other: other.iter().map(|&k| PairRecord::new(task, k)).collect(),
+            text,
+        })
+    }
+}
+
 /// The verdict of a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -105,8 +231,12 @@ pub struct Verdict {
     /// The twin.
     pub twin: RunVerdict,
     /// One line, e.g. `symmetric: max test acc 0.000 — stays trapped; broken: final 1.000 —
-    /// generalizes`.
+    /// generalizes`; when the twin misses some test pairs, followed by [`TwinMisses::text`].
     pub text: String,
+    /// Which test pairs the twin still gets wrong and whether they are fixed points tied to the
+    /// moved pair (fixed-points comparisons whose twin is neither perfect nor trapped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin_misses: Option<TwinMisses>,
 }
 
 impl Verdict {
@@ -122,6 +252,7 @@ impl Verdict {
             symmetric: s,
             twin: t,
             text,
+            twin_misses: None,
         }
     }
 }
@@ -165,7 +296,39 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+/// One of the two runs of a comparison (`--which`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Which {
+    /// The run on the symmetric split.
+    Symmetric,
+    /// The run on the twin split.
+    Twin,
+}
+
+impl Which {
+    /// `symmetric` or `twin`: the part of output names that tells the two apart.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Symmetric => "symmetric",
+            Which::Twin => "twin",
+        }
+    }
+}
+
 impl CompareReport {
+    /// The runs `which` names, or both (symmetric first) with `None`; an interrupted comparison
+    /// may lack its twin.
+    pub fn runs(&self, which: Option<Which>) -> Vec<(Which, &RunReport)> {
+        [
+            (Which::Symmetric, Some(&self.symmetric)),
+            (Which::Twin, self.twin.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(w, run)| Some((w, run?)))
+        .filter(|(w, _)| which.is_none_or(|x| x == *w))
+        .collect()
+    }
+
     /// Assembles the report; `moved` are the twin's moved pair indices. A comparison is complete
     /// when both runs are; only then does it carry a verdict.
     pub fn new(
@@ -179,7 +342,16 @@ impl CompareReport {
     ) -> Self {
         let complete = symmetric.complete && twin.as_ref().is_some_and(|t| t.complete);
         let verdict = match &twin {
-            Some(twin) if complete => Some(Verdict::new(&symmetric, twin, &twin_label)),
+            Some(twin) if complete => {
+                let mut verdict = Verdict::new(&symmetric, twin, &twin_label);
+                if verdict.twin.outcome != Outcome::Trapped {
+                    verdict.twin_misses = TwinMisses::new(task, &symmetric, twin, moved);
+                }
+                if let Some(m) = &verdict.twin_misses {
+                    verdict.text = format!("{}; {}", verdict.text, m.text);
+                }
+                Some(verdict)
+            }
             _ => None,
         };
         CompareReport {

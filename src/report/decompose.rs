@@ -15,6 +15,8 @@ pub enum MatrixSource {
     Json,
     /// A `.npy` file.
     Npy,
+    /// One run of a compare JSON written by `symrfm compare` (which one: `run`).
+    Compare,
 }
 
 /// The analysis of one feature matrix (`symrfm decompose`).
@@ -38,6 +40,9 @@ pub struct DecomposeReport {
     pub task: TaskInfo,
     /// The analysis.
     pub analysis: MatrixAnalysis,
+    /// For a compare file: which of its runs, `symmetric` or `twin` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     /// The leading eigenpairs and their Fourier energy (`decompose --eigen K`; absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eigen: Option<EigenFeatures>,
@@ -63,6 +68,7 @@ impl DecomposeReport {
             t,
             task: TaskInfo::new(task),
             analysis,
+            run: None,
             eigen: None,
         }
     }

@@ -25,9 +25,9 @@ pub fn spectrum_chart(f: &EigenFeatures, name: &str, task: &str) -> Captioned<Li
         ..Series::default()
     });
     let caption = format!(
-        "All {} eigenvalues of {name} ({task}) in descending order; the largest is {:.4e}.",
+        "All {} eigenvalues of {name} ({task}) in descending order; the largest is {}.",
         f.spectrum.len(),
-        f.spectrum.first().copied().unwrap_or(0.0)
+        super::sci(f.spectrum.first().copied().unwrap_or(0.0), 4)
     );
     Captioned {
         figure: chart,

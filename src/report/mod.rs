@@ -32,7 +32,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The task as written in outputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskInfo {
-    /// What the user asked for.
+    /// What the user asked for, as used: without `modulus` for a task on a named or product group
+    /// and without `zero` where the zero convention does not apply (see [`recorded_spec`]).
+    #[serde(serialize_with = "recorded_spec")]
     pub spec: TaskSpec,
     /// Human description (`add on Z_61`).
     pub description: String,
@@ -44,6 +46,54 @@ pub struct TaskInfo {
     pub pair_index: String,
     /// The value of each symbol index (e.g. residue `i + 1` for Z_p^*).
     pub symbols: Vec<String>,
+}
+
+/// `x` in scientific notation with `digits` decimals and a signed two-digit exponent, as C and
+/// NumPy print it: `1.0000e+00`, `3.210e-05` (Rust's `{:e}` gives `1.0000e0`). NaN is `undefined`.
+pub fn sci(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        return "undefined".into();
+    }
+    if x.is_infinite() {
+        return format!("{x}");
+    }
+    let text = format!("{:.*e}", digits, x + 0.0);
+    match text.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => text,
+    }
+}
+
+/// Writes a task specification as a run used it: `modulus` only when the task is on Z_p (not on a
+/// group given by `group` or `group_name`, a graph or a table), and `zero` only for `mul`/`div`
+/// on Z_p, the only tasks with a zero convention. Readers fill both back in with their defaults
+/// (`modulus` 0, `zero` drop), so files stay readable either way. Sweep job ids hash the spec's
+/// own serialization, which is unchanged.
+pub fn recorded_spec<S: serde::Serializer>(
+    spec: &TaskSpec,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use crate::group::Operation;
+    let mut value = serde_json::to_value(spec).map_err(serde::ser::Error::custom)?;
+    let on_zp = spec.group.is_none()
+        && spec.group_name.is_none()
+        && spec.graph.is_none()
+        && spec.table.is_none();
+    if let Some(obj) = value.as_object_mut() {
+        if !on_zp {
+            obj.remove("modulus");
+        }
+        if !(on_zp && matches!(spec.operation, Operation::Mul | Operation::Div)) {
+            obj.remove("zero");
+        }
+    }
+    value.serialize(serializer)
 }
 
 impl TaskInfo {
@@ -361,5 +411,17 @@ impl RunReport {
     /// The final feature matrix.
     pub fn final_m(&self) -> Option<std::result::Result<Array2<f64>, String>> {
         self.feature_matrices.last().map(MatrixRecord::to_array)
+    }
+}
+
+#[cfg(test)]
+mod sci_tests {
+    #[test]
+    fn scientific_notation_has_a_signed_two_digit_exponent() {
+        assert_eq!(super::sci(1.0, 4), "1.0000e+00");
+        assert_eq!(super::sci(3.21e-5, 3), "3.210e-05");
+        assert_eq!(super::sci(-2.5e120, 1), "-2.5e+120");
+        assert_eq!(super::sci(-0.0, 2), "0.00e+00");
+        assert_eq!(super::sci(f64::NAN, 2), "undefined");
     }
 }

@@ -124,10 +124,39 @@ fn read_lines(path: &Path, text: &str) -> Result<Vec<ResultLine>> {
         .collect()
 }
 
+/// Reads a 2-D `.npy` of float64, or of float32 widened to float64 (exactly: every f32 is an f64).
 fn read_npy(path: &Path) -> Result<Array2<f64>> {
-    let m: Array2<f64> = ndarray_npy::read_npy(path)
-        .map_err(|e| bad(path, format!("not a 2-D float64 .npy file: {e}")))?;
-    Ok(m)
+    match ndarray_npy::read_npy::<_, Array2<f64>>(path) {
+        Ok(m) => Ok(m),
+        Err(e64) => match ndarray_npy::read_npy::<_, Array2<f32>>(path) {
+            Ok(m) => Ok(m.mapv(f64::from)),
+            Err(_) => Err(bad(
+                path,
+                format!("not a 2-D float64 or float32 .npy file: {e64}"),
+            )),
+        },
+    }
+}
+
+/// Whether `path` is a `.npy` file of float32 values (read widened to float64 by [`read_file`]
+/// and [`load_matrix`]; callers say so in their output). Reads only the header.
+pub fn npy_is_f32(path: &Path) -> bool {
+    use std::io::Read;
+    let is_npy = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if !is_npy || file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, ...}
+    text.split_once("'descr'")
+        .and_then(|(_, rest)| rest.split('\'').nth(1))
+        .is_some_and(|d| matches!(d, "<f4" | ">f4" | "=f4" | "|f4"))
 }
 
 /// Reads a feature matrix: a run file's final M (or its saved M_t with `t = Some(..)`), a bare

@@ -144,7 +144,7 @@ pub fn check(p: &MemoryPlan, limit: Option<u64>) -> Result<u64> {
     if let Some(limit) = limit {
         if need > limit {
             return Err(Error::TooMuchMemory {
-                needed_mib: need >> 20,
+                needed_mib: mib_up(need),
                 limit_mib: limit >> 20,
                 hint: advice(p, &est, limit),
             });
@@ -153,9 +153,14 @@ pub fn check(p: &MemoryPlan, limit: Option<u64>) -> Result<u64> {
     Ok(need)
 }
 
+/// Bytes as MiB rounded up: a nonzero need never reads "0 MiB".
+fn mib_up(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
 /// What to reduce so that the plan fits in `limit` bytes.
 fn advice(p: &MemoryPlan, est: &MemoryEstimate, limit: u64) -> String {
-    let mib = |b: u64| b >> 20;
+    let mib = mib_up;
     let n = p.sizes.n_train;
     let f32_hint = if p.element_bytes > 4 {
         ", or halve it with `params.precision` f32"
@@ -186,12 +191,34 @@ fn advice(p: &MemoryPlan, est: &MemoryEstimate, limit: u64) -> String {
             mib(est.kernel_max)
         )
     } else {
-        format!(
-            "the per-thread AGOP and prediction buffers take {} MiB with {} threads: use fewer `params.threads`{f32_hint}, \
-             or raise `max_memory`",
-            mib(est.agop + est.predict),
-            p.workers
-        )
+        // The per-worker buffers dominate: the most workers that fit, if even one does.
+        let with = |workers: usize| estimate(&MemoryPlan { workers, ..*p }).total_max;
+        let fits = (1..p.workers).rev().find(|&w| with(w) <= limit);
+        match fits {
+            Some(w) => format!(
+                "the per-thread AGOP and prediction buffers take {} MiB with {} threads: use at \
+                 most {w} thread{} (`params.threads` {w}){f32_hint}, or raise `max_memory` to at \
+                 least {} MiB",
+                mib(est.agop + est.predict),
+                p.workers,
+                if w == 1 { "" } else { "s" },
+                mib(est.total_max)
+            ),
+            None => {
+                let at_one = mib(with(1));
+                let now = mib(est.total_max);
+                format!(
+                    "this run needs at least {at_one} MiB even with 1 thread ({} MiB of it the \
+                     process itself): raise `max_memory` to at least {now}{}",
+                    mib(est.baseline),
+                    if now > at_one {
+                        format!(" (or to {at_one} with `params.threads` 1)")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        }
     }
 }
 
@@ -249,5 +276,15 @@ mod tests {
         let many_threads = plan_for(1860, 1000);
         let err = check(&many_threads, Some(200 << 20)).unwrap_err();
         assert!(err.to_string().contains("params.threads"), "{err}");
+        // A limit below what the process itself needs: the advice is the limit that fits, in
+        // whole MiB rounded up (never "0 MiB"), not fewer threads.
+        let tiny = plan_for(60, 2);
+        let err = check(&tiny, Some(1 << 20)).unwrap_err().to_string();
+        let at_one = estimate(&MemoryPlan { workers: 1, ..tiny }).total_max;
+        assert!(
+            err.contains(&format!("at least {} MiB", at_one.div_ceil(1 << 20))),
+            "{err}"
+        );
+        assert!(!err.contains(" 0 MiB") && !err.contains("fewer"), "{err}");
     }
 }

@@ -64,6 +64,16 @@ pub enum SolverKind {
     Lu,
 }
 
+impl SolverKind {
+    /// The name as written in the JSON (`cholesky`, `lu`), for progress lines too.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolverKind::Cholesky => "cholesky",
+            SolverKind::Lu => "lu",
+        }
+    }
+}
+
 /// Solves `(K + λI) α = Y`.
 ///
 /// `work` (n × n) is overwritten with the factorization; `k` is left untouched. `rhs` (n × c) holds Y

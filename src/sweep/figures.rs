@@ -253,9 +253,12 @@ pub fn write_report(
     Ok(artifacts)
 }
 
-/// Writes `figures.md`: each artifact's files and caption.
+/// Writes `figures.md`: each artifact's files and caption, in a section named by `made_by`; the
+/// sections of earlier reports into the same directory are kept.
 pub fn write_index(out_dir: &Path, artifacts: &[Artifact], made_by: &str) -> Result<PathBuf> {
-    let mut s = format!("# Figures and tables\n\nMade by `{made_by}`.\n\n");
+    let path = out_dir.join("figures.md");
+    let mut section = format!("## Made by `{made_by}`\n\n");
+    let mut written = Vec::new();
     for a in artifacts {
         let names: Vec<String> = a
             .files
@@ -268,11 +271,52 @@ pub fn write_index(out_dir: &Path, artifacts: &[Artifact], made_by: &str) -> Res
                 )
             })
             .collect();
-        s.push_str(&format!("- {}: {}\n", names.join(", "), a.caption));
+        written.extend(names.iter().cloned());
+        section.push_str(&format!("- {}: {}\n", names.join(", "), a.caption));
     }
-    let path = out_dir.join("figures.md");
+    // Sections of earlier reports into this directory are kept (a report of the same command
+    // replaces its own section; captions of files drawn again move to the new section).
+    let earlier = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut s = String::from(INDEX_TITLE);
+    for old in index_sections(&earlier) {
+        if old.starts_with(&format!("## Made by `{made_by}`\n")) {
+            continue;
+        }
+        let kept: Vec<&str> = old
+            .lines()
+            .filter(|l| !(l.starts_with("- ") && written.iter().any(|w| l.contains(w.as_str()))))
+            .collect();
+        if kept.iter().any(|l| l.starts_with("- ")) {
+            s.push_str(kept.join("\n").trim_end());
+            s.push_str("\n\n");
+        }
+    }
+    s.push_str(&section);
     crate::report::write_atomic(&path, s.as_bytes())?;
     Ok(path)
+}
+
+const INDEX_TITLE: &str = "# Figures and tables\n\n";
+
+/// The sections of an index (`## Made by …` and its list); the older one-section form (`Made by
+/// …` without a heading) becomes a section.
+fn index_sections(text: &str) -> Vec<String> {
+    let body = text.strip_prefix(INDEX_TITLE).unwrap_or(text);
+    let mut sections: Vec<String> = Vec::new();
+    for line in body.lines() {
+        let heading = line.starts_with("## Made by ") || line.starts_with("Made by `");
+        if heading {
+            let line = match line.strip_prefix("Made by ") {
+                Some(rest) => format!("## Made by {}", rest.trim_end_matches('.')),
+                None => line.to_string(),
+            };
+            sections.push(format!("{line}\n"));
+        } else if let Some(last) = sections.last_mut() {
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    sections
 }
 
 /// Groups split by the values of `paths`, in group order: (label, groups).

@@ -33,6 +33,7 @@ pub mod generic;
 pub mod generic_splits;
 pub(crate) mod recipe;
 pub mod search;
+pub mod split_orbits;
 pub mod splits;
 pub mod subgroup;
 pub mod summary;

@@ -54,7 +54,9 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
             }
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
-            let split = fixed_points_split(&dih, &h).map_err(flag("split.subgroup"))?;
+            let split = fixed_points_split(&dih, &h)
+                .map_err(flag("split.subgroup"))
+                .map_err(as_typed(&dih, &h, subgroup))?;
             let subgroup = h.name(&dih);
             Ok((split, SplitSpec::FixedPoints { subgroup }))
         }
@@ -68,7 +70,9 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
             }
             let dih = DihedralGroup::new(task)?;
             let h = parse_subgroup(&dih, subgroup)?;
-            let split = orbit_split(&dih, &h, *fraction, *seed).map_err(flag("split.subgroup"))?;
+            let split = orbit_split(&dih, &h, *fraction, *seed)
+                .map_err(flag("split.subgroup"))
+                .map_err(as_typed(&dih, &h, subgroup))?;
             let spec = SplitSpec::Orbit {
                 subgroup: h.name(&dih),
                 fraction: *fraction,
@@ -198,6 +202,36 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
 /// Parses a subgroup, naming `--subgroup` in errors.
 fn parse_subgroup(dih: &DihedralGroup, text: &str) -> Result<Subgroup> {
     Subgroup::parse(dih, text).map_err(flag("split.subgroup"))
+}
+
+/// An error about the subgroup H names it as the user wrote it (`r^3`) and says what it
+/// generates when that differs (`<r^1>`, the whole rotation group of Dih(Z_11)), instead of naming
+/// only the generated subgroup.
+fn as_typed<'a>(
+    dih: &'a DihedralGroup,
+    h: &'a Subgroup,
+    typed: &'a str,
+) -> impl Fn(Error) -> Error + 'a {
+    move |e| match e {
+        Error::InvalidParameter {
+            name,
+            value,
+            allowed,
+        } if name == "split.subgroup" && value == h.name(dih) && typed.trim() != value => {
+            let rotations = h.reflections().next().is_none();
+            let what = if rotations && h.order() == dih.n() {
+                format!("all {} rotations of {}", h.order(), dih.name())
+            } else {
+                format!("a subgroup of order {}", h.order())
+            };
+            Error::InvalidParameter {
+                name,
+                value: typed.trim().to_string(),
+                allowed: format!("{allowed}; `{}` generates {value}, {what}", typed.trim()),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Renames a usage error whose parameter is not a specification parameter (`group element`,
