@@ -14,6 +14,7 @@
 #                                                                       (symrfm run + decompose + report)
 #   4  the performance table                                             (symrfm bench)
 #   5  interventions on M and trap dynamics (scripts/interventions.sh; results/interventions.md)
+#   6  any finite group: mul on groups of equal order, abelian vs not (scripts/groups.sh; results/groups.md)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
 #
@@ -28,12 +29,12 @@ STEPS=()
 for arg in "$@"; do
   case $arg in
     --resume) RESUME=1 ;;
-    1|2|3|4|5) STEPS+=("$arg") ;;
+    1|2|3|4|5|6) STEPS+=("$arg") ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--resume] [1 2 3 4 5]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--resume] [1 2 3 4 5 6]" >&2; exit 2 ;;
   esac
 done
-[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4 5)
+[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4 5 6)
 
 cargo build --release --quiet
 BIN=target/release/symrfm
@@ -121,6 +122,13 @@ if wants 5; then
   step 5 "interventions on M and trap dynamics (about 30 minutes)"
   scripts/interventions.sh
   done_step 5
+fi
+
+if wants 6; then
+  step 6 "any finite group: accuracy vs fraction on groups of equal order, decompositions (about 30 minutes)"
+  fresh results/groups-fraction.jsonl
+  scripts/groups.sh
+  done_step 6
 fi
 
 echo
