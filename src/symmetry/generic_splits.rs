@@ -175,14 +175,12 @@ pub fn generic_move_orbits_to_test(
     count: usize,
     seed: u64,
 ) -> Result<(Split, Vec<usize>)> {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
     let n_pairs = split.train.len() + split.test.len();
     let mut in_train = vec![false; n_pairs];
     for &k in &split.train {
         in_train[k] = true;
     }
-    let mut candidates: Vec<Vec<usize>> = h
+    let candidates: Vec<Vec<usize>> = h
         .orbits(sym)
         .into_iter()
         .filter(|orbit| orbit.iter().all(|&k| in_train[k]))
@@ -198,26 +196,8 @@ pub fn generic_move_orbits_to_test(
             ),
         ));
     }
-    candidates.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-    let mut moved: Vec<usize> = candidates[..count].iter().flatten().copied().collect();
-    moved.sort_unstable();
-    if moved.len() >= split.train.len() {
-        return Err(Error::param(
-            "split.move_orbits",
-            count,
-            format!(
-                "fewer orbits: moving {count} would empty the training set of {} pairs",
-                split.train.len()
-            ),
-        ));
-    }
-    let rest: Vec<usize> = split
-        .train
-        .iter()
-        .copied()
-        .filter(|k| moved.binary_search(k).is_err())
-        .collect();
-    Ok((Split::from_train(n_pairs, rest), moved))
+    super::splits::move_orbit_choice(split, candidates, count, seed)
+        .map_err(|e| e.renamed("split.move_orbits"))
 }
 
 /// The stabilizer of a training set: the elements of Sym_f mapping it onto itself (indices into

@@ -182,7 +182,7 @@ pub fn move_orbits_to_test(
     seed: u64,
 ) -> Result<(Split, Vec<usize>)> {
     let in_train = membership(dih, &split.train);
-    let mut candidates: Vec<Vec<usize>> = h
+    let candidates: Vec<Vec<usize>> = h
         .orbits(dih)
         .into_iter()
         .filter(|orbit| orbit.iter().all(|&k| in_train[k]))
@@ -198,8 +198,24 @@ pub fn move_orbits_to_test(
             ),
         ));
     }
+    move_orbit_choice(split, candidates, m, seed)
+}
+
+/// Moves `m` of the `candidates` (orbits lying entirely in the training set), chosen in a ChaCha8
+/// order seeded by `seed`, from train to test; returns the new split and the moved pairs,
+/// ascending. Errors (parameter `orbits to move`) when the moves would empty the training set.
+pub(crate) fn move_orbit_choice(
+    split: &Split,
+    mut candidates: Vec<Vec<usize>>,
+    m: usize,
+    seed: u64,
+) -> Result<(Split, Vec<usize>)> {
     candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    let mut moved: Vec<usize> = candidates[..m].iter().flatten().copied().collect();
+    let mut moved: Vec<usize> = candidates[..m.min(candidates.len())]
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
     moved.sort_unstable();
     if moved.len() >= split.train.len() {
         return Err(Error::param(
