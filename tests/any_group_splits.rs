@@ -40,6 +40,18 @@ fn compare_runs_on_the_sym_f_of_a_non_abelian_group_and_of_a_graph() {
     let twin = d12.twin.as_ref().unwrap();
     assert_eq!(d12.moved.len(), 1);
     assert_eq!(twin.split.n_train + 1, d12.symmetric.split.n_train);
+    // The split's symmetry on Sym_f: the orbit split keeps H = <r^s>, the twin breaks it; the
+    // orbit theory is scored for the named H.
+    let sym = d12.symmetric.symmetry.as_ref().unwrap();
+    let broken = twin.symmetry.as_ref().unwrap();
+    assert!(
+        sym.stabilizer.contains(&"r^s".to_string()),
+        "{:?}",
+        sym.stabilizer
+    );
+    assert!(broken.stabilizer_order < sym.stabilizer_order);
+    assert_eq!(sym.orbit_subgroup_name, "<r^s>");
+    assert!(sym.theory.is_some() && broken.theory.is_some());
     assert!(d12.verdict.is_some() && d12.complete);
 
     // The cycle C_12's distance task: test = the pairs fixed by the swap s; the twin moves a
@@ -89,4 +101,30 @@ fn compare_runs_on_the_sym_f_of_a_non_abelian_group_and_of_a_graph() {
         err.contains("--subgroup") && err.contains("freely"),
         "{err}"
     );
+}
+
+#[test]
+fn a_random_split_of_a_large_non_abelian_task_has_a_trivial_stabilizer() {
+    let dir = scratch("any-group-stabilizer");
+    let o = symrfm(
+        &[
+            "run", "--task", "mul", "--group", "S4", "--iters", "1", "-q", "--out", "r.json",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(
+            "stabilizer of the training set in Sym_f of mul on S_4 (order 24) is trivial"
+        ),
+        "{stdout}"
+    );
+    let run = symrfm::report::read::read_run(&dir.join("r.json")).unwrap();
+    let sym = run.symmetry.unwrap();
+    assert_eq!(
+        (sym.stabilizer_order, sym.stabilizer_name.as_str()),
+        (1, "trivial")
+    );
+    assert_eq!(sym.test_outside_orbits, run.split.n_test);
 }

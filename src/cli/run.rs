@@ -223,12 +223,15 @@ pub fn init_m_note(rfm: &RfmArgs) {
     }
 }
 
-/// Prints the symmetry report of the split (tasks with a dihedral symmetry only).
+/// Prints the symmetry report of the split (on Dih(A), or on a listed Sym_f).
 pub fn print_symmetry(experiment: &Experiment, label: &str) {
-    let (Some(report), Ok(dih)) = (experiment.symmetry(), DihedralGroup::new(experiment.task()))
-    else {
+    let Some(report) = experiment.symmetry() else {
         return;
     };
+    let group = DihedralGroup::new(experiment.task()).map_or_else(
+        |_| format!("Sym_f of {}", experiment.task().describe()),
+        |dih| dih.name(),
+    );
     let prefix = if label.is_empty() { "symmetry" } else { label };
     let elements = if report.stabilizer_order <= 8 {
         format!(": {}", report.stabilizer.join(", "))
@@ -236,8 +239,7 @@ pub fn print_symmetry(experiment: &Experiment, label: &str) {
         String::new()
     };
     outln!(
-        "{prefix}: stabilizer of the training set in {} is {} (order {}{elements})",
-        dih.name(),
+        "{prefix}: stabilizer of the training set in {group} is {} (order {}{elements})",
         report.stabilizer_name,
         report.stabilizer_order
     );

@@ -100,8 +100,10 @@ impl Experiment {
         report.analysis = self.spec.analysis.clone();
         report.init = (!self.spec.init.is_default()).then(|| self.spec.init.clone());
         let mut symmetry = self.symmetry.clone();
-        if let (Some(sym), Some(_)) = (symmetry.as_mut(), &self.theory) {
-            sym.score(&output.test_correct);
+        if let Some(sym) = symmetry.as_mut() {
+            if self.theory.is_some() || self.generic_theory {
+                sym.score(&output.test_correct);
+            }
         }
         report.symmetry = symmetry;
         let mut warnings = Vec::new();

@@ -83,9 +83,16 @@ impl ExperimentSpec {
         let theory = self.theory_subgroup(&split_spec, dih.as_ref())?;
         // The analyzer checks its options (subgroup, top_k, diagnostic) against the task.
         crate::analysis::RunAnalyzer::new(&task, &split, &self.analysis.run_options(&task), 1)?;
-        let symmetry = dih
-            .as_ref()
-            .map(|dih| SymmetryReport::new(dih, &split, theory.as_ref()));
+        let (symmetry, generic_theory) = match &dih {
+            Some(dih) => (
+                Some(SymmetryReport::new(dih, &split, theory.as_ref())),
+                false,
+            ),
+            None if crate::symmetry::uses_generic_symmetry(&task) => {
+                self.generic_symmetry(&task, &split, &split_spec)?
+            }
+            None => (None, false),
+        };
         let mut spec = self.clone();
         spec.split = split_spec;
         Ok(Experiment {
@@ -95,7 +102,36 @@ impl ExperimentSpec {
             init,
             theory,
             symmetry,
+            generic_theory,
         })
+    }
+
+    /// The symmetry report of a split on the generic Sym_f of `task`, with the orbit prediction
+    /// for the subgroup the analysis or the split names (then scored after the run: the second
+    /// value), else for the stabilizer. `None` when Sym_f's elements are not kept.
+    fn generic_symmetry(
+        &self,
+        task: &Task,
+        split: &crate::data::Split,
+        split_spec: &SplitSpec,
+    ) -> Result<(Option<SymmetryReport>, bool)> {
+        let sym = crate::symmetry::TaskSymmetry::of(task);
+        if sym.elements().is_none() {
+            return Ok((None, false));
+        }
+        let named = self
+            .analysis
+            .theory_subgroup
+            .clone()
+            .or_else(|| split_subgroup(split_spec));
+        let h = named
+            .map(|h| {
+                crate::symmetry::GenericSubgroup::parse(&sym, &h)
+                    .map_err(|e| e.renamed("analysis.theory_subgroup"))
+            })
+            .transpose()?;
+        let scored = h.is_some();
+        Ok((SymmetryReport::generic(&sym, split, h.as_ref()), scored))
     }
 
     /// The subgroup whose orbit prediction is scored: the one given in the analysis options,
@@ -147,6 +183,9 @@ pub struct Experiment {
     pub(crate) split: Split,
     pub(crate) init: Option<Array2<f64>>,
     pub(crate) theory: Option<Subgroup>,
+    /// Whether the orbit prediction of a generic-Sym_f report is scored after the run (a subgroup
+    /// was named).
+    pub(crate) generic_theory: bool,
     pub(crate) symmetry: Option<SymmetryReport>,
 }
 

@@ -8,7 +8,7 @@
 //! All of it needs the element list of Sym_f (|Sym_f| within [`ELEMENT_BOUND`](super::generic::ELEMENT_BOUND)).
 
 use super::generic::{closure, CoordPerm, TaskSymmetry};
-use super::splits::orbit_union_split;
+use super::splits::{orbit_union_split, SymmetryReport};
 use super::subgroup::split_top_level;
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -198,6 +198,63 @@ pub fn generic_move_orbits_to_test(
     }
     super::splits::move_orbit_choice(split, candidates, count, seed)
         .map_err(|e| e.renamed("split.move_orbits"))
+}
+
+impl SymmetryReport {
+    /// The report of `split` on the generic Sym_f (see [`SymmetryReport::new`] for Dih(A)): its
+    /// stabilizer in Sym_f, and the orbit prediction for `orbit_subgroup` (the stabilizer when
+    /// `None`). `None` when the element list of Sym_f is not kept.
+    pub fn generic(
+        sym: &TaskSymmetry,
+        split: &Split,
+        orbit_subgroup: Option<&GenericSubgroup>,
+    ) -> Option<Self> {
+        let els = sym.elements()?;
+        let stab_idx = generic_stabilizer(sym, &split.train)?;
+        let names: Vec<String> = stab_idx.iter().map(|&i| sym.name_of(&els[i])).collect();
+        let stab_name = if names.len() == 1 {
+            "trivial".to_string()
+        } else if names.len() == els.len() {
+            "Sym_f".to_string()
+        } else if names.len() <= 4 {
+            format!("{{{}}}", names.join(", "))
+        } else {
+            format!("a subgroup of order {}", names.len())
+        };
+        let stab = GenericSubgroup {
+            name: stab_name.clone(),
+            elements: stab_idx.iter().map(|&i| els[i].clone()).collect(),
+        };
+        let h = orbit_subgroup.unwrap_or(&stab);
+        let n_pairs = sym.n() * sym.n();
+        let mut in_orbit = vec![false; n_pairs];
+        let mut in_train = vec![false; n_pairs];
+        for &k in &split.train {
+            in_train[k] = true;
+        }
+        for orbit in h.orbits(sym) {
+            if orbit.iter().any(|&k| in_train[k]) {
+                for k in orbit {
+                    in_orbit[k] = true;
+                }
+            }
+        }
+        let predicted: Vec<usize> = (0..n_pairs)
+            .filter(|&k| in_orbit[k] && !in_train[k])
+            .collect();
+        Some(SymmetryReport {
+            stabilizer: names,
+            stabilizer_order: stab.order(),
+            stabilizer_name: stab_name,
+            orbit_subgroup_name: h.name.clone(),
+            orbit_subgroup_order: h.order(),
+            n_train: split.train.len(),
+            n_test: split.test.len(),
+            test_outside_orbits: split.test.iter().filter(|&&k| !in_orbit[k]).count(),
+            predicted,
+            theory: None,
+        })
+    }
 }
 
 /// The stabilizer of a training set: the elements of Sym_f mapping it onto itself (indices into

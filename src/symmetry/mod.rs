@@ -32,6 +32,7 @@ pub mod dihedral;
 pub mod generic;
 pub mod generic_splits;
 pub(crate) mod recipe;
+pub use recipe::uses_generic_symmetry;
 pub mod search;
 pub mod split_orbits;
 pub mod splits;

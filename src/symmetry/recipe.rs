@@ -100,7 +100,7 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
 
 /// Whether `task` is one of the task kinds whose symmetry is the generic Sym_f rather than Dih(A):
 /// a named group, a graph, a table, or one of the newer operations.
-fn uses_generic_symmetry(task: &Task) -> bool {
+pub fn uses_generic_symmetry(task: &Task) -> bool {
     use crate::group::Operation::*;
     let spec = task.spec();
     task.group().is_none()
