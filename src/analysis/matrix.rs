@@ -203,6 +203,11 @@ fn structure_only(task: &Task) -> bool {
     }
 }
 
+/// An element of Sym_f (its coordinate images) as a named [`CoordinatePermutation`].
+fn coordinate_permutation(name: String, p: &[u32]) -> CoordinatePermutation {
+    CoordinatePermutation::new(name, p.iter().map(|&i| i as usize).collect())
+}
+
 /// The elements of Sym_f as coordinate permutations with their names, when the list is kept, not
 /// trivial and within [`DECOMPOSE_MAX_ELEMENTS`]; otherwise why not.
 pub fn symmetry_permutations(
@@ -223,9 +228,7 @@ pub fn symmetry_permutations(
     Ok(elements
         .iter()
         .zip(names)
-        .map(|(p, name)| {
-            CoordinatePermutation::new(name.clone(), p.iter().map(|&i| i as usize).collect())
-        })
+        .map(|(p, name)| coordinate_permutation(name.clone(), p))
         .collect())
 }
 
@@ -287,12 +290,7 @@ fn symmetry_group_analysis(
             let perms: Vec<CoordinatePermutation> = h
                 .elements
                 .iter()
-                .map(|p| {
-                    CoordinatePermutation::new(
-                        sym.name_of(p),
-                        p.iter().map(|&i| i as usize).collect(),
-                    )
-                })
+                .map(|p| coordinate_permutation(sym.name_of(p), p))
                 .collect();
             Ok(SubgroupDistance {
                 spec: subgroup.unwrap_or_default().to_string(),

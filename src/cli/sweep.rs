@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use symrfm::output::{prepare_output, Existing};
 use symrfm::solve::memory::available_bytes;
 use symrfm::sweep::exec::{execute, ExecOptions, Finished};
 use symrfm::sweep::{read_results, Grid, Job, ResultsLog, Shard};
@@ -144,11 +143,9 @@ pub fn run(args: &SweepArgs, command_line: Vec<String>) -> Result<()> {
         (None, existing)
     } else {
         // The results file is appended to, never overwritten: the lines it holds are kept and
-        // their jobs skipped. Its directory is created like every output's.
-        let prepared = prepare_output(&out, Existing::Overwrite)?;
-        if let (Some(dir), false) = (prepared.created_dir, args.quiet) {
-            errln!("note: created directory {}", dir.display());
-        }
+        // their jobs skipped (hence "overwrite": an existing file is accepted). Its directory is
+        // created like every output's.
+        super::flags::prepare_output(&out, true, args.quiet)?;
         let (log, contents) = ResultsLog::open(&out)?;
         if contents.partial_bytes > 0 && !args.quiet {
             errln!(
