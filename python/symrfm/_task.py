@@ -230,7 +230,7 @@ def _write_table(labels: Any, path: Union[str, os.PathLike, None], names: Option
     a = np.asarray(labels)
     if a.dtype.kind == "f":
         if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
-            raise ValueError("task.table: labels must be integers")
+            raise TypeError("task.table: expected integer labels, got non-integral floats")
         a = a.astype(np.int64)
     if a.dtype.kind not in "iu":
         raise TypeError(f"task.table: expected an integer array, got dtype {a.dtype}")
