@@ -41,9 +41,7 @@ fn eigen_features(
     }
     let m = m.as_array();
     let t = &task.task;
-    let f = py
-        .detach(|| analysis::eigen_features(t, m, k))
-        .py_err()?;
+    let f = py.detach(|| analysis::eigen_features(t, m, k)).py_err()?;
     to_json(&f)
 }
 
