@@ -670,9 +670,11 @@ def compare(
 
     The symmetric split is ``split`` = ``fixed-points`` (test = the fixed points of H's
     reflections) or ``orbit`` (whole H-orbits up to ``fraction``), H = ⟨``reflection``⟩ or
-    ``subgroup`` (default ⟨s⟩). The twin adds one edit: ``move_random`` random training pairs moved
+    ``subgroup`` (default ⟨s⟩; on tasks without Dih(A) a subgroup of the computed Sym_f in its
+    element names). The twin adds one edit: ``move_random`` random training pairs moved
     to test (default 1: breaks the symmetry) or ``move_orbits`` whole H-orbits (keeps it). Other
-    keyword arguments are RFM parameters of :func:`run` (``iters`` defaults to 60 here).
+    keyword arguments are parameters of :func:`run` (``iters`` defaults to 60 here), including
+    ``interventions``, ``exact_symmetry``, ``init``, ``init_seed`` and ``perturb``: both runs get them.
     """
     call = _non_defaults(compare, locals())
     task = _resolve_task(task, modulus)
@@ -680,10 +682,8 @@ def compare(
         raise ValueError("give reflection or subgroup, not both")
     if move_random is not None and move_orbits is not None:
         raise ValueError("give move_random or move_orbits, not both")
-    group = task.symmetry_group() if task.has_group else None
     if reflection is not None:
-        if group is None:
-            task.symmetry_group()  # raises the library's error naming the task
+        group = task.symmetry_group()  # raises the library's error for tasks without Dih(A)
         if not group.is_reflection(reflection):
             raise ValueError(
                 f"invalid value for reflection: {reflection.strip()} "
@@ -692,7 +692,6 @@ def compare(
         gens = group.canonical(reflection)
     else:
         gens = _subgroup_text(subgroup)
-    h = (group or task.symmetry_group()).subgroup(gens)
     if split == "fixed-points":
         sym = Split.fixed_points(task, gens)
     elif split == "orbit":
@@ -703,7 +702,9 @@ def compare(
         twin = sym.move_orbits(move_orbits, gens, seed)
         label = "orbits-moved"
         n_moved = len(twin.moved_to_test)
-        edit = f"move {move_orbits} whole {h.name}-orbits ({n_moved} pairs) from train to test"
+        # H by the canonical name the split records (Dih(A) or the task's Sym_f), as the CLI.
+        h_name = twin.spec["edits"][-1]["subgroup"]
+        edit = f"move {move_orbits} whole {h_name}-orbits ({n_moved} pairs) from train to test"
     else:
         twin = sym.move_random(1 if move_random is None else move_random, seed)
         label = "broken"

@@ -88,3 +88,23 @@ def test_splits_under_subgroups_of_sym_f_run_as_the_cli(cli, tmp_path):
     report = split.symmetry(name)
     assert report is not None
     assert report["stabilizer"] == r.report["symmetry"]["stabilizer"]
+
+
+def test_compare_on_a_non_abelian_group_matches_the_cli(cli, tmp_path):
+    name = "r^{(1 2 3)}"
+    cli("compare", "--task", "mul", "--group", "S3", "--split", "orbit", "--subgroup", name,
+        "--move-orbits", "1", "--iters", "2", "--out", "cmp.json", "-q", "--force")
+    expected = json.loads((tmp_path / "cmp.json").read_text())
+    c = symrfm.compare(symrfm.Task("mul", group="S3"), split="orbit", subgroup=name, move_orbits=1,
+                       iters=2, quiet=True)
+    assert strip_timings(c.report) == strip_timings(expected)
+    assert "orbits" in c.twin_edit
+
+
+def test_compare_passes_interventions_to_both_runs():
+    c = symrfm.compare("add", modulus=11, iters=2, quiet=True, exact_symmetry=True,
+                       interventions=[symrfm.Commutant("r", strength=0.5)])
+    for r in (c.symmetric, c.twin):
+        assert r.report["params"]["exact_symmetry"] is True
+        assert r.report["params"]["interventions"] == [{"kind": "commutant", "subgroup": "r", "strength": 0.5}]
+    assert np.max(c.symmetric.asymmetry[1:]) <= 1e-12
