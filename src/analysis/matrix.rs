@@ -191,7 +191,7 @@ pub const DECOMPOSE_MAX_ELEMENTS: usize = 2048;
 
 /// Whether `task` is one of the first release's tasks without a group (the polynomial controls,
 /// `mul`/`div` keeping 0): their analysis stays the structure measures only, as it always was.
-fn structure_only(task: &Task) -> bool {
+pub(crate) fn structure_only(task: &Task) -> bool {
     use crate::group::{Operation, ZeroConvention};
     let spec = task.spec();
     match spec.operation {
