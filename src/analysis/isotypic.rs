@@ -996,7 +996,6 @@ mod tests {
                             .iter()
                             .zip(&c.character)
                             .all(|(a, b)| (a - b).abs() < 1e-9)
-                            && right.classes().len() != left.classes().len()
                     })
                     .expect("same character");
                 let diff = left.projector(i) - right.projector(j);
