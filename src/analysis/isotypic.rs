@@ -636,8 +636,8 @@ pub fn block_irrep_energy(
 }
 
 /// The action recorded in [`IrrepEnergies::action`].
-pub const REGULAR_ACTION: &str = "left multiplication a ↦ g·a on the n symbols (the regular \
-representation; right multiplication has the same isotypic components)";
+pub const REGULAR_ACTION: &str = "left multiplication a ↦ g·a on the n symbols; right \
+multiplication has the same isotypic components (the two-sided ideals of R[G])";
 
 /// The irreducible-representation energies of the blocks of the 2n×2n feature matrix `m` for the
 /// group `g` (n = |G|), with the decomposition `iso` of its regular representation (from
@@ -874,7 +874,10 @@ mod tests {
     }
 
     /// (dimension, degree, kind, multiplicity) of every component of the regular representation.
-    fn summary(iso: &IsotypicDecomposition) -> Vec<(usize, usize, IrrepKind, usize)> {
+    /// (dimension, degree, kind, multiplicity).
+    type Shape = (usize, usize, IrrepKind, usize);
+
+    fn summary(iso: &IsotypicDecomposition) -> Vec<Shape> {
         iso.components()
             .iter()
             .map(|c| (c.dimension, c.degree, c.kind, c.multiplicity))
@@ -884,7 +887,7 @@ mod tests {
     #[test]
     fn regular_representations_of_small_groups_split_as_the_theory_says() {
         use IrrepKind::{Complex, Quaternionic, Real};
-        let cases: Vec<(&str, Vec<(usize, usize, IrrepKind, usize)>)> = vec![
+        let cases: Vec<(&str, Vec<Shape>)> = vec![
             (
                 "S3",
                 vec![(1, 1, Real, 1), (1, 1, Real, 1), (4, 2, Real, 2)],

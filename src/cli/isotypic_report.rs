@@ -38,7 +38,7 @@ pub fn irrep_table(s: &mut String, e: &IrrepEnergies) {
     let _ = writeln!(
         s,
         "\nirreducible representations of {}: energy ‖P_χ B P_χ‖²_F / ‖B‖²_F of each block in each \
-         real isotypic component of the regular representation ({})",
+         real isotypic component of the regular representation\n  action: {}",
         e.group, e.action
     );
     let _ = writeln!(s, "  classes: {}", class_line(&e.classes));
