@@ -188,7 +188,7 @@ pub fn analyze_matrix(
             .finite_group()
             .filter(|g| g.order() == n)
             .and_then(|g| group_circulance(g, m)),
-        irrep_energy: task_irrep_energies(task, m)?,
+        irrep_energy: task_irrep_energies(task, m),
     })
 }
 
