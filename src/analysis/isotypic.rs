@@ -1134,11 +1134,12 @@ mod tests {
         let e = a.irrep_energy.expect("S3 is non-abelian");
         assert_eq!(e.components.len(), 3);
         // I: energy in each component = dimension / n, no remainder; off-diagonal blocks zero
-        let m11 = e.m11.unwrap();
+        let m11 = e.m11.clone().unwrap();
         for (c, x) in e.components.iter().zip(&m11.energy) {
             assert!((x - c.dimension as f64 / 6.0).abs() < 1e-12);
         }
         assert!(e.m12.is_none());
+        crate::analysis::testutil::assert_json_round_trip(&e);
         for t in [
             task_on(Operation::Mul, "Z12"),
             Task::new(TaskSpec::new(Operation::Add, 7)).unwrap(),
@@ -1175,6 +1176,7 @@ mod tests {
         let sizes: Vec<(usize, usize)> =
             e.clusters.iter().map(|c| (c.first_rank, c.size)).collect();
         assert_eq!(sizes, vec![(0, 8), (8, 2)]);
+        crate::analysis::testutil::assert_json_round_trip(&e);
         assert!((e.clusters[1].energy[0] - 1.0).abs() < 1e-10);
         // a random symmetric matrix: energies sum to 1 per eigenvector and per cluster
         let mut r = rng(5);
