@@ -150,28 +150,27 @@ impl<'a> RunAnalyzer<'a> {
         }
         // Checks top_k even when only the final M is analyzed.
         let tracker = StructureTracker::new(task, options.top_k)?;
-        let probe = if options.symmetry {
-            Some(match &dih {
-                Ok(dih) => InvarianceProbe::new(dih, split, options.symmetry_points)?,
-                // The first release's tasks without a group keep refusing, as their analysis
-                // stays structure-only.
-                Err(_) if structure_only(task) => {
-                    return Err(Error::param(
+        let probe =
+            if options.symmetry {
+                Some(match &dih {
+                    Ok(dih) => InvarianceProbe::new(dih, split, options.symmetry_points)?,
+                    // The first release's tasks without a group keep refusing, as their analysis
+                    // stays structure-only.
+                    Err(_) if structure_only(task) => return Err(Error::param(
                         "analysis.symmetry_diagnostic",
                         task.describe(),
                         "a task with a symmetry group (not the polynomial controls or mul with \
                          `task.zero` keep, whose analysis is structure-only)",
-                    ))
-                }
-                Err(_) => InvarianceProbe::generic(
-                    &TaskSymmetry::of(task),
-                    split,
-                    options.symmetry_points,
-                )?,
-            })
-        } else {
-            None
-        };
+                    )),
+                    Err(_) => InvarianceProbe::generic(
+                        &TaskSymmetry::of(task),
+                        split,
+                        options.symmetry_points,
+                    )?,
+                })
+            } else {
+                None
+            };
         Ok(RunAnalyzer {
             task,
             options: options.clone(),
