@@ -11,6 +11,7 @@
 pub mod agop;
 pub mod checks;
 pub mod circulant;
+pub mod generic_intervention;
 pub mod init;
 pub mod intervention;
 pub mod memory;
