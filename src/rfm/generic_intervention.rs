@@ -84,7 +84,11 @@ impl<'a> TaskGroup<'a> {
 
 /// Resolves a subgroup name on Dih(A): `stabilizer`, `rotations`, `Sym_f` (= `full`), or a
 /// [`Subgroup::parse`] name.
-pub(crate) fn resolve_dihedral(dih: &DihedralGroup, train: &[usize], name: &str) -> Result<Subgroup> {
+pub(crate) fn resolve_dihedral(
+    dih: &DihedralGroup,
+    train: &[usize],
+    name: &str,
+) -> Result<Subgroup> {
     match name.trim() {
         "stabilizer" => Ok(stabilizer(dih, train)),
         "rotations" => {
@@ -107,7 +111,10 @@ fn from_elements(sym: &TaskSymmetry, elements: &[Vec<u32>]) -> PermutationGroup 
     PermutationGroup::from_coordinate_permutations(2 * sym.n(), elements)
 }
 
-fn generic_stabilizer_group(sym: &TaskSymmetry, split: &Split) -> Option<(PermutationGroup, String)> {
+fn generic_stabilizer_group(
+    sym: &TaskSymmetry,
+    split: &Split,
+) -> Option<(PermutationGroup, String)> {
     let els = sym.elements()?;
     let idx = generic_stabilizer(sym, &split.train)?;
     let members: Vec<Vec<u32>> = idx.iter().map(|&i| els[i].clone()).collect();

@@ -28,14 +28,14 @@
 use super::circulant::{enforce_circulant, CirculantLayout};
 #[cfg(test)]
 use super::generic_intervention::resolve_dihedral as resolve_subgroup;
-#[cfg(test)]
-use crate::symmetry::DihedralGroup;
 use super::generic_intervention::TaskGroup;
 use super::projection::{blend, PermutationGroup};
 use super::RfmParams;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
+#[cfg(test)]
+use crate::symmetry::DihedralGroup;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
