@@ -6,7 +6,9 @@
 //!   `P_H(M) = (1/|H|) Σ_h Π(h) M Π(h)ᵀ`;
 //! - `group-algebra { subgroup }`: the orthogonal projection onto span{Π(h) : h ∈ H};
 //! - `enforce-circulant`: the enforced block-circulant structure of arXiv 2407.20199 (see
-//!   [`circulant`](super::circulant) for exactly what is done);
+//!   [`circulant`](super::circulant) for exactly what is done), with the off-diagonal generator
+//!   read from the first column (the paper) or, with `generator: average`, averaged over the
+//!   wrapped diagonals ([`circulant_average`](super::circulant_average));
 //!
 //! from iteration `from` on, every `every` iterations (t = from, from + every, …). On Dih(A)
 //! subgroups are named as in [`Subgroup::parse`](crate::symmetry::Subgroup::parse) (`r`, `s r^3`,
@@ -25,7 +27,8 @@
 //! asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the stabilizer S of the training set
 //! (0 when S is trivial), its growth rate and the first t where it exceeds [`TRAP_BROKEN`].
 
-use super::circulant::{enforce_circulant, CirculantLayout};
+use super::circulant::{enforce_circulant_with, CirculantLayout};
+use super::circulant_average::CirculantGenerator;
 #[cfg(test)]
 use super::generic_intervention::resolve_dihedral as resolve_subgroup;
 use super::generic_intervention::TaskGroup;
@@ -95,6 +98,11 @@ pub struct Intervention {
     /// Apply after the updates of t = from, from + every, … (default 1: every update).
     #[serde(default = "one_usize", skip_serializing_if = "is_one_usize")]
     pub every: usize,
+    /// How `enforce-circulant` reads the off-diagonal generator: `first-column` (the paper's
+    /// procedure, the default, not written) or `average` (the orthogonal projection onto
+    /// circulant blocks). Only with `enforce-circulant`.
+    #[serde(default, skip_serializing_if = "CirculantGenerator::is_first_column")]
+    pub generator: CirculantGenerator,
 }
 
 impl Intervention {
@@ -105,6 +113,7 @@ impl Intervention {
             strength: 1.0,
             from: 0,
             every: 1,
+            generator: CirculantGenerator::FirstColumn,
         }
     }
 
@@ -115,6 +124,13 @@ impl Intervention {
                 "params.interventions.strength",
                 self.strength,
                 "a number in (0, 1]",
+            ));
+        }
+        if !self.generator.is_first_column() && self.kind != InterventionKind::EnforceCirculant {
+            return Err(Error::param(
+                "params.interventions.generator",
+                self.generator.name(),
+                "`first-column` (the default) except with the enforce-circulant intervention",
             ));
         }
         if self.every == 0 {
@@ -221,7 +237,9 @@ impl Interventions {
                         e => e,
                     })?
                 }
-                Action::EnforceCirculant(layout) => enforce_circulant(m.view(), layout),
+                Action::EnforceCirculant(layout) => {
+                    enforce_circulant_with(m.view(), layout, iv.generator)
+                }
             };
             blend(m, &target, iv.strength);
         }
