@@ -38,6 +38,7 @@ pub mod intervention_flags;
 pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod report_strip;
 pub mod resume;
 pub mod run;
 pub mod split;
