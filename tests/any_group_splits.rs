@@ -128,3 +128,56 @@ fn a_random_split_of_a_large_non_abelian_task_has_a_trivial_stabilizer() {
     );
     assert_eq!(sym.test_outside_orbits, run.split.n_test);
 }
+
+/// `--symmetry-diagnostic` works on the computed Sym_f: one entry per iteration, every
+/// non-identity element of S_3's Sym_f (5) probed; elements of a long-named Sym_f can be named
+/// `#k` in subgroups.
+#[test]
+fn the_symmetry_diagnostic_and_index_names_work_on_sym_f() {
+    let dir = scratch("any-group-diagnostic");
+    let o = symrfm(
+        &[
+            "run",
+            "--task",
+            "mul",
+            "--group",
+            "S3",
+            "--iters",
+            "3",
+            "--symmetry-diagnostic",
+            "-q",
+            "--out",
+            "r.json",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run = symrfm::report::read::read_run(&dir.join("r.json")).unwrap();
+    assert_eq!(run.symmetry_diagnostic.len(), 3);
+    assert!(run.symmetry_diagnostic.iter().all(|d| d.n_elements == 5));
+
+    let split = |sub: &str, out: &str| {
+        let o = symrfm(
+            &[
+                "split",
+                "--task",
+                "sign",
+                "-p",
+                "7",
+                "--split",
+                "orbit",
+                "--subgroup",
+                sub,
+                "--train-frac",
+                "0.5",
+                "--out",
+                out,
+            ],
+            &dir,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(dir.join(out)).unwrap()
+    };
+    let full_name = "s σ=(0 6)(1 5)(2 4) τ=(0 6)(1 5)(2 4)";
+    assert_eq!(split("#1", "a.csv"), split(full_name, "b.csv"));
+}

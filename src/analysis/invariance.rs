@@ -1,10 +1,12 @@
-//! Symmetry acquisition: how invariant is the predictor `f_t` under Dih(A) on held-out points?
+//! Symmetry acquisition: how invariant is the predictor `f_t` under the task's symmetry group
+//! (Dih(A) for the tasks on an abelian group, the computed Sym_f for every other task) on held-out
+//! points?
 //!
-//! Every element g of Dih(A) preserves labels, so a predictor that has learned the task's symmetry
+//! Every element g of the group preserves labels, so a predictor that has learned the task's symmetry
 //! satisfies `f(g·x) = f(x)` (the whole output vector, not only its argmax). For each iteration the
 //! [`InvarianceProbe`] evaluates `f_t = Σ_i α_i k_{M_t}(·, x_i)` (with [`crate::rfm::predict`]) on the
-//! test points and their images and reports, over all test points x and all 2n − 1 non-identity
-//! elements g with g·x ≠ x (a reflection fixing x compares f(x) with itself; for odd n each pair
+//! test points and their images and reports, over all test points x and all non-identity elements g
+//! (2n − 1 of Dih(A)) with g·x ≠ x (a reflection fixing x compares f(x) with itself; for odd n each pair
 //! is fixed by exactly one reflection) ([`SymmetryDiagnostic`]):
 //!
 //! - the mean agreement `[argmax f(g·x) = argmax f(x)]` and the mean `‖f(g·x) − f(x)‖₂`;
@@ -14,7 +16,7 @@
 //!   accuracy and is the primary measure.
 //!
 //! Cost: one prediction per distinct point needed (at most all n² pairs; about twice the test
-//! prediction the engine already does per iteration) plus |test| · (2n − 1) · c operations. A seeded
+//! prediction the engine already does per iteration) plus |test| · (|G| − 1) · c operations. A seeded
 //! subset of the test points can be used instead of all of them ([`InvarianceProbe::new`]).
 //!
 //! [`acquisition_lead`] compares when the diagnostic and the test accuracy reach a threshold (and
@@ -25,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::kernel::onehot::Tokens;
 use crate::rfm::metrics::argmax;
 use crate::rfm::{predict, IterationState};
-use crate::symmetry::DihedralGroup;
+use crate::symmetry::{DihedralGroup, TaskSymmetry};
 use ndarray::ArrayView2;
 use rand::seq::index::sample;
 use rand::SeedableRng;
@@ -44,7 +46,7 @@ pub struct SymmetryDiagnostic {
     pub test_acc: f64,
     /// Number of test points x probed.
     pub n_points: usize,
-    /// Number of group elements g per point (2n − 1: every element but the identity).
+    /// Number of group elements g per point (every element but the identity: 2n − 1 for Dih(A)).
     pub n_elements: usize,
     /// Number of pairs (x, g) with g·x ≠ x over which the means are taken.
     pub pairs: usize,
@@ -90,8 +92,8 @@ pub struct InvarianceProbe {
     points: Vec<usize>,
     /// For element e (0..n_elements) and point j: the pair index of g_e·x_j, at `e * points + j`.
     images: Vec<u32>,
-    /// Whether element e is a reflection.
-    reflection: Vec<bool>,
+    /// Number of non-identity elements probed.
+    n_elements: usize,
     /// Whether each pair index is a test pair.
     in_test: Vec<bool>,
     /// The distinct pairs on which f is evaluated, ascending, and their token form.
@@ -106,7 +108,48 @@ impl InvarianceProbe {
     /// k test points, a subset of k of them is drawn with ChaCha8 seeded by [`SUBSET_SEED`]
     /// (deterministic for a given test set); otherwise every test point is probed.
     pub fn new(dih: &DihedralGroup, split: &Split, max_points: Option<usize>) -> Result<Self> {
-        let n = dih.n();
+        let elements: Vec<_> = dih.elements().into_iter().skip(1).collect();
+        Self::from_action(dih.n(), split, max_points, elements.len(), |e, k| {
+            dih.act_index(elements[e], k)
+        })
+    }
+
+    /// The same probe under the computed symmetry group Sym_f of any task (every listed element
+    /// but the identity). Errors when Sym_f's elements are not kept or the group is trivial.
+    pub fn generic(sym: &TaskSymmetry, split: &Split, max_points: Option<usize>) -> Result<Self> {
+        let why = |allowed: String| Error::param("analysis.symmetry_diagnostic", "true", allowed);
+        let elements: Vec<&[u32]> = sym
+            .elements()
+            .ok_or_else(|| {
+                why(format!(
+                    "a task whose symmetry group lists its elements (Sym_f has order {}, above the bound)",
+                    sym.order_text()
+                ))
+            })?
+            .iter()
+            .map(Vec::as_slice)
+            .filter(|p| p.iter().enumerate().any(|(i, &v)| v as usize != i))
+            .collect();
+        if elements.is_empty() {
+            return Err(why(
+                "a task with a non-trivial symmetry group (Sym_f is trivial)".into(),
+            ));
+        }
+        let n = sym.n();
+        Self::from_action(n, split, max_points, elements.len(), |e, k| {
+            let (a, b) = sym.act(elements[e], (k / n, k % n));
+            a * n + b
+        })
+    }
+
+    /// The probe for `n_elements` non-identity elements acting on pair indices by `act(e, k)`.
+    fn from_action(
+        n: usize,
+        split: &Split,
+        max_points: Option<usize>,
+        n_elements: usize,
+        act: impl Fn(usize, usize) -> usize,
+    ) -> Result<Self> {
         let n_pairs = n * n;
         if split.test.is_empty() {
             return Err(Error::param(
@@ -138,15 +181,14 @@ impl InvarianceProbe {
         for &k in &split.test {
             in_test[k] = true;
         }
-        let elements: Vec<_> = dih.elements().into_iter().skip(1).collect();
         let mut needed = vec![false; n_pairs];
         for &k in &points {
             needed[k] = true;
         }
-        let mut images = Vec::with_capacity(elements.len() * points.len());
-        for &g in &elements {
+        let mut images = Vec::with_capacity(n_elements * points.len());
+        for e in 0..n_elements {
             for &k in &points {
-                let image = dih.act_index(g, k);
+                let image = act(e, k);
                 needed[image] = true;
                 images.push(image as u32);
             }
@@ -161,7 +203,7 @@ impl InvarianceProbe {
         Ok(InvarianceProbe {
             points,
             images,
-            reflection: elements.iter().map(|g| g.reflection).collect(),
+            n_elements,
             in_test,
             needed_first,
             needed_second,
@@ -221,10 +263,10 @@ impl InvarianceProbe {
             .collect();
         let row = |k: usize| self.row_of[k] as usize;
         let n_points = self.points.len();
-        let n_elements = self.reflection.len();
+        let n_elements = self.n_elements;
         let mut all = Tally::default();
         let mut heldout = Tally::default();
-        for e in 0..self.reflection.len() {
+        for e in 0..n_elements {
             for (j, &x) in self.points.iter().enumerate() {
                 let y = self.images[e * n_points + j] as usize;
                 if y == x {
@@ -453,6 +495,46 @@ mod tests {
         let b = InvarianceProbe::new(&dih, &split, Some(5)).unwrap();
         assert_eq!(a.points, b.points);
         assert!(InvarianceProbe::new(&dih, &split, Some(0)).is_err());
+    }
+
+    /// On a task whose Sym_f is Dih(A) (add mod 9, constructed), the generic probe sees the same
+    /// elements as the dihedral one (in another order), so every mean agrees to rounding; on a
+    /// non-abelian group task it probes |G| − 1 elements and, acting freely, skips no pair.
+    #[test]
+    fn the_generic_probe_matches_the_dihedral_one() {
+        let task = Task::new(TaskSpec::new(Operation::Add, 9)).unwrap();
+        let dih = DihedralGroup::new(&task).unwrap();
+        let sym = TaskSymmetry::of(&task);
+        let split = Split::random(81, 0.6, 3).unwrap();
+        let a = InvarianceProbe::new(&dih, &split, None).unwrap();
+        let b = InvarianceProbe::generic(&sym, &split, None).unwrap();
+        assert_eq!(a.n_elements, b.n_elements);
+        let f = random_matrix(&mut rng(5), a.needed_first.len(), 9);
+        assert_eq!(a.needed_first, b.needed_first);
+        let (da, db) = (
+            a.from_predictions(1, 0.5, f.view()),
+            b.from_predictions(1, 0.5, f.view()),
+        );
+        assert_eq!((da.pairs, da.heldout_pairs), (db.pairs, db.heldout_pairs));
+        for (x, y) in [
+            (da.agreement, db.agreement),
+            (da.mean_change, db.mean_change),
+            (da.heldout_agreement.unwrap(), db.heldout_agreement.unwrap()),
+            (da.heldout_cosine.unwrap(), db.heldout_cosine.unwrap()),
+        ] {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
+
+        let mut spec = TaskSpec::new(Operation::Mul, 0);
+        spec.group_name = Some("S3".into());
+        let s3 = Task::new(spec).unwrap();
+        let sym = TaskSymmetry::of(&s3);
+        let split = Split::random(36, 0.5, 0).unwrap();
+        let probe = InvarianceProbe::generic(&sym, &split, None).unwrap();
+        let f = random_matrix(&mut rng(6), probe.needed_first.len(), 6);
+        let d = probe.from_predictions(0, 0.0, f.view());
+        assert_eq!(d.n_elements, 5);
+        assert_eq!(d.pairs, split.test.len() * 5);
     }
 
     /// With M_0 = I (which commutes with every Π(g)) and a training set made of whole Dih(A)-orbits,

@@ -27,7 +27,7 @@ use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
 use crate::rfm::{Control, IterationState, TrainOutput};
-use crate::symmetry::{DihedralGroup, Subgroup};
+use crate::symmetry::{DihedralGroup, Subgroup, TaskSymmetry};
 use serde::{Deserialize, Serialize};
 
 /// What to measure along a run besides the metrics (the final M is always analyzed).
@@ -40,7 +40,7 @@ pub struct AnalysisSpec {
     /// Measure the structure of every M_t (and, for tasks on a group, the symmetry diagnostic).
     #[serde(default, skip_serializing_if = "is_false")]
     pub structure: bool,
-    /// The symmetry-acquisition diagnostic per iteration (tasks on a group only).
+    /// The symmetry-acquisition diagnostic per iteration (under Dih(A), or the computed Sym_f).
     #[serde(default, skip_serializing_if = "is_false")]
     pub symmetry_diagnostic: bool,
     /// Probe a fixed seeded subset of this many test points in the diagnostic (default: all).
@@ -85,7 +85,7 @@ impl AnalysisSpec {
 pub struct RunAnalysisOptions {
     /// Structure of every M_t ([`IterationStructure`]).
     pub structure: bool,
-    /// The symmetry-acquisition diagnostic per iteration (tasks on a group only).
+    /// The symmetry-acquisition diagnostic per iteration (under Dih(A), or the computed Sym_f).
     pub symmetry: bool,
     /// Probe a seeded subset of this many test points instead of all of them.
     pub symmetry_points: Option<usize>,
@@ -120,8 +120,8 @@ pub struct RunAnalyzer<'a> {
 
 impl<'a> RunAnalyzer<'a> {
     /// Validates the options for `task` and `split` before training starts: the subgroup must
-    /// parse, `top_k` must be in range, and the diagnostic needs a task on a group and a non-empty
-    /// test set. `threads` is the parallelism of the diagnostic's predictions.
+    /// parse, `top_k` must be in range, and the diagnostic needs a non-trivial symmetry group with
+    /// its elements listed and a non-empty test set. `threads` is the parallelism of the diagnostic's predictions.
     pub fn new(
         task: &'a Task,
         split: &Split,
@@ -149,15 +149,14 @@ impl<'a> RunAnalyzer<'a> {
         // Checks top_k even when only the final M is analyzed.
         let tracker = StructureTracker::new(task, options.top_k)?;
         let probe = if options.symmetry {
-            let dih = dih.map_err(|_| {
-                Error::param(
-                    "analysis.symmetry_diagnostic",
-                    task.describe(),
-                    "a task on a group (add, sub, mul, div; not the polynomial controls or \
-                     mul with `task.zero` keep)",
-                )
-            })?;
-            Some(InvarianceProbe::new(&dih, split, options.symmetry_points)?)
+            Some(match &dih {
+                Ok(dih) => InvarianceProbe::new(dih, split, options.symmetry_points)?,
+                Err(_) => InvarianceProbe::generic(
+                    &TaskSymmetry::of(task),
+                    split,
+                    options.symmetry_points,
+                )?,
+            })
         } else {
             None
         };

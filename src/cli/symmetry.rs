@@ -23,12 +23,17 @@ fn short(name: &str) -> String {
     }
 }
 
-/// Up to [`PRINT_ELEMENTS`] names, cut, with the number left out.
-fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+/// Up to [`PRINT_ELEMENTS`] names, cut, with the number left out. With `numbered`, each name is
+/// preceded by `#k`, its index in the element list, which names it in subgroups.
+fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>, numbered: bool) -> String {
     let total = names.len();
     let mut text = names
         .take(PRINT_ELEMENTS)
-        .map(short)
+        .enumerate()
+        .map(|(k, name)| match numbered {
+            true => format!("#{k} {}", short(name)),
+            false => short(name),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     if total > PRINT_ELEMENTS {
@@ -80,16 +85,25 @@ pub fn run(args: &SymmetryArgs, command_line: Vec<String>) -> Result<()> {
         if gens.is_empty() {
             "none (the trivial group)".to_string()
         } else {
-            name_list(gens.iter().map(|g| g.name.as_str()))
+            name_list(gens.iter().map(|g| g.name.as_str()), false)
         }
     );
     match &summary.elements {
         Some(els) => {
+            // Long names (graphs, comparisons, tables) are cut here: number them, since `#k`
+            // names element k in subgroups.
+            let numbered = els.iter().any(|e| short(&e.name) != e.name);
             outln!(
                 "elements ({}): {}",
                 els.len(),
-                name_list(els.iter().map(|e| e.name.as_str()))
+                name_list(els.iter().map(|e| e.name.as_str()), numbered)
             );
+            if numbered {
+                outln!(
+                    "  (name an element in a subgroup by its full name, listed in --out JSON, or as #k, \
+                     e.g. --subgroup \"#1\")"
+                );
+            }
             outln!("fixed points (pairs fixed, per element type):");
             for c in &summary.fixed_point_counts {
                 outln!(

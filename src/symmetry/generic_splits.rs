@@ -23,8 +23,8 @@ pub struct GenericSubgroup {
 }
 
 impl GenericSubgroup {
-    /// Parses `g1, g2, …` (element names of `sym`, top-level commas; `<…>` brackets allowed) into
-    /// the subgroup they generate. Errors name the parameter `split.subgroup`.
+    /// Parses `g1, g2, …` (element names of `sym`, or `#k` for element k of its list; top-level
+    /// commas; `<…>` brackets allowed) into the subgroup they generate. Errors name the parameter `split.subgroup`.
     pub fn parse(sym: &TaskSymmetry, text: &str) -> Result<Self> {
         let names = sym.names().ok_or_else(|| {
             Error::param(
@@ -49,19 +49,27 @@ impl GenericSubgroup {
             if part.is_empty() {
                 continue;
             }
-            let i = names.iter().position(|n| n == part).ok_or_else(|| {
-                let examples: Vec<&str> = names.iter().take(6).map(String::as_str).collect();
-                Error::param(
-                    "split.subgroup",
-                    part,
-                    format!(
-                        "element names of Sym_f separated by commas, e.g. {}",
-                        examples.join(", ")
+            let by_index = part
+                .strip_prefix('#')
+                .and_then(|k| k.parse::<usize>().ok())
+                .filter(|&k| k < names.len());
+            let i = by_index
+                .or_else(|| names.iter().position(|n| n == part))
+                .ok_or_else(|| {
+                    let examples: Vec<&str> = names.iter().take(6).map(String::as_str).collect();
+                    Error::param(
+                        "split.subgroup",
+                        part,
+                        format!(
+                        "element names of Sym_f separated by commas, e.g. {}; or #k for element k \
+                         of the list (0 to {})",
+                        examples.join(", "),
+                        names.len() - 1
                     ),
-                )
-            })?;
+                    )
+                })?;
             gens.push(els[i].clone());
-            gen_names.push(part.to_string());
+            gen_names.push(names[i].clone());
         }
         let elements = closure(&gens, 2 * sym.n());
         Ok(GenericSubgroup {
@@ -310,6 +318,26 @@ mod tests {
                 inside[a * n + b]
             })
         })
+    }
+
+    /// `#k` names element k of the list, the same subgroup as its full name; out of range or
+    /// malformed, it is an error naming the parameter.
+    #[test]
+    fn elements_can_be_named_by_their_index() {
+        let mut s = TaskSpec::new(Operation::Sign, 7);
+        s.modulus = 7;
+        let t = Task::new(s).unwrap();
+        let sym = TaskSymmetry::of(&t);
+        let names = sym.names().unwrap();
+        assert_eq!(names.len(), 2);
+        let by_index = GenericSubgroup::parse(&sym, "#1").unwrap();
+        let by_name = GenericSubgroup::parse(&sym, &names[1]).unwrap();
+        assert_eq!(by_index, by_name);
+        assert_eq!(by_index.order(), 2);
+        for bad in ["#2", "#x", "#"] {
+            let e = GenericSubgroup::parse(&sym, bad).unwrap_err().to_string();
+            assert!(e.contains("split.subgroup") && e.contains("#k"), "{e}");
+        }
     }
 
     #[test]
