@@ -55,7 +55,7 @@ fn exact_symmetry_keeps_an_s4_orbit_split_invariant() {
     assert!(out.complete);
     let trap = out.trap.as_ref().expect("a trap record on a generic task");
     assert_eq!(trap.asymmetry.len(), 201);
-    assert!(trap.stabilizer_order >= 4 && trap.stabilizer_order % 4 == 0);
+    assert!(trap.stabilizer_order >= 4 && trap.stabilizer_order.is_multiple_of(4));
     let worst = trap.asymmetry.iter().fold(0.0f64, |a, &b| a.max(b));
     assert!(worst <= 1e-12, "asymmetry reached {worst}");
     assert_eq!(trap.broken_at, None);

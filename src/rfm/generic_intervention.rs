@@ -236,7 +236,7 @@ mod tests {
         .resolve(&t)
         .unwrap();
         let (s, name) = g.stabilizer(&orbit).unwrap();
-        assert!(s.order() >= 3 && s.order() % 3 == 0, "{name}");
+        assert!(s.order() >= 3 && s.order().is_multiple_of(3), "{name}");
         assert_ne!(name, "trivial");
     }
 
