@@ -14,7 +14,9 @@
 #                                                                       (symrfm run + decompose + report)
 #   4  the performance table                                             (symrfm bench)
 #   5  interventions on M and trap dynamics (scripts/interventions.sh; results/interventions.md)
-#   6  any finite group: mul on groups of equal order, abelian vs not (scripts/groups.sh; results/groups.md)
+#   6  any finite group: mul on groups of equal order, abelian vs not (scripts/groups.sh); symmetric vs
+#      broken splits on D12 and S4 (scripts/nonabelian_symmetric.sh); graph distance and comparisons
+#      with fixed-point splits of a Sym_f element (scripts/structural.sh)        (results/groups.md)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
 #
@@ -125,9 +127,11 @@ if wants 5; then
 fi
 
 if wants 6; then
-  step 6 "any finite group: accuracy vs fraction on groups of equal order, decompositions (about 30 minutes)"
+  step 6 "any finite group: accuracy vs fraction on groups of equal order, decompositions, symmetric vs broken splits, structural tasks (about 40 minutes)"
   fresh results/groups-fraction.jsonl
   scripts/groups.sh
+  scripts/nonabelian_symmetric.sh
+  scripts/structural.sh
   done_step 6
 fi
 

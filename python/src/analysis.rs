@@ -27,8 +27,28 @@ fn analyze_matrix(
     to_json(&a)
 }
 
-/// A `DecomposeReport` (what `symrfm decompose` writes) around an analysis (JSON in, JSON out).
+/// `symrfm::analysis::eigen_features` (JSON of `EigenFeatures`): the `k` leading eigenpairs of M
+/// and the Fourier energy of each eigenvector, as `decompose --eigen K` records them.
 #[pyfunction]
+fn eigen_features(
+    py: Python<'_>,
+    task: &PyTask,
+    m: PyReadonlyArray2<'_, f64>,
+    k: usize,
+) -> PyResult<String> {
+    if k == 0 {
+        return Err(symrfm::Error::param("eigen", 0, "an integer ≥ 1")).py_err();
+    }
+    let m = m.as_array();
+    let t = &task.task;
+    let f = py.detach(|| analysis::eigen_features(t, m, k)).py_err()?;
+    to_json(&f)
+}
+
+/// A `DecomposeReport` (what `symrfm decompose` writes) around an analysis (JSON in, JSON out),
+/// with the eigen features (JSON of `EigenFeatures`) when given.
+#[pyfunction]
+#[pyo3(signature = (task, analysis_json, source, source_kind, t, command_line, eigen_json=None))]
 fn decompose_report(
     task: &PyTask,
     analysis_json: &str,
@@ -36,18 +56,16 @@ fn decompose_report(
     source_kind: &str,
     t: Option<usize>,
     command_line: Vec<String>,
+    eigen_json: Option<&str>,
 ) -> PyResult<String> {
     let analysis: analysis::MatrixAnalysis = crate::convert::from_json("analysis", analysis_json)?;
     let kind: MatrixSource =
         crate::convert::from_json("source kind", &format!("\"{source_kind}\""))?;
-    to_json(&DecomposeReport::new(
-        command_line,
-        source,
-        kind,
-        t,
-        &task.task,
-        analysis,
-    ))
+    let mut report = DecomposeReport::new(command_line, source, kind, t, &task.task, analysis);
+    report.eigen = eigen_json
+        .map(|e| crate::convert::from_json("eigen features", e))
+        .transpose()?;
+    to_json(&report)
 }
 
 /// (circulant, hankel, min) deviation of a square block.
@@ -128,6 +146,7 @@ fn commutant_distance(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyze_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(decompose_report, m)?)?;
+    m.add_function(wrap_pyfunction!(eigen_features, m)?)?;
     m.add_function(wrap_pyfunction!(circulance, m)?)?;
     m.add_function(wrap_pyfunction!(effective_rank, m)?)?;
     m.add_function(wrap_pyfunction!(alignment, m)?)?;

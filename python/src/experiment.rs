@@ -12,10 +12,10 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
 use std::path::PathBuf;
-use symrfm::experiment::{ExperimentSpec, Model, RunOptions};
+use symrfm::experiment::{ExperimentSpec, Model, Outcome, Resumption, RunOptions};
 use symrfm::report::compare::CompareReport;
 use symrfm::report::{self, RunReport};
-use symrfm::rfm::{Control, IterationRecord};
+use symrfm::rfm::{Control, IterationRecord, IterationState};
 use symrfm::solve::Backend;
 
 /// The result of a run (the Rust half of `symrfm.RunResult`).
@@ -113,6 +113,28 @@ impl PyRun {
             .collect()
     }
 
+    /// The trap dynamics (JSON of `symrfm::rfm::TrapDynamics`), None for tasks without a record.
+    fn trap_json(&self) -> PyResult<Option<String>> {
+        self.report.trap.as_ref().map(to_json).transpose()
+    }
+
+    /// The stored test predictions (`save_predictions`) as (t, test pair indices, outputs
+    /// n_test × c), None when the run did not store them.
+    #[allow(clippy::type_complexity)]
+    fn predictions<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<(usize, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray2<f64>>)>> {
+        self.report
+            .predictions
+            .as_ref()
+            .map(|p| {
+                let out = p.to_array().map_err(PyValueError::new_err)?;
+                Ok((p.t, indices(py, &p.pairs), matrix(py, out)))
+            })
+            .transpose()
+    }
+
     /// Test pairs classified correctly at the last iteration.
     fn test_correct<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
         indices(py, &self.report.test_correct)
@@ -172,49 +194,37 @@ fn record_dict<'py>(
     Ok(d)
 }
 
-/// Runs one experiment. Returns the result and, when the run was stopped by an exception (Ctrl-C
-/// or one raised by the callback), that exception: the Python layer attaches the partial result
-/// and raises it.
-#[pyfunction]
-#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), save_model=false, callback=None))]
-#[allow(clippy::too_many_arguments)]
-fn run_experiment(
+/// Parses the backend name of `params.backend`.
+fn parse_backend(backend: &str) -> PyResult<Backend> {
+    match backend {
+        "faer" => Ok(Backend::Faer),
+        "openblas" => Ok(Backend::OpenBlas),
+        other => Err(symrfm::Error::param(
+            "params.backend",
+            other,
+            "faer or openblas",
+        ))
+        .py_err(),
+    }
+}
+
+type Observer<'a> = dyn FnMut(&IterationState<'_>) -> Control + Send + 'a;
+
+/// Drives one training loop (`train` runs it with the observer it is given) and returns its
+/// outcome with, when the run was stopped by an exception (Ctrl-C or one raised by the callback),
+/// that exception.
+///
+/// The library runs the loop on a worker of its thread pool, but Python runs signal handlers (and
+/// expects notebook callbacks) on the main thread. So training runs on a scoped thread and sends
+/// each iteration's record here; this thread, with the GIL released in between, calls the
+/// callback, checks for signals every 50 ms and answers whether to go on.
+fn drive(
     py: Python<'_>,
-    spec_json: &str,
-    threads: usize,
-    backend: &str,
-    max_memory: Option<u64>,
-    command_line: Vec<String>,
-    save_model: bool,
+    total: usize,
     callback: Option<Py<PyAny>>,
+    train: impl FnOnce(&mut Observer<'_>) -> symrfm::Result<Outcome> + Send,
 ) -> PyResult<(PyRun, Option<PyErr>)> {
-    let mut spec: ExperimentSpec = from_json("experiment specification", spec_json)?;
-    spec.params.threads = threads;
-    spec.params.backend = match backend {
-        "faer" => Backend::Faer,
-        "openblas" => Backend::OpenBlas,
-        other => {
-            return Err(symrfm::Error::param(
-                "params.backend",
-                other,
-                "faer or openblas",
-            ))
-            .py_err()
-        }
-    };
-    let experiment = py.detach(|| spec.validate()).py_err()?;
-    let options = RunOptions {
-        max_memory,
-        command_line,
-        save_model,
-        save_predictions: false,
-    };
-    let total = experiment.params().iters;
     let mut pending: Option<PyErr> = None;
-    // The library runs the loop on a worker of its thread pool, but Python runs signal handlers
-    // (and expects notebook callbacks) on the main thread. So training runs on a scoped thread and
-    // sends each iteration's record here; this thread, with the GIL released in between, calls the
-    // callback, checks for signals every 50 ms and answers whether to go on.
     type Message = (IterationRecord, std::sync::mpsc::SyncSender<bool>);
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let outcome = py.detach(|| {
@@ -222,7 +232,7 @@ fn run_experiment(
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let tx = tx;
-                experiment.run(&options, &mut |state| {
+                train(&mut |state: &IterationState<'_>| {
                     let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
                     if tx.send((state.record.clone(), reply_tx)).is_err() {
                         return Control::Stop;
@@ -291,6 +301,76 @@ fn run_experiment(
     ))
 }
 
+/// Runs one experiment. Returns the result and, when the run was stopped by an exception (Ctrl-C
+/// or one raised by the callback), that exception: the Python layer attaches the partial result
+/// and raises it.
+#[pyfunction]
+#[pyo3(signature = (spec_json, threads=0, backend="faer", max_memory=None, command_line=Vec::new(), save_model=false, callback=None, save_predictions=false))]
+#[allow(clippy::too_many_arguments)]
+fn run_experiment(
+    py: Python<'_>,
+    spec_json: &str,
+    threads: usize,
+    backend: &str,
+    max_memory: Option<u64>,
+    command_line: Vec<String>,
+    save_model: bool,
+    callback: Option<Py<PyAny>>,
+    save_predictions: bool,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let mut spec: ExperimentSpec = from_json("experiment specification", spec_json)?;
+    spec.params.threads = threads;
+    spec.params.backend = parse_backend(backend)?;
+    let experiment = py.detach(|| spec.validate()).py_err()?;
+    let options = RunOptions {
+        max_memory,
+        command_line,
+        save_model,
+        save_predictions,
+    };
+    let total = experiment.params().iters;
+    drive(py, total, callback, |observer| {
+        experiment.run(&options, observer)
+    })
+}
+
+/// Continues the run `previous` (`symrfm run --resume`) to `iters` iterations in all (default:
+/// its own `params.iters`) through `symrfm::experiment::Resumption`: the result is the report an
+/// uninterrupted run would have written, apart from timings and the command line.
+#[pyfunction]
+#[pyo3(signature = (previous, iters=None, threads=0, max_memory=None, command_line=Vec::new(), save_model=false, callback=None, save_predictions=false))]
+#[allow(clippy::too_many_arguments)]
+fn resume_experiment(
+    py: Python<'_>,
+    previous: &PyRun,
+    iters: Option<usize>,
+    threads: usize,
+    max_memory: Option<u64>,
+    command_line: Vec<String>,
+    save_model: bool,
+    callback: Option<Py<PyAny>>,
+    save_predictions: bool,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let report = previous.report.clone();
+    let resumption = py
+        .detach(|| -> symrfm::Result<Resumption> {
+            let mut r = Resumption::new(report, iters)?;
+            r.set_threads(threads)?;
+            Ok(r)
+        })
+        .py_err()?;
+    let options = RunOptions {
+        max_memory,
+        command_line,
+        save_model,
+        save_predictions,
+    };
+    let total = resumption.experiment().params().iters;
+    drive(py, total, callback, |observer| {
+        resumption.run(&options, observer)
+    })
+}
+
 /// The result of a comparison (the Rust half of `symrfm.CompareResult`).
 #[pyclass(module = "symrfm._core", name = "CompareCore", frozen)]
 pub struct PyCompare {
@@ -356,6 +436,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRun>()?;
     m.add_class::<PyCompare>()?;
     m.add_function(wrap_pyfunction!(run_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(resume_experiment, m)?)?;
     m.add_function(wrap_pyfunction!(compare_report, m)?)?;
     Ok(())
 }

@@ -113,24 +113,29 @@ impl PySplit {
     }
 
     /// The symmetry report (JSON of `symrfm::symmetry::SymmetryReport`) with the orbit prediction
-    /// of the subgroup `subgroup` (generator list), or of the stabilizer when None.
+    /// of the subgroup `subgroup` (generator list), or of the stabilizer when None. Tasks on an
+    /// abelian group report on Dih(A); the others on their computed Sym_f (None when its elements
+    /// are not kept).
     #[pyo3(signature = (subgroup=None))]
-    fn symmetry_json(&self, py: Python<'_>, subgroup: Option<&str>) -> PyResult<String> {
+    fn symmetry_json(&self, py: Python<'_>, subgroup: Option<&str>) -> PyResult<Option<String>> {
         let report = py
             .detach(|| -> symrfm::Result<_> {
-                let dih = symrfm::symmetry::DihedralGroup::new(&self.task)?;
-                let h = match subgroup {
-                    Some(text) => Some(symrfm::symmetry::Subgroup::parse(&dih, text)?),
-                    None => None,
+                use symrfm::symmetry::{
+                    DihedralGroup, GenericSubgroup, Subgroup, SymmetryReport, TaskSymmetry,
                 };
-                Ok(symrfm::symmetry::SymmetryReport::new(
-                    &dih,
-                    &self.split,
-                    h.as_ref(),
-                ))
+                if !symrfm::symmetry::uses_generic_symmetry(&self.task) {
+                    let dih = DihedralGroup::new(&self.task)?;
+                    let h = subgroup.map(|t| Subgroup::parse(&dih, t)).transpose()?;
+                    return Ok(Some(SymmetryReport::new(&dih, &self.split, h.as_ref())));
+                }
+                let sym = TaskSymmetry::of(&self.task);
+                let h = subgroup
+                    .map(|t| GenericSubgroup::parse(&sym, t))
+                    .transpose()?;
+                Ok(SymmetryReport::generic(&sym, &self.split, h.as_ref()))
             })
             .py_err()?;
-        to_json(&report)
+        report.as_ref().map(to_json).transpose()
     }
 }
 

@@ -14,9 +14,12 @@ Python gives exactly the numbers (and writes exactly the JSON) of the same run t
 
 from ._core import NumericalError, __version__
 from ._task import Split, Subgroup, SymmetryGroup, Task
-from ._run import CompareResult, RunResult, compare, run
+from ._run import CompareResult, Predictions, RunResult, compare, resume, run
+from ._interventions import Commutant, EnforceCirculant, GroupAlgebra, Intervention
 from ._analysis import (
     Decomposition,
+    EigenFeatures,
+    eigen,
     alignment,
     block_structure,
     blocks,
@@ -39,10 +42,18 @@ __all__ = [
     "Split",
     "run",
     "RunResult",
+    "Predictions",
+    "resume",
+    "Intervention",
+    "Commutant",
+    "GroupAlgebra",
+    "EnforceCirculant",
     "compare",
     "CompareResult",
     "decompose",
     "Decomposition",
+    "eigen",
+    "EigenFeatures",
     "blocks",
     "circulance",
     "effective_rank",

@@ -27,6 +27,8 @@ class Decomposition:
         self.task = task
         """The task the matrix belongs to."""
         self._report = report
+        self.eigen: Optional["EigenFeatures"] = None
+        """The leading eigenpairs when asked for (``decompose(..., eigen=K)``), else None."""
 
     @property
     def group(self) -> Optional[Dict[str, Any]]:
@@ -98,21 +100,8 @@ class Decomposition:
         return f"Decomposition({self.analysis['task']}: {top}; residual {self.residual})"
 
 
-def decompose(
-    m: Any,
-    task: Optional[Task] = None,
-    *,
-    t: Optional[int] = None,
-    top_k: Optional[int] = None,
-    subgroup: Union[str, Subgroup, None] = None,
-) -> Decomposition:
-    """Decomposes a feature matrix into the group elements of Dih(A) and measures its structure.
-
-    ``m`` is a 2n × 2n matrix (any real dtype and layout), a RunResult (its final M, or M_t with
-    ``t``), or a path (a run JSON, a JSON matrix or a ``.npy``; a run file names its own task).
-    ``task`` is required for bare matrices. ``top_k``: frequencies per block in the Fourier energy
-    fraction (default n); ``subgroup``: also the distance to the commutant of this subgroup.
-    """
+def _resolve_matrix(m: Any, task: Optional[Task], t: Optional[int]) -> Tuple[np.ndarray, Task, Optional[Tuple[str, str, Optional[int]]]]:
+    """The float64 matrix, its task and, for a file, (path, source kind, t) for the report."""
     from ._run import RunResult
 
     report_src = None
@@ -126,15 +115,17 @@ def decompose(
                 raise ValueError("task: a run file names its own task; do not pass another one")
             task = run_task
             source_kind = "run"
+            t_src = t if t is not None else run_report["feature_matrices"][-1]["t"]
         elif kind == "matrix":
             if t is not None:
                 raise ValueError("t: only a run file has saved M_t")
             source_kind = "npy" if path.lower().endswith(".npy") else "json"
+            t_src = None
         else:
             raise ValueError(f"{path}: a {kind} file holds no single feature matrix")
         if task is None:
             raise ValueError("task: required for a bare matrix (.npy or JSON rows)")
-        report_src = (path, source_kind, t)
+        report_src = (path, source_kind, t_src)
         m = _core.load_matrix(path, t)
     elif isinstance(m, RunResult):
         if task is not None and task != m.task:
@@ -147,19 +138,124 @@ def decompose(
         raise ValueError("task: required for a bare matrix")
     if not isinstance(task, Task):
         raise TypeError(f"task: expected a symrfm.Task, got {type(task).__name__}")
-    m = as_float64_matrix(m, "feature matrix")
+    return as_float64_matrix(m, "feature matrix"), task, report_src
+
+
+def decompose(
+    m: Any,
+    task: Optional[Task] = None,
+    *,
+    t: Optional[int] = None,
+    top_k: Optional[int] = None,
+    subgroup: Union[str, Subgroup, None] = None,
+    eigen: Optional[int] = None,
+) -> Decomposition:
+    """Decomposes a feature matrix into the group elements of Dih(A) and measures its structure.
+
+    ``m`` is a 2n × 2n matrix (any real dtype and layout), a RunResult (its final M, or M_t with
+    ``t``), or a path (a run JSON, a JSON matrix or a ``.npy``; a run file names its own task).
+    ``task`` is required for bare matrices. ``top_k``: frequencies per block in the Fourier energy
+    fraction (default n); ``subgroup``: also the distance to the commutant of this subgroup;
+    ``eigen=K``: also the K leading eigenpairs (:attr:`Decomposition.eigen`, recorded in the
+    report as ``decompose --eigen K`` does; no figures).
+    """
+    m, task, report_src = _resolve_matrix(m, task, t)
     h = None if subgroup is None else _subgroup_text(subgroup)
     k = None if top_k is None else check_int(top_k, "top_k", 1)
     analysis_json = _core.analyze_matrix(task._core, m, k, h)
+    eigen_json = None
+    if eigen is not None:
+        eigen_json = _core.eigen_features(task._core, m, check_int(eigen, "eigen", 1))
     report = None
     if report_src is not None:
         path, source_kind, t_src = report_src
-        if source_kind == "run" and t_src is None:
-            t_src = run_report["feature_matrices"][-1]["t"]
         report = json.loads(
-            _core.decompose_report(task._core, analysis_json, path, source_kind, t_src, ["symrfm.decompose", path])
+            _core.decompose_report(
+                task._core, analysis_json, path, source_kind, t_src, ["symrfm.decompose", path], eigen_json
+            )
         )
-    return Decomposition(json.loads(analysis_json), task, report)
+    d = Decomposition(json.loads(analysis_json), task, report)
+    d.eigen = None if eigen_json is None else EigenFeatures(json.loads(eigen_json), task)
+    return d
+
+
+class EigenFeatures:
+    """The leading eigenpairs of a feature matrix and the Fourier content of each eigenvector
+    (``decompose --eigen K``; ``symrfm::analysis::EigenFeatures``).
+
+    For an eigenvector v = (v₁ ‖ v₂) the energy of block b at frequency ξ is
+    |v̂_b(ξ)|² / (n‖v‖²) in the characters of the task's group (discrete-log order for Z_p^*;
+    Z_n in symbol order for tasks without a group, see ``basis``); both blocks sum to 1.
+    """
+
+    def __init__(self, raw: Dict[str, Any], task: Task) -> None:
+        self.raw = raw
+        """The features as recorded in the decompose JSON (``eigen``)."""
+        self.task = task
+        """The task."""
+        lead = raw["leading"]
+        n = task.n_symbols
+
+        def arr(key: str, dtype: Any = np.float64) -> np.ndarray:
+            a = np.asarray([f[key] for f in lead], dtype=dtype)
+            a.setflags(write=False)
+            return a
+
+        def mat(key: str, width: int) -> np.ndarray:
+            a = np.asarray([f[key] for f in lead], dtype=np.float64).reshape(len(lead), width)
+            a.setflags(write=False)
+            return a
+
+        self.basis: str = raw["basis"]
+        """The Fourier basis, e.g. ``characters of Z_61``."""
+        self.spectrum = np.asarray(raw["spectrum"], dtype=np.float64)
+        """All 2n eigenvalues of M, descending."""
+        self.spectrum.setflags(write=False)
+        self.eigenvalues = arr("eigenvalue")
+        """The K leading eigenvalues."""
+        self.vectors = mat("vector", 2 * n)
+        """K × 2n: row i is the unit eigenvector of ``eigenvalues[i]`` (largest |entry| positive)."""
+        self.left_share = arr("left_share")
+        """Share of ‖v‖² in the left operand block, per eigenvector."""
+        self.left_energy = mat("left_energy", n)
+        """K × n: energy of the left block per frequency (frequency index as element index)."""
+        self.right_energy = mat("right_energy", n)
+        """K × n: the same for the right block."""
+        self.dominant_frequency = arr("dominant_frequency", np.int64)
+        """The frequency with the most energy (both blocks), per eigenvector."""
+        self.dominant_frequency_names: List[str] = [f["dominant_frequency_name"] for f in lead]
+        """Names of the dominant frequencies, e.g. ``5`` or ``(1,2)``."""
+        self.dominant_energy = arr("dominant_energy")
+        """Energy at ±dominant frequency (both blocks): near 1 for a pure Fourier feature."""
+
+    @property
+    def k(self) -> int:
+        """The number of leading eigenpairs."""
+        return len(self.raw["leading"])
+
+    @property
+    def features(self) -> List[Dict[str, Any]]:
+        """One dict per eigenpair (``rank``, ``eigenvalue``, ``vector``, ``left_share``,
+        ``left_energy``, ``right_energy``, ``dominant_frequency``, ``dominant_frequency_name``,
+        ``dominant_energy``), as in the JSON."""
+        return json.loads(json.dumps(self.raw["leading"]))
+
+    def __repr__(self) -> str:
+        top = ", ".join(f"{v:.3g}@{f}" for v, f in zip(self.eigenvalues[:3], self.dominant_frequency_names))
+        return f"EigenFeatures(k={self.k}, {self.basis}: {top})"
+
+
+def eigen(m: Any, task: Optional[Task] = None, k: int = 8, *, t: Optional[int] = None) -> EigenFeatures:
+    """The ``k`` leading eigenpairs of a feature matrix (all 2n when k exceeds 2n) and the
+    Fourier energy of each eigenvector, block by block — what ``symrfm decompose --eigen K``
+    records in its JSON (without the figures).
+
+    ``m`` as in :func:`decompose`: a 2n × 2n matrix (with ``task``), a RunResult (final M, or M_t
+    with ``t``) or a file (run JSON, JSON matrix, ``.npy``).
+    """
+    m, task, _ = _resolve_matrix(m, task, t)
+    raw = _core.eigen_features(task._core, m, check_int(k, "eigen", 1))
+    return EigenFeatures(json.loads(raw), task)
 
 
 def blocks(m: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

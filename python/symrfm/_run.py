@@ -6,12 +6,13 @@ import json
 import os
 import sys
 import tempfile
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
 from ._arrays import as_float64_matrix, check_float, check_int, pairs_to_indices
+from ._interventions import Intervention, init_spec, interventions_spec
 from ._task import Split, Subgroup, Task, _subgroup_text
 
 Callback = Callable[[int, Dict[str, Any]], Optional[bool]]
@@ -33,6 +34,7 @@ class RunResult:
         self._matrices: Optional[List[Tuple[int, np.ndarray]]] = None
         self._task = task
         self._split: Optional[Split] = None
+        self._trap: Optional[Dict[str, Any]] = None
 
     @property
     def report(self) -> Dict[str, Any]:
@@ -140,6 +142,54 @@ class RunResult:
         out = self.predict(pairs)
         return np.argmax(out, axis=1).astype(np.int64) if out.shape[0] else np.zeros(0, np.int64)
 
+    @property
+    def trap(self) -> Optional[Dict[str, Any]]:
+        """The trap dynamics (the run file's ``trap``; tasks on an abelian group): ``stabilizer``
+        S of the training set and its order, ``asymmetry`` ‖M_t − P_S(M_t)‖_F / ‖M_t‖_F for
+        t = 0 … T, ``growth_rate`` (slope of its logarithm) and ``broken_at`` (first t above
+        1e-3), the last two absent when undefined. None when the run records none."""
+        if self._trap is None:
+            text = self._core.trap_json()
+            self._trap = {} if text is None else json.loads(text)
+        return self._trap or None
+
+    @property
+    def asymmetry(self) -> np.ndarray:
+        """The trap asymmetry of M_0, M_1, …, M_T (float64; empty without a trap record)."""
+        trap = self.trap
+        a = np.asarray([] if trap is None else trap["asymmetry"], dtype=np.float64)
+        a.setflags(write=False)
+        return a
+
+    @property
+    def growth_rate(self) -> Optional[float]:
+        """Slope of ln(asymmetry) against t over the growth phase (None when undefined)."""
+        return (self.trap or {}).get("growth_rate")
+
+    @property
+    def broken_at(self) -> Optional[int]:
+        """The first t whose asymmetry exceeds 1e-3 ("trap broken"), None if it never did."""
+        return (self.trap or {}).get("broken_at")
+
+    @property
+    def predictions(self) -> Optional["Predictions"]:
+        """The stored test predictions (``save_predictions=True``): ``t`` (the iteration whose
+        predictor produced them), ``pairs`` (test pair indices) and ``outputs`` (n_test × c
+        float64); None when not stored."""
+        p = self._core.predictions()
+        return None if p is None else Predictions(*p)
+
+    def eigen(self, k: int = 8, t: Optional[int] = None) -> "Any":
+        """The k leading eigenpairs of M (or M_t) and their Fourier content: see
+        :func:`symrfm.eigen`."""
+        from ._analysis import eigen
+
+        return eigen(self, k=k, t=t)
+
+    def resume(self, iters: Optional[int] = None, **kwargs: Any) -> "RunResult":
+        """Continues this run to ``iters`` iterations in all: see :func:`symrfm.resume`."""
+        return resume(self, iters, **kwargs)
+
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Writes the run JSON exactly as ``symrfm run`` does (atomically)."""
         self._core.save(os.fspath(path))
@@ -151,6 +201,17 @@ class RunResult:
             f"iterations, final test acc {s['final_test_acc']:.4f}, "
             f"first ≥ 0.99 at {s['first_iter_test_acc_ge_099']})"
         )
+
+
+class Predictions(NamedTuple):
+    """Test predictions stored in a run (``save_predictions``)."""
+
+    t: int
+    """The iteration whose predictor f_t produced them (the last completed one)."""
+    pairs: np.ndarray
+    """Test pair indices ``a * n + b`` (int64, ascending), one per row of ``outputs``."""
+    outputs: np.ndarray
+    """f_t(x): n_test × n_classes float64; the row argmax is the predicted class."""
 
 
 class _Progress:
@@ -215,6 +276,8 @@ def _params(
     centering: bool,
     save_every: Optional[int],
     precision: str,
+    interventions: Any = None,
+    exact_symmetry: bool = False,
 ) -> Dict[str, Any]:
     if precision not in ("f64", "f32"):
         raise ValueError(f"invalid value for params.precision: {precision!r} (allowed: f64, f32)")
@@ -230,6 +293,13 @@ def _params(
     }
     if precision != "f64":
         p["precision"] = precision
+    iv = interventions_spec(interventions)
+    if iv:
+        p["interventions"] = iv
+    if not isinstance(exact_symmetry, (bool, np.bool_)):
+        raise TypeError(f"exact_symmetry: expected a bool, got {exact_symmetry!r}")
+    if exact_symmetry:
+        p["exact_symmetry"] = True
     return p
 
 
@@ -308,6 +378,11 @@ def run(
     centering: bool = True,
     save_every: Optional[int] = None,
     init_m: Any = None,
+    interventions: Union[None, Intervention, Dict[str, Any], Sequence[Any]] = None,
+    exact_symmetry: bool = False,
+    init: str = "identity",
+    init_seed: int = 0,
+    perturb: Optional[float] = None,
     threads: int = 0,
     max_memory: Optional[int] = None,
     precision: str = "f64",
@@ -320,6 +395,7 @@ def run(
     theory_subgroup: Union[str, Subgroup, None] = None,
     label: Optional[str] = None,
     save_model: bool = False,
+    save_predictions: bool = False,
     callback: Optional[Callback] = None,
     quiet: bool = False,
     progress: Optional[bool] = None,
@@ -339,7 +415,17 @@ def run(
     ``symmetry_diagnostic``, ``symmetry_points``, ``fourier_top_k``, ``commutant_subgroup``;
     ``theory_subgroup`` H scores the orbit theory (default: the subgroup the split names, as the
     CLI). ``save_model`` stores the fitted model (M, α) in the report, so that a run loaded from
-    its file can still predict.
+    its file can still predict; ``save_predictions`` stores the last predictor's outputs on the
+    test pairs (:attr:`RunResult.predictions`, CLI ``--save-predictions``).
+
+    Interventions on M (``params.interventions``): a list of :class:`Commutant`,
+    :class:`GroupAlgebra`, :class:`EnforceCirculant` or spec dicts, applied in order after each
+    update on their schedule (CLI ``--project``, ``--enforce-circulant``); ``exact_symmetry``
+    projects M onto the commutant of the training set's stabilizer after every update
+    (``--exact-symmetry``). M_0 (``init``): ``init="identity"`` (or the ``init_m`` matrix) or
+    ``"random-circulant"`` (arXiv 2407.20199, seeded by ``init_seed``), optionally ``perturb``-ed
+    by ε·E, E symmetric Gaussian with ‖E‖_F = ‖M_0‖_F (``--init``, ``--init-seed``,
+    ``--perturb``). The trap dynamics are in :attr:`RunResult.trap`.
 
     ``callback(iteration, metrics)`` runs after every iteration (metrics: dict with ``train_acc``,
     ``test_acc``, ``train_mse``, ``test_mse``, ``trace_m``, ``trace_m_next``, ``solver``,
@@ -362,7 +448,11 @@ def run(
         raise ValueError(f"split: built for {split.task.description}, not {task.description}")
     # None: the library scores the subgroup the split names, if any (as `symrfm run`).
     theory = None if theory_subgroup is None else _subgroup_text(theory_subgroup)
-    params = _params(kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision)
+    params = _params(
+        kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision,
+        interventions, exact_symmetry,
+    )
+    init_obj = init_spec(init, init_seed, perturb)
     threads = check_int(threads, "params.threads")
     if max_memory is not None:
         max_memory = check_int(max_memory, "max_memory") * (1 << 20)
@@ -383,6 +473,8 @@ def run(
                 "theory_subgroup": theory,
             },
         }
+        if init_obj is not None:
+            spec["init"] = init_obj
         bar = None if quiet else _Progress(params["iters"], label or "", progress)
 
         def observe(record: Dict[str, Any]) -> Optional[bool]:
@@ -403,6 +495,7 @@ def run(
                 command_line,
                 bool(save_model),
                 observe if (bar is not None or callback is not None) else _signals_only,
+                bool(save_predictions),
             )
         finally:
             if bar is not None:
@@ -423,6 +516,84 @@ def run(
 
 def _signals_only(record: Dict[str, Any]) -> None:
     return None
+
+
+def resume(
+    previous: Union[RunResult, str, os.PathLike],
+    iters: Optional[int] = None,
+    *,
+    threads: int = 0,
+    max_memory: Optional[int] = None,
+    save_model: bool = False,
+    save_predictions: bool = False,
+    callback: Optional[Callback] = None,
+    quiet: bool = False,
+    progress: Optional[bool] = None,
+    command_line: Optional[List[str]] = None,
+) -> RunResult:
+    """Continues a run (a :class:`RunResult` or a run file) to ``iters`` iterations in all
+    (default: its own ``params.iters``, for an interrupted run), as ``symrfm run --resume``.
+
+    Everything else comes from the run: its task, split, parameters, interventions and analysis.
+    The continuation starts from its final M at t = (iterations done), and the result is the run
+    an uninterrupted run would have given — iterations, saved matrices, trap dynamics, final M —
+    apart from timings and the command line. The model and predictions are stored when asked or
+    when the run had them. Raises ValueError naming ``params.iters`` when ``iters`` is not above
+    the iterations done, ``analysis.structure`` for runs with the per-iteration structure (which
+    cannot be continued), or the reason a file cannot be continued. ``previous`` is not changed.
+    """
+    call = _non_defaults(resume, locals())
+    if isinstance(previous, RunResult):
+        prev_core = previous._core
+        task: Optional[Task] = previous._task
+        source = "<RunResult>"
+    elif isinstance(previous, (str, os.PathLike)):
+        source = os.fspath(previous)
+        kind, prev_core = _core.load_file(source)
+        if kind != "run":
+            raise ValueError(f"{source}: a run file (kind \"run\") to continue, not a {kind} file")
+        task = None
+    else:
+        raise TypeError(f"previous: expected a RunResult or a run file path, got {type(previous).__name__}")
+    if iters is not None:
+        iters = check_int(iters, "params.iters", 1)
+    threads = check_int(threads, "params.threads")
+    if max_memory is not None:
+        max_memory = check_int(max_memory, "max_memory") * (1 << 20)
+    report = json.loads(prev_core.report_json())
+    total = iters if iters is not None else report["params"]["iters"]
+    label = report.get("label") or ""
+    bar = None if quiet else _Progress(total, label, progress)
+
+    def observe(record: Dict[str, Any]) -> Optional[bool]:
+        if bar is not None:
+            bar.update(record)
+        if callback is not None:
+            return callback(record["iter"], record)
+        return None
+
+    if command_line is None:
+        call["previous"] = source
+        command_line = _call_text("resume", call)
+    try:
+        core, pending = _core.resume_experiment(
+            prev_core,
+            iters,
+            threads,
+            max_memory,
+            command_line,
+            bool(save_model),
+            observe if (bar is not None or callback is not None) else _signals_only,
+            bool(save_predictions),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    result = RunResult(core, task)
+    if pending is not None:
+        pending.result = result
+        raise pending
+    return result
 
 
 class CompareResult:
@@ -499,9 +670,11 @@ def compare(
 
     The symmetric split is ``split`` = ``fixed-points`` (test = the fixed points of H's
     reflections) or ``orbit`` (whole H-orbits up to ``fraction``), H = ⟨``reflection``⟩ or
-    ``subgroup`` (default ⟨s⟩). The twin adds one edit: ``move_random`` random training pairs moved
+    ``subgroup`` (default ⟨s⟩; on tasks without Dih(A) a subgroup of the computed Sym_f in its
+    element names). The twin adds one edit: ``move_random`` random training pairs moved
     to test (default 1: breaks the symmetry) or ``move_orbits`` whole H-orbits (keeps it). Other
-    keyword arguments are RFM parameters of :func:`run` (``iters`` defaults to 60 here).
+    keyword arguments are parameters of :func:`run` (``iters`` defaults to 60 here), including
+    ``interventions``, ``exact_symmetry``, ``init``, ``init_seed`` and ``perturb``: both runs get them.
     """
     call = _non_defaults(compare, locals())
     task = _resolve_task(task, modulus)
@@ -509,10 +682,8 @@ def compare(
         raise ValueError("give reflection or subgroup, not both")
     if move_random is not None and move_orbits is not None:
         raise ValueError("give move_random or move_orbits, not both")
-    group = task.symmetry_group() if task.has_group else None
     if reflection is not None:
-        if group is None:
-            task.symmetry_group()  # raises the library's error naming the task
+        group = task.symmetry_group()  # raises the library's error for tasks without Dih(A)
         if not group.is_reflection(reflection):
             raise ValueError(
                 f"invalid value for reflection: {reflection.strip()} "
@@ -521,7 +692,6 @@ def compare(
         gens = group.canonical(reflection)
     else:
         gens = _subgroup_text(subgroup)
-    h = (group or task.symmetry_group()).subgroup(gens)
     if split == "fixed-points":
         sym = Split.fixed_points(task, gens)
     elif split == "orbit":
@@ -532,7 +702,9 @@ def compare(
         twin = sym.move_orbits(move_orbits, gens, seed)
         label = "orbits-moved"
         n_moved = len(twin.moved_to_test)
-        edit = f"move {move_orbits} whole {h.name}-orbits ({n_moved} pairs) from train to test"
+        # H by the canonical name the split records (Dih(A) or the task's Sym_f), as the CLI.
+        h_name = twin.spec["edits"][-1]["subgroup"]
+        edit = f"move {move_orbits} whole {h_name}-orbits ({n_moved} pairs) from train to test"
     else:
         twin = sym.move_random(1 if move_random is None else move_random, seed)
         label = "broken"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -11,17 +13,39 @@ import numpy as np
 from . import _core
 from ._arrays import check_float, check_int, pairs_to_indices
 
-OPERATIONS = ("add", "sub", "mul", "div", "x2+y2", "x2+xy+y2", "x3+xy")
+OPERATIONS = (
+    "add", "sub", "mul", "div", "x2+y2", "x2+xy+y2", "x3+xy", "conj", "aba", "x3+xy2+y",
+    "parity-mul", "parity-sub", "graph-distance", "sign", "max", "abs-diff", "table",
+)
+# Operations that take any named group (`group="S4"`) rather than cyclic factors.
+_GROUP_OPERATIONS = ("mul", "div", "conj", "aba")
+_FACTORS = re.compile(r"^\s*\d+(\s*[xX*,]\s*\d+)*\s*$")
+_table_dir: Optional[str] = None
+
+
+def _param_error(name: str, value: Any, allowed: str) -> ValueError:
+    e = ValueError(f"invalid value for {name}: {value} (allowed: {allowed})")
+    e.parameter = name  # type: ignore[attr-defined]
+    return e
 
 
 class Task:
     """A learning task: the label table of ``a ∘ b`` for every pair of symbols.
 
     Parameters mirror ``symrfm run``: ``operation`` is one of ``add``, ``sub`` (on Z_p or a
-    product group), ``mul``, ``div`` (on Z_p^*, p prime), ``x2+y2``, ``x2+xy+y2``, ``x3+xy``
-    (controls without group structure); ``modulus`` is p; ``group`` the orders of a product of
-    cyclic groups for ``add``/``sub`` (e.g. ``(5, 7)``); ``keep_zero`` keeps the residue 0 for
-    ``mul`` (no group structure). Pair ``(a, b)`` of symbol indices has index ``a * n + b``.
+    product group), ``mul``, ``div`` (on Z_p^*, p prime, or any named group), ``conj`` (a·b·a⁻¹)
+    and ``aba`` (a·b·a) on a named group, ``x2+y2``, ``x2+xy+y2``, ``x3+xy``, ``x3+xy2+y``,
+    ``parity-mul``, ``parity-sub`` (mod p), ``sign``, ``max``, ``abs-diff`` (comparisons on
+    0..p−1), ``graph-distance`` (on ``graph``) or ``table`` (labels from ``table``).
+
+    ``modulus`` is p (default 61; not with ``group``, ``graph`` or ``table``, which say the
+    symbols). ``group`` is the group: cyclic factors for ``add``/``sub`` (``(5, 7)`` or ``"5x7"``)
+    or a name (``"S4"``, ``"D12"``, ``"Q8"``, ``"A5"``, ``"S3xZ4"``, ``"Z12"``,
+    ``"perm:(1 2 3),(1 2)"``; spec ``task.group``). ``graph``: ``cycle:12``, ``path:8``,
+    ``grid:3x4``, ``hypercube:4``, ``bipartite:3x4``, ``petersen`` or ``file:PATH`` (an edge
+    list). ``table``: the label table as a CSV path or an n × n integer array (see
+    :meth:`from_table`). ``keep_zero`` keeps the residue 0 for ``mul`` (no group structure).
+    Pair ``(a, b)`` of symbol indices has index ``a * n + b``.
 
     >>> t = Task("add", 7)
     >>> t.n_symbols, int(t.labels[3, 5])
@@ -31,25 +55,71 @@ class Task:
     def __init__(
         self,
         operation: str = "add",
-        modulus: int = 61,
+        modulus: Optional[int] = None,
         *,
-        group: Optional[Sequence[int]] = None,
+        group: Union[None, str, Sequence[int]] = None,
+        graph: Optional[str] = None,
+        table: Any = None,
         keep_zero: bool = False,
     ) -> None:
         if operation not in OPERATIONS:
-            raise ValueError(
-                f"invalid value for task.operation: {operation!r} "
-                f"(allowed: {', '.join(OPERATIONS)})"
+            raise _param_error("task.operation", repr(operation), ", ".join(OPERATIONS))
+        if table is not None and not isinstance(table, (str, os.PathLike)):
+            table = _write_table(table, None, None)
+        named = next(
+            (n for n, v in (("task.group", group), ("task.graph", graph), ("task.table", table)) if v is not None),
+            None,
+        )
+        factors = None
+        group_name = None
+        if group is not None:
+            if isinstance(group, str):
+                if operation not in _GROUP_OPERATIONS and _FACTORS.match(group):
+                    factors = [int(f) for f in re.split(r"[xX*,]", group)]
+                else:
+                    group_name = group.strip()
+            else:
+                factors = list(group)
+        if modulus is not None and named is not None and factors is None:
+            raise _param_error(
+                "task.modulus", modulus, f"no modulus with {named}: it says the symbols"
             )
         spec: Dict[str, Any] = {
             "operation": operation,
-            "modulus": check_int(modulus, "task.modulus"),
+            "modulus": check_int(modulus if modulus is not None else (0 if named else 61), "task.modulus"),
             "zero": "keep" if keep_zero else "drop",
         }
-        if group is not None:
-            spec["group"] = [check_int(g, "task.group") for g in group]
+        if factors is not None:
+            spec["group"] = [check_int(g, "task.group") for g in factors]
+        if group_name is not None:
+            spec["group_name"] = group_name
+        if graph is not None:
+            if not isinstance(graph, str):
+                raise TypeError(f"graph: expected a graph name such as 'cycle:12', got {graph!r}")
+            spec["graph"] = graph
+        if table is not None:
+            spec["table"] = os.fspath(table)
         self._init(spec)
 
+    @classmethod
+    def from_table(
+        cls,
+        labels: Any,
+        path: Union[str, os.PathLike, None] = None,
+        names: Optional[Sequence[str]] = None,
+    ) -> "Task":
+        """The task ``table`` on an n × n integer label array (``labels[a, b]`` is the class of
+        (a, b); classes 0..c−1), or on a CSV file when ``labels`` is a path.
+
+        An array is written as the CSV the task records (spec ``task.table``): to ``path``, or,
+        when None, to a file in a temporary directory kept for the Python session (run files then
+        name that temporary path: give ``path`` to keep the task reproducible from its files).
+        ``names`` are optional symbol names (none of them an integer)."""
+        if isinstance(labels, (str, os.PathLike)):
+            if path is not None or names is not None:
+                raise ValueError("path, names: only for a label array (the file says them)")
+            return cls("table", table=labels)
+        return cls("table", table=_write_table(labels, path, names))
     def _init(self, spec: Dict[str, Any]) -> None:
         self._core = _core.TaskCore(json.dumps(spec))
         self._info = json.loads(self._core.info_json())
@@ -152,6 +222,39 @@ class Task:
 
     def __repr__(self) -> str:
         return f"Task({self.description!r}, n={self.n_symbols})"
+
+
+def _write_table(labels: Any, path: Union[str, os.PathLike, None], names: Optional[Sequence[str]]) -> str:
+    """Writes an n × n integer label array as a label-table CSV; returns its path."""
+    global _table_dir
+    a = np.asarray(labels)
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+            raise TypeError("task.table: expected integer labels, got non-integral floats")
+        a = a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"task.table: expected an integer array, got dtype {a.dtype}")
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"task.table: expected an n × n array, got shape {a.shape}")
+    lines = []
+    if names is not None:
+        names = [str(x) for x in names]
+        if len(names) != a.shape[0] or any("," in x or "\n" in x for x in names):
+            raise ValueError(f"names: expected {a.shape[0]} symbol names without commas")
+        lines.append(",".join(names))
+    lines += [",".join(str(int(v)) for v in row) for row in a]
+    text = "\n".join(lines) + "\n"
+    if path is None:
+        if _table_dir is None:
+            _table_dir = tempfile.mkdtemp(prefix="symrfm-tables-")
+        fd, out = tempfile.mkstemp(prefix="table-", suffix=".csv", dir=_table_dir)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return out
+    out = os.fspath(path)
+    with open(out, "w") as f:
+        f.write(text)
+    return out
 
 
 class SymmetryGroup:
@@ -445,12 +548,14 @@ class Split:
         mask[self.train] = True
         return mask.reshape(self.task.n_symbols, self.task.n_symbols)
 
-    def symmetry(self, subgroup: Union[str, Subgroup, None] = None) -> Dict[str, Any]:
+    def symmetry(self, subgroup: Union[str, Subgroup, None] = None) -> Optional[Dict[str, Any]]:
         """The symmetry report (the run file's ``symmetry``): stabilizer of the training set,
         the orbit prediction of H = ``subgroup`` (default: the stabilizer), test pairs outside
-        Orbit_H(train)."""
+        Orbit_H(train). On Dih(A) for tasks on an abelian group, else on the task's computed
+        Sym_f (subgroups in its element names); None when Sym_f is too large to list."""
         h = None if subgroup is None else _subgroup_text(subgroup)
-        return json.loads(self._core.symmetry_json(h))
+        text = self._core.symmetry_json(h)
+        return None if text is None else json.loads(text)
 
     def stabilizer(self) -> Subgroup:
         """The stabilizer of the training set in Dih(A)."""

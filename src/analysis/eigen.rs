@@ -52,6 +52,11 @@ pub struct EigenFeatures {
     pub spectrum: Vec<f64>,
     /// The leading K eigenpairs, by descending eigenvalue.
     pub leading: Vec<EigenFeature>,
+    /// Their energies (and those of their eigenvalue clusters) in the isotypic components of a
+    /// subgroup of Sym_f (`analysis.isotypic`, [`eigen_isotypic`](super::eigen_isotypic));
+    /// absent unless asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isotypic: Option<super::isotypic::EigenIsotypic>,
 }
 
 /// Coordinates of each element in the cyclic factors, the factor orders, and a description.
@@ -193,6 +198,7 @@ pub fn eigen_features(task: &Task, m: ArrayView2<'_, f64>, k: usize) -> Result<E
         basis,
         spectrum,
         leading,
+        isotypic: None,
     })
 }
 

@@ -12,6 +12,7 @@ use super::decompose::{
     BlockwiseIdentityOnesFit, CoordinatePermutation, Decomposition, IdentityOnesFit,
 };
 use super::gcirculant::{group_circulance, GroupCirculance};
+use super::isotypic::{task_irrep_energies, IrrepEnergies};
 use super::structure::{block_structure, order_from_dlog, BlockStructure};
 use super::{check_feature_matrix, frobenius_norm_sq};
 use crate::error::{Error, Result};
@@ -88,6 +89,11 @@ pub struct MatrixAnalysis {
     /// group G (`task.group` with mul, div, conj, aba); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_circulance: Option<GroupCirculance>,
+    /// The energy of each block in each real isotypic component of the regular representation of
+    /// the task's group G, for tasks on a named non-abelian group (order ≤
+    /// [`IRREP_ENERGY_MAX_ORDER`](super::isotypic::IRREP_ENERGY_MAX_ORDER)); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irrep_energy: Option<IrrepEnergies>,
 }
 
 /// The 2n elements of Dih(A) as coordinate permutations, in the order of
@@ -182,6 +188,7 @@ pub fn analyze_matrix(
             .finite_group()
             .filter(|g| g.order() == n)
             .and_then(|g| group_circulance(g, m)),
+        irrep_energy: task_irrep_energies(task, m),
     })
 }
 
@@ -191,7 +198,7 @@ pub const DECOMPOSE_MAX_ELEMENTS: usize = 2048;
 
 /// Whether `task` is one of the first release's tasks without a group (the polynomial controls,
 /// `mul`/`div` keeping 0): their analysis stays the structure measures only, as it always was.
-fn structure_only(task: &Task) -> bool {
+pub(crate) fn structure_only(task: &Task) -> bool {
     use crate::group::{Operation, ZeroConvention};
     let spec = task.spec();
     match spec.operation {

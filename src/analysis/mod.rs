@@ -16,6 +16,9 @@
 //! - [`mod@invariance`]: the symmetry-acquisition diagnostic — how invariant the predictor is under
 //!   Dih(A) on held-out points, per iteration ([`SymmetryDiagnostic`]) — and its lead over test
 //!   accuracy.
+//! - [`mod@isotypic`]: exact real isotypic decomposition of a permutation representation (class
+//!   sums, no character tables); the energy of M's blocks in each irreducible representation of a
+//!   non-abelian task group, and of M's eigenvectors in the components of a subgroup of Sym_f.
 //! - [`mod@run`]: one observer that does all of this during [`crate::rfm::train()`] ([`RunAnalyzer`]).
 //!
 //! # Conventions
@@ -47,6 +50,7 @@ pub mod decompose;
 pub mod eigen;
 pub mod gcirculant;
 pub mod invariance;
+pub mod isotypic;
 pub mod matrix;
 pub mod run;
 pub mod structure;
@@ -62,6 +66,10 @@ pub use decompose::{
 };
 pub use eigen::{eigen_features, EigenFeature, EigenFeatures};
 pub use invariance::{acquisition_lead, AcquisitionLead, InvarianceProbe, SymmetryDiagnostic};
+pub use isotypic::{
+    eigen_isotypic, irrep_energies, isotypic_decomposition, regular_isotypic, EigenIsotypic,
+    IrrepComponent, IrrepEnergies, IsotypicDecomposition,
+};
 pub use matrix::{
     analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,
     MatrixAnalysis, SubgroupDistance,

@@ -21,7 +21,9 @@
 //! ```
 
 use super::invariance::{InvarianceProbe, SymmetryDiagnostic};
-use super::matrix::{analysis_symmetry, analyze_matrix, AnalysisOptions, MatrixAnalysis};
+use super::matrix::{
+    analysis_symmetry, analyze_matrix, structure_only, AnalysisOptions, MatrixAnalysis,
+};
 use super::track::{IterationStructure, StructureTracker};
 use crate::data::Split;
 use crate::error::{Error, Result};
@@ -151,6 +153,16 @@ impl<'a> RunAnalyzer<'a> {
         let probe = if options.symmetry {
             Some(match &dih {
                 Ok(dih) => InvarianceProbe::new(dih, split, options.symmetry_points)?,
+                // The first release's tasks without a group keep refusing, as their analysis
+                // stays structure-only.
+                Err(_) if structure_only(task) => {
+                    return Err(Error::param(
+                        "analysis.symmetry_diagnostic",
+                        task.describe(),
+                        "a task with a symmetry group (not the polynomial controls or mul with \
+                         `task.zero` keep, whose analysis is structure-only)",
+                    ))
+                }
                 Err(_) => InvarianceProbe::generic(
                     &TaskSymmetry::of(task),
                     split,

@@ -108,6 +108,12 @@ pub struct DecomposeArgs {
     /// and frequency (JSON `eigen`), and figures of the spectrum and eigenvectors next to the output.
     #[arg(long, value_name = "K")]
     pub eigen: Option<usize>,
+    /// With --eigen: also the energy of each leading eigenvector, and of each cluster of nearly
+    /// equal eigenvalues, in the isotypic components of this subgroup of Sym_f acting on the 2n
+    /// coordinates (generators in Sym_f's element names as for --subgroup; `full` or `Sym_f` for
+    /// the whole group). JSON `eigen.isotypic`.
+    #[arg(long, value_name = "GENERATORS", requires = "eigen")]
+    pub isotypic: Option<String>,
 }
 
 impl DecomposeArgs {
@@ -326,9 +332,17 @@ fn decompose_one(
     report.run = which.map(|(w, _)| w.name().to_string());
     if let Some(k) = args.eigen {
         let which = t.map_or("M".to_string(), |t| format!("M_{t}"));
-        report.eigen = Some(super::eigen_report::eigen(
-            &task, &m, k, &which, &out, args.quiet,
-        )?);
+        let mut f = super::eigen_report::eigen(&task, &m, k, &which, &out, args.quiet)?;
+        if let Some(h) = &args.isotypic {
+            let iso = symrfm::analysis::eigen_isotypic(&task, m.view(), k, h)?;
+            if !args.quiet {
+                let mut s = String::new();
+                super::isotypic_report::eigen_isotypic_table(&mut s, &iso, &f.spectrum);
+                out!("{s}");
+            }
+            f.isotypic = Some(iso);
+        }
+        report.eigen = Some(f);
     }
     report::write_json_atomic(&out, &report)?;
     if let (Some(dir), Some(run)) = (&npy_dir, &run) {
@@ -461,6 +475,9 @@ fn table(a: &MatrixAnalysis, name: &str, t: Option<usize>, top: usize) -> String
                 cell(b.product)
             );
         }
+    }
+    if let Some(e) = &a.irrep_energy {
+        super::isotypic_report::irrep_table(&mut s, e);
     }
     let r = &a.blocks.effective_rank;
     let _ = writeln!(

@@ -282,6 +282,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("analysis.commutant_subgroup", "--commutant-subgroup"),
     ("analysis.subgroup", "--subgroup"),
     ("analysis.theory_subgroup", "--subgroup"),
+    ("analysis.isotypic", "--isotypic"),
     ("sweep.jobs", "--jobs"),
     ("sweep.shard", "--shard"),
     ("report.facet", "--facet"),

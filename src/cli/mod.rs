@@ -35,6 +35,7 @@ pub mod eigen_report;
 pub mod flags;
 pub mod interrupt;
 pub mod intervention_flags;
+pub mod isotypic_report;
 pub mod merge;
 pub mod progress;
 pub mod report;
