@@ -267,6 +267,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("params.interventions.subgroup", "--project"),
     ("params.interventions.strength", "--project-strength"),
     ("params.interventions.every", "--project-every"),
+    ("params.interventions.generator", "--enforce-circulant"),
     ("params.exact_symmetry", "--exact-symmetry"),
     ("init_m", "--init-m"),
     ("resume", "--resume"),

@@ -2,7 +2,9 @@
 //!
 //! Spec names (library) ← flags:
 //! `params.interventions[].kind/subgroup` ← `--project KIND:H` (repeatable) and
-//! `--enforce-circulant`; `params.interventions[].strength` ← `--project-strength`;
+//! `--enforce-circulant`; `params.interventions[].generator` ← `--enforce-circulant GENERATOR`
+//! (`first-column`, the default when the flag has no value, or `average`);
+//! `params.interventions[].strength` ← `--project-strength`;
 //! `params.interventions[].from` ← `--project-from`; `params.interventions[].every` ←
 //! `--project-every`; `params.exact_symmetry` ← `--exact-symmetry`; `init.kind` ← `--init`;
 //! `init.seed` ← `--init-seed`; `init.perturb` ← `--perturb`.
@@ -13,7 +15,7 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use symrfm::experiment::{Experiment, ExperimentSpec};
 use symrfm::report::RunReport;
-use symrfm::rfm::{InitKind, InitSpec, Intervention, InterventionKind};
+use symrfm::rfm::{CirculantGenerator, InitKind, InitSpec, Intervention, InterventionKind};
 
 /// Interventions on the feature matrix and the choice of M_0.
 #[derive(Args, Debug, Clone, Default)]
@@ -24,8 +26,16 @@ pub struct InterventionArgs {
     #[arg(long, value_name = "KIND:H")]
     pub project: Vec<String>,
     /// After each update, enforce block-circulant structure as in arXiv 2407.20199 (cyclic groups).
-    #[arg(long)]
-    pub enforce_circulant: bool,
+    /// Alone or `first-column`: the off-diagonal generator is the block's first column (the
+    /// paper); `average`: the mean of each wrapped diagonal (orthogonal projection onto circulants).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "GENERATOR",
+        num_args = 0..=1,
+        default_missing_value = "first-column"
+    )]
+    pub enforce_circulant: Option<GeneratorArg>,
     /// Strength β ∈ (0, 1] of every intervention: M ← (1 − β) M + β T(M).
     #[arg(
         long,
@@ -52,6 +62,24 @@ pub struct InterventionArgs {
     /// Perturb M_0 by ε·E, E symmetric Gaussian with ‖E‖_F = ‖M_0‖_F.
     #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub perturb: Option<f64>,
+}
+
+/// How `--enforce-circulant` reads the off-diagonal generator.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeneratorArg {
+    /// The first column of the block (arXiv 2407.20199).
+    FirstColumn,
+    /// The mean of each wrapped diagonal (the orthogonal projection onto circulants).
+    Average,
+}
+
+impl GeneratorArg {
+    fn spec(self) -> CirculantGenerator {
+        match self {
+            GeneratorArg::FirstColumn => CirculantGenerator::FirstColumn,
+            GeneratorArg::Average => CirculantGenerator::Average,
+        }
+    }
 }
 
 /// The base of M_0.
@@ -86,12 +114,20 @@ impl InterventionArgs {
             .iter()
             .map(|p| parse_project(p))
             .collect::<Result<Vec<_>>>()?;
-        if self.enforce_circulant {
+        if self.enforce_circulant.is_some() {
             kinds.push(InterventionKind::EnforceCirculant);
         }
+        let generator = self
+            .enforce_circulant
+            .map_or(CirculantGenerator::FirstColumn, GeneratorArg::spec);
         Ok(kinds
             .into_iter()
             .map(|kind| Intervention {
+                generator: if kind == InterventionKind::EnforceCirculant {
+                    generator
+                } else {
+                    CirculantGenerator::FirstColumn
+                },
                 kind,
                 strength: self.project_strength,
                 from: self.project_from,
@@ -180,11 +216,57 @@ mod tests {
         assert!(parse_project("centre:r").is_err());
     }
 
+    #[derive(clap::Parser, Debug)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: InterventionArgs,
+        #[arg(long)]
+        other: bool,
+    }
+
+    fn parse(argv: &[&str]) -> InterventionArgs {
+        use clap::Parser;
+        Wrapper::try_parse_from(std::iter::once("x").chain(argv.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    #[test]
+    fn enforce_circulant_takes_an_optional_generator() {
+        assert_eq!(parse(&[]).enforce_circulant, None);
+        for (argv, want) in [
+            (&["--enforce-circulant"][..], GeneratorArg::FirstColumn),
+            (
+                &["--enforce-circulant", "--other"][..],
+                GeneratorArg::FirstColumn,
+            ),
+            (
+                &["--enforce-circulant", "average"][..],
+                GeneratorArg::Average,
+            ),
+            (
+                &["--enforce-circulant=first-column"][..],
+                GeneratorArg::FirstColumn,
+            ),
+        ] {
+            let args = parse(argv);
+            assert_eq!(args.enforce_circulant, Some(want), "{argv:?}");
+            let ivs = args.interventions().unwrap();
+            assert_eq!(ivs[0].generator, want.spec());
+        }
+        let args = parse(&["--project", "commutant:r", "--enforce-circulant", "average"]);
+        let ivs = args.interventions().unwrap();
+        assert_eq!(ivs[0].generator, CirculantGenerator::FirstColumn);
+        assert_eq!(ivs[1].generator, CirculantGenerator::Average);
+        use clap::Parser;
+        assert!(Wrapper::try_parse_from(["x", "--enforce-circulant", "median"]).is_err());
+    }
+
     #[test]
     fn flags_fill_the_spec() {
         let args = InterventionArgs {
             project: vec!["commutant:s".into()],
-            enforce_circulant: true,
+            enforce_circulant: Some(GeneratorArg::FirstColumn),
             project_strength: 0.5,
             project_from: 2,
             project_every: 3,

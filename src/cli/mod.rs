@@ -39,6 +39,7 @@ pub mod isotypic_report;
 pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod report_strip;
 pub mod resume;
 pub mod run;
 pub mod split;

@@ -42,6 +42,14 @@ pub struct ReportArgs {
     /// `matrix-NAME.symmetric…` and `matrix-NAME.twin…`).
     #[arg(long, value_enum, value_name = "RUN", requires = "matrix")]
     pub which: Option<super::decompose::WhichArg>,
+    /// With --matrix RUN.json: instead of the usual figures, draw a strip of all saved M_t (the run
+    /// needs --save-every) with t and test accuracy under each, one colour scale:
+    /// `strip-STEM.{png,svg}`.
+    #[arg(long, requires = "matrix")]
+    pub strip: bool,
+    /// With --strip: overwrite existing strip files.
+    #[arg(long, requires = "strip")]
+    pub force: bool,
 }
 
 /// Runs `symrfm report`.
@@ -82,7 +90,14 @@ pub fn run(args: &ReportArgs, command_line: Vec<String>) -> Result<()> {
         };
         artifacts.extend(write_report(&contents.lines, &out_dir, &opts)?);
     }
-    for path in &args.matrix {
+    if args.strip {
+        artifacts.extend(super::report_strip::strip_figures(
+            &args.matrix,
+            &out_dir,
+            args.force,
+        )?);
+    }
+    for path in args.matrix.iter().filter(|_| !args.strip) {
         artifacts.extend(matrix_figures(
             path,
             args.matrix_iter,

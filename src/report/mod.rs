@@ -11,6 +11,7 @@ pub mod eigen_figures;
 pub mod figures;
 pub mod line;
 pub mod read;
+pub mod strip;
 /// The safe writers (atomic JSON, `.npy`, the output checks): [`crate::output`].
 pub use crate::output as write;
 

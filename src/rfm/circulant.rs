@@ -24,6 +24,12 @@
 //!    column of the normalized M12, read in the layout's order; `M21 = M12ᵀ`. The text says "each
 //!    off-diagonal block"; building M21 from its own first column (the first row of M12) would make
 //!    M asymmetric, so M21 is the transpose.
+//!
+//!    Variant (ours, `generator: average`, see [`circulant_average`](super::circulant_average)):
+//!    instead of the first column, the generator is the mean of each wrapped diagonal of the
+//!    normalized M12 and M21ᵀ, i.e. the orthogonal projection of the off-diagonal blocks onto
+//!    circulant (Hankel) blocks; the first column is one noisy row of M12, the average uses all n²
+//!    entries. The default stays the paper's first column.
 //! 4. No matrix square root is taken afterwards and the result need not be positive semi-definite
 //!    (the Gaussian and Laplace kernels clamp negative squared distances to 0).
 //!
@@ -36,6 +42,7 @@
 //! that is what we compute (so M_0 is positive semi-definite). The paper's Hankel block for sub is
 //! `rot90` of a circulant, `c[(i + j + 1) mod n]`: the same family up to relabelling `c`.
 
+use super::circulant_average::CirculantGenerator;
 use crate::error::{Error, Result};
 use crate::group::Task;
 use crate::linalg::sym_power;
@@ -148,9 +155,23 @@ impl CirculantLayout {
 }
 
 /// The enforced-circulant version of `m` (see the [module documentation](self) for what exactly is
-/// done and how it differs from the paper's text). Panics if `m` is not 2n×2n for the layout.
+/// done and how it differs from the paper's text), with the generator read from the first column
+/// as the paper does. Panics if `m` is not 2n×2n for the layout.
 #[track_caller]
 pub fn enforce_circulant(m: ArrayView2<'_, f64>, layout: &CirculantLayout) -> Array2<f64> {
+    enforce_circulant_with(m, layout, CirculantGenerator::FirstColumn)
+}
+
+/// [`enforce_circulant`] with a choice of how step 3 reads the generator: the paper's first column,
+/// or the mean of each wrapped diagonal of M12 and M21ᵀ (the orthogonal projection onto circulant
+/// blocks; see [`circulant_average`](super::circulant_average)). Panics if `m` is not 2n×2n for
+/// the layout.
+#[track_caller]
+pub fn enforce_circulant_with(
+    m: ArrayView2<'_, f64>,
+    layout: &CirculantLayout,
+    generator: CirculantGenerator,
+) -> Array2<f64> {
     let n = layout.n();
     assert_eq!(m.dim(), (2 * n, 2 * n), "feature matrix shape");
     let scale: Vec<f64> = m
@@ -160,7 +181,16 @@ pub fn enforce_circulant(m: ArrayView2<'_, f64>, layout: &CirculantLayout) -> Ar
         .collect();
     let m12 = m.slice(s![..n, n..]);
     let normalized = Array2::from_shape_fn((n, n), |(a, b)| m12[[a, b]] * scale[a] * scale[n + b]);
-    layout.assemble(&layout.first_column(normalized.view()))
+    let c = match generator {
+        CirculantGenerator::FirstColumn => layout.first_column(normalized.view()),
+        CirculantGenerator::Average => {
+            let m21 = m.slice(s![n.., ..n]);
+            let lower_t =
+                Array2::from_shape_fn((n, n), |(a, b)| m21[[b, a]] * scale[a] * scale[n + b]);
+            layout.average_column(&[normalized.view(), lower_t.view()])
+        }
+    };
+    layout.assemble(&c)
 }
 
 /// A random block-circulant M_0 for `task` from `seed` (see the [module documentation](self)).

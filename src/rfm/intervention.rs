@@ -6,28 +6,39 @@
 //!   `P_H(M) = (1/|H|) Σ_h Π(h) M Π(h)ᵀ`;
 //! - `group-algebra { subgroup }`: the orthogonal projection onto span{Π(h) : h ∈ H};
 //! - `enforce-circulant`: the enforced block-circulant structure of arXiv 2407.20199 (see
-//!   [`circulant`](super::circulant) for exactly what is done);
+//!   [`circulant`](super::circulant) for exactly what is done), with the off-diagonal generator
+//!   read from the first column (the paper) or, with `generator: average`, averaged over the
+//!   wrapped diagonals ([`circulant_average`](super::circulant_average));
 //!
-//! from iteration `from` on, every `every` iterations (t = from, from + every, …). Subgroups are
-//! named as in [`Subgroup::parse`] (`r`, `s r^3`, `r^16, s`, `full`), plus `rotations` (all `r^x`)
-//! and `stabilizer` (the stabilizer of the training set). `params.exact_symmetry` projects onto the
+//! from iteration `from` on, every `every` iterations (t = from, from + every, …). On Dih(A)
+//! subgroups are named as in [`Subgroup::parse`](crate::symmetry::Subgroup::parse) (`r`, `s r^3`,
+//! `r^16, s`, `full`), plus `rotations` (all `r^x`) and `stabilizer` (the stabilizer of the
+//! training set); on the Sym_f of any other task by its element names (`r^{(1 2 3)}, r^{(1 2)}` on
+//! S_3), `full`, `stabilizer`, and `rotations` on group tasks (see
+//! [`generic_intervention`](super::generic_intervention)). `params.exact_symmetry` projects onto the
 //! commutant of the stabilizer of the training set after every update, after the listed
 //! interventions, so that a symmetric run stays symmetric up to the rounding of one projection.
 //!
 //! The projections act through [`PermutationGroup`], a plain list of coordinate permutations, so
 //! they apply to any group that can list them.
 //!
-//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks on a group): for every M_t, the
+//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks with a symmetry group whose
+//! elements are listed: Dih(A) or a listed Sym_f): for every M_t, the
 //! asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the stabilizer S of the training set
 //! (0 when S is trivial), its growth rate and the first t where it exceeds [`TRAP_BROKEN`].
 
-use super::circulant::{enforce_circulant, CirculantLayout};
+use super::circulant::{enforce_circulant_with, CirculantLayout};
+use super::circulant_average::CirculantGenerator;
+#[cfg(test)]
+use super::generic_intervention::resolve_dihedral as resolve_subgroup;
+use super::generic_intervention::TaskGroup;
 use super::projection::{blend, PermutationGroup};
 use super::RfmParams;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
-use crate::symmetry::{stabilizer, DihElement, DihedralGroup, Subgroup};
+#[cfg(test)]
+use crate::symmetry::DihedralGroup;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +98,11 @@ pub struct Intervention {
     /// Apply after the updates of t = from, from + every, … (default 1: every update).
     #[serde(default = "one_usize", skip_serializing_if = "is_one_usize")]
     pub every: usize,
+    /// How `enforce-circulant` reads the off-diagonal generator: `first-column` (the paper's
+    /// procedure, the default, not written) or `average` (the orthogonal projection onto
+    /// circulant blocks). Only with `enforce-circulant`.
+    #[serde(default, skip_serializing_if = "CirculantGenerator::is_first_column")]
+    pub generator: CirculantGenerator,
 }
 
 impl Intervention {
@@ -97,6 +113,7 @@ impl Intervention {
             strength: 1.0,
             from: 0,
             every: 1,
+            generator: CirculantGenerator::FirstColumn,
         }
     }
 
@@ -107,6 +124,13 @@ impl Intervention {
                 "params.interventions.strength",
                 self.strength,
                 "a number in (0, 1]",
+            ));
+        }
+        if !self.generator.is_first_column() && self.kind != InterventionKind::EnforceCirculant {
+            return Err(Error::param(
+                "params.interventions.generator",
+                self.generator.name(),
+                "`first-column` (the default) except with the enforce-circulant intervention",
             ));
         }
         if self.every == 0 {
@@ -122,25 +146,6 @@ impl Intervention {
     /// Whether it follows the update of iteration `t`.
     pub fn applies_at(&self, t: usize) -> bool {
         t >= self.from && (t - self.from).is_multiple_of(self.every)
-    }
-}
-
-/// Resolves a subgroup name: `stabilizer`, `rotations`, or a [`Subgroup::parse`] name.
-fn resolve_subgroup(dih: &DihedralGroup, train: &[usize], name: &str) -> Result<Subgroup> {
-    match name.trim() {
-        "stabilizer" => Ok(stabilizer(dih, train)),
-        "rotations" => {
-            let all: Vec<DihElement> = dih.rotations().collect();
-            Ok(Subgroup::closure(dih, &all))
-        }
-        other => Subgroup::parse(dih, other).map_err(|e| match e {
-            Error::InvalidParameter { value, allowed, .. } => Error::InvalidParameter {
-                name: "params.interventions.subgroup",
-                value,
-                allowed: format!("{allowed}; or `rotations`, `stabilizer`"),
-            },
-            e => e,
-        }),
     }
 }
 
@@ -165,30 +170,27 @@ impl Interventions {
     /// Errors (naming `params.interventions` or `params.exact_symmetry`) when a projection needs
     /// a group the task does not have, or a subgroup name does not parse.
     pub fn new(task: &Task, split: &Split, params: &RfmParams) -> Result<Self> {
-        let dih = DihedralGroup::new(task).ok();
-        let stab = dih.as_ref().map(|d| stabilizer(d, &split.train));
+        let group = TaskGroup::of(task);
         let need_group = |name: &'static str| {
-            dih.ok_or_else(|| {
-                Error::param(
-                    name,
-                    task.describe(),
-                    "a task on an abelian group (add, sub, mul, div): projections need its symmetry group",
-                )
-            })
+            Error::param(
+                name,
+                task.describe(),
+                "a task with a symmetry group (a group task, a graph, a comparison, a table): \
+                 projections need it",
+            )
+        };
+        let resolve = |subgroup: &str| {
+            group
+                .subgroup(split, subgroup)?
+                .ok_or_else(|| need_group("params.interventions"))
         };
         let mut steps = Vec::with_capacity(params.interventions.len());
         for iv in &params.interventions {
             iv.validate()?;
             let action = match &iv.kind {
-                InterventionKind::Commutant { subgroup } => {
-                    let d = need_group("params.interventions")?;
-                    let h = resolve_subgroup(&d, &split.train, subgroup)?;
-                    Action::Commutant(PermutationGroup::from_subgroup(&d, &h))
-                }
+                InterventionKind::Commutant { subgroup } => Action::Commutant(resolve(subgroup)?),
                 InterventionKind::GroupAlgebra { subgroup } => {
-                    let d = need_group("params.interventions")?;
-                    let h = resolve_subgroup(&d, &split.train, subgroup)?;
-                    Action::GroupAlgebra(PermutationGroup::from_subgroup(&d, &h))
+                    Action::GroupAlgebra(resolve(subgroup)?)
                 }
                 InterventionKind::EnforceCirculant => Action::EnforceCirculant(
                     CirculantLayout::for_task(task, "params.interventions")?,
@@ -196,16 +198,21 @@ impl Interventions {
             };
             steps.push((iv.clone(), action));
         }
+        let trap = group.stabilizer(split);
         let exact = if params.exact_symmetry {
-            let d = need_group("params.exact_symmetry")?;
-            stab.as_ref()
-                .map(|s| PermutationGroup::from_subgroup(&d, s))
+            if !group.is_some() {
+                return Err(need_group("params.exact_symmetry"));
+            }
+            let (s, _) = trap.clone().ok_or_else(|| {
+                Error::param(
+                    "params.exact_symmetry",
+                    task.describe(),
+                    "a task whose Sym_f lists its elements (the stabilizer is computed from them)",
+                )
+            })?;
+            Some(s)
         } else {
             None
-        };
-        let trap = match (dih.as_ref(), stab.as_ref()) {
-            (Some(d), Some(s)) => Some((PermutationGroup::from_subgroup(d, s), s.name(d))),
-            _ => None,
         };
         Ok(Interventions { steps, exact, trap })
     }
@@ -230,7 +237,9 @@ impl Interventions {
                         e => e,
                     })?
                 }
-                Action::EnforceCirculant(layout) => enforce_circulant(m.view(), layout),
+                Action::EnforceCirculant(layout) => {
+                    enforce_circulant_with(m.view(), layout, iv.generator)
+                }
             };
             blend(m, &target, iv.strength);
         }

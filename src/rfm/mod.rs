@@ -11,6 +11,8 @@
 pub mod agop;
 pub mod checks;
 pub mod circulant;
+pub mod circulant_average;
+pub mod generic_intervention;
 pub mod init;
 pub mod intervention;
 pub mod memory;
@@ -19,6 +21,7 @@ pub mod params;
 pub mod projection;
 pub mod train;
 
+pub use circulant_average::CirculantGenerator;
 pub use init::{InitKind, InitSpec};
 pub use intervention::{Intervention, InterventionKind, Interventions, TrapDynamics};
 pub use metrics::{IterationRecord, StageSeconds};

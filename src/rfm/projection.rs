@@ -99,6 +99,18 @@ impl PermutationGroup {
         Self::from_checked(2 * dih.n(), perms)
     }
 
+    /// The group of the coordinate permutations `elements` (as listed by
+    /// [`TaskSymmetry`](crate::symmetry::TaskSymmetry), `u32` images) of dimension `dim`; they
+    /// must form a group (a subgroup of Sym_f listed by closure, a stabilizer), which is not
+    /// checked again.
+    pub fn from_coordinate_permutations(dim: usize, elements: &[Vec<u32>]) -> Self {
+        let perms = elements
+            .iter()
+            .map(|p| p.iter().map(|&v| v as usize).collect())
+            .collect();
+        Self::from_checked(dim, perms)
+    }
+
     /// The dimension d the permutations act on.
     pub fn dim(&self) -> usize {
         self.dim
