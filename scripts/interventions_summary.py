@@ -61,11 +61,11 @@ def part2():
 
 
 def part3():
-    files = sorted(glob.glob(os.path.join(root, "interventions", "trap-*.json")))
+    files = sorted(glob.glob(os.path.join(root, "interventions", "trap*-*.json")))
     if not files:
         return
-    print("| run | asymmetry of M_0 | M_1 | M_10 | M_50 | M_T | growth rate / iteration | broken at | test acc: max over t, final |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| run | asymmetry of M_0 | M_1 | M_10 | M_50 | M_100 | M_T | growth rate / iteration | broken at | test acc: max over t, final | first t with test acc ≥ 0.99 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for fn in files:
         r = json.load(open(fn))
         tr = r["trap"]
@@ -73,15 +73,42 @@ def part3():
         pick = lambda t: f"{a[t]:.2e}" if t < len(a) else ""
         rate = tr.get("growth_rate")
         best = max(i["test_acc"] for i in r["iterations"])
-        name = os.path.basename(fn)[len("trap-"):-len(".json")]
+        name = os.path.basename(fn)[:-len(".json")]
+        first = r["summary"].get("first_iter_test_acc_ge_099")
         print(
-            f"| {name} | {pick(0)} | {pick(1)} | {pick(10)} | {pick(50)} | {a[-1]:.2e} (t = {len(a) - 1}) | "
+            f"| {name} | {pick(0)} | {pick(1)} | {pick(10)} | {pick(50)} | {pick(100)} | {a[-1]:.2e} (t = {len(a) - 1}) | "
             f"{'—' if rate is None else f'{rate:.3f}'} | {tr.get('broken_at', '—')} | "
-            f"{best:.4f}, {r['iterations'][-1]['test_acc']:.4f} |"
+            f"{best:.4f}, {r['iterations'][-1]['test_acc']:.4f} | {'never' if first is None else first} |"
         )
+    print()
+
+
+def part6():
+    fn = os.path.join(root, "interventions-nonabelian.jsonl")
+    if not os.path.exists(fn):
+        return
+    cells = {}
+    for line in open(fn):
+        r = json.loads(line)
+        c = r["config"]
+        key = (c["task"]["group_name"], c["label"], c["split"]["fraction"])
+        s = r["outcome"]["summary"]
+        cells.setdefault(key, []).append((c["split"]["seed"], s["final_test_acc"], s["first_iter_test_acc_ge_099"]))
+    fracs = sorted({k[2] for k in cells})
+    print("| group | intervention | " + " | ".join(f"f = {f}" for f in fracs) + " |")
+    print("|---|---|" + "---|" * len(fracs))
+    for g, label in sorted({(k[0], k[1]) for k in cells}):
+        row = []
+        for f in fracs:
+            v = sorted(cells.get((g, label, f), []))
+            accs = ", ".join(f"{a:.3f}" for _, a, _ in v)
+            firsts = [t for _, _, t in v if t is not None]
+            row.append(accs + (f" (≥ 0.99 at t = {', '.join(map(str, firsts))})" if firsts else ""))
+        print(f"| {g} | {label} | " + " | ".join(row) + " |")
     print()
 
 
 part1()
 part2()
 part3()
+part6()
