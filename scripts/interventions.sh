@@ -17,7 +17,8 @@
 #      plain, --exact-symmetry, eps in 1e-8, 1e-4)
 #   5  trap dynamics at a composite n: test = the fixed points of the reflections of <r^30, s> in
 #      Dih(Z_60) (add, n = 60), 200 iterations, plain, --exact-symmetry, eps in 1e-8, 1e-4
-#   4  eigenfeatures of a grokked M (add and mul, p = 61, fraction 0.5, 30 iterations): decompose --eigen 8
+#   4  eigenfeatures of a grokked M (add and mul, p = 61, fraction 0.5, 30 iterations): decompose --eigen 8;
+#      a strip of M_t over the iterations (add, saved every 3 iterations): report --strip
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=("$@")
@@ -70,6 +71,11 @@ if wants 4; then
     run "$BIN" run --task "$op" -p 61 --train-frac 0.5 --seed 0 --iters 30 -q --force --out "$OUT/grokked-$op.json" >/dev/null
     run "$BIN" decompose "$OUT/grokked-$op.json" --force --eigen 8 --out "$OUT/grokked-$op.decompose.json" | sed -n '/leading eigenpairs/,/^wrote/p'
   done
+  # M_t over the iterations: a strip of heatmaps from a run saving M_t every 3 iterations.
+  run "$BIN" run --task add -p 61 --train-frac 0.5 --seed 0 --iters 30 --save-every 3 -q --force --out "$OUT/grokked-add-every3.json" >/dev/null
+  rm -f "$OUT/figures.md"
+  run "$BIN" report --matrix "$OUT/grokked-add-every3.json" --strip --out "$OUT" --force
+  rm -f "$OUT/strip-grokked-add-every3.svg"   # 10 heatmaps of 122 x 122 cells: a 13 MB SVG; the PNG is kept
 fi
 
 if wants 6; then
