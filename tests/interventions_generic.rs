@@ -12,9 +12,7 @@ use symrfm::rfm::{train, Control, Intervention, InterventionKind, RfmParams, Tra
 use symrfm::symmetry::{GenericSubgroup, TaskSymmetry};
 
 fn named(op: Operation, group: &str) -> Task {
-    let mut s = TaskSpec::new(op, 0);
-    s.group_name = Some(group.to_string());
-    Task::new(s).unwrap()
+    Task::new(TaskSpec::on_group(op, group)).unwrap()
 }
 
 fn run(task: &Task, split: &Split, params: &RfmParams) -> TrainOutput {

@@ -525,9 +525,7 @@ mod tests {
             assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         }
 
-        let mut spec = TaskSpec::new(Operation::Mul, 0);
-        spec.group_name = Some("S3".into());
-        let s3 = Task::new(spec).unwrap();
+        let s3 = Task::new(TaskSpec::on_group(Operation::Mul, "S3")).unwrap();
         let sym = TaskSymmetry::of(&s3);
         let split = Split::random(36, 0.5, 0).unwrap();
         let probe = InvarianceProbe::generic(&sym, &split, None).unwrap();

@@ -1120,9 +1120,7 @@ mod tests {
     }
 
     fn task_on(op: Operation, name: &str) -> Task {
-        let mut s = TaskSpec::new(op, 0);
-        s.group_name = Some(name.to_string());
-        Task::new(s).unwrap()
+        Task::new(TaskSpec::on_group(op, name)).unwrap()
     }
 
     #[test]

@@ -175,9 +175,7 @@ mod tests {
     }
 
     fn group_spec(op: Operation, group: &str) -> TaskSpec {
-        let mut s = TaskSpec::new(op, 0);
-        s.group_name = Some(group.to_string());
-        s
+        TaskSpec::on_group(op, group)
     }
 
     #[test]

@@ -131,6 +131,23 @@ impl TaskSpec {
             table: None,
         }
     }
+
+    /// `operation` on the named finite group `group` (`S4`, `D12`, `Q8`, `S3xZ4`, `perm:…`), as
+    /// `--task OP --group NAME`.
+    pub fn on_group(operation: Operation, group: &str) -> Self {
+        TaskSpec {
+            group_name: Some(group.to_string()),
+            ..TaskSpec::new(operation, 0)
+        }
+    }
+
+    /// Graph distance on the named graph (`cycle:12`, `hypercube:4`, …), as `--graph`.
+    pub fn on_graph(graph: &str) -> Self {
+        TaskSpec {
+            graph: Some(graph.to_string()),
+            ..TaskSpec::new(Operation::GraphDistance, 0)
+        }
+    }
 }
 
 /// Largest number of symbols accepted (the dataset has n² pairs).

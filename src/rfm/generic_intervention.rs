@@ -186,9 +186,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn named(op: Operation, group: &str) -> Task {
-        let mut s = TaskSpec::new(op, 0);
-        s.group_name = Some(group.to_string());
-        Task::new(s).unwrap()
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
     }
 
     fn random_split(task: &Task) -> Split {

@@ -464,9 +464,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn named(op: Operation, group: &str) -> Task {
-        let mut s = TaskSpec::new(op, 0);
-        s.group_name = Some(group.to_string());
-        Task::new(s).unwrap()
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
     }
 
     fn with(op: Operation, p: u64, f: impl FnOnce(&mut TaskSpec)) -> Task {

@@ -294,15 +294,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn named(op: Operation, group: &str) -> Task {
-        let mut s = TaskSpec::new(op, 0);
-        s.group_name = Some(group.to_string());
-        Task::new(s).unwrap()
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
     }
 
     fn graph(g: &str) -> Task {
-        let mut s = TaskSpec::new(Operation::GraphDistance, 0);
-        s.graph = Some(g.to_string());
-        Task::new(s).unwrap()
+        Task::new(TaskSpec::on_graph(g)).unwrap()
     }
 
     /// Whether `set` (pair indices) is mapped onto itself by every element of `h`.
