@@ -181,3 +181,55 @@ fn the_symmetry_diagnostic_and_index_names_work_on_sym_f() {
     let full_name = "s σ=(0 6)(1 5)(2 4) τ=(0 6)(1 5)(2 4)";
     assert_eq!(split("#1", "a.csv"), split(full_name, "b.csv"));
 }
+
+/// A run file of a non-abelian task written before such runs had a trap record can still be
+/// resumed: the joined file has no trap record and the same iterations as an uninterrupted run.
+#[test]
+fn a_run_file_without_a_trap_record_resumes() {
+    let dir = scratch("any-group-resume-old");
+    let base = ["run", "--task", "mul", "--group", "S3", "-q", "--iters"];
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    ok(symrfm(
+        &[&base[..], &["2", "--out", "short.json"]].concat(),
+        &dir,
+    ));
+    ok(symrfm(
+        &[&base[..], &["4", "--out", "full.json"]].concat(),
+        &dir,
+    ));
+    let path = dir.join("short.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(v.as_object_mut().unwrap().remove("trap").is_some());
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    ok(symrfm(
+        &[
+            "run",
+            "--resume",
+            "short.json",
+            "--iters",
+            "4",
+            "-q",
+            "--out",
+            "joined.json",
+        ],
+        &dir,
+    ));
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    let (joined, full) = (read("joined.json"), read("full.json"));
+    assert!(joined.get("trap").is_none() && full.get("trap").is_some());
+    let accs = |v: &serde_json::Value| -> Vec<f64> {
+        v["iterations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["test_acc"].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(accs(&joined), accs(&full));
+    assert_eq!(joined["feature_matrices"], full["feature_matrices"]);
+}

@@ -58,8 +58,10 @@ impl Previous {
                 joined.summarize();
                 Some(joined)
             }
-            // Resumption::new checked that the file has a trap record when the run makes one.
-            (_, new) => new,
+            // A file without a trap record (written before the task had one) stays without:
+            // the asymmetry of its first iterations is unknown. Resumption::new checked that a
+            // file with a record belongs to a run that makes one.
+            _ => None,
         };
         TrainOutput {
             iterations,
@@ -204,11 +206,10 @@ impl Resumption {
         )?
         .trap_recorder()
         .is_some();
-        if records_trap != trap.is_some() {
-            return Err(bad(format!(
-                "{} trap record, as a run of this task writes (a file of an older symrfm?)",
-                if records_trap { "a" } else { "no" }
-            )));
+        if trap.is_some() && !records_trap {
+            return Err(bad(
+                "no trap record, as a run of this task writes (the file holds one)".to_string(),
+            ));
         }
         if trap.as_ref().is_some_and(|t| t.asymmetry.len() != done + 1) {
             return Err(bad(format!("one trap asymmetry per M_t, t = 0 … {done}")));
