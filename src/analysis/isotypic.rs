@@ -1,5 +1,5 @@
 //! Exact real isotypic decomposition of a finite permutation representation, with no character
-//! tables (SCIENCE.md §5, "Isotypic components").
+//! tables (docs/SCIENCE.md §5, "Isotypic components").
 //!
 //! A finite group G given as a list of permutations Π(g) of d points (closed under composition)
 //! acts on R^d. Its **isotypic components** are the sums of all copies of one irreducible
@@ -591,7 +591,7 @@ pub struct BlockIrrepEnergy {
 }
 
 /// The energy of each block of M in each real isotypic component of the regular representation
-/// of the task's group G (SCIENCE.md §5).
+/// of the task's group G (docs/SCIENCE.md §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IrrepEnergies {
     /// The group, e.g. `S_4`.
