@@ -8,6 +8,7 @@ use std::sync::Arc;
 use symrfm::data::{Split, SplitSpec};
 use symrfm::group::{Task, TaskSpec};
 use symrfm::report::TaskInfo;
+use symrfm::symmetry::{SymmetrySummary, TaskSymmetry};
 
 /// A validated task (the Rust half of `symrfm.Task`).
 #[pyclass(module = "symrfm._core", name = "TaskCore", frozen)]
@@ -49,6 +50,21 @@ impl PyTask {
     #[getter]
     fn has_group(&self) -> bool {
         self.task.group().is_some()
+    }
+
+    /// The computed symmetry group Sym_f as JSON, exactly what `symrfm symmetry --out` writes
+    /// (`command_line` empty); `search` forces the exact search as `--search` does.
+    fn sym_f_json(&self, py: Python<'_>, search: bool) -> PyResult<String> {
+        let task = Arc::clone(&self.task);
+        let summary = py.detach(move || {
+            let sym = if search {
+                TaskSymmetry::searched(&task)
+            } else {
+                TaskSymmetry::of(&task)
+            };
+            SymmetrySummary::new(&task, &sym, Vec::new())
+        });
+        to_json(&summary)
     }
 
     /// The label table, n × n (int64): `labels[a, b]` is the class of the pair (a, b).

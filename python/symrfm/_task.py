@@ -214,6 +214,16 @@ class Task:
         """Dih(A), the label-preserving maps of the pairs (tasks on a group only)."""
         return SymmetryGroup(self)
 
+    def sym_f(self, search: bool = False) -> Dict[str, Any]:
+        """The computed symmetry group Sym_f of any task, as ``symrfm symmetry --out`` writes it:
+        ``order`` (exact, a string), ``method``, ``has_swaps``, ``generators`` and ``elements``
+        (each with ``name``, ``swap``, ``order``, ``fixed_points`` and ``permutation`` of the 2n
+        coordinates; ``elements`` is absent and ``elements_listed`` false when Sym_f is too large to list,
+        see ``skipped``),
+        ``fixed_point_counts``. ``search=True`` computes it by exact search even for group tasks.
+        Element names (or ``#k``) name subgroups in ``Split.orbit``/``Split.fixed_points``."""
+        return json.loads(self._core.sym_f_json(bool(search)))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Task) and self.spec == other.spec
 

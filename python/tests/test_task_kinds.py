@@ -108,3 +108,32 @@ def test_compare_passes_interventions_to_both_runs():
         assert r.report["params"]["exact_symmetry"] is True
         assert r.report["params"]["interventions"] == [{"kind": "commutant", "subgroup": "r", "strength": 0.5}]
     assert np.max(c.symmetric.asymmetry[1:]) <= 1e-12
+
+
+@pytest.mark.parametrize(
+    "args, make, search",
+    [
+        (["--task", "graph-distance", "--graph", "cycle:8"], lambda: symrfm.Task("graph-distance", graph="cycle:8"), False),
+        (["--task", "mul", "--group", "S3", "--search"], lambda: symrfm.Task("mul", group="S3"), True),
+        (["--task", "sign", "-p", "7"], lambda: symrfm.Task("sign", 7), False),
+    ],
+)
+def test_sym_f_is_what_the_cli_writes(cli, tmp_path, args, make, search):
+    cli("symmetry", *args, "--out", "sym.json", "--force")
+    expected = json.loads((tmp_path / "sym.json").read_text())
+    expected.pop("command_line", None)
+    got = make().sym_f(search=search)
+    assert got == expected
+    # Independent checks: every listed element preserves every label, and the order is the count.
+    labels = make().labels
+    n = labels.shape[0]
+    assert int(got["order"]) == len(got["elements"])
+    for e in got["elements"]:
+        perm = e["permutation"]
+        for a in range(n):
+            for b in range(n):
+                # x(a, b) has ones at coordinates a and n + b; the image of the pair is read off the
+                # images of those two coordinates.
+                ia, ib = perm[a], perm[n + b]
+                pa, pb = (ia, ib - n) if ia < n else (ib, ia - n)
+                assert labels[pa, pb] == labels[a, b]

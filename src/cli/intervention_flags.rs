@@ -21,8 +21,10 @@ use symrfm::rfm::{CirculantGenerator, InitKind, InitSpec, Intervention, Interven
 #[derive(Args, Debug, Clone, Default)]
 pub struct InterventionArgs {
     /// After each update, project M onto `commutant:H` (matrices commuting with Π(h), h ∈ H) or
-    /// `group-algebra:H` (span of the Π(h)); H is a subgroup name (`r`, `s r^3`, `r^16,s`, `full`),
-    /// `rotations` or `stabilizer` (of the training set). Repeatable; applied in order.
+    /// `group-algebra:H` (span of the Π(h)); H is a subgroup of the task's symmetry group: on Dih(A)
+    /// generators such as `r`, `s r^3`, `r^16,s`; on any other task's Sym_f its element names or
+    /// `#k` (see `symrfm symmetry`); or `full`, `rotations` (group tasks), `stabilizer` (of the
+    /// training set). Repeatable; applied in order.
     #[arg(long, value_name = "KIND:H")]
     pub project: Vec<String>,
     /// After each update, enforce block-circulant structure as in arXiv 2407.20199 (cyclic groups).
