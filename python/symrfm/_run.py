@@ -475,31 +475,25 @@ def run(
         }
         if init_obj is not None:
             spec["init"] = init_obj
-        bar = None if quiet else _Progress(params["iters"], label or "", progress)
-
-        def observe(record: Dict[str, Any]) -> Optional[bool]:
-            if bar is not None:
-                bar.update(record)
-            if callback is not None:
-                return callback(record["iter"], record)
-            return None
-
         if command_line is None:
             command_line = _call_text("run", call)
-        try:
-            core, pending = _core.run_experiment(
+        core, pending = _drive(
+            params["iters"],
+            label or "",
+            quiet,
+            progress,
+            callback,
+            lambda observer: _core.run_experiment(
                 json.dumps(spec),
                 threads,
                 backend,
                 max_memory,
                 command_line,
                 bool(save_model),
-                observe if (bar is not None or callback is not None) else _signals_only,
+                observer,
                 bool(save_predictions),
-            )
-        finally:
-            if bar is not None:
-                bar.close()
+            ),
+        )
     finally:
         for p in temp:
             try:
@@ -508,14 +502,47 @@ def run(
                 pass
     result = RunResult(core, task)
     result._split = split
-    if pending is not None:
-        pending.result = result
-        raise pending
-    return result
+    return _raise_pending(result, pending)
 
 
 def _signals_only(record: Dict[str, Any]) -> None:
     return None
+
+
+def _drive(
+    total: int,
+    label: str,
+    quiet: bool,
+    progress: Optional[bool],
+    callback: Optional[Callback],
+    start: Callable[[Callable[[Dict[str, Any]], Optional[bool]]], Any],
+) -> Any:
+    """Calls ``start(observer)`` (a core training call returning ``(core, pending)``) with an
+    observer that updates the progress bar of ``total`` iterations and calls ``callback``; the
+    bar is closed however the call ends."""
+    bar = None if quiet else _Progress(total, label, progress)
+
+    def observe(record: Dict[str, Any]) -> Optional[bool]:
+        if bar is not None:
+            bar.update(record)
+        if callback is not None:
+            return callback(record["iter"], record)
+        return None
+
+    try:
+        return start(observe if (bar is not None or callback is not None) else _signals_only)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _raise_pending(result: "RunResult", pending: Optional[BaseException]) -> "RunResult":
+    """Returns ``result``, or raises ``pending`` (an interrupt or a callback's exception) carrying
+    it as its ``result`` attribute."""
+    if pending is not None:
+        pending.result = result  # type: ignore[attr-defined]
+        raise pending
+    return result
 
 
 def resume(
@@ -563,37 +590,27 @@ def resume(
     report = json.loads(prev_core.report_json())
     total = iters if iters is not None else report["params"]["iters"]
     label = report.get("label") or ""
-    bar = None if quiet else _Progress(total, label, progress)
-
-    def observe(record: Dict[str, Any]) -> Optional[bool]:
-        if bar is not None:
-            bar.update(record)
-        if callback is not None:
-            return callback(record["iter"], record)
-        return None
-
     if command_line is None:
         call["previous"] = source
         command_line = _call_text("resume", call)
-    try:
-        core, pending = _core.resume_experiment(
+    core, pending = _drive(
+        total,
+        label,
+        quiet,
+        progress,
+        callback,
+        lambda observer: _core.resume_experiment(
             prev_core,
             iters,
             threads,
             max_memory,
             command_line,
             bool(save_model),
-            observe if (bar is not None or callback is not None) else _signals_only,
+            observer,
             bool(save_predictions),
-        )
-    finally:
-        if bar is not None:
-            bar.close()
-    result = RunResult(core, task)
-    if pending is not None:
-        pending.result = result
-        raise pending
-    return result
+        ),
+    )
+    return _raise_pending(RunResult(core, task), pending)
 
 
 class CompareResult:
