@@ -1,67 +1,92 @@
 #!/usr/bin/env bash
-# Time symrfm beside the RFM implementations obtainable from PyPI, on the same task and split,
-# on this machine. Run by hand (not part of CI: it downloads ~6 GB and takes ~20 minutes).
+# Time symrfm beside another RFM implementation, on the same task and split, on this machine.
+# Run by hand (not part of CI: it downloads ~6 GB of torch and takes ~5-20 minutes).
 #
-#   scripts/compare-peers.sh                 # add mod 61, 3 alternating runs each, 2 threads
-#   scripts/compare-peers.sh -p 31 -r 5      # another modulus / number of runs
+#   scripts/compare-peers.sh                      # xrfm (PyPI), add mod 61, 3 alternating runs each
+#   scripts/compare-peers.sh -p 31 -r 5           # another modulus / number of runs
+#   scripts/compare-peers.sh -R /tmp/refcode -w   # the reference implementation, waiting for a quiet machine
+#
+# Peers:
+#   xrfm       (default) PyPI's xrfm 0.4.5 on the split of the default `symrfm run -p P` (seed 0).
+#   reference  (-R DIR) the paper's own code, nmallinar/rfm-grokking at commit 73181df, checked out at DIR
+#              (for example `git --git-dir=<mirror> archive 73181df | tar -x -C /tmp/refcode`; none of its
+#              code is in this repository). Its `train_kernel.main()` runs unmodified after
+#              `torch.manual_seed(0)`; symrfm reads the same split from
+#              tests/fixtures/rfm-grokking-p61-add-seed0/split.csv (p = 61 only). Each pair of runs is
+#              checked to give the same test accuracy at every iteration (scripts/compare_peers.py same-curve).
 #
 # What it does:
-#   1. creates (or reuses) the virtual environment target/peers-venv and pip-installs the peers
-#      from PyPI: xrfm (with torch, its dependency) and opt_einsum (lets torch.einsum pick a
-#      cheaper contraction order; xrfm's gradients use einsum). PyPI's Linux torch wheel is the
-#      CUDA build: pip also pulls the nvidia-* CUDA libraries (~5.6 GB in all). It runs on the CPU
-#      here; there is no CPU-only torch wheel on PyPI.
+#   1. creates (or reuses) target/peers-venv and pip-installs torch 2.15.0 (PyPI's Linux wheel is the
+#      CUDA build, ~5.6 GB with its nvidia-* libraries; it runs on the CPU here), xrfm 0.4.5, opt_einsum,
+#      and for the reference its imports (numpy, scipy, scikit-learn, matplotlib);
 #   2. builds symrfm (cargo build --release) unless SYMRFM_BIN is set;
-#   3. runs `symrfm run -p P --threads 2` once to fix the split (seed 0, training fraction 0.5) and
-#      rebuilds it as a CSV `a,b,label,is_train` from the run JSON (scripts/compare_peers.py split);
-#   4. alternates runs: symrfm (the default `run -p P`, whose split that CSV is), xrfm, symrfm,
-#      xrfm, ... each
-#      under /usr/bin/time (wall seconds, peak RSS), with OMP_NUM_THREADS=2 and
-#      torch.set_num_threads(2) for the peer; records the load average before and after;
-#   5. writes the table (medians, min–max, peak memory, final test accuracy, ratio of medians)
-#      into its own section of results/peers.md (between the markers `<!-- compare-peers.sh pP -->`
-#      and `<!-- end compare-peers.sh pP -->`, replaced on every run; the rest of the file, such as
-#      the by-hand measurement of the reference implementation, is kept). Raw rows: target/peers/.
-#
-# The reference implementation (the paper's PyTorch code) is not on PyPI: results/peers.md
-# documents how it was measured by hand, the same way.
+#   3. alternates runs: symrfm, peer, symrfm, peer, ... each under /usr/bin/time (wall seconds, peak
+#      RSS), 2 threads each (OMP_NUM_THREADS and torch.set_num_threads); records the 1-minute load
+#      average before every run; with -w it first waits (up to 10 minutes) until that load is below 1;
+#   4. writes the raw rows to results/peers-<peer>-p<P>.csv (program, run, wall_s, peak_kib,
+#      load1_before, final_test_acc) and the table (medians, min-max, peak memory, accuracy, ratio
+#      of medians) into its own section of results/peers.md (between `<!-- <peer> pP -->` and
+#      `<!-- end <peer> pP -->`, replaced on every run; the rest of the file is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 p=61
 reps=3
 threads=2
-while getopts "p:r:t:h" opt; do
+refcode=
+wait_quiet=0
+while getopts "p:r:t:R:wh" opt; do
     case $opt in
         p) p=$OPTARG ;;
         r) reps=$OPTARG ;;
         t) threads=$OPTARG ;;
-        *) sed -n '2,24p' "$0"; exit 2 ;;
+        R) refcode=$OPTARG ;;
+        w) wait_quiet=1 ;;
+        *) sed -n '2,32p' "$0"; exit 2 ;;
     esac
 done
+peer=xrfm
+if [[ -n $refcode ]]; then
+    peer=reference
+    if [[ $p != 61 ]]; then
+        echo "error: -p $p: the reference's split is committed for p = 61 only" >&2
+        exit 2
+    fi
+    if [[ ! -f $refcode/train_kernel.py ]]; then
+        echo "error: -R $refcode: no train_kernel.py there (a checkout of nmallinar/rfm-grokking is expected)" >&2
+        exit 2
+    fi
+fi
 
 python=${SYMRFM_PYTHON:-python3}
 venv=target/peers-venv
 if [[ ! -x $venv/bin/python ]]; then
     "$python" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet torch==2.15.0 xrfm==0.4.5 opt_einsum
+"$venv/bin/python" -m pip install --quiet torch==2.15.0 xrfm==0.4.5 opt_einsum numpy scipy scikit-learn matplotlib
 
 if [[ -z ${SYMRFM_BIN:-} ]]; then
     cargo build --release
     SYMRFM_BIN=$PWD/target/release/symrfm
 fi
 
-out=target/peers/p$p
+out=target/peers/$peer-p$p
 mkdir -p "$out"
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 py="$venv/bin/python"
 helper=scripts/compare_peers.py
 
-# The split: symrfm's default one for this p (seed 0, fraction 0.5), as a CSV every program reads.
-rm -f "$out/split-run.json"
-"$SYMRFM_BIN" run -p "$p" --iters 1 --threads "$threads" -q --out "$out/split-run.json" >/dev/null
-"$py" "$helper" split "$out/split-run.json" "$out/split.csv"
+# The split every program reads.
+if [[ $peer == reference ]]; then
+    split=tests/fixtures/rfm-grokking-p61-add-seed0/split.csv
+    sym_split=(--split-file "$split")
+else
+    rm -f "$out/split-run.json"
+    "$SYMRFM_BIN" run -p "$p" --iters 1 --threads "$threads" -q --out "$out/split-run.json" >/dev/null
+    split=$out/split.csv
+    "$py" "$helper" split "$out/split-run.json" "$split"
+    sym_split=()
+fi
 
 timed() { # timed NAME LOGFILE CMD... : runs CMD, leaves "wall S" and "maxrss_kib K" in NAME.time
     local name=$1 log=$2; shift 2
@@ -69,33 +94,70 @@ timed() { # timed NAME LOGFILE CMD... : runs CMD, leaves "wall S" and "maxrss_ki
 maxrss_kib %M" -o "$out/$name.time" "$@" >"$log" 2>&1
 }
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+quiet() { # with -w: wait until the 1-minute load average is below 1 (at most 10 minutes)
+    [[ $wait_quiet == 1 ]] || return 0
+    local i
+    for i in $(seq 1 120); do
+        awk '{ exit !($1 < 1.0) }' /proc/loadavg && return 0
+        sleep 5
+    done
+    echo "warning: load average still $(load1) after 10 minutes; measuring anyway" >&2
+}
+acc_of() { "$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["summary"]["final_test_acc"] if "summary" in d else d[sys.argv[2]])' "$@"; }
 
+csv=$out/raw.csv
 times=$out/times.tsv
+echo "program,run,wall_s,peak_kib,load1_before,final_test_acc" >"$csv"
 : >"$times"
-load_before=$(uptime)
+row() { # row PROGRAM RUN LOAD ACC
+    local w k
+    w=$(field wall "$out/$1-$2.time"); k=$(field maxrss_kib "$out/$1-$2.time")
+    echo "$1,$2,$w,$k,$3,$4" >>"$csv"
+    printf '%s\t%s\t%s\t%s\n' "$1" "$w" "$k" "$4" >>"$times"
+}
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$reps"); do
+    quiet
+    l=$(load1)
     rm -f "$out/symrfm-$i.json"
     timed "symrfm-$i" "$out/symrfm-$i.log" \
-        "$SYMRFM_BIN" run -p "$p" --threads "$threads" -q --out "$out/symrfm-$i.json"
-    acc=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["summary"]["final_test_acc"])' "$out/symrfm-$i.json")
-    printf 'symrfm\t%s\t%s\t%s\n' "$(field wall "$out/symrfm-$i.time")" "$(field maxrss_kib "$out/symrfm-$i.time")" "$acc" >>"$times"
+        "$SYMRFM_BIN" run -p "$p" "${sym_split[@]}" --threads "$threads" -q --out "$out/symrfm-$i.json"
+    row symrfm "$i" "$l" "$(acc_of "$out/symrfm-$i.json")"
 
-    timed "xrfm-$i" "$out/xrfm-$i.log" \
-        "$py" "$helper" xrfm "$out/split.csv" --threads "$threads" --out "$out/xrfm-$i.json"
-    acc=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["test_acc"])' "$out/xrfm-$i.json")
-    printf 'xrfm\t%s\t%s\t%s\n' "$(field wall "$out/xrfm-$i.time")" "$(field maxrss_kib "$out/xrfm-$i.time")" "$acc" >>"$times"
+    quiet
+    l=$(load1)
+    if [[ $peer == reference ]]; then
+        timed "reference-$i" "$out/reference-$i.log" \
+            "$py" "$helper" reference "$refcode" --prime "$p" --threads "$threads" --out "$out/reference-$i.json"
+        "$py" "$helper" same-curve "$out/symrfm-$i.json" "$out/reference-$i.json"
+        acc=$(acc_of "$out/reference-$i.json" final_test_acc)
+    else
+        timed "xrfm-$i" "$out/xrfm-$i.log" \
+            "$py" "$helper" xrfm "$split" --threads "$threads" --out "$out/xrfm-$i.json"
+        acc=$(acc_of "$out/xrfm-$i.json" test_acc)
+    fi
+    row "$peer" "$i" "$l" "$acc"
 done
-load_after=$(uptime)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 section=$out/section.md
 {
-    echo "$(date -u +%Y-%m-%d), $reps alternating runs each, $threads threads, the split of \`symrfm run -p $p\` (seed 0,"
-    echo "training fraction 0.5; xrfm reads it from \`scripts/compare_peers.py split\`)."
-    echo "Versions: $("$py" -c 'import torch, xrfm; print("torch", torch.__version__ + ",", "xrfm", xrfm.__version__)'), $("$SYMRFM_BIN" --version)."
-    echo "Load average before: \`${load_before##*load average: }\`; after: \`${load_after##*load average: }\`."
+    if [[ $peer == reference ]]; then
+        echo "$(date -u +%Y-%m-%d), $reps alternating runs each, $threads threads, the reference's split"
+        echo "(\`torch.manual_seed(0)\`, tests/fixtures/rfm-grokking-p61-add-seed0/split.csv); every pair gave the same"
+        echo "test accuracy at all iterations. CPU: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)."
+    else
+        echo "$(date -u +%Y-%m-%d), $reps alternating runs each, $threads threads, the split of \`symrfm run -p $p\` (seed 0,"
+        echo "training fraction 0.5; xrfm reads it from \`scripts/compare_peers.py split\`)."
+    fi
+    echo "Versions: $("$py" -c 'import torch; print("torch", torch.__version__)'), $("$SYMRFM_BIN" --version)."
+    echo "Load average (1, 5, 15 min) before: \`$load_before\`; after: \`$load_after\`; 1-minute load before each run in"
+    echo "results/peers-$peer-p$p.csv$([[ $wait_quiet == 1 ]] && echo ' (each run waited for a load below 1)')."
     echo
     "$py" "$helper" summarize "$times" -
 } >"$section"
-"$py" "$helper" splice results/peers.md "compare-peers.sh p$p" "$section"
+cp "$csv" "results/peers-$peer-p$p.csv"
+"$py" "$helper" splice results/peers.md "$peer p$p" "$section"
 cat "$section"
-echo "updated results/peers.md (section compare-peers.sh p$p; raw rows: $times)"
+echo "updated results/peers.md (section $peer p$p) and results/peers-$peer-p$p.csv"

@@ -13,6 +13,14 @@ Subcommands (run with the virtual environment's interpreter, target/peers-venv/b
       its API allows (see the notes in results/peers.md), then write the wall time of the fit, the
       final train/test accuracy and the package versions as JSON.
 
+  reference REFCODE --prime P --iters T --threads K --out OUT.json
+      Run the reference implementation's own `train_kernel.main()` (nmallinar/rfm-grokking, a
+      checkout at REFCODE, unmodified) with its defaults for add mod P, after
+      `torch.manual_seed(0)` (the split of tests/fixtures/rfm-grokking-p61-add-seed0). Two imports
+      that a Gaussian run never uses are replaced by stand-ins: `wandb` (logging only) and
+      `models.jax_ntk_nngp` (needs JAX). Writes the per-iteration test accuracy it printed and the
+      versions as JSON.
+
   summarize TIMES.tsv OUT.md   (OUT.md = - for standard output)
       Turn the raw measurements (one row per run: tool, wall seconds, peak KiB, final test
       accuracy) into a markdown table: medians, min–max, peak memory, accuracy, and the
@@ -136,6 +144,61 @@ def cmd_xrfm(args):
     print(json.dumps(out))
 
 
+def cmd_reference(args):
+    import contextlib
+    import io
+    import os
+    import re
+    import types
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    run = types.SimpleNamespace(id="local", name="")
+    wandb = types.ModuleType("wandb")
+    wandb.run = run
+    wandb.init = lambda **kw: run
+    wandb.log = lambda *a, **kw: None
+    wandb.Image = lambda *a, **kw: None
+    sys.modules["wandb"] = wandb
+    sys.modules["models.jax_ntk_nngp"] = types.ModuleType("models.jax_ntk_nngp")
+    sys.path.insert(0, os.path.abspath(args.refcode))
+    import train_kernel
+
+    torch.manual_seed(0)
+    out_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "ref-out")
+    sys.argv = ["train_kernel.py", "--wandb_offline", "--out_dir", out_dir, "-p", str(args.prime), "--iters", str(args.iters)]
+    buf = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(buf):
+        train_kernel.main()
+    t1 = time.perf_counter()
+    test_acc = [float(m.group(2)) for m in re.finditer(r"Round (\d+) Test Acc:\s*(\S+)", buf.getvalue())]
+    out = {
+        "tool": "reference",
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "prime": args.prime,
+        "main_seconds": t1 - t0,
+        "test_acc": test_acc,
+        "final_test_acc": test_acc[-1] if test_acc else None,
+    }
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=1)
+
+
+def cmd_same_curve(args):
+    """Exit 1 unless a symrfm run and a reference run have the same test accuracy at every iteration."""
+    with open(args.symrfm) as f:
+        sym = [it["test_acc"] for it in json.load(f)["iterations"]]
+    with open(args.reference) as f:
+        ref = json.load(f)["test_acc"]
+    diff = max((abs(a - b) for a, b in zip(sym, ref)), default=float("inf"))
+    same = len(sym) == len(ref) and diff < 1e-12
+    print(f"{len(sym)} / {len(ref)} iterations, max |difference| {diff:.3g}: {'same' if same else 'DIFFERENT'}")
+    sys.exit(0 if same else 1)
+
+
 def fmt_mib(kib):
     return f"{kib / 1024:.0f} MiB"
 
@@ -221,6 +284,15 @@ def main():
     x.add_argument("--agop-power", type=float, default=0.5)
     x.add_argument("--threads", type=int, default=2)
     x.add_argument("--out", required=True)
+    r = sub.add_parser("reference")
+    r.add_argument("refcode")
+    r.add_argument("--prime", type=int, default=61)
+    r.add_argument("--iters", type=int, default=50)
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--out", required=True)
+    q = sub.add_parser("same-curve")
+    q.add_argument("symrfm")
+    q.add_argument("reference")
     m = sub.add_parser("summarize")
     m.add_argument("times")
     m.add_argument("out")
@@ -229,7 +301,12 @@ def main():
     c.add_argument("name")
     c.add_argument("section")
     a = p.parse_args()
-    {"split": cmd_split, "xrfm": cmd_xrfm, "summarize": cmd_summarize, "splice": cmd_splice}[a.cmd](a)
+    {
+        "split": cmd_split,
+        "xrfm": cmd_xrfm,
+        "reference": cmd_reference,
+        "same-curve": cmd_same_curve,
+        "summarize": cmd_summarize, "splice": cmd_splice}[a.cmd](a)
 
 
 if __name__ == "__main__":
