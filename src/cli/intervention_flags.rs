@@ -170,6 +170,7 @@ impl InterventionArgs {
             label: None,
             analysis: analysis.spec(split.theory_subgroup.clone()),
             init: self.init_spec(),
+            net: None,
         };
         Ok(spec
             .validate()

@@ -37,6 +37,8 @@ pub mod interrupt;
 pub mod intervention_flags;
 pub mod isotypic_report;
 pub mod merge;
+pub mod net_flags;
+pub mod net_run;
 pub mod progress;
 pub mod report;
 pub mod report_strip;

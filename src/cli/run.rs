@@ -35,6 +35,8 @@ pub struct RunArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub interventions: super::intervention_flags::InterventionArgs,
+    #[command(flatten)]
+    pub net: super::net_flags::NetArgs,
     /// Output JSON path (default: results/run-<task>-p<p>-<kernel>-f<frac>-s<seed>.json; a
     /// missing directory is created).
     #[arg(long)]
@@ -86,6 +88,7 @@ pub fn experiment(
         label: None,
         analysis: analysis.spec(split.theory_subgroup.clone()),
         init: Default::default(),
+        net: None,
     };
     Ok(spec
         .validate()
@@ -448,6 +451,9 @@ pub fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Opti
 
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
+    if args.net.is_network() {
+        return super::net_run::run(args, command_line);
+    }
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let choice = args.symmetry.choose(&task, &args.split)?;
     let experiment =

@@ -49,6 +49,7 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
         label: None,
         analysis: AnalysisArgs::default().spec(choice.theory_subgroup.clone()),
         init: Default::default(),
+        net: None,
     };
     let experiment = spec
         .validate()

@@ -11,11 +11,13 @@
 
 pub mod ill_posed;
 pub mod model;
+pub mod network;
 pub mod resume;
 pub mod run;
 pub mod spec;
 
 pub use model::Model;
+pub use network::NetOutcome;
 pub use resume::Resumption;
 pub use run::{Outcome, RunOptions};
 pub use spec::{Experiment, ExperimentSpec};

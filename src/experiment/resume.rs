@@ -177,6 +177,7 @@ impl Resumption {
             label: None,
             analysis: previous.analysis.clone(),
             init: Default::default(),
+            net: None,
         };
         let mut experiment = spec.validate()?;
         if experiment.split.train != previous.split.train_indices {

@@ -54,6 +54,13 @@ impl Experiment {
         previous: Option<&Previous>,
         observer: &mut (dyn FnMut(&IterationState<'_>) -> Control + Send),
     ) -> Result<Outcome> {
+        if self.spec.net.is_some() {
+            return Err(Error::param(
+                "net",
+                "network parameters",
+                "an RFM experiment (run a network with Experiment::run_network)",
+            ));
+        }
         let (task, split, params) = (&self.task, &self.split, &self.spec.params);
         let analysis = self.spec.analysis.run_options(task);
         let mut analyzer = RunAnalyzer::new(task, split, &analysis, params.effective_threads())?;

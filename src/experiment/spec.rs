@@ -38,6 +38,10 @@ pub struct ExperimentSpec {
     /// (`init.kind`, `init.seed`, `init.perturb`; absent when default).
     #[serde(default, skip_serializing_if = "InitSpec::is_default")]
     pub init: InitSpec,
+    /// Train a network instead of RFM (`model`, `width`, optimizer, …); absent for RFM, the
+    /// default. `params` then only matters for nothing but its defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<crate::net::NetParams>,
 }
 
 impl Default for ExperimentSpec {
@@ -55,6 +59,7 @@ impl Default for ExperimentSpec {
             label: None,
             analysis: AnalysisSpec::default(),
             init: InitSpec::default(),
+            net: None,
         }
     }
 }
@@ -66,6 +71,9 @@ impl ExperimentSpec {
     pub fn validate(&self) -> Result<Experiment> {
         let task = Task::new(self.task.clone())?;
         self.params.validate()?;
+        if let Some(net) = &self.net {
+            net.validate()?;
+        }
         let (split, split_spec) = self.split.resolve(&task)?;
         split.check_nonempty()?;
         let init = match &self.init_m {

@@ -10,6 +10,7 @@ pub mod decompose;
 pub mod eigen_figures;
 pub mod figures;
 pub mod line;
+pub mod network;
 pub mod read;
 pub mod strip;
 /// The safe writers (atomic JSON, `.npy`, the output checks): [`crate::output`].
@@ -299,6 +300,10 @@ pub struct RunReport {
     /// --save-predictions`; absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predictions: Option<PredictionsRecord>,
+    /// The network of a network run (`run --model mlp|mlp2`): its parameters, per-step curves
+    /// and feature matrices (see [`network`]); absent for RFM runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<network::NetworkRecord>,
 }
 
 /// The raw outputs of one iteration's predictor on the test pairs, as stored in a run file.
@@ -406,6 +411,7 @@ impl RunReport {
             init: None,
             trap: out.trap.clone(),
             predictions: None,
+            network: None,
         }
     }
 

@@ -1,0 +1,212 @@
+//! `symrfm run --model mlp|mlp2`: a network on the same task and split as RFM; one run file.
+
+use super::flags::{prepare_output, to_flags};
+use super::run::{print_symmetry, split_tag, RunArgs};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use symrfm::experiment::{Experiment, NetOutcome, RunOptions};
+use symrfm::group::Task;
+use symrfm::report::{self, RunReport};
+use symrfm::rfm::Control;
+
+/// The network experiment of the run flags, validated.
+pub fn experiment(args: &RunArgs) -> Result<Experiment> {
+    let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
+    let choice = args.symmetry.choose(&task, &args.split)?;
+    let base = args
+        .interventions
+        .experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
+    let mut spec = base.spec().clone();
+    spec.init = Default::default();
+    spec.init_m = None;
+    spec.net = Some(
+        args.net
+            .params(args.interventions.perturb, args.rfm.threads)?,
+    );
+    Ok(spec
+        .validate()
+        .map_err(|e| to_flags(e, &[("split.subgroup", choice.h_flag)]))?)
+}
+
+/// `add-p61-mlp`: task, modulus (or group) and model, for file names.
+pub fn stem(experiment: &Experiment) -> String {
+    let rfm_stem = super::run::stem(experiment);
+    let kernel = experiment.params().kernel.name().to_lowercase();
+    let model = experiment.net_params().map_or("rfm", |p| p.model.name());
+    match rfm_stem.strip_suffix(&kernel) {
+        Some(prefix) => format!("{prefix}{model}"),
+        None => format!("{rfm_stem}-{model}"),
+    }
+}
+
+/// Trains with progress lines on stderr (unless `quiet`) and prints the summary.
+pub fn execute(
+    experiment: &Experiment,
+    options: &RunOptions,
+    label: &str,
+    quiet: bool,
+) -> Result<NetOutcome> {
+    let params = experiment.net_params().context("a network experiment")?;
+    let (task, split) = (experiment.task(), experiment.split());
+    print_symmetry(experiment, label);
+    let total = params.total_steps(split.train.len());
+    let prefix = if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label}: ")
+    };
+    if !quiet {
+        errln!(
+            "{prefix}symrfm run: {} | {} train / {} test | {} width {} {} | {} lr {} wd {} | batch {} | {} steps",
+            task.describe(),
+            split.train.len(),
+            split.test.len(),
+            params.model.name(),
+            params.width,
+            params.act.name(),
+            params.optimizer.name(),
+            params.lr,
+            params.weight_decay,
+            params.batch,
+            total
+        );
+    }
+    // About 20 progress lines per run.
+    let every = (total / 20).max(1);
+    let mut next = 0usize;
+    let outcome = experiment
+        .run_network(options, &mut |state| {
+            let r = state.record;
+            if !quiet && (r.step >= next || r.step == state.total_steps) {
+                errln!(
+                    "{prefix}[step {:>7}/{}] epoch {:>8.2}  train loss {}  acc {:.4}  test loss {}  acc {:.4}  {:.1}s",
+                    r.step,
+                    state.total_steps,
+                    r.epoch,
+                    report::sci(r.train_loss, 3),
+                    r.train_acc,
+                    report::sci(r.test_loss, 3),
+                    r.test_acc,
+                    r.seconds
+                );
+                next = r.step + every;
+            }
+            if super::interrupt::requested() {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        })
+        .map_err(|e| to_flags(e, &[]))
+        .with_context(|| format!("training a network on {}", task.describe()))?;
+    for w in &outcome.warnings {
+        errln!("warning: {}", super::flags::text_in_flags(w));
+    }
+    print_summary(&outcome.report, &prefix);
+    Ok(outcome)
+}
+
+/// The analysis lines of a network run.
+fn print_summary(report: &RunReport, prefix: &str) {
+    let Some(net) = &report.network else { return };
+    if let Some(f) = net.features.last() {
+        let c = |x: Option<f64>| x.map_or("undefined".to_string(), |v| format!("{v:.4}"));
+        outln!(
+            "{prefix}NFA at step {}: corr(√AGOP, NFM) {}, without diagonals {}",
+            f.step,
+            c(f.nfa_corr),
+            c(f.nfa_corr_no_diag)
+        );
+    }
+    if let Some(a) = &report.final_analysis {
+        if let Some(g) = &a.group {
+            outln!(
+                "{prefix}final NFM: largest elements {}; residual to the group algebra {}; commutant distance {}",
+                g.decomposition.top_text(3, 4),
+                report::sci(g.decomposition.residual, 3),
+                report::sci(g.commutant_distance, 3)
+            );
+        }
+    }
+}
+
+/// Runs `symrfm run --model mlp|mlp2`.
+pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
+    let experiment = experiment(args)?;
+    if args.dry_run {
+        print_symmetry(&experiment, "");
+        let p = experiment.net_params().context("a network experiment")?;
+        outln!(
+            "{} (dry run: nothing trained): {} steps of {} width {}",
+            experiment.task().describe(),
+            p.total_steps(experiment.split().train.len()),
+            p.model.name(),
+            p.width
+        );
+        return Ok(());
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!(
+            "run-{}-{}.json",
+            stem(&experiment),
+            split_tag(&experiment.spec().split)
+        ))
+    });
+    prepare_output(&out, args.force, args.quiet)?;
+    if args.npy {
+        prepare_output(&out.with_extension("npy"), args.force, args.quiet)?;
+    }
+    let options = RunOptions {
+        max_memory: None,
+        command_line,
+        save_model: args.save_model,
+        save_predictions: false,
+    };
+    let outcome = execute(&experiment, &options, "", args.quiet)?;
+    conclude(args, &out, &outcome.report)
+}
+
+fn conclude(args: &RunArgs, out: &Path, report: &RunReport) -> Result<()> {
+    report::write_json_atomic(out, report)?;
+    if args.npy {
+        if let Some(m) = report.final_m() {
+            let m = m.map_err(anyhow::Error::msg)?;
+            report::write::write_npy_atomic(&out.with_extension("npy"), &m)?;
+        }
+    }
+    if !report.complete {
+        errln!(
+            "interrupted; wrote the partial run (\"complete\": false) to {}",
+            out.display()
+        );
+        return Err(symrfm::Error::Interrupted.into());
+    }
+    let s = &report.summary;
+    outln!(
+        "first step with test accuracy >= 0.99: {}",
+        s.first_iter_test_acc_ge_099
+            .map_or("never".to_string(), |t| t.to_string())
+    );
+    outln!(
+        "final accuracy: train {:.4}, test {:.4}",
+        s.final_train_acc,
+        s.final_test_acc
+    );
+    if let Some(line) = super::run::theory_line(report) {
+        outln!("{line}");
+    }
+    if let Some(line) = super::intervention_flags::trap_line(report) {
+        outln!("{line}");
+    }
+    if let Some(net) = &report.network {
+        outln!(
+            "time: {:.2} s (train {:.2}, eval {:.2}, features {:.2})",
+            report.timings.total_seconds,
+            net.seconds.train,
+            net.seconds.eval,
+            net.seconds.features
+        );
+    }
+    outln!("wrote {}", out.display());
+    Ok(())
+}

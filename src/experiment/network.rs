@@ -1,0 +1,251 @@
+//! Running a validated experiment with a network (`spec.net`): the initial weights, training,
+//! the feature matrices through the same analysis as RFM, and the run report.
+
+use super::run::RunOptions;
+use super::spec::Experiment;
+use crate::analysis::{analyze_matrix, AnalysisOptions};
+use crate::error::{Error, Result};
+use crate::net::{self, init, NetData, NetInit, NetOutput, NetParams, NetState, Network};
+use crate::report::network::{NetFeatureRecord, NetworkRecord};
+use crate::report::{
+    MatrixRecord, RunReport, SplitInfo, Summary, TaskInfo, Timings, SCHEMA_VERSION,
+};
+use crate::rfm::generic_intervention::TaskGroup;
+use crate::rfm::{Control, RfmParams, TrapDynamics};
+use std::time::Instant;
+
+/// What a network run produced.
+#[derive(Clone, Debug)]
+pub struct NetOutcome {
+    /// The run report (with its `network` section).
+    pub report: RunReport,
+    /// The trained network.
+    pub net: Network,
+    /// Everything the training loop returned.
+    pub output: NetOutput,
+    /// Non-fatal problems met along the way.
+    pub warnings: Vec<String>,
+}
+
+impl Experiment {
+    /// The network parameters (None for an RFM experiment).
+    pub fn net_params(&self) -> Option<&NetParams> {
+        self.spec.net.as_ref()
+    }
+
+    /// The training and test pairs as network data.
+    pub fn net_data(&self) -> (NetData, NetData) {
+        let n = self.task.n_symbols();
+        (
+            NetData::from_pairs(n, &self.split.train, self.task.labels()),
+            NetData::from_pairs(n, &self.split.test, self.task.labels()),
+        )
+    }
+
+    /// The initial network of `spec.net`: random, projected onto H-invariant first layers, or
+    /// drawn from an RFM feature matrix, then perturbed.
+    pub fn initial_network(&self) -> Result<Network> {
+        let params = self.require_net()?;
+        let (task, split) = (&self.task, &self.split);
+        let mut network = Network::random(params, task.n_symbols(), task.n_classes())?;
+        match &mut network {
+            Network::Fcn(mlp) => {
+                match &params.init {
+                    NetInit::Random => {}
+                    NetInit::Symmetric { subgroup } => {
+                        let h = TaskGroup::of(task)
+                            .subgroup(split, subgroup)
+                            .map_err(|e| e.renamed("net.init"))?
+                            .ok_or_else(|| {
+                                Error::param(
+                                    "net.init",
+                                    task.describe(),
+                                    "a task with a symmetry group (a symmetric init projects onto it)",
+                                )
+                            })?;
+                        init::symmetrize(mlp, h.permutations())?;
+                    }
+                    NetInit::Rfm { path } => {
+                        let m = crate::report::read::load_matrix(path, None)?;
+                        init::from_feature_matrix(mlp, &m, params)?;
+                    }
+                }
+                init::perturb(mlp, params.perturb, params.seed);
+            }
+        }
+        Ok(network)
+    }
+
+    fn require_net(&self) -> Result<&NetParams> {
+        self.spec.net.as_ref().ok_or_else(|| {
+            Error::param(
+                "net",
+                "absent",
+                "network parameters (an experiment with `net` set)",
+            )
+        })
+    }
+
+    /// Trains the network of `spec.net` and reports: the same run file as RFM with a `network`
+    /// section (see [`crate::report::network`]). `observer` sees every evaluation and may stop
+    /// the run (the report is then marked incomplete).
+    pub fn run_network(
+        &self,
+        options: &RunOptions,
+        observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
+    ) -> Result<NetOutcome> {
+        let network = self.initial_network()?;
+        self.run_network_from(options, network, observer)
+    }
+
+    /// [`run_network`](Self::run_network) from the given initial weights.
+    pub fn run_network_from(
+        &self,
+        options: &RunOptions,
+        network: Network,
+        observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
+    ) -> Result<NetOutcome> {
+        let params = self.require_net()?;
+        let (task, split) = (&self.task, &self.split);
+        let (train, test) = self.net_data();
+        let group = TaskGroup::of(task);
+        let symmetries = if params.symmetry_loss > 0.0 {
+            let g = group
+                .subgroup(split, "Sym_f")
+                .map_err(|e| e.renamed("net.symmetry_loss"))?
+                .ok_or_else(|| {
+                    Error::param(
+                        "net.symmetry_loss",
+                        params.symmetry_loss,
+                        "0 for a task without a symmetry group",
+                    )
+                })?;
+            Some(g.permutations().to_vec())
+        } else {
+            None
+        };
+        let started = Instant::now();
+        let output = net::train(
+            network,
+            params,
+            &train,
+            &test,
+            symmetries.as_deref(),
+            observer,
+        )?;
+        let total_seconds = started.elapsed().as_secs_f64();
+        let test_correct: Vec<usize> = split
+            .test
+            .iter()
+            .zip(&output.test_hits)
+            .filter(|(_, &h)| h)
+            .map(|(&k, _)| k)
+            .collect();
+        let first_099 = output
+            .steps
+            .iter()
+            .find(|r| r.test_acc >= 0.99)
+            .map(|r| r.step);
+        let last = output.steps.last();
+        let summary = Summary {
+            first_iter_test_acc_ge_099: first_099,
+            final_train_acc: last.map_or(0.0, |r| r.train_acc),
+            final_test_acc: last.map_or(0.0, |r| r.test_acc),
+            best_test_acc: output.steps.iter().map(|r| r.test_acc).fold(0.0, f64::max),
+        };
+        let mut symmetry = self.symmetry.clone();
+        if let Some(sym) = symmetry.as_mut() {
+            if self.theory.is_some() || self.generic_theory {
+                sym.score(&test_correct);
+            }
+        }
+        let trap = group.stabilizer(split).map(|(s, name)| {
+            let mut t = TrapDynamics {
+                stabilizer: name,
+                stabilizer_order: s.order(),
+                asymmetry: output
+                    .features
+                    .iter()
+                    .map(|f| s.asymmetry(f.nfm.view()))
+                    .collect(),
+                growth_rate: None,
+                broken_at: None,
+            };
+            t.summarize();
+            t
+        });
+        let mut warnings = Vec::new();
+        let final_analysis = output.features.last().and_then(|f| {
+            match analyze_matrix(task, f.nfm.view(), &AnalysisOptions::default()) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    warnings.push(format!("analysis of the final NFM failed: {e}"));
+                    None
+                }
+            }
+        });
+        let n_train = train.len();
+        let record = NetworkRecord {
+            params: params.clone(),
+            n_weights: output.net.params().len(),
+            total_steps: params.total_steps(n_train),
+            steps_per_epoch: params.steps_per_epoch(n_train),
+            steps: output.steps.clone(),
+            features: output.features.iter().map(NetFeatureRecord::new).collect(),
+            seconds: output.seconds.clone(),
+            weights: options.save_model.then(|| output.net.params().to_vec()),
+        };
+        let report = RunReport {
+            schema_version: SCHEMA_VERSION,
+            kind: "run".into(),
+            symrfm_version: env!("CARGO_PKG_VERSION").into(),
+            command_line: options.command_line.clone(),
+            complete: output.complete,
+            task: TaskInfo::new(task),
+            params: RfmParams::default(),
+            seed: self.spec.split.seed(),
+            split: SplitInfo::new(&self.spec.split, split),
+            init_m: init_name(&params.init),
+            iterations: Vec::new(),
+            feature_matrices: output
+                .features
+                .iter()
+                .map(|f| MatrixRecord::new(f.step, &f.nfm))
+                .collect(),
+            test_correct,
+            summary,
+            memory_estimate_bytes: 0,
+            timings: Timings {
+                total_seconds,
+                stages: Default::default(),
+                threads: params.effective_threads(),
+                peak_memory_bytes: crate::solve::memory::peak_rss_bytes(),
+            },
+            symmetry,
+            structure: Vec::new(),
+            final_analysis,
+            symmetry_diagnostic: Vec::new(),
+            analysis: self.spec.analysis.clone(),
+            model: None,
+            init: None,
+            trap,
+            predictions: None,
+            network: Some(record),
+        };
+        Ok(NetOutcome {
+            report,
+            net: output.net.clone(),
+            output,
+            warnings,
+        })
+    }
+}
+
+/// `random`, `symmetric:<H>` or `rfm:<path>`: the init as recorded in `init_m`.
+fn init_name(init: &NetInit) -> String {
+    match init {
+        NetInit::Random => "network:random".into(),
+        NetInit::Symmetric { subgroup } => format!("network:symmetric:{subgroup}"),
+        NetInit::Rfm { path } => format!("network:rfm:{}", path.display()),
+    }
+}

@@ -1,0 +1,140 @@
+//! Initial weights: random (the reference's scaled Kaiming-uniform), projected onto H-invariant
+//! first layers, drawn from an RFM feature matrix, optionally perturbed. Every draw comes from
+//! ChaCha8 seeded by `net.seed` (stream 0: weights, stream 2: perturbation, stream 4: RFM rows).
+
+use super::mlp::Mlp;
+use super::params::{ModelKind, NetParams};
+use crate::error::{Error, Result};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Stream of the minibatch shuffles.
+pub const STREAM_SHUFFLE: u64 = 1;
+/// Stream of the symmetry-prompting samples.
+pub const STREAM_SYMMETRY: u64 = 3;
+
+/// A seeded generator on one stream.
+pub fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(stream);
+    r
+}
+
+/// A standard normal draw (Box–Muller; `1 − u` keeps the logarithm finite).
+pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn uniform(rng: &mut ChaCha8Rng, bound: f64) -> f64 {
+    (2.0 * rng.random::<f64>() - 1.0) * bound
+}
+
+/// The random network of `params`: every layer U(−s/√fan_in, s/√fan_in) as the reference's
+/// `reset_params` (fan_in = 2n for W₁, h for the others), drawn layer by layer in torch's
+/// row-major order (W₁ as h × 2n).
+pub fn random(params: &NetParams, n_symbols: usize, n_classes: usize) -> Result<Mlp> {
+    let (kind, h) = (params.model, params.width);
+    let mut net = Mlp::zeros(kind, params.act, n_symbols, h, n_classes)?;
+    let mut r = rng(params.seed, 0);
+    let s = params.init_scale;
+    let d = 2 * n_symbols;
+    let b1 = s / (d as f64).sqrt();
+    {
+        let mut e = net.embedding_mut();
+        for k in 0..h {
+            for i in 0..d {
+                e[[i, k]] = uniform(&mut r, b1);
+            }
+        }
+    }
+    let bh = s / (h as f64).sqrt();
+    let w = net.params_mut();
+    let rest = &mut w[d * h..];
+    let n_hidden = match kind {
+        ModelKind::Mlp => 0,
+        ModelKind::Mlp2 => h * h,
+    };
+    for x in rest[..n_hidden].iter_mut() {
+        *x = uniform(&mut r, bh);
+    }
+    for x in rest[n_hidden..].iter_mut() {
+        *x = uniform(&mut r, bh);
+    }
+    Ok(net)
+}
+
+/// Projects the first layer onto the H-invariant weights: W₁ ↦ (1/|H|) Σ_h W₁ Π(h)ᵀ for the
+/// coordinate permutations `perms` of H (`Π(h)e_i = e_{σ_h(i)}`, so column σ_h(i) of W₁Π(h)ᵀ is
+/// column i of W₁). The result satisfies W₁Π(h)ᵀ = W₁ for every h ∈ H when `perms` is a group.
+pub fn symmetrize(net: &mut Mlp, perms: &[Vec<usize>]) -> Result<()> {
+    let d = 2 * net.n_symbols();
+    if perms.is_empty() || perms.iter().any(|p| p.len() != d) {
+        return Err(Error::param(
+            "net.init",
+            format!("{} permutations", perms.len()),
+            format!("a non-empty group of permutations of the {d} input coordinates"),
+        ));
+    }
+    let e = net.embedding().to_owned();
+    let mut out = Array2::<f64>::zeros(e.dim());
+    for sigma in perms {
+        for (i, &si) in sigma.iter().enumerate() {
+            let mut row = out.row_mut(si);
+            row += &e.row(i);
+        }
+    }
+    out /= perms.len() as f64;
+    net.embedding_mut().assign(&out);
+    Ok(())
+}
+
+/// Draws the first layer from the feature matrix `m` (2n × 2n, symmetric PSD): the rows of W₁
+/// are i.i.d. N(0, (s²/2n)·M), i.e. `M^{1/2} z · s/√(2n)` with z standard normal (stream 4).
+pub fn from_feature_matrix(net: &mut Mlp, m: &Array2<f64>, params: &NetParams) -> Result<()> {
+    let d = 2 * net.n_symbols();
+    if m.dim() != (d, d) {
+        return Err(Error::param(
+            "net.init",
+            format!("a {}×{} matrix", m.nrows(), m.ncols()),
+            format!("a {d}×{d} feature matrix"),
+        ));
+    }
+    let sym = (m + &m.t()) * 0.5;
+    let root = super::features::psd_sqrt(sym.view())?;
+    let mut r = rng(params.seed, 4);
+    let scale = params.init_scale / (d as f64).sqrt();
+    let h = net.width();
+    let mut e = net.embedding_mut();
+    for k in 0..h {
+        let z: Vec<f64> = (0..d).map(|_| standard_normal(&mut r)).collect();
+        for i in 0..d {
+            let v: f64 = (0..d).map(|j| root[[i, j]] * z[j]).sum();
+            e[[i, k]] = v * scale;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a Gaussian perturbation of relative size ε to the first layer: W₁ + ε‖W₁‖_F R/‖R‖_F with
+/// R i.i.d. standard normal (stream 2); ε = 0 leaves the weights exactly as they are.
+pub fn perturb(net: &mut Mlp, epsilon: f64, seed: u64) {
+    if epsilon == 0.0 {
+        return;
+    }
+    let mut r = rng(seed, 2);
+    let mut e = net.embedding_mut();
+    let noise: Vec<f64> = (0..e.len()).map(|_| standard_normal(&mut r)).collect();
+    let norm_w = e.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let norm_r = noise.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let k = if norm_r > 0.0 {
+        epsilon * norm_w / norm_r
+    } else {
+        0.0
+    };
+    for (w, z) in e.iter_mut().zip(&noise) {
+        *w += k * z;
+    }
+}

@@ -1,0 +1,139 @@
+//! Losses on the network outputs and their gradients with respect to the outputs.
+
+use super::params::LossKind;
+use ndarray::{Array2, ArrayView2, Axis};
+
+/// The loss of `logits` (batch × c) against `labels` and its gradient dL/dlogits.
+///
+/// MSE: `L = (1/(B·c)) Σ_ij (f_ij − [j = y_i])²` (`torch.nn.MSELoss` on one-hot labels), gradient
+/// `2(f − Y)/(B·c)`. Cross-entropy: `L = (1/B) Σ_i (logsumexp f_i − f_{i,y_i})`, gradient
+/// `(softmax f − Y)/B`.
+pub fn loss_and_grad(
+    kind: LossKind,
+    logits: ArrayView2<'_, f64>,
+    labels: &[u32],
+) -> (f64, Array2<f64>) {
+    let (rows, c) = logits.dim();
+    let mut grad = Array2::<f64>::zeros((rows, c));
+    if rows == 0 {
+        return (0.0, grad);
+    }
+    match kind {
+        LossKind::Mse => {
+            let scale = 1.0 / (rows * c) as f64;
+            let mut sum = 0.0;
+            for (i, (row, mut g)) in logits
+                .axis_iter(Axis(0))
+                .zip(grad.axis_iter_mut(Axis(0)))
+                .enumerate()
+            {
+                let y = labels[i] as usize;
+                for (j, (&f, gj)) in row.iter().zip(g.iter_mut()).enumerate() {
+                    let r = f - if j == y { 1.0 } else { 0.0 };
+                    sum += r * r;
+                    *gj = 2.0 * r * scale;
+                }
+            }
+            (sum * scale, grad)
+        }
+        LossKind::Ce => {
+            let scale = 1.0 / rows as f64;
+            let mut sum = 0.0;
+            for (i, (row, mut g)) in logits
+                .axis_iter(Axis(0))
+                .zip(grad.axis_iter_mut(Axis(0)))
+                .enumerate()
+            {
+                let y = labels[i] as usize;
+                let (lse, p) = log_softmax_parts(row);
+                sum += lse - row[y];
+                for (j, (gj, pj)) in g.iter_mut().zip(p).enumerate() {
+                    *gj = (pj - if j == y { 1.0 } else { 0.0 }) * scale;
+                }
+            }
+            (sum * scale, grad)
+        }
+    }
+}
+
+/// logsumexp of a row and its softmax.
+pub fn log_softmax_parts(row: ndarray::ArrayView1<'_, f64>) -> (f64, Vec<f64>) {
+    let max = row.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let e: Vec<f64> = row.iter().map(|&f| (f - max).exp()).collect();
+    let s: f64 = e.iter().sum();
+    (max + s.ln(), e.into_iter().map(|x| x / s).collect())
+}
+
+/// The loss only (no gradient), summed over the rows (not divided by the batch): for evaluation
+/// over a data set in chunks, divide the total by the number of rows (and by c for MSE) at the
+/// end. Returns (sum, number of correct argmax predictions, ties to the lowest class).
+pub fn loss_sum_and_hits(
+    kind: LossKind,
+    logits: ArrayView2<'_, f64>,
+    labels: &[u32],
+) -> (f64, usize) {
+    let mut sum = 0.0;
+    let mut hits = 0;
+    for (i, row) in logits.axis_iter(Axis(0)).enumerate() {
+        let y = labels[i] as usize;
+        let mut best = 0;
+        for (j, &f) in row.iter().enumerate() {
+            if f > row[best] {
+                best = j;
+            }
+        }
+        if best == y {
+            hits += 1;
+        }
+        match kind {
+            LossKind::Mse => {
+                for (j, &f) in row.iter().enumerate() {
+                    let r = f - if j == y { 1.0 } else { 0.0 };
+                    sum += r * r;
+                }
+            }
+            LossKind::Ce => {
+                let (lse, _) = log_softmax_parts(row);
+                sum += lse - row[y];
+            }
+        }
+    }
+    (sum, hits)
+}
+
+/// The symmetric KL divergence `KL(P‖Q) + KL(Q‖P)` of the softmaxes of the rows of `f` and `g`
+/// (batch × c), mean over the rows, times `weight`, and its gradients with respect to `f` and `g`.
+///
+/// With p = softmax f, q = softmax g: `SKL = Σ_j (p_j − q_j)(log p_j − log q_j)`, and
+/// `∂SKL/∂f_k = p_k (d_k − Σ_j p_j d_j) + p_k − q_k`... derived as follows: with
+/// `d = log p − log q`, `∂SKL/∂f = p ⊙ (d − ⟨p, d⟩) + (p − q)` and symmetrically
+/// `∂SKL/∂g = q ⊙ (−d + ⟨q, d⟩) + (q − p)`.
+pub fn symmetric_kl(
+    f: ArrayView2<'_, f64>,
+    g: ArrayView2<'_, f64>,
+    weight: f64,
+) -> (f64, Array2<f64>, Array2<f64>) {
+    let (rows, c) = f.dim();
+    let mut df = Array2::<f64>::zeros((rows, c));
+    let mut dg = Array2::<f64>::zeros((rows, c));
+    if rows == 0 {
+        return (0.0, df, dg);
+    }
+    let scale = weight / rows as f64;
+    let mut total = 0.0;
+    for i in 0..rows {
+        let (lf, p) = log_softmax_parts(f.row(i));
+        let (lg, q) = log_softmax_parts(g.row(i));
+        let d: Vec<f64> = (0..c)
+            .map(|j| (f[[i, j]] - lf) - (g[[i, j]] - lg))
+            .collect();
+        let pd: f64 = p.iter().zip(&d).map(|(a, b)| a * b).sum();
+        let qd: f64 = q.iter().zip(&d).map(|(a, b)| a * b).sum();
+        total += pd - qd;
+        for j in 0..c {
+            df[[i, j]] = scale * (p[j] * (d[j] - pd) + p[j] - q[j]);
+            dg[[i, j]] = scale * (q[j] * (qd - d[j]) + q[j] - p[j]);
+        }
+    }
+    (total * scale, df, dg)
+}

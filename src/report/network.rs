@@ -1,0 +1,67 @@
+//! The `network` section of a run file written by a network run (`run --model mlp|mlp2`).
+//!
+//! A network run writes the same run file as RFM (task, split, symmetry report, trap record,
+//! `feature_matrices`, summary), with these differences: `params` holds the RFM defaults and is
+//! not used; `iterations` is empty; `feature_matrices` holds the NFM at every recorded step (`t`
+//! is the step), so that everything that reads an RFM M (`decompose`, the analysis) reads the
+//! network's NFM; and this section holds the network's own parameters and curves.
+
+use super::MatrixRecord;
+use crate::net::{FeatureSnapshot, NetParams, NetSeconds, StepRecord};
+use serde::{Deserialize, Serialize};
+
+/// The feature matrices of one recorded step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetFeatureRecord {
+    /// Optimizer steps taken.
+    pub step: usize,
+    /// NFM = W₁ᵀW₁ (2n × 2n; `t` = step). The same matrix is in the run's `feature_matrices`.
+    pub nfm: MatrixRecord,
+    /// The uncentered network AGOP (1/N) Σ_j J_jᵀJ_j over the training pairs (the reference's
+    /// `calc_full_agop`).
+    pub agop: MatrixRecord,
+    /// The AGOP with the mean Jacobian subtracted (as RFM centers it).
+    pub agop_centered: MatrixRecord,
+    /// Pearson correlation of vec √AGOP and vec NFM (null when undefined).
+    pub nfa_corr: Option<f64>,
+    /// The same with both diagonals set to zero (null when undefined).
+    pub nfa_corr_no_diag: Option<f64>,
+}
+
+impl NetFeatureRecord {
+    /// Records a snapshot.
+    pub fn new(s: &FeatureSnapshot) -> Self {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        NetFeatureRecord {
+            step: s.step,
+            nfm: MatrixRecord::new(s.step, &s.nfm),
+            agop: MatrixRecord::new(s.step, &s.agop),
+            agop_centered: MatrixRecord::new(s.step, &s.agop_centered),
+            nfa_corr: finite(s.nfa_corr),
+            nfa_corr_no_diag: finite(s.nfa_corr_no_diag),
+        }
+    }
+}
+
+/// The network section of a run file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkRecord {
+    /// All network hyper-parameters (`model`, `width`, `act`, optimizer, schedule, …).
+    pub params: NetParams,
+    /// Number of weights.
+    pub n_weights: usize,
+    /// Optimizer steps planned.
+    pub total_steps: usize,
+    /// Optimizer steps per epoch.
+    pub steps_per_epoch: usize,
+    /// One record per evaluation: step, epoch, minibatch loss, train/test loss and accuracy.
+    pub steps: Vec<StepRecord>,
+    /// NFM, AGOP (uncentered and centered) and NFA correlations at the recorded steps (step 0,
+    /// every `agop_every` steps, the last step).
+    pub features: Vec<NetFeatureRecord>,
+    /// Wall seconds per stage (not deterministic).
+    pub seconds: NetSeconds,
+    /// The final flat weights (`run --save-model`; layout in `symrfm::net::mlp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Vec<f64>>,
+}

@@ -1,0 +1,479 @@
+//! Networks: gradients against central finite differences, the closed-form AGOP against
+//! per-sample Jacobians by finite differences, determinism over threads, symmetric init, and the
+//! run file of `symrfm run --model mlp`.
+
+mod common;
+use common::{scratch, symrfm};
+
+use ndarray::{Array2, Axis};
+use symrfm::data::{Split, SplitSpec};
+use symrfm::group::{Operation, Task, TaskSpec};
+use symrfm::net::{
+    self, features, init, loss, Activation, LossKind, ModelKind, NetData, NetParams, Network,
+};
+use symrfm::report::RunReport;
+use symrfm::rfm::Control;
+
+const ACTS: [Activation; 5] = [
+    Activation::Quadratic,
+    Activation::Relu,
+    Activation::Linear,
+    Activation::Silu,
+    Activation::Softplus,
+];
+
+fn data(p: u64, op: Operation) -> (Task, NetData, NetData) {
+    let task = Task::new(TaskSpec::new(op, p)).unwrap();
+    let split = Split::build(
+        &task,
+        &SplitSpec::Random {
+            fraction: 0.5,
+            seed: 0,
+        },
+    )
+    .unwrap();
+    let n = task.n_symbols();
+    let train = NetData::from_pairs(n, &split.train, task.labels());
+    let test = NetData::from_pairs(n, &split.test, task.labels());
+    (task, train, test)
+}
+
+fn tiny(kind: ModelKind, act: Activation, seed: u64) -> (Network, NetParams) {
+    let params = NetParams {
+        model: kind,
+        act,
+        width: 6,
+        init_scale: 1.5,
+        seed,
+        ..NetParams::default()
+    };
+    (Network::random(&params, 5, 5).unwrap(), params)
+}
+
+/// The total loss of a batch with the given extra terms, as a function of the weights.
+fn total_loss(net: &Network, params: &NetParams, train: &NetData, batch: &[u32]) -> f64 {
+    let mut g = vec![0.0; net.params().len()];
+    let mut r = init::rng(params.seed, 3);
+    net::train::batch_loss_and_grad(net, params, train, batch, None, &mut r, &mut g).1
+}
+
+/// Central finite differences of `f` at every weight, compared with `grad`.
+fn check_fd(net: &Network, grad: &[f64], f: &dyn Fn(&Network) -> f64, what: &str) {
+    let h = 1e-5;
+    let mut worst = 0.0f64;
+    let scale = grad.iter().fold(0.0f64, |a, g| a.max(g.abs())).max(1e-8);
+    for i in 0..grad.len() {
+        let mut plus = net.clone();
+        plus.params_mut()[i] += h;
+        let mut minus = net.clone();
+        minus.params_mut()[i] -= h;
+        let fd = (f(&plus) - f(&minus)) / (2.0 * h);
+        worst = worst.max((fd - grad[i]).abs() / scale);
+    }
+    assert!(
+        worst < 1e-6,
+        "{what}: worst relative gradient error {worst:e}"
+    );
+}
+
+#[test]
+fn gradients_match_central_finite_differences_for_every_layer_activation_and_loss() {
+    let (_, train, _) = data(5, Operation::Add);
+    let batch: Vec<u32> = (0..7).collect();
+    for kind in [ModelKind::Mlp, ModelKind::Mlp2] {
+        for act in ACTS {
+            for lossk in [LossKind::Mse, LossKind::Ce] {
+                let (net, mut params) = tiny(kind, act, 3);
+                params.loss = lossk;
+                let mut g = vec![0.0; net.params().len()];
+                let mut r = init::rng(0, 3);
+                net::train::batch_loss_and_grad(
+                    &net, &params, &train, &batch, None, &mut r, &mut g,
+                );
+                let f = |n: &Network| total_loss(n, &params, &train, &batch);
+                check_fd(&net, &g, &f, &format!("{kind:?} {act:?} {lossk:?}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn agop_regularizer_gradient_matches_finite_differences() {
+    let (_, train, _) = data(5, Operation::Add);
+    let batch: Vec<u32> = (0..5).collect();
+    for act in ACTS {
+        let (net, mut params) = tiny(ModelKind::Mlp, act, 1);
+        params.agop_reg = 0.3;
+        let mut g = vec![0.0; net.params().len()];
+        let mut r = init::rng(0, 3);
+        net::train::batch_loss_and_grad(&net, &params, &train, &batch, None, &mut r, &mut g);
+        let f = |n: &Network| total_loss(n, &params, &train, &batch);
+        check_fd(&net, &g, &f, &format!("agop_reg {act:?}"));
+        // And the trace itself equals tr of the closed-form AGOP.
+        let mut scratch_g = vec![0.0; net.params().len()];
+        let t = net
+            .agop_trace_and_grad(&train.a, &train.b, 1.0, &mut scratch_g)
+            .unwrap();
+        let (agop, _) = net.agop(&train.a, &train.b, 1);
+        assert!((t - agop.diag().sum()).abs() < 1e-10 * t.abs().max(1.0));
+    }
+}
+
+#[test]
+fn symmetric_kl_gradient_matches_finite_differences() {
+    let f0 = Array2::from_shape_fn((3, 4), |(i, j)| ((i * 7 + j * 3) % 5) as f64 * 0.3 - 0.5);
+    let g0 = Array2::from_shape_fn((3, 4), |(i, j)| ((i * 2 + j * 5) % 7) as f64 * 0.2 - 0.4);
+    let (_, df, dg) = loss::symmetric_kl(f0.view(), g0.view(), 0.7);
+    let h = 1e-6;
+    for i in 0..3 {
+        for j in 0..4 {
+            for (which, d) in [(0, &df), (1, &dg)] {
+                let (mut fp, mut fm, mut gp, mut gm) =
+                    (f0.clone(), f0.clone(), g0.clone(), g0.clone());
+                if which == 0 {
+                    fp[[i, j]] += h;
+                    fm[[i, j]] -= h;
+                } else {
+                    gp[[i, j]] += h;
+                    gm[[i, j]] -= h;
+                }
+                let fd = (loss::symmetric_kl(fp.view(), gp.view(), 0.7).0
+                    - loss::symmetric_kl(fm.view(), gm.view(), 0.7).0)
+                    / (2.0 * h);
+                assert!(
+                    (fd - d[[i, j]]).abs() < 1e-8,
+                    "{which} {i} {j}: {fd} vs {}",
+                    d[[i, j]]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn closed_form_agop_equals_finite_difference_jacobians() {
+    let (_, train, _) = data(5, Operation::Add);
+    for kind in [ModelKind::Mlp, ModelKind::Mlp2] {
+        for act in ACTS {
+            let (net, _) = tiny(kind, act, 5);
+            let mlp = net.as_fcn().unwrap();
+            let d = 10;
+            // Per-sample Jacobians by central differences in the dense input x.
+            let h = 1e-6;
+            let mut sum = Array2::<f64>::zeros((d, d));
+            let mut mean = Array2::<f64>::zeros((5, d));
+            for (&a, &b) in train.a.iter().zip(&train.b) {
+                let mut x = Array2::<f64>::zeros((1, d));
+                x[[0, a as usize]] = 1.0;
+                x[[0, 5 + b as usize]] = 1.0;
+                let mut j = Array2::<f64>::zeros((5, d));
+                for k in 0..d {
+                    let (mut xp, mut xm) = (x.clone(), x.clone());
+                    xp[[0, k]] += h;
+                    xm[[0, k]] -= h;
+                    let col =
+                        (mlp.forward_dense(xp.view()) - mlp.forward_dense(xm.view())) / (2.0 * h);
+                    j.column_mut(k).assign(&col.row(0));
+                }
+                sum += &j.t().dot(&j);
+                mean += &j;
+            }
+            let nn = train.len() as f64;
+            sum /= nn;
+            mean /= nn;
+            let centered = &sum - &mean.t().dot(&mean);
+            let (agop, agop_c) = net.agop(&train.a, &train.b, 1);
+            let rel = |x: &Array2<f64>, y: &Array2<f64>| {
+                let num = (x - y).iter().map(|v| v * v).sum::<f64>().sqrt();
+                num / y.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12)
+            };
+            assert!(
+                rel(&agop, &sum) < 1e-7,
+                "{kind:?} {act:?}: {}",
+                rel(&agop, &sum)
+            );
+            // Relative to the uncentered AGOP: the centered one vanishes for the linear net.
+            let abs_c = (&agop_c - &centered)
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt()
+                / sum.iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!(abs_c < 1e-7, "{kind:?} {act:?} centered: {abs_c}");
+            // The analytic per-sample Jacobians agree too.
+            let (naive, naive_c) = features::agop_naive(mlp, &train.a, &train.b);
+            assert!(rel(&agop, &naive) < 1e-12);
+            let abs_nc = (&agop_c - &naive_c)
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt()
+                / naive.iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!(abs_nc < 1e-12, "{abs_nc}");
+        }
+    }
+}
+
+#[test]
+fn nfa_correlation_is_one_for_proportional_matrices_and_handles_the_diagonal() {
+    // √(AGOP) = 2·NFM when AGOP = 4·NFM² for a PSD NFM.
+    let b = Array2::from_shape_fn((4, 4), |(i, j)| ((i + 2 * j) % 5) as f64 - 2.0);
+    let nfm = b.t().dot(&b);
+    let agop = nfm.dot(&nfm) * 4.0;
+    let (c, c0) = features::nfa_correlations(agop.view(), nfm.view()).unwrap();
+    assert!(
+        (c - 1.0).abs() < 1e-9 && (c0 - 1.0).abs() < 1e-9,
+        "{c} {c0}"
+    );
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let y = [2.0, 1.0, 4.0, 3.0];
+    // By hand: means 2.5, deviations (−1.5,−.5,.5,1.5) and (−.5,−1.5,1.5,.5): Σxy = 3, Σx² = Σy² = 5.
+    assert!((features::pearson(x.iter().copied(), y.iter().copied()) - 0.6).abs() < 1e-14);
+}
+
+#[test]
+fn training_is_bit_identical_for_one_and_two_threads_and_learns() {
+    let (_, train, test) = data(11, Operation::Add);
+    let run = |threads: usize| {
+        let params = NetParams {
+            width: 32,
+            steps: Some(300),
+            eval_every: 50,
+            agop_every: 100,
+            threads,
+            ..NetParams::default()
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let net = Network::random(&params, 11, 11).unwrap();
+            net::train(net, &params, &train, &test, None, &mut |_| {
+                Control::Continue
+            })
+            .unwrap()
+        })
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a.net.params(), b.net.params());
+    for (x, y) in a.steps.iter().zip(&b.steps) {
+        assert_eq!(
+            (x.step, x.train_loss.to_bits(), x.test_acc.to_bits()),
+            (y.step, y.train_loss.to_bits(), y.test_acc.to_bits())
+        );
+    }
+    for (x, y) in a.features.iter().zip(&b.features) {
+        assert_eq!(x.agop, y.agop);
+    }
+    let steps: Vec<usize> = a.features.iter().map(|f| f.step).collect();
+    assert_eq!(steps, vec![0, 100, 200, 300]);
+    assert_eq!(a.steps.len(), 7);
+    assert!(a.steps.last().unwrap().train_loss < a.steps[0].train_loss);
+}
+
+#[test]
+fn the_observer_stops_training_and_the_output_is_incomplete() {
+    let (_, train, test) = data(7, Operation::Add);
+    let params = NetParams {
+        width: 8,
+        steps: Some(100),
+        eval_every: 10,
+        ..NetParams::default()
+    };
+    let net = Network::random(&params, 7, 7).unwrap();
+    let out = net::train(net, &params, &train, &test, None, &mut |s| {
+        if s.record.step >= 30 {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .unwrap();
+    assert!(!out.complete);
+    assert_eq!(out.steps.last().unwrap().step, 30);
+    assert_eq!(out.features.last().unwrap().step, 30);
+}
+
+#[test]
+fn minibatches_cover_each_epoch_once_and_depend_on_the_seed() {
+    let params = NetParams {
+        batch: 4,
+        ..NetParams::default()
+    };
+    let s = net::train::batch_schedule(&params, 10, 6);
+    assert_eq!(
+        s.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![4, 4, 2, 4, 4, 2]
+    );
+    let mut epoch: Vec<u32> = s[..3].concat();
+    epoch.sort();
+    assert_eq!(epoch, (0..10).collect::<Vec<u32>>());
+    let other = net::train::batch_schedule(
+        &NetParams {
+            seed: 1,
+            ..params.clone()
+        },
+        10,
+        6,
+    );
+    assert_ne!(s, other);
+    let full = net::train::batch_schedule(&NetParams { batch: 0, ..params }, 10, 2);
+    assert_eq!(full[0], (0..10).collect::<Vec<u32>>());
+}
+
+#[test]
+fn symmetric_init_is_invariant_and_projection_is_idempotent() {
+    let (net, _) = tiny(ModelKind::Mlp, Activation::Quadratic, 2);
+    let mut mlp = net.as_fcn().unwrap().clone();
+    // The swap (a, b) ↦ (b, a) on 2n = 10 coordinates, with the identity.
+    let swap: Vec<usize> = (0..10).map(|i| (i + 5) % 10).collect();
+    let group = vec![(0..10).collect::<Vec<usize>>(), swap.clone()];
+    init::symmetrize(&mut mlp, &group).unwrap();
+    let e = mlp.embedding().to_owned();
+    for i in 0..5 {
+        assert_eq!(e.row(i), e.row(i + 5));
+    }
+    let before = mlp.params().to_vec();
+    init::symmetrize(&mut mlp, &group).unwrap();
+    assert_eq!(mlp.params(), &before[..]);
+    // Outputs are swap-invariant: f(a, b) = f(b, a).
+    let c1 = mlp.forward(&[1, 3], &[2, 0]);
+    let c2 = mlp.forward(&[2, 0], &[1, 3]);
+    assert_eq!(c1.logits, c2.logits);
+    // The perturbation has the asked relative size.
+    let mut p = mlp.clone();
+    init::perturb(&mut p, 0.1, 7);
+    let d: f64 = p
+        .embedding()
+        .iter()
+        .zip(e.iter())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt();
+    let norm: f64 = e.iter().map(|x| x * x).sum::<f64>().sqrt();
+    assert!((d / norm - 0.1).abs() < 1e-12);
+}
+
+#[test]
+fn init_draws_within_the_reference_bounds() {
+    let params = NetParams {
+        width: 64,
+        init_scale: 2.0,
+        model: ModelKind::Mlp2,
+        ..NetParams::default()
+    };
+    let net = Network::random(&params, 7, 7).unwrap();
+    let mlp = net.as_fcn().unwrap();
+    let b1 = 2.0 / 14f64.sqrt();
+    let bh = 2.0 / 8.0;
+    assert!(mlp.embedding().iter().all(|v| v.abs() <= b1));
+    assert!(mlp.embedding().iter().any(|v| v.abs() > 0.9 * b1));
+    assert!(mlp.hidden().unwrap().iter().all(|v| v.abs() <= bh));
+    assert!(mlp.output().iter().all(|v| v.abs() <= bh));
+    assert_eq!(mlp.params().len(), 14 * 64 + 64 * 64 + 7 * 64);
+    let _ = Axis(0);
+}
+
+#[test]
+fn run_model_mlp_writes_a_run_file_that_decompose_reads() {
+    let dir = scratch("net-run");
+    let out = dir.join("run.json");
+    let o = symrfm(
+        &[
+            "run",
+            "-p",
+            "11",
+            "--model",
+            "mlp",
+            "--width",
+            "32",
+            "--steps",
+            "200",
+            "--eval-every",
+            "50",
+            "--agop-every",
+            "100",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: RunReport = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let net = report.network.as_ref().expect("network section");
+    assert_eq!(net.params.model, ModelKind::Mlp);
+    assert_eq!(
+        net.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
+        vec![0, 50, 100, 150, 200]
+    );
+    assert_eq!(
+        net.features.iter().map(|f| f.step).collect::<Vec<_>>(),
+        vec![0, 100, 200]
+    );
+    assert_eq!(report.feature_matrices.len(), 3);
+    assert_eq!(report.feature_matrices[2].dim, 22);
+    assert!(net.features[2].nfa_corr.is_some());
+    assert!(report.trap.is_some());
+    // Same numbers as the library for the same spec.
+    let last = net.features.last().unwrap();
+    assert_eq!(last.nfm, report.feature_matrices[2]);
+    // decompose reads the run file (its final NFM).
+    let dec = dir.join("dec.json");
+    let o = symrfm(
+        &[
+            "decompose",
+            out.to_str().unwrap(),
+            "--out",
+            dec.to_str().unwrap(),
+            "-q",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Re-running gives byte-identical numbers except timings.
+    let out2 = dir.join("run2.json");
+    let o = symrfm(
+        &[
+            "run",
+            "-p",
+            "11",
+            "--model",
+            "mlp",
+            "--width",
+            "32",
+            "--steps",
+            "200",
+            "--eval-every",
+            "50",
+            "--agop-every",
+            "100",
+            "-q",
+            "--threads",
+            "1",
+            "--out",
+            out2.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert!(o.status.success());
+    let r2: RunReport = serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
+    assert_eq!(r2.feature_matrices, report.feature_matrices);
+    assert_eq!(r2.network.unwrap().features, net.features);
+}
+
+#[test]
+fn bad_network_values_are_named_by_their_flag() {
+    let dir = scratch("net-bad");
+    let o = symrfm(
+        &["run", "-p", "7", "--model", "mlp", "--width", "0", "-q"],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--width"), "{err}");
+    let o = symrfm(&["run", "-p", "7", "--model", "mlq", "-q"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--model"));
+}
