@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Writes the sweep grids of results/networks.md (issue 23) into data/grids/networks-*.json.
+
+    python3 scripts/networks_grids.py          # (re)writes every grid; scripts/networks.sh runs them
+
+Each grid is an ordinary `symrfm sweep` grid (Slurm-ready: `symrfm sweep GRID --shard I/N`): the same
+split specifications for RFM and the networks, so a network run and an RFM run of one split carry the
+same `split.id`. Budget (2-core machine): the sizes below were chosen so that every part runs in
+minutes; a bigger machine should rerun with the `BIG` settings noted in results/networks.md.
+
+Replicates: seed k (0, 1, 2) draws both the split edit (which points are moved) and the network
+(weights and minibatch order); RFM is deterministic given the split.
+"""
+
+import json
+import os
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SEEDS = [0, 1, 2]
+RFM_ITERS = 30
+
+
+def mlp(act="quadratic", seed=0, **kw):
+    """A network of the reference's defaults (OneLayerFCN, width 256, AdamW lr 1e-3 wd 1, batch 32,
+    MSE) trained for 300 epochs; keyword arguments override."""
+    net = {
+        "model": "mlp",
+        "width": 256,
+        "act": act,
+        "init_scale": 1.0,
+        "seed": seed,
+        "optimizer": "adamw",
+        "lr": 1e-3,
+        "weight_decay": 1.0,
+        "beta1": 0.9,
+        "beta2": 0.98,
+        "eps": 1e-8,
+        "momentum": 0.0,
+        "batch": 32,
+        "epochs": 300,
+        "eval_every": 0,
+        "agop_every": 0,
+        "loss": "mse",
+    }
+    net.update(kw)
+    return net
+
+
+def fixed(h="s"):
+    return {"kind": "fixed-points", "subgroup": h}
+
+
+def edited(base, kind, count, seed, h="s"):
+    edit = {"kind": kind, "count": count, "seed": seed}
+    if kind == "move-orbits":
+        edit["subgroup"] = h
+    return {"kind": "edited", "base": base, "edits": [edit]}
+
+
+def models(seed):
+    """RFM (Gaussian, L = 2.5, ridge 0, 30 iterations) and the two networks of part 1."""
+    return [
+        ("rfm", None),
+        ("mlp-quadratic", mlp("quadratic", seed)),
+        ("mlp-relu", mlp("relu", seed)),
+    ]
+
+
+def job(label, split, net):
+    j = {"label": label, "split": split}
+    if net is not None:
+        j["net"] = net
+    return j
+
+
+def symmetric_splits(seed, h="s"):
+    """The seed paper's splits: test = Fix(H); its broken twins; symmetric edits that keep H."""
+    base = fixed(h)
+    return [
+        ("symmetric", base),
+        ("random 1", edited(base, "move-random", 1, seed)),
+        ("random 10", edited(base, "move-random", 10, seed)),
+        ("random 20", edited(base, "move-random", 20, seed)),
+        ("pairs 10", edited(base, "move-orbits", 10, seed, h)),
+    ]
+
+
+def write(name, description, base, axes):
+    grid = {"description": description, "kind": "run", "base": base, "axes": axes}
+    path = os.path.join(ROOT, "data", "grids", f"networks-{name}.json")
+    with open(path, "w") as f:
+        json.dump(grid, f, indent=1)
+        f.write("\n")
+    return path
+
+
+def part1():
+    """Part 1: the seed paper's experiments, RFM beside the networks, same splits."""
+    rows = []
+    for seed in SEEDS:
+        for split_label, split in symmetric_splits(seed):
+            for model_label, net in models(seed):
+                if net is None and seed > 0 and split_label == "symmetric":
+                    continue  # RFM on the deterministic symmetric split: one run
+                rows.append(job(f"{split_label} | {model_label}", split, net))
+    write(
+        "part1-p31",
+        "Issue 23 part 1: test = the fixed points of the reflection s for add, sub, mul, div mod 31, "
+        "with 1, 10, 20 random points or 10 reflection pairs moved (seeds 0-2), RFM (Gaussian, 30 "
+        "iterations) beside OneLayerFCN with quadratic and ReLU activations (reference defaults, 300 epochs).",
+        {"task": {"modulus": 31}, "params": {"iters": RFM_ITERS}},
+        {"task.operation": ["add", "sub", "mul", "div"], ".": rows},
+    )
+    # add mod 32: the fixed points of growing dihedral subgroups.
+    rows = []
+    for h in ["s", "r^16,s", "r^8,s", "r^4,s", "r^2,s"]:
+        for seed in SEEDS:
+            for model_label, net in models(seed):
+                if net is None and seed > 0:
+                    continue
+                rows.append(job(f"Fix<{h}> | {model_label}", fixed(h), net))
+    write(
+        "part1-add32",
+        "Issue 23 part 1: add mod 32, test = the fixed points of <s>, <r^16,s>, <r^8,s>, <r^4,s>, "
+        "<r^2,s> (32, 64, 128, 256, 512 pairs), RFM beside the networks (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+    # Random controls with the same training fractions as the add-32 fixed-point splits.
+    rows = []
+    for frac in [0.96875, 0.9375, 0.875, 0.75, 0.5]:
+        for seed in SEEDS:
+            for model_label, net in models(seed):
+                rows.append(job(f"random {frac} | {model_label}", {"kind": "random", "fraction": frac, "seed": seed}, net))
+    write(
+        "part1-add32-random",
+        "Issue 23 part 1, controls: add mod 32 with random splits of the same training fractions as "
+        "the fixed-point splits of part1-add32 (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+    # The 21 reflections of Z3 x Z7.
+    rows = []
+    refl = ["s"] + [f"s r^({i},{j})" for i in range(3) for j in range(7) if (i, j) != (0, 0)]
+    for g in refl:
+        for model_label, net in models(0):
+            rows.append(job(f"Fix<{g}> | {model_label}", fixed(g), net))
+    write(
+        "part1-z3xz7",
+        "Issue 23 part 1: add on Z3 x Z7, test = the fixed points of each of its 21 reflections "
+        "(21 pairs each), RFM beside the networks (seed 0).",
+        {"task": {"operation": "add", "group": [3, 7]}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+
+
+def part2():
+    """Part 2: what decides trapping? Symmetric initialization, perturbations, batch, RFM's M_0."""
+    rows = []
+    for h in ["s", "r^4,s"]:
+        for seed in SEEDS:
+            for batch in [32, 0]:
+                for init, eps in [("random", 0.0), ("symmetric", 0.0), ("symmetric", 1e-6), ("symmetric", 1e-3), ("symmetric", 1e-1)]:
+                    net = mlp("quadratic", seed, batch=batch, perturb=eps)
+                    if init == "symmetric":
+                        net["init"] = {"kind": "symmetric", "subgroup": "stabilizer"}
+                    label = f"Fix<{h}> | {init}{'' if eps == 0 else f' +{eps:g}'} | batch {batch or 'full'}"
+                    rows.append(job(label, fixed(h), net))
+        for eps in [0.0, 1e-6, 1e-4, 1e-2, 1.0]:
+            for seed in SEEDS:
+                if eps == 0.0 and seed > 0:
+                    continue
+                rows.append({"label": f"Fix<{h}> | rfm M0 = I{'' if eps == 0 else f' +{eps:g}'}",
+                             "split": fixed(h), "init": {"kind": "given", "seed": seed, "perturb": eps} if eps else {}})
+    for row in rows:
+        if row.get("init") == {}:
+            del row["init"]
+    write(
+        "part2-add32",
+        "Issue 23 part 2: add mod 32 with test = Fix<s> and Fix<r^4,s>: networks started at random or "
+        "exactly H-symmetric (projected first layer), perturbed by eps, minibatch 32 or full batch; RFM "
+        "from M_0 = I or perturbed M_0 (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+
+
+def part4():
+    """Part 4: networks on non-abelian groups at several training fractions."""
+    rows = []
+    for frac in [0.3, 0.5, 0.7, 0.9]:
+        for seed in [0, 1]:
+            split = {"kind": "random", "fraction": frac, "seed": seed}
+            rows.append(job(f"{frac} | rfm", split, None))
+            rows.append(job(f"{frac} | mlp-quadratic", split, mlp("quadratic", seed)))
+            rows.append(job(f"{frac} | mlp-relu", split, mlp("relu", seed)))
+    write(
+        "part4-groups",
+        "Issue 23 part 4: mul on D12, S4 (order 24) and A5 (order 60) at training fractions 0.3-0.9 "
+        "(seeds 0, 1): RFM beside the networks.",
+        {"task": {"operation": "mul"}, "params": {"iters": RFM_ITERS}},
+        {"task.group_name": ["D12", "S4", "A5"], ".": rows},
+    )
+
+
+if __name__ == "__main__":
+    part1()
+    part2()
+    part4()
+    print("wrote data/grids/networks-*.json")
