@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Tables of results/networks.md from the sweep results of scripts/networks.sh (standard library only).
+
+    python3 scripts/networks_summary.py RESULTS.jsonl [RUNS_DIR] > TABLE.md
+
+Job labels are `<split> | <model>` (scripts/networks_grids.py). One row per split, one column per model:
+final test accuracy as mean [min-max] over the seeds, and the first evaluation with test accuracy >= 0.99
+(RFM: the iteration; networks: the optimizer step) as the median over the seeds that reached it, with how
+many did (`k/n`). With RUNS_DIR (the sweep's --save-runs directory) each row also shows the split id of
+its runs (`split.id` of the run files): one id per row means RFM and the networks saw the same split.
+"""
+
+import collections
+import json
+import os
+import statistics
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+def split_id(runs_dir, job_id):
+    if not runs_dir:
+        return None
+    path = os.path.join(runs_dir, f"{job_id}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)["split"].get("id")
+
+
+def main():
+    rows = load(sys.argv[1])
+    runs_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    cells = collections.OrderedDict()
+    models = []
+    ids = collections.defaultdict(set)
+    failed = []
+    for r in rows:
+        label = r["config"].get("label", "")
+        split, _, model = label.partition(" | ")
+        task = r["config"]["task"]
+        group = task.get("group_name") or task.get("group") or task.get("graph")
+        tname = f"{task.get('operation')} {group if group else task.get('modulus')}"
+        key = (tname, split)
+        if model not in models:
+            models.append(model)
+        if r["status"] != "ok":
+            failed.append(f"{tname} {label}: {r.get('error')}")
+            continue
+        s = r["outcome"]["summary"]
+        cells.setdefault(key, collections.defaultdict(list))[model].append(
+            (s["final_test_acc"], s["first_iter_test_acc_ge_099"])
+        )
+        sid = split_id(runs_dir, r["job_id"])
+        if sid:
+            ids[key].add(sid)
+    head = ["task", "split"] + [f"{m}: test acc" for m in models] + [f"{m}: first ≥ 0.99" for m in models]
+    if runs_dir:
+        head.append("split id")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for (tname, split), by_model in cells.items():
+        accs, firsts = [], []
+        for m in models:
+            v = by_model.get(m, [])
+            if not v:
+                accs.append("–")
+                firsts.append("–")
+                continue
+            a = [x for x, _ in v]
+            rng = f" [{min(a):.2f}–{max(a):.2f}]" if len(a) > 1 and max(a) > min(a) else ""
+            accs.append(f"{statistics.mean(a):.2f}{rng}")
+            reached = [f for _, f in v if f is not None]
+            firsts.append(f"{statistics.median(reached):g} ({len(reached)}/{len(v)})" if reached else f"never (0/{len(v)})")
+        line = [tname, split] + accs + firsts
+        if runs_dir:
+            sids = sorted(ids.get((tname, split), []))
+            line.append(", ".join(sids) if len(sids) <= 1 else f"{len(sids)} ids (seeded edits)")
+        print("| " + " | ".join(line) + " |")
+    if failed:
+        print()
+        print(f"{len(failed)} failed jobs:")
+        for f in failed:
+            print(f"- {f}")
+
+
+if __name__ == "__main__":
+    main()
