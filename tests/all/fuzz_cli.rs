@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use std::path::Path;
 use std::process::Command;
-mod common;
+use crate::common;
 use common::scratch;
 
 fn entries(dir: &Path) -> Vec<String> {

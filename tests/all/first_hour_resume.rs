@@ -17,7 +17,7 @@ use symrfm::experiment::Model;
 use symrfm::group::Task;
 use symrfm::report::read::read_run;
 use symrfm::rfm::metrics::argmax;
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn json(path: &Path) -> Value {

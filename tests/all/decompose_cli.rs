@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Output;
 use symrfm::report::{DecomposeReport, MatrixSource, RunReport, SCHEMA_VERSION};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn ok(out: &Output) -> String {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
-mod common;
+use crate::common;
 use common::scratch;
 
 fn matrix_json(d: usize, f: impl Fn(usize, usize) -> f64) -> String {

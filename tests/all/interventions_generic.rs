@@ -3,7 +3,7 @@
 //! The invariance of M is checked with the analysis module's commutant distance, built from the
 //! element list of Sym_f (independent of the projection code in `rfm::projection`).
 
-mod common;
+use crate::common;
 
 use symrfm::analysis::{commutant_distance, CoordinatePermutation};
 use symrfm::data::{Split, SplitSpec};

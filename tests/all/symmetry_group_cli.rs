@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Output;
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::symmetry::{DihedralGroup, SymmetrySummary};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn ok(out: &Output) -> String {

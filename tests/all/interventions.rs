@@ -2,7 +2,7 @@
 //! traps"): structure of the enforced-circulant output and of random block-circulant M_0 checked
 //! with the analysis module's independent measures, and training with interventions at small p.
 
-mod common;
+use crate::common;
 
 use ndarray::{s, Array2};
 use rand::{Rng, SeedableRng};

@@ -6,7 +6,7 @@ use ndarray::Array2;
 use serde_json::Value;
 use std::path::Path;
 use symrfm::report::read::read_run;
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn ok(args: &[&str], dir: &Path) -> (String, String) {

@@ -10,7 +10,7 @@ use symrfm::group::Task;
 use symrfm::report::compare::{CompareReport, Outcome};
 use symrfm::report::RunReport;
 use symrfm::symmetry::{stabilizer, DihedralGroup, Subgroup};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn ok(out: &Output) -> String {

@@ -1,7 +1,7 @@
 //! `symrfm decompose` on a non-abelian group: the irrep energies of M's blocks, and
 //! `--eigen K --isotypic H` (the isotypic energies of the leading eigenvectors).
 
-mod common;
+use crate::common;
 
 fn json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -1,6 +1,6 @@
 //! `symrfm report --matrix RUN.json --strip`: a strip of the saved M_t of a run.
 
-mod common;
+use crate::common;
 
 fn ok(out: &std::process::Output) {
     assert!(

@@ -2,7 +2,7 @@
 
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::report::read::read_run;
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 #[test]

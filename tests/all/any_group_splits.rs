@@ -2,7 +2,7 @@
 //! `compare` on the computed Sym_f of tasks without Dih(A) (a non-abelian group, a graph).
 
 use symrfm::report::compare::CompareReport;
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn compare(args: &[&str], dir: &std::path::Path, out: &str) -> CompareReport {

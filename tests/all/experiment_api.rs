@@ -7,7 +7,7 @@ use symrfm::experiment::{ExperimentSpec, Model, RunOptions};
 use symrfm::group::{Operation, TaskSpec};
 use symrfm::report::{read_file, RunReport, SymrfmFile};
 use symrfm::rfm::{Control, Precision};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn spec(op: Operation, p: u64, iters: usize) -> ExperimentSpec {

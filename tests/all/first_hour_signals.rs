@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use symrfm::report::compare::CompareReport;
 use symrfm::report::read::read_run;
 use symrfm::sweep::read_results;
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn spawn(args: &[&str], dir: &Path) -> Child {

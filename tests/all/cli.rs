@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use symrfm::report::{RunReport, SCHEMA_VERSION};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn files_in(dir: &Path) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use symrfm::sweep::{read_results, ResultLine};
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 fn ok(out: &Output) {
