@@ -1,9 +1,9 @@
 //! Issue "any finite group", step 3 through the binary: fixed-point splits, orbit edits and
 //! `compare` on the computed Sym_f of tasks without Dih(A) (a non-abelian group, a graph).
 
-use symrfm::report::compare::CompareReport;
 use crate::common;
 use common::{scratch, symrfm};
+use symrfm::report::compare::CompareReport;
 
 fn compare(args: &[&str], dir: &std::path::Path, out: &str) -> CompareReport {
     let mut full = vec!["compare", "--iters", "2", "-q", "--out", out];

@@ -1,11 +1,11 @@
 //! The `symrfm` binary end to end: exit codes, one-line errors naming the parameter, nothing left
 //! behind on failure, and the JSON schema read back into the library's typed structs.
 
+use crate::common;
+use common::{scratch, symrfm};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use symrfm::report::{RunReport, SCHEMA_VERSION};
-use crate::common;
-use common::{scratch, symrfm};
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = walk(dir)

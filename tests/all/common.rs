@@ -25,10 +25,8 @@ pub fn scratch(name: &str) -> PathBuf {
         .name()
         .unwrap_or("main")
         .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "-");
-    let dir = std::env::temp_dir().join(format!(
-        "symrfm-test-{}-{test}-{name}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("symrfm-test-{}-{test}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch directory");
     dir
@@ -85,7 +83,7 @@ pub fn json(path: &Path) -> serde_json::Value {
 /// Reads a JSON file into `T`, naming the file if it is missing or does not deserialize.
 #[track_caller]
 pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }

@@ -1,36 +1,11 @@
 //! `symrfm decompose` and the analysis fields of `symrfm run`, end to end: the table, the JSON read
 //! back into the library's types, `.npy` export and input, and exit code 2 for bad input.
 
-use std::path::Path;
-use std::process::Output;
-use symrfm::report::{DecomposeReport, MatrixSource, RunReport, SCHEMA_VERSION};
 use crate::common;
+use common::{ok, read, usage_error};
 use common::{scratch, symrfm};
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn usage_error(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use std::path::Path;
+use symrfm::report::{DecomposeReport, MatrixSource, RunReport, SCHEMA_VERSION};
 
 /// A p = 11 run with --structure: 4 iterations, M saved at t = 2 and 4.
 fn small_run(dir: &Path) -> RunReport {

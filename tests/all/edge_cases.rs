@@ -2,10 +2,10 @@
 //! line naming the iteration (exit 1) or the input (exit 2), never a panic or a silent NaN, and no
 //! output file is written.
 
-use std::path::Path;
-use std::process::Command;
 use crate::common;
 use common::scratch;
+use std::path::Path;
+use std::process::Command;
 
 fn matrix_json(d: usize, f: impl Fn(usize, usize) -> f64) -> String {
     let rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| f(i, j)).collect()).collect();

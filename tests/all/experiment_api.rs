@@ -1,14 +1,14 @@
 //! The library's single entry point (`symrfm::experiment`): a model that reproduces the report's
 //! accuracy and survives a save/load round trip; `sweep --save-runs` writes what `symrfm run` writes.
 
+use crate::common;
+use common::{scratch, symrfm};
 use std::path::Path;
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::experiment::{ExperimentSpec, Model, RunOptions};
 use symrfm::group::{Operation, TaskSpec};
 use symrfm::report::{read_file, RunReport, SymrfmFile};
 use symrfm::rfm::{Control, Precision};
-use crate::common;
-use common::{scratch, symrfm};
 
 fn spec(op: Operation, p: u64, iters: usize) -> ExperimentSpec {
     let mut spec = ExperimentSpec {

@@ -1,9 +1,9 @@
 //! Issue "a researcher's first hour": behaviours a new user met, each checked through the CLI.
 
-use symrfm::data::{SplitEdit, SplitSpec};
-use symrfm::report::read::read_run;
 use crate::common;
 use common::{scratch, symrfm};
+use symrfm::data::{SplitEdit, SplitSpec};
+use symrfm::report::read::read_run;
 
 #[test]
 fn repeated_list_flags_accumulate() {

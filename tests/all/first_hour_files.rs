@@ -2,12 +2,13 @@
 //! accepted, messages that mislead, records, cosmetics and the `split` subcommand, each checked
 //! through the CLI.
 
+use crate::common;
+use common::json;
+use common::{scratch, symrfm};
 use ndarray::Array2;
 use serde_json::Value;
 use std::path::Path;
 use symrfm::report::read::read_run;
-use crate::common;
-use common::{scratch, symrfm};
 
 fn ok(args: &[&str], dir: &Path) -> (String, String) {
     let out = symrfm(args, dir);
@@ -24,10 +25,6 @@ fn usage_error(args: &[&str], dir: &Path) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     stderr
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 // Item 6: compare files in `decompose` and `report --matrix`.

@@ -7,6 +7,9 @@
 //! fails) against a symrfm without them. The residual's formula and the summary's rule are
 //! unit-tested in `src/rfm/metrics.rs` and `src/experiment/ill_posed.rs`.
 
+use crate::common;
+use common::json;
+use common::{scratch, symrfm};
 use ndarray::Array2;
 use ndarray_npy::read_npy;
 use serde_json::Value;
@@ -17,12 +20,6 @@ use symrfm::experiment::Model;
 use symrfm::group::Task;
 use symrfm::report::read::read_run;
 use symrfm::rfm::metrics::argmax;
-use crate::common;
-use common::{scratch, symrfm};
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn ok(out: &std::process::Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -2,6 +2,9 @@
 //! comparisons, results never overwritten unasked, a closed stdout, one rule for missing output
 //! directories. Each is checked through the binary, as a user meets it.
 
+use crate::common;
+use common::stderr as stderr_of;
+use common::{scratch, symrfm};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -9,8 +12,6 @@ use std::time::{Duration, Instant};
 use symrfm::report::compare::CompareReport;
 use symrfm::report::read::read_run;
 use symrfm::sweep::read_results;
-use crate::common;
-use common::{scratch, symrfm};
 
 fn spawn(args: &[&str], dir: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_symrfm"))
@@ -46,10 +47,6 @@ fn read_until(stderr: &mut impl BufRead, needle: &str) -> String {
 
 fn lines_in(path: &Path) -> usize {
     std::fs::read(path).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-}
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Item 1: one SIGINT stops a sweep from starting jobs; the running job finishes and is recorded,

@@ -1,11 +1,11 @@
 //! Property test: random flag combinations and random bytes as input files never make the binary
 //! panic; the exit code is 0, 1 or 2; and a failed command leaves no output file behind.
 
+use crate::common;
+use common::scratch;
 use proptest::prelude::*;
 use std::path::Path;
 use std::process::Command;
-use crate::common;
-use common::scratch;
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -2,10 +2,7 @@
 //! `--eigen K --isotypic H` (the isotypic energies of the leading eigenvectors).
 
 use crate::common;
-
-fn json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::json;
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()

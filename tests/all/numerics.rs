@@ -253,7 +253,7 @@ fn same_seed_same_numbers_whatever_the_thread_count() {
     // and adds partial results in a fixed order. p = 41 (840 training points) is large enough for
     // several AGOP chunks, prediction blocks and a parallel factorization.
     let a = small_run(41, 3, 1, 4);
-    for threads in [1, 2, 3] {
+    for threads in [2, 3] {
         let b = small_run(41, 3, threads, 4);
         assert_eq!(numbers(&a), numbers(&b), "1 vs {threads} threads");
     }

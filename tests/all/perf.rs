@@ -3,16 +3,9 @@
 //! `symrfm run --dry-run` prints its forecast and trains nothing, and the memory estimate bounds
 //! the measured peak.
 
-use std::path::PathBuf;
+use crate::common::scratch;
 use std::process::Command;
 use symrfm::perf::{BenchReport, StageRates};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("symrfm-perf-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn bench_writes_both_reports_at_p7() {
@@ -131,13 +124,39 @@ fn dry_run_prints_memory_and_time_and_trains_nothing() {
     );
 }
 
+/// Set in the child process that [`memory_estimate_bounds_the_measured_peak`] starts.
+const MEMORY_CHILD: &str = "SYMRFM_TEST_MEMORY_CHILD";
+
 #[test]
 fn memory_estimate_bounds_the_measured_peak() {
+    // The peak resident size is a property of the whole process, and every integration test
+    // runs in this one process: measure in a child that runs only this test.
+    if std::env::var_os(MEMORY_CHILD).is_none() {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "perf::memory_estimate_bounds_the_measured_peak",
+                "--test-threads=1",
+            ])
+            .env(MEMORY_CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "child failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran no test:\n{stdout}"
+        );
+        return;
+    }
     use symrfm::data::{Split, SplitSpec};
     use symrfm::group::{Operation, Task, TaskSpec};
     use symrfm::rfm::{train, Control, RfmParams};
     use symrfm::solve::memory;
-    // Loose: the test harness runs tests on threads of one process, which share one peak.
     let task = Task::new(TaskSpec::new(Operation::Add, 41)).unwrap();
     let split = Split::build(
         &task,

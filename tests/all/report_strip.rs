@@ -1,14 +1,7 @@
 //! `symrfm report --matrix RUN.json --strip`: a strip of the saved M_t of a run.
 
 use crate::common;
-
-fn ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::ok;
 
 #[test]
 fn strip_of_saved_matrices_is_written_once_and_refused_without_force() {

@@ -1,17 +1,22 @@
-//! The Slurm job array (`scripts/slurm/sweep.sbatch`) on a real cluster: a 4-task array runs the
-//! four shards of a tiny grid, `symrfm merge` joins them, and the result equals an unsharded sweep.
+//! The Slurm job array (`scripts/slurm/sweep.sbatch`): a 4-task array runs the four shards of a
+//! tiny grid, `symrfm merge` joins them, and the result equals an unsharded sweep.
 //!
-//! Needs a running Slurm (e.g. the single-node cluster of `scripts/slurm/local-slurm.sh`, run as
-//! root). Where `sbatch` is not on PATH or the cluster does not answer, the test prints why it is
-//! skipped and passes: CI does not install Slurm.
+//! Two ways to submit it:
+//! - with the fake `sbatch` of `tests/fixtures/fake-slurm/` first on PATH (it runs the array's tasks
+//!   one after the other with the variables Slurm sets): always runs, deterministic, checks the
+//!   script's shard mapping and the merge;
+//! - on a real cluster (`#[ignore]`d; run it with `sudo scripts/slurm/local-slurm.sh` then
+//!   `cargo test --release --test all slurm:: -- --ignored`): fails, never skips, when no cluster
+//!   answers.
 
+use crate::common::{scratch, symrfm};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use symrfm::sweep::read_results;
 
-/// Printed past the test harness's capture, so that a skip is visible in `cargo test` output.
+/// Printed past the test harness's capture, so that it is visible in `cargo test` output.
 fn announce(msg: &str) {
     let _ = writeln!(std::io::stderr(), "tests/slurm.rs: {msg}");
 }
@@ -50,14 +55,6 @@ fn cluster_unavailable() -> Option<String> {
     None
 }
 
-fn symrfm(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_symrfm"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run symrfm")
-}
-
 fn ok(out: &Output, what: &str) {
     assert!(
         out.status.success(),
@@ -82,16 +79,33 @@ fn logs(dir: &Path) -> String {
 }
 
 #[test]
-fn a_four_task_job_array_merges_to_the_unsharded_sweep() {
+fn a_four_task_job_array_merges_to_the_unsharded_sweep_with_a_fake_sbatch() {
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-slurm");
+    let path = std::env::join_paths(std::iter::once(fake.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    four_task_array_merges_to_the_unsharded_sweep(&fake.join("sbatch"), Some(&path), "fake");
+}
+
+#[test]
+#[ignore = "needs a running Slurm cluster: `sudo scripts/slurm/local-slurm.sh`, then \
+            `cargo test --release --test all slurm:: -- --ignored`"]
+fn a_four_task_job_array_merges_to_the_unsharded_sweep_on_slurm() {
     if let Some(why) = cluster_unavailable() {
-        announce(&format!(
-            "SKIPPED (no Slurm cluster: {why}); start one with `sudo scripts/slurm/local-slurm.sh`"
-        ));
-        return;
+        panic!("no Slurm cluster: {why}; start one with `sudo scripts/slurm/local-slurm.sh`");
     }
-    let dir: PathBuf = std::env::temp_dir().join(format!("symrfm-slurm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    four_task_array_merges_to_the_unsharded_sweep(Path::new("sbatch"), None, "slurm");
+}
+
+/// Submits the 4-task array with `sbatch` (PATH set to `path` if given) and checks its shards and
+/// their merge against an unsharded sweep.
+fn four_task_array_merges_to_the_unsharded_sweep(
+    sbatch: &Path,
+    path: Option<&std::ffi::OsStr>,
+    label: &str,
+) {
+    let dir: PathBuf = scratch(label);
     std::fs::write(
         dir.join("grid.json"),
         r#"{"description": "Slurm test: p = 7, 4 iterations",
@@ -102,7 +116,11 @@ fn a_four_task_job_array_merges_to_the_unsharded_sweep() {
     .unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm/sweep.sbatch");
     let name = format!("symrfm-test-{}", std::process::id());
-    let mut child = Command::new("sbatch")
+    let mut command = Command::new(sbatch);
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let mut child = command
         .args([
             "--wait",
             "--array=0-3",
@@ -142,7 +160,7 @@ fn a_four_task_job_array_merges_to_the_unsharded_sweep() {
         logs(&dir)
     );
     announce(&format!(
-        "ran a 4-task job array on Slurm ({})",
+        "ran a 4-task job array with {label} sbatch ({})",
         String::from_utf8_lossy(&out.stdout).trim()
     ));
     for i in 0..4 {

@@ -2,23 +2,14 @@
 //! the same results as an uninterrupted one; sharded runs merged equal the unsharded run; merge
 //! names missing shards and refuses conflicting results; the report writes decodable figures.
 
+use crate::common;
+use common::ok;
+use common::{scratch, symrfm};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use symrfm::sweep::{read_results, ResultLine};
-use crate::common;
-use common::{scratch, symrfm};
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn by_id(path: &Path) -> BTreeMap<String, ResultLine> {
     let contents = read_results(path).unwrap();

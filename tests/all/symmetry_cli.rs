@@ -3,24 +3,15 @@
 //! leave a side empty; the `symmetry` field and the recorded split spec read back and rebuild the
 //! exact split; `compare` keeps the symmetric run trapped and lets the broken twin generalize.
 
+use crate::common;
+use common::ok;
+use common::{scratch, symrfm};
 use std::path::Path;
-use std::process::Output;
 use symrfm::data::{Split, SplitEdit, SplitSpec};
 use symrfm::group::Task;
 use symrfm::report::compare::{CompareReport, Outcome};
 use symrfm::report::RunReport;
 use symrfm::symmetry::{stabilizer, DihedralGroup, Subgroup};
-use crate::common;
-use common::{scratch, symrfm};
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> (T, serde_json::Value) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -2,22 +2,13 @@
 //! relational and table tasks (order, swaps, element names, JSON that reads back into the schema),
 //! `symrfm run` on S4 end to end, and bad inputs exiting 2 with one line naming the input.
 
+use crate::common;
+use common::ok;
+use common::{scratch, symrfm};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Output;
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::symmetry::{DihedralGroup, SymmetrySummary};
-use crate::common;
-use common::{scratch, symrfm};
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn summary(args: &[&str], dir: &Path, name: &str) -> (SymmetrySummary, String) {
     let out = dir.join(name);
