@@ -163,7 +163,11 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             for range in [1u32, 2, 3, 7, 1000, 1 << 31, u32::MAX - 5, u32::MAX] {
                 for _ in 0..200 {
-                    assert_eq!(words.below(range), rng.random_range(..range), "range {range}");
+                    assert_eq!(
+                        words.below(range),
+                        rng.random_range(..range),
+                        "range {range}"
+                    );
                 }
             }
         }
@@ -191,7 +195,10 @@ mod tests {
         }
         assert_eq!(counts.len(), 6);
         for (order, c) in counts {
-            assert!((c as f64 - 1000.0).abs() < 5.0 * 1000f64.sqrt(), "{order:?}: {c}");
+            assert!(
+                (c as f64 - 1000.0).abs() < 5.0 * 1000f64.sqrt(),
+                "{order:?}: {c}"
+            );
         }
         let mut v: Vec<usize> = (0..1000).collect();
         shuffle(&mut v, 5);

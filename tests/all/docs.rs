@@ -56,7 +56,8 @@ fn check_block(doc: &str, name: &str, expected: &str) {
         std::fs::rename(&tmp, &path).unwrap();
         return;
     }
-    let (old, new): (Vec<&str>, Vec<&str>) = (text[start..stop].lines().collect(), want.lines().collect());
+    let (old, new): (Vec<&str>, Vec<&str>) =
+        (text[start..stop].lines().collect(), want.lines().collect());
     let first = old
         .iter()
         .zip(&new)
@@ -89,7 +90,11 @@ fn cli_reference_text() -> String {
     let mut out = String::new();
     let commands = subcommands(&dir);
     assert!(commands.len() >= 5, "{commands:?}");
-    let _ = writeln!(out, "## symrfm\n\n```text\n{}```\n", ok(&symrfm(&["--help"], &dir)));
+    let _ = writeln!(
+        out,
+        "## symrfm\n\n```text\n{}```\n",
+        ok(&symrfm(&["--help"], &dir))
+    );
     for c in &commands {
         let help = ok(&symrfm(&[c, "--help"], &dir));
         let _ = writeln!(out, "## symrfm {c}\n\n```text\n{help}```\n");
@@ -332,7 +337,13 @@ fn peers_text() -> String {
          |---|---|---|---|---|---|\n",
     );
     let mut ratios = String::new();
-    for name in ["reference p61 quiet", "reference p61", "xrfm p61"] {
+    // Every measurement block of results/peers.md (`<!-- NAME -->` … `<!-- end NAME -->` with a
+    // "Ratio of medians" line), in file order.
+    let names: Vec<&str> = peers
+        .match_indices("<!-- end ")
+        .filter_map(|(i, _)| peers[i + 9..].split(" -->").next())
+        .collect();
+    for name in names {
         let Some(b) = peer_block(&peers, name) else {
             continue;
         };
@@ -348,7 +359,12 @@ fn peers_text() -> String {
                 cell(5)
             );
         }
-        let _ = writeln!(ratios, "- `{name}`: {} ({})", b.ratio, b.load.trim_end_matches('.'));
+        let _ = writeln!(
+            ratios,
+            "- `{name}`: {} ({})",
+            b.ratio,
+            b.load.trim_end_matches('.')
+        );
     }
     out.push('\n');
     out.push_str(&ratios);
@@ -392,7 +408,8 @@ fn loose_numbers(text: &str) -> Vec<String> {
                 let rest = rest.strip_prefix(' ').unwrap_or(&rest);
                 if UNITS.iter().any(|u| rest.starts_with(u)) && !rest.starts_with("× ") {
                     let num: String = chars[start..i].iter().collect();
-                    out.push(format!("{num} {} in {line:?}", &rest[..rest.len().min(8)].trim()));
+                    let unit: String = rest.chars().take(8).collect();
+                    out.push(format!("{num} {} in {line:?}", unit.trim()));
                 }
                 // "16×" (a ratio) but not "n × c" (a shape).
                 if rest.starts_with('×') && chars.get(i) == Some(&'×') {
@@ -436,7 +453,10 @@ fn readme_is_a_short_front_door_with_a_table_of_contents() {
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     let lines = readme.lines().count();
     assert!(lines <= 250, "README.md has {lines} lines (at most 250)");
-    assert!(readme.contains("## Contents"), "README.md has no table of contents");
+    assert!(
+        readme.contains("## Contents"),
+        "README.md has no table of contents"
+    );
     // Every page of docs/ is listed in the README, and every link to docs/ resolves (apart from
     // pages that are announced but written by other work, listed here).
     const ANNOUNCED: [&str; 1] = ["docs/networks.md"];

@@ -57,23 +57,64 @@ fn train_pairs(csv: &Path) -> BTreeSet<(String, String)> {
 
 /// The flags that wrote each pinned CSV (see `tests/fixtures/pinned-splits/README.md`).
 const PINNED_SPLITS: &[(&str, &[&str])] = &[
-    ("r61.csv", &["-p", "61", "--train-frac", "0.5", "--seed", "0"]),
+    (
+        "r61.csv",
+        &["-p", "61", "--train-frac", "0.5", "--seed", "0"],
+    ),
     ("r7.csv", &["-p", "7", "--train-frac", "0.3", "--seed", "3"]),
     (
         "o61.csv",
-        &["-p", "61", "--split", "orbit", "--subgroup", "s", "--train-frac", "0.5", "--seed", "2"],
+        &[
+            "-p",
+            "61",
+            "--split",
+            "orbit",
+            "--subgroup",
+            "s",
+            "--train-frac",
+            "0.5",
+            "--seed",
+            "2",
+        ],
     ),
     (
         "m61.csv",
-        &["-p", "61", "--subgroup", "s", "--move-random", "3", "--seed", "4"],
+        &[
+            "-p",
+            "61",
+            "--subgroup",
+            "s",
+            "--move-random",
+            "3",
+            "--seed",
+            "4",
+        ],
     ),
     (
         "mo31.csv",
-        &["-p", "31", "--subgroup", "s", "--move-orbits", "2", "--seed", "5"],
+        &[
+            "-p",
+            "31",
+            "--subgroup",
+            "s",
+            "--move-orbits",
+            "2",
+            "--seed",
+            "5",
+        ],
     ),
     (
         "s4.csv",
-        &["--task", "mul", "--group", "S4", "--train-frac", "0.4", "--seed", "1"],
+        &[
+            "--task",
+            "mul",
+            "--group",
+            "S4",
+            "--train-frac",
+            "0.4",
+            "--seed",
+            "1",
+        ],
     ),
 ];
 
@@ -166,7 +207,10 @@ fn every_committed_result_file_loads_with_todays_readers() {
         *counts.entry(kind).or_default() += 1;
     }
     for kind in ["run", "decompose", "sweep", "bench"] {
-        assert!(counts.contains_key(kind), "no {kind} file found: {counts:?}");
+        assert!(
+            counts.contains_key(kind),
+            "no {kind} file found: {counts:?}"
+        );
     }
 }
 
@@ -203,7 +247,13 @@ fn sweep_job_ids_are_those_of_the_committed_results() {
             let jobs = Grid::load(&grid).unwrap().jobs().unwrap();
             let ids: BTreeSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             let recorded: BTreeSet<&str> = lines.iter().map(|l| l.job_id.as_str()).collect();
-            assert_eq!(ids, recorded, "{} against {}", path.display(), grid.display());
+            assert_eq!(
+                ids,
+                recorded,
+                "{} against {}",
+                path.display(),
+                grid.display()
+            );
             checked += 1;
         }
         checked += 1;

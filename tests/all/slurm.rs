@@ -18,7 +18,7 @@ use symrfm::sweep::read_results;
 
 /// Printed past the test harness's capture, so that it is visible in `cargo test` output.
 fn announce(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "tests/slurm.rs: {msg}");
+    let _ = writeln!(std::io::stderr(), "tests/all/slurm.rs: {msg}");
 }
 
 fn on_path(cmd: &str) -> bool {
