@@ -90,6 +90,12 @@ fn cli_reference_text() -> String {
     let mut out = String::new();
     let commands = subcommands(&dir);
     assert!(commands.len() >= 5, "{commands:?}");
+    // The contents of the reference, generated with it.
+    out.push_str("- [symrfm](#symrfm)\n");
+    for c in &commands {
+        let _ = writeln!(out, "- [symrfm {c}](#symrfm-{c})");
+    }
+    out.push('\n');
     let _ = writeln!(
         out,
         "## symrfm\n\n```text\n{}```\n",
@@ -105,15 +111,6 @@ fn cli_reference_text() -> String {
 #[test]
 fn cli_reference() {
     check_block("docs/cli.md", "cli-reference", &cli_reference_text());
-    // Its table of contents names every command.
-    let dir = std::env::temp_dir();
-    let text = std::fs::read_to_string(repo("docs/cli.md")).unwrap();
-    for c in subcommands(&dir) {
-        assert!(
-            text.contains(&format!("(#symrfm-{c})")),
-            "docs/cli.md: the table of contents lacks `symrfm {c}`"
-        );
-    }
 }
 
 fn bench() -> Value {
