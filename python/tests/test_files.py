@@ -67,10 +67,7 @@ def test_sweep_results(cli, tmp_path):
     r = symrfm.run("add", modulus=7, iters=2, seed=1, quiet=True)
     line = [l for l in lines if l["config"]["split"]["seed"] == 1][0]
     assert line["outcome"]["curves"]["test_acc"] == r.metrics["test_acc"].tolist()
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        return
+    pytest.importorskip("pandas")
     assert len(lines.to_pandas()) == 2
 
 

@@ -2,8 +2,8 @@
 
 import json
 import signal
+import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -199,26 +199,31 @@ def test_numerical_failure_names_the_iteration():
 
 
 def test_the_gil_is_released_while_training():
-    ticks = []
-    stop = threading.Event()
+    # Deterministic, not timed: with a switch interval of 1000 s the interpreter never takes the
+    # GIL from a thread that holds it, so the main thread runs Python again only when the training
+    # thread releases the GIL (in Rust, between callbacks). The callback stops the run once the
+    # main thread has run. Were the GIL held while training, the main thread could not run before
+    # all iterations were done, and the run would not stop early.
+    iters = 400
+    started, main_ran = threading.Event(), threading.Event()
+    seen = []
 
-    def tick():
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-            time.sleep(0.001)
+    def cb(i, m):
+        seen.append(i)
+        started.set()
+        return not main_ran.is_set()
 
-    th = threading.Thread(target=tick)
-    th.start()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
     try:
-        t0 = time.perf_counter()
-        symrfm.run("add", modulus=29, iters=6, quiet=True)
-        t1 = time.perf_counter()
-    finally:
-        stop.set()
+        th = threading.Thread(target=lambda: symrfm.run("add", modulus=7, iters=iters, callback=cb, quiet=True))
+        th.start()
+        assert started.wait(timeout=600)
+        main_ran.set()
         th.join()
-    during = [x for x in ticks if t0 < x < t1]
-    # with the GIL held the other thread would get no tick between the iterations' callbacks
-    assert len(during) >= 0.3 * (t1 - t0) / 0.002, (len(during), t1 - t0)
+    finally:
+        sys.setswitchinterval(old)
+    assert 1 <= len(seen) < iters, len(seen)
 
 
 def test_compare_symmetric_vs_broken():

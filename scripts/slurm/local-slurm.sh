@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A single-node Slurm cluster on this machine (localhost), for trying and testing the sweep job
-# array (scripts/slurm/sweep.sbatch, tests/slurm.rs). Debian/Ubuntu only; run as root.
+# array (scripts/slurm/sweep.sbatch, tests/all/slurm.rs). Debian/Ubuntu only; run as root.
 #
 #   scripts/slurm/local-slurm.sh          # = start: install if needed, configure, start, wait until idle
 #   scripts/slurm/local-slurm.sh status   # sinfo + daemon pids

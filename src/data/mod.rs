@@ -4,6 +4,7 @@
 //! input `x = e_a ‖ e_b ∈ R^{2n}` and target `e_{a∘b}`. Inputs are never stored densely: a pair is two
 //! token indices, `a` and `n + b`, into the 2n coordinates.
 
+pub mod shuffle;
 pub mod split;
 
 pub use split::{Split, SplitEdit, SplitSpec};

@@ -2,9 +2,6 @@
 
 use crate::error::{Error, Result};
 use crate::group::Task;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -12,7 +9,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SplitSpec {
-    /// A uniformly random subset of ⌊fraction · n²⌋ pairs, drawn with ChaCha8 seeded by `seed`.
+    /// A uniformly random subset of ⌊fraction · n²⌋ pairs, the first ones of
+    /// [`shuffle`](super::shuffle::shuffle) of all pairs with `seed`.
     Random {
         /// Training fraction in (0, 1).
         fraction: f64,
@@ -164,8 +162,7 @@ impl Split {
             ));
         }
         let mut order: Vec<usize> = (0..n_pairs).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        order.shuffle(&mut rng);
+        super::shuffle::shuffle(&mut order, seed);
         Ok(Self::from_train(n_pairs, order[..n_train].to_vec()))
     }
 

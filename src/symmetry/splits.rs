@@ -1,7 +1,7 @@
 //! Splits that keep or break a symmetry (SCIENCE.md §4), and the symmetry report of a split.
 //!
-//! Builders return a [`Split`]; every random choice uses `ChaCha8Rng::seed_from_u64(seed)`, so the
-//! same arguments always give the same split.
+//! Builders return a [`Split`]; every random choice is [`crate::data::shuffle::shuffle`] of a list
+//! with `seed`, so the same arguments always give the same split.
 //!
 //! - [`fixed_points_split`] / [`reflection_fixed_points_split`]: test = the fixed points of the
 //!   reflections of H; the canonical symmetric split (train ≈ 98 % of the data, yet H-invariant).
@@ -13,11 +13,9 @@
 
 use super::dihedral::{DihElement, DihedralGroup};
 use super::subgroup::{membership, stabilizer, Subgroup};
+use crate::data::shuffle::shuffle;
 use crate::data::Split;
 use crate::error::{Error, Result};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// The split whose test set is the union of the fixed points of every reflection in `h`; the
@@ -104,7 +102,7 @@ pub(crate) fn orbit_union_split(
     name: &str,
 ) -> Result<Split> {
     let target = (fraction * n_pairs as f64).floor() as usize;
-    orbits.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    shuffle(&mut orbits, seed);
     let mut train = Vec::with_capacity(target);
     let mut skipped: Vec<&Vec<usize>> = Vec::new();
     for orbit in &orbits {
@@ -161,7 +159,7 @@ pub fn move_random_train_to_test(
         ));
     }
     let mut order = split.train.clone();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    shuffle(&mut order, seed);
     let mut moved = order[..m].to_vec();
     moved.sort_unstable();
     let rest = order[m..].to_vec();
@@ -210,7 +208,7 @@ pub(crate) fn move_orbit_choice(
     m: usize,
     seed: u64,
 ) -> Result<(Split, Vec<usize>)> {
-    candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    shuffle(&mut candidates, seed);
     let mut moved: Vec<usize> = candidates[..m.min(candidates.len())]
         .iter()
         .flatten()
