@@ -36,7 +36,7 @@ use super::check_feature_matrix;
 use crate::error::{Error, Result};
 use crate::group::{FiniteGroup, Task};
 use crate::linalg::eigh;
-use crate::symmetry::{GenericSubgroup, TaskSymmetry};
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::{s, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -747,30 +747,27 @@ fn isotypic_subgroup(task: &Task, spec: &str) -> Result<(String, Vec<Vec<usize>>
             ),
         ));
     }
-    let h = match spec.trim() {
-        "full" | "Sym_f" => GenericSubgroup::whole(&sym),
-        other => Some(GenericSubgroup::parse(&sym, other).map_err(|e| e.renamed(PARAM))?),
+    let whole = matches!(spec.trim(), "full" | "Sym_f");
+    let h = if whole {
+        Subgroup::full(&sym)
+    } else {
+        Subgroup::parse(&sym, spec).map_err(|e| e.renamed(PARAM))?
     };
-    let Some(h) = h else {
-        return Err(Error::param(PARAM, spec, "a listed Sym_f"));
-    };
-    if h.elements.len() > ISOTYPIC_MAX_ELEMENTS {
+    if h.order() > ISOTYPIC_MAX_ELEMENTS {
         return Err(Error::param(
             PARAM,
             spec,
             format!(
                 "a subgroup of at most {ISOTYPIC_MAX_ELEMENTS} elements (this one has {})",
-                h.elements.len()
+                h.order()
             ),
         ));
     }
-    let names = h.elements.iter().map(|p| sym.name_of(p)).collect();
-    let elements = h
-        .elements
-        .iter()
-        .map(|p| p.iter().map(|&x| x as usize).collect())
-        .collect();
-    Ok((h.name, elements, names))
+    let names = h.element_names(&sym);
+    let elements = h.elements().iter().map(|&g| sym.permutation(g)).collect();
+    // the whole group keeps the name it was asked by
+    let name = if whole { "Sym_f".to_string() } else { h.name(&sym) };
+    Ok((name, elements, names))
 }
 
 /// For the feature matrix `m` of `task`: the energies of its `k` leading eigenvectors and of its

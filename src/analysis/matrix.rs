@@ -17,7 +17,7 @@ use super::structure::{block_structure, order_from_dlog, BlockStructure};
 use super::{check_feature_matrix, frobenius_norm_sq};
 use crate::error::{Error, Result};
 use crate::group::Task;
-use crate::symmetry::{DihedralGroup, GenericSubgroup, Subgroup, TaskSymmetry};
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
@@ -96,20 +96,11 @@ pub struct MatrixAnalysis {
     pub irrep_energy: Option<IrrepEnergies>,
 }
 
-/// The 2n elements of Dih(A) as coordinate permutations, in the order of
-/// [`DihedralGroup::elements`], named by [`DihedralGroup::element_name`].
-pub fn dihedral_permutations(dih: &DihedralGroup) -> Vec<CoordinatePermutation> {
-    dih.elements()
-        .into_iter()
-        .map(|g| CoordinatePermutation::new(dih.element_name(g), dih.permutation(g)))
-        .collect()
-}
-
 /// The elements of a subgroup as coordinate permutations.
-pub fn subgroup_permutations(dih: &DihedralGroup, h: &Subgroup) -> Vec<CoordinatePermutation> {
+pub fn subgroup_permutations(sym: &TaskSymmetry, h: &Subgroup) -> Vec<CoordinatePermutation> {
     h.elements()
         .iter()
-        .map(|&g| CoordinatePermutation::new(dih.element_name(g), dih.permutation(g)))
+        .map(|&g| CoordinatePermutation::new(sym.element_name(g).to_string(), sym.permutation(g)))
         .collect()
 }
 
@@ -165,10 +156,7 @@ pub fn analyze_matrix(
             format!("1..={} (n² for blocks of size n = {n})", n * n),
         ));
     }
-    let group = match DihedralGroup::new(task) {
-        Ok(dih) => Some(group_analysis(&dih, m, options.subgroup.as_deref())?),
-        Err(_) => symmetry_group_analysis(task, m, options.subgroup.as_deref())?,
-    };
+    let group = symmetry_group_analysis(task, m, options.subgroup.as_deref())?;
     let dlog = dlog_order(task)?;
     let blocks_dlog = dlog
         .as_ref()
@@ -196,20 +184,6 @@ pub fn analyze_matrix(
 /// Gram matrix, |Sym_f|² entries).
 pub const DECOMPOSE_MAX_ELEMENTS: usize = 2048;
 
-/// Whether `task` is one of the first release's tasks without a group (the polynomial controls,
-/// `mul`/`div` keeping 0): their analysis stays the structure measures only, as it always was.
-pub(crate) fn structure_only(task: &Task) -> bool {
-    use crate::group::{Operation, ZeroConvention};
-    let spec = task.spec();
-    match spec.operation {
-        Operation::SquareSum | Operation::QuadraticForm | Operation::CubicPlusProduct => true,
-        Operation::Mul | Operation::Div => {
-            spec.zero == ZeroConvention::Keep && spec.group_name.is_none()
-        }
-        _ => false,
-    }
-}
-
 /// An element of Sym_f (its coordinate images) as a named [`CoordinatePermutation`].
 fn coordinate_permutation(name: String, p: &[u32]) -> CoordinatePermutation {
     CoordinatePermutation::new(name, p.iter().map(|&i| i as usize).collect())
@@ -226,7 +200,8 @@ pub fn symmetry_permutations(
             sym.order_text()
         ));
     };
-    if elements.len() > DECOMPOSE_MAX_ELEMENTS {
+    // Dih(A) acts freely on the coordinates: its Π(g) are orthogonal and need no Gram matrix
+    if elements.len() > DECOMPOSE_MAX_ELEMENTS && !sym.is_dihedral() {
         return Err(format!(
             "Sym_f has {} elements, more than the {DECOMPOSE_MAX_ELEMENTS} a decomposition fits",
             elements.len()
@@ -243,7 +218,7 @@ pub fn symmetry_permutations(
 pub type AnalysisSymmetry = (
     TaskSymmetry,
     Vec<CoordinatePermutation>,
-    Option<GenericSubgroup>,
+    Option<Subgroup>,
 );
 
 /// Sym_f of a task without Dih(A) and its elements for the analysis: `None` for the tasks of
@@ -258,12 +233,6 @@ pub fn analysis_symmetry(
         Some(spec) => Err(Error::param(name, spec, format!("no subgroup: {why}"))),
         None => Ok(None),
     };
-    if structure_only(task) {
-        return refuse(format!(
-            "{} has no dihedral symmetry group",
-            task.describe()
-        ));
-    }
     let sym = TaskSymmetry::of(task);
     let elements = match symmetry_permutations(&sym) {
         Ok(e) if e.len() > 1 => e,
@@ -276,7 +245,7 @@ pub fn analysis_symmetry(
         Err(why) => return refuse(why),
     };
     let h = subgroup
-        .map(|spec| GenericSubgroup::parse(&sym, spec).map_err(|e| e.renamed(name)))
+        .map(|spec| Subgroup::parse(&sym, spec).map_err(|e| e.renamed(name)))
         .transpose()?;
     Ok(Some((sym, elements, h)))
 }
@@ -294,62 +263,28 @@ fn symmetry_group_analysis(
     };
     let subgroup = h
         .map(|h| -> Result<SubgroupDistance> {
-            let perms: Vec<CoordinatePermutation> = h
-                .elements
-                .iter()
-                .map(|p| coordinate_permutation(sym.name_of(p), p))
-                .collect();
+            let perms = subgroup_permutations(&sym, &h);
             Ok(SubgroupDistance {
                 spec: subgroup.unwrap_or_default().to_string(),
-                name: h.name.clone(),
+                name: h.name(&sym),
                 order: h.order(),
                 elements: perms.iter().map(|p| p.name.clone()).collect(),
                 commutant_distance: commutant_distance(m, &perms)?,
             })
         })
         .transpose()?;
+    let name = if sym.is_dihedral() {
+        sym.name()
+    } else {
+        format!("Sym_f of {}", task.describe())
+    };
     Ok(Some(GroupAnalysis {
-        name: format!("Sym_f of {}", task.describe()),
+        name,
         order: elements.len(),
         decomposition: decompose(m, &elements)?,
         commutant_distance: commutant_distance(m, &elements)?,
         subgroup,
     }))
-}
-
-fn group_analysis(
-    dih: &DihedralGroup,
-    m: ArrayView2<'_, f64>,
-    subgroup: Option<&str>,
-) -> Result<GroupAnalysis> {
-    let elements = dihedral_permutations(dih);
-    let subgroup = subgroup
-        .map(|spec| -> Result<SubgroupDistance> {
-            let h = Subgroup::parse(dih, spec).map_err(|e| {
-                let generic =
-                    matches!(&e, Error::InvalidParameter { name, .. } if !name.contains('.'));
-                if generic {
-                    e.renamed("analysis.subgroup")
-                } else {
-                    e
-                }
-            })?;
-            Ok(SubgroupDistance {
-                spec: spec.to_string(),
-                name: h.name(dih),
-                order: h.order(),
-                elements: h.element_names(dih),
-                commutant_distance: commutant_distance(m, &subgroup_permutations(dih, &h))?,
-            })
-        })
-        .transpose()?;
-    Ok(GroupAnalysis {
-        name: dih.name(),
-        order: dih.order(),
-        decomposition: decompose(m, &elements)?,
-        commutant_distance: commutant_distance(m, &elements)?,
-        subgroup,
-    })
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ pub use isotypic::{
     IrrepComponent, IrrepEnergies, IsotypicDecomposition,
 };
 pub use matrix::{
-    analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,
+    analyze_matrix, check_task_shape, subgroup_permutations, AnalysisOptions, GroupAnalysis,
     MatrixAnalysis, SubgroupDistance,
 };
 pub use run::{AnalysisSpec, RunAnalysis, RunAnalysisOptions, RunAnalyzer};

@@ -10,35 +10,31 @@
 //!   read from the first column (the paper) or, with `generator: average`, averaged over the
 //!   wrapped diagonals ([`circulant_average`](super::circulant_average));
 //!
-//! from iteration `from` on, every `every` iterations (t = from, from + every, …). On Dih(A)
-//! subgroups are named as in [`Subgroup::parse`](crate::symmetry::Subgroup::parse) (`r`, `s r^3`,
-//! `r^16, s`, `full`), plus `rotations` (all `r^x`) and `stabilizer` (the stabilizer of the
-//! training set); on the Sym_f of any other task by its element names (`r^{(1 2 3)}, r^{(1 2)}` on
-//! S_3), `full`, `stabilizer`, and `rotations` on group tasks (see
-//! [`generic_intervention`](super::generic_intervention)). `params.exact_symmetry` projects onto the
+//! from iteration `from` on, every `every` iterations (t = from, from + every, …). Subgroups of the
+//! task's Sym_f are named as in [`Subgroup::parse`] (`r`, `s r^3`, `r^16, s` on Dih(A);
+//! `r^{(1 2 3)}, r^{(1 2)}` on S_3; `full`, `Sym_f`), plus `stabilizer` (the stabilizer of the
+//! training set) and, on group tasks, `rotations` (every `r^x`, the elements that keep the operands
+//! in place). `params.exact_symmetry` projects onto the
 //! commutant of the stabilizer of the training set after every update, after the listed
 //! interventions, so that a symmetric run stays symmetric up to the rounding of one projection.
 //!
 //! The projections act through [`PermutationGroup`], a plain list of coordinate permutations, so
 //! they apply to any group that can list them.
 //!
-//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks with a symmetry group whose
-//! elements are listed: Dih(A) or a listed Sym_f): for every M_t, the
+//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks whose Sym_f lists its
+//! elements): for every M_t, the
 //! asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the stabilizer S of the training set
 //! (0 when S is trivial), its growth rate and the first t where it exceeds [`TRAP_BROKEN`].
 
 use super::circulant::{enforce_circulant_with, CirculantLayout};
 use super::circulant_average::CirculantGenerator;
-#[cfg(test)]
-use super::generic_intervention::resolve_dihedral as resolve_subgroup;
-use super::generic_intervention::TaskGroup;
 use super::projection::{blend, PermutationGroup};
 use super::RfmParams;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
-#[cfg(test)]
-use crate::symmetry::DihedralGroup;
+use crate::symmetry::task_symmetry::Method;
+use crate::symmetry::{stabilizer, Subgroup, TaskSymmetry};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -170,19 +166,9 @@ impl Interventions {
     /// Errors (naming `params.interventions` or `params.exact_symmetry`) when a projection needs
     /// a group the task does not have, or a subgroup name does not parse.
     pub fn new(task: &Task, split: &Split, params: &RfmParams) -> Result<Self> {
-        let group = TaskGroup::of(task);
-        let need_group = |name: &'static str| {
-            Error::param(
-                name,
-                task.describe(),
-                "a task with a symmetry group (a group task, a graph, a comparison, a table): \
-                 projections need it",
-            )
-        };
+        let sym = TaskSymmetry::of(task);
         let resolve = |subgroup: &str| {
-            group
-                .subgroup(split, subgroup)?
-                .ok_or_else(|| need_group("params.interventions"))
+            resolve_subgroup(&sym, &split.train, subgroup).map(|h| permutation_group(&sym, &h))
         };
         let mut steps = Vec::with_capacity(params.interventions.len());
         for iv in &params.interventions {
@@ -198,11 +184,9 @@ impl Interventions {
             };
             steps.push((iv.clone(), action));
         }
-        let trap = group.stabilizer(split);
+        let trap = stabilizer(&sym, &split.train)
+            .map(|s| (permutation_group(&sym, &s), s.name(&sym)));
         let exact = if params.exact_symmetry {
-            if !group.is_some() {
-                return Err(need_group("params.exact_symmetry"));
-            }
             let (s, _) = trap.clone().ok_or_else(|| {
                 Error::param(
                     "params.exact_symmetry",
@@ -264,6 +248,61 @@ impl Interventions {
                 broken_at: None,
             },
         })
+    }
+}
+
+/// The parameter named by errors about a subgroup name.
+const SUBGROUP: &str = "params.interventions.subgroup";
+
+/// The coordinate permutations of `h`, in element order.
+fn permutation_group(sym: &TaskSymmetry, h: &Subgroup) -> PermutationGroup {
+    PermutationGroup::from_coordinate_permutations(2 * sym.n(), &h.permutations(sym))
+}
+
+/// Resolves a subgroup name of `params.interventions[].subgroup`: `stabilizer` (of the training
+/// set), `rotations` (the elements `r^x` of a group task, those keeping the operands in place),
+/// `full` or `Sym_f`, or a generator list for [`Subgroup::parse`]. Errors name
+/// `params.interventions.subgroup`.
+pub(crate) fn resolve_subgroup(sym: &TaskSymmetry, train: &[usize], name: &str) -> Result<Subgroup> {
+    let text = name.trim();
+    if sym.is_empty() {
+        return Err(Error::param(
+            SUBGROUP,
+            text,
+            format!(
+                "a subgroup of a Sym_f whose elements are listed; this one's are not kept (order {})",
+                sym.order_text()
+            ),
+        ));
+    }
+    match text {
+        "stabilizer" => Ok(stabilizer(sym, train).unwrap_or_else(|| Subgroup::trivial(sym))),
+        "Sym_f" => Ok(Subgroup::full(sym)),
+        "rotations" => {
+            if sym.method() != Method::Construction {
+                return Err(Error::param(
+                    SUBGROUP,
+                    text,
+                    "`rotations` (the elements r^g of a group task) only on a group task; this \
+                     task's Sym_f was found by search and has no rotations: name elements of \
+                     Sym_f, or `full`, `stabilizer`",
+                ));
+            }
+            let rotations: Vec<usize> = (0..sym.len()).filter(|&g| !sym.is_swap_index(g)).collect();
+            Ok(Subgroup::closure(sym, &rotations))
+        }
+        other => Subgroup::parse(sym, other).map_err(|e| match e {
+            Error::InvalidParameter { value, allowed, .. } => Error::InvalidParameter {
+                name: SUBGROUP,
+                value,
+                allowed: if sym.is_dihedral() {
+                    format!("{allowed}; or `rotations`, `stabilizer`")
+                } else {
+                    format!("{allowed}; or `full`, `rotations`, `stabilizer`")
+                },
+            },
+            e => e,
+        }),
     }
 }
 
@@ -428,11 +467,11 @@ mod tests {
             exact_symmetry: true,
             ..RfmParams::default()
         };
-        let e = Interventions::new(&poly, &split, &params).unwrap_err();
-        assert!(e.to_string().contains("params.exact_symmetry"), "{e}");
-        // without interventions a polynomial task is fine, and has no trap record
+        // x² + y² has a Sym_f (the swap, a ↦ −a on each operand): exact symmetry applies, and
+        // there is a trap record
+        assert!(Interventions::new(&poly, &split, &params).is_ok());
         let none = Interventions::new(&poly, &split, &RfmParams::default()).unwrap();
-        assert!(none.is_empty() && none.trap_recorder().is_none());
+        assert!(none.is_empty() && none.trap_recorder().is_some());
     }
 
     #[test]
@@ -458,7 +497,7 @@ mod tests {
     #[test]
     fn stabilizer_and_rotations_resolve() {
         let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let split = Split::build(
             &task,
             &SplitSpec::FixedPoints {
@@ -484,5 +523,166 @@ mod tests {
                 .order(),
             14
         );
+    }
+}
+
+#[cfg(test)]
+mod sym_f_tests {
+    use super::*;
+    use crate::data::SplitSpec;
+    use crate::group::{Operation, TaskSpec};
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The resolution as the interventions see it.
+    struct G(TaskSymmetry);
+    impl G {
+        fn of(t: &Task) -> Self {
+            G(TaskSymmetry::of(t))
+        }
+        fn subgroup(&self, split: &Split, name: &str) -> Result<Option<PermutationGroup>> {
+            resolve_subgroup(&self.0, &split.train, name).map(|h| Some(permutation_group(&self.0, &h)))
+        }
+        fn stabilizer(&self, split: &Split) -> Option<(PermutationGroup, String)> {
+            stabilizer(&self.0, &split.train).map(|s| (permutation_group(&self.0, &s), s.name(&self.0)))
+        }
+    }
+
+    fn named(op: Operation, group: &str) -> Task {
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
+    }
+
+    fn random_split(task: &Task) -> Split {
+        Split::build(
+            task,
+            &SplitSpec::Random {
+                fraction: 0.5,
+                seed: 0,
+            },
+        )
+        .unwrap()
+    }
+
+    fn frob(a: &Array2<f64>) -> f64 {
+        a.iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+
+    fn inner(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn names_resolve_on_a_non_abelian_group() {
+        let t = named(Operation::Mul, "S4");
+        let g = G::of(&t);
+        let split = random_split(&t);
+        let order = |name: &str| g.subgroup(&split, name).unwrap().unwrap().order();
+        assert_eq!(order("full"), 24);
+        assert_eq!(order("Sym_f"), 24);
+        // no swaps on a non-abelian group: the rotations are all of Sym_f
+        assert_eq!(order("rotations"), 24);
+        assert_eq!(order("r^{(1 2 3 4)}"), 4);
+        assert_eq!(order("r^{(1 2 3)}, r^{(1 2)}"), 6);
+        // a random split of S4 has a trivial stabilizer
+        assert_eq!(order("stabilizer"), 1);
+        let (s, name) = g.stabilizer(&split).unwrap();
+        assert_eq!((s.order(), name.as_str()), (1, "trivial"));
+        // an orbit split under H: its stabilizer contains H
+        let (orbit, _) = SplitSpec::Orbit {
+            subgroup: "r^{(1 2 3)}".into(),
+            fraction: 0.5,
+            seed: 1,
+        }
+        .resolve(&t)
+        .unwrap();
+        let (s, name) = g.stabilizer(&orbit).unwrap();
+        assert!(s.order() >= 3 && s.order().is_multiple_of(3), "{name}");
+        assert_ne!(name, "trivial");
+    }
+
+    #[test]
+    fn bad_names_name_the_spec_parameter() {
+        let t = named(Operation::Mul, "S3");
+        let g = G::of(&t);
+        let split = random_split(&t);
+        for bad in ["q", "r^{(1 4)}", "r^3"] {
+            let e = g.subgroup(&split, bad).unwrap_err().to_string();
+            assert!(e.contains("params.interventions.subgroup"), "{e}");
+            assert!(e.contains("rotations") && !e.contains("--"), "{e}");
+        }
+        // rotations mean nothing on a searched Sym_f
+        let mut s = TaskSpec::new(Operation::GraphDistance, 0);
+        s.graph = Some("cycle:6".into());
+        let c = Task::new(s).unwrap();
+        let g = G::of(&c);
+        let split = random_split(&c);
+        let e = g.subgroup(&split, "rotations").unwrap_err().to_string();
+        assert!(
+            e.contains("params.interventions.subgroup") && e.contains("search"),
+            "{e}"
+        );
+        assert_eq!(g.subgroup(&split, "full").unwrap().unwrap().order(), 24);
+        assert_eq!(g.subgroup(&split, "s").unwrap().unwrap().order(), 2);
+    }
+
+    /// The issue's unit checks for a non-abelian H: both projections idempotent and orthogonal,
+    /// the commutant projection the dense average (1/|H|) Σ Π M Πᵀ.
+    #[test]
+    fn projections_for_non_abelian_subgroups_are_orthogonal_projections() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        for (op, group, h) in [
+            (Operation::Mul, "S4", "r^{(1 2 3)}, r^{(1 2)}"),
+            (Operation::Mul, "D6", "full"),
+            (Operation::Div, "Q8", "rotations"),
+            (Operation::Mul, "A4", "r^{(1 2)(3 4)}, r^{(1 3)(2 4)}"),
+        ] {
+            let t = named(op, group);
+            let sym = TaskSymmetry::of(&t);
+            let g = G(sym.clone());
+            let split = random_split(&t);
+            let grp = g.subgroup(&split, h).unwrap().unwrap();
+            let d = grp.dim();
+            let m = Array2::from_shape_fn((d, d), |_| rng.random::<f64>() - 0.5);
+            let n = Array2::from_shape_fn((d, d), |_| rng.random::<f64>() - 0.5);
+            let mut naive = Array2::<f64>::zeros((d, d));
+            for p in grp.permutations() {
+                let u: Vec<u32> = p.iter().map(|&v| v as u32).collect();
+                let pi = sym.permutation_matrix(&u);
+                naive += &pi.dot(&m).dot(&pi.t());
+                assert!(sym.preserves_labels(&t, &u), "{group} {h}");
+            }
+            naive /= grp.order() as f64;
+            let p = grp.commutant_projection(m.view());
+            assert!(frob(&(&p - &naive)) <= 1e-13 * frob(&m), "{group} {h}");
+            let pp = grp.commutant_projection(p.view());
+            assert!(frob(&(&pp - &p)) <= 1e-13 * frob(&m));
+            let pn = grp.commutant_projection(n.view());
+            assert!(inner(&(&m - &p), &pn).abs() <= 1e-12 * frob(&m) * frob(&n));
+            let a = grp.group_algebra_projection(m.view()).unwrap();
+            let aa = grp.group_algebra_projection(a.view()).unwrap();
+            assert!(frob(&(&aa - &a)) <= 1e-12 * frob(&m));
+            let an = grp.group_algebra_projection(n.view()).unwrap();
+            assert!(inner(&(&m - &a), &an).abs() <= 1e-12 * frob(&m) * frob(&n));
+            for q in grp.permutations() {
+                let u: Vec<u32> = q.iter().map(|&v| v as u32).collect();
+                let pi = sym.permutation_matrix(&u);
+                assert!(inner(&(&m - &a), &pi).abs() <= 1e-12 * frob(&m));
+            }
+        }
+    }
+
+    #[test]
+    fn dihedral_tasks_keep_todays_resolution() {
+        let t = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
+        let g = G::of(&t);
+        let split = random_split(&t);
+        assert_eq!(g.subgroup(&split, "Sym_f").unwrap().unwrap().order(), 14);
+        assert_eq!(g.subgroup(&split, "rotations").unwrap().unwrap().order(), 7);
+        // a polynomial control has its searched Sym_f: x² + y² keeps the swap and a ↦ −a
+        let poly = Task::new(TaskSpec::new(Operation::SquareSum, 7)).unwrap();
+        let g = G::of(&poly);
+        assert!(g.0.has_swaps() && g.0.order() > Some(2));
+        assert!(g.stabilizer(&random_split(&poly)).is_some());
     }
 }
