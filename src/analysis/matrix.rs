@@ -301,10 +301,10 @@ mod tests {
 
     /// Σ_g a_g Π(g) with Π(g) the dense permutation matrices of the symmetry module (an independent
     /// construction from the sparse one used by `decompose`).
-    fn combination(dih: &DihedralGroup, a: &[f64]) -> Array2<f64> {
-        let d = dih.order();
+    fn combination(dih: &TaskSymmetry, a: &[f64]) -> Array2<f64> {
+        let d = 2 * dih.n();
         let mut m = Array2::zeros((d, d));
-        for (g, &c) in dih.elements().into_iter().zip(a) {
+        for (g, &c) in dih.elements().unwrap().iter().zip(a) {
             m.scaled_add(c, &dih.permutation_matrix(g));
         }
         // Symmetrize so that the effective rank accepts it: Π(g)ᵀ = Π(g⁻¹), so the result stays in
@@ -322,8 +322,8 @@ mod tests {
             (Operation::Div, 7),
         ] {
             let t = task(op, p);
-            let dih = DihedralGroup::new(&t).unwrap();
-            let a: Vec<f64> = (0..dih.order())
+            let dih = TaskSymmetry::of(&t);
+            let a: Vec<f64> = (0..dih.len())
                 .map(|_| rng.random_range(-1.0..1.0))
                 .collect();
             let m = combination(&dih, &a);
@@ -333,10 +333,9 @@ mod tests {
             assert!(group.decomposition.residual <= 1e-12, "{op:?}");
             assert!((0.0..=1.0).contains(&group.commutant_distance));
             for e in &group.decomposition.elements {
-                let g = dih.element(e.index);
-                let expected = (a[e.index] + a[dih.index_of(dih.inverse(g))]) / 2.0;
+                let expected = (a[e.index] + a[dih.inverse_index(e.index)]) / 2.0;
                 assert!((e.alpha - expected).abs() <= 1e-10, "{op:?} {}", e.name);
-                assert_eq!(e.name, dih.element_name(g));
+                assert_eq!(e.name, dih.element_name(e.index));
             }
             assert_eq!(
                 analysis.blocks_dlog.is_some(),
@@ -351,10 +350,10 @@ mod tests {
     #[test]
     fn symmetric_form_has_id_and_s_on_top() {
         let t = task(Operation::Add, 11);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let n = 11;
         let id = Array2::<f64>::eye(2 * n);
-        let s = dih.permutation_matrix(dih.parse_element("s").unwrap());
+        let s = dih.permutation_matrix(dih.element(dih.parse_element("s").unwrap()));
         let m = (&id - &s) * 1.5;
         let options = AnalysisOptions {
             top_k: None,
@@ -380,10 +379,10 @@ mod tests {
     #[test]
     fn dlog_reindexing_reveals_the_mul_structure() {
         let t = task(Operation::Mul, 13);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let mut rng = rng(12);
         let x = random_symmetric(&mut rng, 24);
-        let rotations: Vec<_> = dihedral_permutations(&dih)[..12].to_vec();
+        let rotations: Vec<_> = symmetry_permutations(&dih).unwrap()[..12].to_vec();
         let m = crate::analysis::commutant_projection(x.view(), &rotations).unwrap();
         let analysis = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
         assert_eq!(analysis.dlog_generator.as_deref(), Some("2"));
@@ -393,18 +392,25 @@ mod tests {
         assert!(analysis.blocks.m12.circulance.min > 0.05);
     }
 
+    /// The polynomial controls and `mul` keeping 0 are decomposed on their searched Sym_f when it
+    /// is small enough; a subgroup that does not exist there is an error naming the parameter.
     #[test]
-    fn tasks_without_a_group_get_structure_only() {
-        let mut keep = TaskSpec::new(Operation::Mul, 7);
+    fn polynomial_controls_are_decomposed_on_their_sym_f() {
+        let mut keep = TaskSpec::new(Operation::Mul, 5);
         keep.zero = ZeroConvention::Keep;
-        for t in [task(Operation::SquareSum, 7), Task::new(keep).unwrap()] {
+        for t in [task(Operation::SquareSum, 5), Task::new(keep).unwrap()] {
+            let sym = TaskSymmetry::of(&t);
             let m = Array2::<f64>::eye(t.input_dim());
             let a = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
-            assert!(a.group.is_none() && a.blocks_dlog.is_none());
-            assert_eq!(a.blocks.effective_rank.participation_ratio, 14.0);
+            let g = a.group.as_ref().expect("a listed Sym_f");
+            assert_eq!(Some(g.order as u64), sym.order());
+            assert!(g.name.starts_with("Sym_f of"), "{}", g.name);
+            // I = Π(id): the identity carries all the weight
+            assert_eq!(g.decomposition.elements[0].name, "id");
+            assert!(g.decomposition.residual < 1e-10);
             let options = AnalysisOptions {
                 top_k: None,
-                subgroup: Some("s".into()),
+                subgroup: Some("q".into()),
             };
             let err = analyze_matrix(&t, m.view(), &options).unwrap_err();
             assert!(
