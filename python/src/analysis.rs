@@ -135,9 +135,9 @@ fn commutant_distance(
     let t = &task.task;
     py.detach(|| -> symrfm::Result<f64> {
         analysis::check_task_shape(t, m)?;
-        let dih = symrfm::symmetry::DihedralGroup::new(t)?;
-        let h = symrfm::symmetry::Subgroup::parse(&dih, generators)?;
-        let perms = analysis::matrix::subgroup_permutations(&dih, &h);
+        let sym = symrfm::symmetry::TaskSymmetry::of(t);
+        let h = symrfm::symmetry::Subgroup::parse(&sym, generators)?;
+        let perms = analysis::matrix::subgroup_permutations(&sym, &h);
         analysis::commutant_distance(m, &perms)
     })
     .py_err()
