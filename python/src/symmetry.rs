@@ -250,7 +250,15 @@ fn stabilizer_of(task: Bound<'_, PyTask>, pairs: Vec<i64>) -> PyResult<PySubgrou
     })
 }
 
+/// The subgroup a fixed-point (`fixed_points`) or orbit split uses when none is named (see
+/// `symrfm::symmetry::default_subgroup`).
+#[pyfunction]
+fn default_subgroup(task: &PyTask, fixed_points: bool) -> PyResult<String> {
+    symrfm::symmetry::default_subgroup(&task.task, fixed_points).py_err()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(default_subgroup, m)?)?;
     m.add_class::<PySubgroup>()?;
     m.add_function(wrap_pyfunction!(group_name, m)?)?;
     m.add_function(wrap_pyfunction!(group_elements, m)?)?;

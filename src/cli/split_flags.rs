@@ -119,53 +119,8 @@ impl<'a> HSource<'a> {
                 Ok(sym.element_name(g).to_string())
             }
             HSource::Subgroup(text) => Ok(text.to_string()),
-            HSource::Default => default_subgroup(task, fixed_points),
+            HSource::Default => symrfm::symmetry::default_subgroup(task, fixed_points),
         }
-    }
-}
-
-/// The subgroup H used when neither `--reflection` nor `--subgroup` is given: `s` (the operand
-/// swap) when Sym_f has it, as on every task on an abelian group; otherwise the first element of
-/// Sym_f, in the order `symrfm symmetry` lists them, that fixes some but not every pair (for a
-/// fixed-point split) or that is not the identity (for an orbit split). Without one (a trivial
-/// Sym_f, a Sym_f acting freely for a fixed-point split, an unlisted Sym_f) the error names the
-/// task and says what to pass instead.
-pub fn default_subgroup(task: &Task, fixed_points: bool) -> Result<String> {
-    let sym = TaskSymmetry::of(task);
-    if sym.parse_element("s").is_ok_and(|g| sym.is_swap_index(g)) {
-        return Ok("s".to_string());
-    }
-    let stop = |why: String| Error::param("task.operation", task.describe(), why);
-    if sym.is_empty() {
-        return Err(stop(format!(
-            "a task whose Sym_f lists its elements for a default subgroup (this one has order \
-             {}); name H with --subgroup (`symrfm symmetry` shows the generators)",
-            sym.order_text()
-        )));
-    }
-    if sym.len() == 1 {
-        return Err(stop(
-            "a task with a non-trivial symmetry group: Sym_f is trivial, so no split keeps a \
-             symmetry; use --split random"
-                .to_string(),
-        ));
-    }
-    let n_pairs = sym.n() * sym.n();
-    let pick = (1..sym.len()).find(|&g| {
-        !fixed_points || {
-            let fixed = sym.fixed_points(sym.element(g)).len();
-            fixed > 0 && fixed < n_pairs
-        }
-    });
-    match pick {
-        Some(g) => Ok(sym.element_name(g).to_string()),
-        None => Err(stop(format!(
-            "a task whose Sym_f has an element fixing a pair for a fixed-point split: Sym_f \
-             (order {}) acts freely; use --split orbit with --subgroup, e.g. --subgroup '{}' \
-             (`symrfm symmetry` lists the elements)",
-            sym.len(),
-            sym.element_name(1)
-        ))),
     }
 }
 

@@ -31,6 +31,7 @@
 //! ```
 
 pub(crate) mod recipe;
+pub use recipe::default_subgroup;
 pub mod search;
 pub mod split_orbits;
 pub mod splits;
