@@ -22,9 +22,13 @@
 //! they apply to any group that can list them.
 //!
 //! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks whose Sym_f lists its
-//! elements): for every M_t, the
-//! asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the stabilizer S of the training set
-//! (0 when S is trivial), its growth rate and the first t where it exceeds [`TRAP_BROKEN`].
+//! elements): for every M_t, the asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the
+//! stabilizer S of the training set (0 when S is trivial) and its growth rate; and, judged by what
+//! happens rather than by a threshold, the test accuracy on the *trapped pairs* (the test pairs
+//! outside `Orbit_S(train)`, which a predictor keeping S cannot learn from the training labels)
+//! at every iteration, the first iteration where it leaves its value at the first iteration
+//! (`escaped_at`, also recorded as `broken_at`) and the asymmetry of M_t at that moment
+//! (SCIENCE.md, "The trap record").
 
 use super::circulant::{enforce_circulant_with, CirculantLayout};
 use super::circulant_average::CirculantGenerator;
@@ -38,7 +42,7 @@ use crate::symmetry::{stabilizer, Subgroup, TaskSymmetry};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-/// Asymmetry above which a symmetric trap counts as broken.
+/// Asymmetry that ends the growth phase over which [`TrapDynamics::growth_rate`] is fitted.
 pub const TRAP_BROKEN: f64 = 1e-3;
 
 /// What an intervention does to M.
@@ -157,8 +161,9 @@ enum Action {
 pub struct Interventions {
     steps: Vec<(Intervention, Action)>,
     exact: Option<PermutationGroup>,
-    /// The stabilizer S of the training set (tasks on a group only) and its name.
-    trap: Option<(PermutationGroup, String)>,
+    /// The stabilizer S of the training set, its name, and the positions in the test set of the
+    /// trapped pairs (test pairs outside `Orbit_S(train)`; none when S is trivial).
+    trap: Option<(PermutationGroup, String, Vec<usize>)>,
 }
 
 impl Interventions {
@@ -184,10 +189,19 @@ impl Interventions {
             };
             steps.push((iv.clone(), action));
         }
-        let trap = stabilizer(&sym, &split.train)
-            .map(|s| (permutation_group(&sym, &s), s.name(&sym)));
+        let trap = stabilizer(&sym, &split.train).map(|s| {
+            let trapped = if s.is_trivial() {
+                Vec::new()
+            } else {
+                let in_orbit = s.orbit_of_set(&sym, &split.train);
+                (0..split.test.len())
+                    .filter(|&i| in_orbit.binary_search(&split.test[i]).is_err())
+                    .collect()
+            };
+            (permutation_group(&sym, &s), s.name(&sym), trapped)
+        });
         let exact = if params.exact_symmetry {
-            let (s, _) = trap.clone().ok_or_else(|| {
+            let (s, _, _) = trap.clone().ok_or_else(|| {
                 Error::param(
                     "params.exact_symmetry",
                     task.describe(),
@@ -238,14 +252,20 @@ impl Interventions {
 
     /// A recorder of the trap dynamics, or `None` for tasks without a group.
     pub fn trap_recorder(&self) -> Option<TrapRecorder<'_>> {
-        self.trap.as_ref().map(|(group, name)| TrapRecorder {
+        self.trap.as_ref().map(|(group, name, trapped)| TrapRecorder {
             group,
+            trapped,
+            first: None,
             dynamics: TrapDynamics {
                 stabilizer: name.clone(),
                 stabilizer_order: group.order(),
                 asymmetry: Vec::new(),
                 growth_rate: None,
                 broken_at: None,
+                trapped_pairs: trapped.len(),
+                trapped_accuracy: Vec::new(),
+                escaped_at: None,
+                escape_asymmetry: None,
             },
         })
     }
@@ -321,17 +341,40 @@ pub struct TrapDynamics {
     /// factor per iteration. Absent with fewer than two positive values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth_rate: Option<f64>,
-    /// The first t with asymmetry > [`TRAP_BROKEN`] ("trap broken"), if any.
+    /// The trap broken, judged by the outcome: the same as [`escaped_at`](Self::escaped_at).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken_at: Option<usize>,
+    /// The number of trapped pairs: the test pairs outside `Orbit_S(train)` (0 when S is trivial).
+    #[serde(default)]
+    pub trapped_pairs: usize,
+    /// The test accuracy on the trapped pairs at every iteration t (the predictor with M_t), in
+    /// iteration order; empty without trapped pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trapped_accuracy: Vec<f64>,
+    /// The first iteration t at which the accuracy on the trapped pairs differs from its value at
+    /// the first iteration: the run left the trap. Absent if it never did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escaped_at: Option<usize>,
+    /// The asymmetry of M_t at [`escaped_at`](Self::escaped_at).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escape_asymmetry: Option<f64>,
 }
 
 impl TrapDynamics {
-    /// Computes [`growth_rate`](Self::growth_rate) and [`broken_at`](Self::broken_at) from
-    /// [`asymmetry`](Self::asymmetry).
-    pub fn summarize(&mut self) {
-        self.broken_at = self.asymmetry.iter().position(|&a| a > TRAP_BROKEN);
-        let end = self.broken_at.map_or(self.asymmetry.len(), |b| b + 1);
+    /// Computes [`growth_rate`](Self::growth_rate) from [`asymmetry`](Self::asymmetry), and
+    /// [`escaped_at`](Self::escaped_at), [`escape_asymmetry`](Self::escape_asymmetry) and
+    /// [`broken_at`](Self::broken_at) from [`trapped_accuracy`](Self::trapped_accuracy), whose
+    /// first entry is iteration `first` (the asymmetry series starts with M_first).
+    pub fn summarize(&mut self, first: usize) {
+        let escape = self
+            .trapped_accuracy
+            .iter()
+            .position(|&a| a != self.trapped_accuracy[0]);
+        self.escaped_at = escape.map(|i| first + i);
+        self.escape_asymmetry = escape.and_then(|i| self.asymmetry.get(i).copied());
+        self.broken_at = self.escaped_at;
+        let growth_end = self.asymmetry.iter().position(|&a| a > TRAP_BROKEN);
+        let end = growth_end.map_or(self.asymmetry.len(), |b| b + 1);
         let points: Vec<(f64, f64)> = self.asymmetry[..end]
             .iter()
             .enumerate()
@@ -355,10 +398,12 @@ pub fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// Collects the asymmetry of each M_t during training.
+/// Collects the asymmetry of each M_t and the accuracy on the trapped pairs during training.
 #[derive(Debug)]
 pub struct TrapRecorder<'a> {
     group: &'a PermutationGroup,
+    trapped: &'a [usize],
+    first: Option<usize>,
     dynamics: TrapDynamics,
 }
 
@@ -368,9 +413,22 @@ impl TrapRecorder<'_> {
         self.dynamics.asymmetry.push(self.group.asymmetry(m.view()));
     }
 
+    /// Records the accuracy on the trapped pairs at iteration `t`, from the hits of the test
+    /// predictions (parallel to the test set).
+    pub fn observe(&mut self, t: usize, test_hits: &[bool]) {
+        self.first.get_or_insert(t);
+        if self.trapped.is_empty() {
+            return;
+        }
+        let hits = self.trapped.iter().filter(|&&i| test_hits[i]).count();
+        self.dynamics
+            .trapped_accuracy
+            .push(hits as f64 / self.trapped.len() as f64);
+    }
+
     /// The finished record.
     pub fn finish(mut self) -> TrapDynamics {
-        self.dynamics.summarize();
+        self.dynamics.summarize(self.first.unwrap_or(0));
         self.dynamics
     }
 }
@@ -484,14 +542,25 @@ mod tests {
             ],
             growth_rate: None,
             broken_at: None,
+            trapped_pairs: 4,
+            trapped_accuracy: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25],
+            escaped_at: None,
+            escape_asymmetry: None,
         };
-        d.summarize();
-        assert_eq!(d.broken_at, Some(8));
+        d.summarize(0);
+        // the growth phase ends at the first asymmetry above 1e-3 (t = 8); the accuracy on the
+        // trapped pairs first moves at t = 9, where the asymmetry is 0.3
         let rate = d.growth_rate.unwrap();
         assert!((rate - 100f64.ln()).abs() < 1e-9, "{rate}");
+        assert_eq!((d.escaped_at, d.broken_at), (Some(9), Some(9)));
+        assert_eq!(d.escape_asymmetry, Some(0.3));
+        // a resumed run counts iterations from where it started
+        d.summarize(5);
+        assert_eq!(d.escaped_at, Some(14));
         d.asymmetry = vec![0.0; 5];
-        d.summarize();
-        assert_eq!((d.broken_at, d.growth_rate), (None, None));
+        d.trapped_accuracy = vec![0.5; 4];
+        d.summarize(0);
+        assert_eq!((d.broken_at, d.growth_rate, d.escaped_at), (None, None, None));
     }
 
     #[test]
