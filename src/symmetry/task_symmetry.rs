@@ -155,7 +155,16 @@ impl TaskSymmetry {
         };
         let name = |x: usize, reflection: bool| -> String {
             let k = group.element_name(x);
-            let k = if legacy.is_none() && k.contains([' ', '^']) {
+            // a named group's own element names (`r`, `s r^2` on D_m, `(1 2 3)` on S_n) are
+            // braced so that `r^{s r}` never reads as a word in Sym_f's own r and s; plain
+            // integers and tuples (`r^5`, `r^(1,2)`) stay as on Dih(A)
+            let plain = k.chars().all(|c| c.is_ascii_digit())
+                || (k.starts_with('(')
+                    && k.ends_with(')')
+                    && k[1..k.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ','));
+            let k = if legacy.is_none() && !plain {
                 format!("{{{k}}}")
             } else {
                 k.to_string()
@@ -390,10 +399,19 @@ impl TaskSymmetry {
             Some(d) => self.parse_dihedral(d, text),
             None => {
                 let part = text.trim();
+                // `r^x` also names `r^{x}` (the braces are optional when unambiguous)
+                let braced = part
+                    .strip_prefix("r^")
+                    .filter(|k| !k.starts_with('{'))
+                    .map(|k| format!("r^{{{k}}}"));
                 part.strip_prefix('#')
                     .and_then(|k| k.parse::<usize>().ok())
                     .filter(|&k| k < names.len())
                     .or_else(|| names.iter().position(|n| n == part))
+                    .or_else(|| {
+                        let b = braced.as_deref()?;
+                        names.iter().position(|n| n == b)
+                    })
                     .ok_or_else(|| {
                         let examples: Vec<&str> =
                             names.iter().take(6).map(String::as_str).collect();
@@ -988,6 +1006,43 @@ mod tests {
             }
         }
         (count, swap)
+    }
+
+    /// Each construction against brute force over S_n × S_n on small tasks: Dih(A) on abelian
+    /// groups, `r^g` on named groups (abelian or not), and the search on the polynomial controls,
+    /// `mul` keeping 0, comparisons and a graph: the order is the number of label-preserving
+    /// (σ, τ), doubled when a swap keeps the labels, and every listed element keeps them.
+    #[test]
+    fn every_construction_matches_brute_force_on_small_tasks() {
+        let mut tasks = vec![
+            with(Operation::Add, 5, |_| {}),
+            with(Operation::Sub, 6, |_| {}),
+            with(Operation::Mul, 7, |_| {}),
+            with(Operation::Div, 5, |_| {}),
+            with(Operation::Add, 0, |s| s.group = Some(vec![2, 2])),
+            named(Operation::Mul, "S3"),
+            named(Operation::Div, "S3"),
+            named(Operation::Mul, "Z6"),
+            with(Operation::SquareSum, 5, |_| {}),
+            with(Operation::Mul, 5, |s| s.zero = crate::group::ZeroConvention::Keep),
+            with(Operation::AbsDiff, 5, |_| {}),
+            with(Operation::Max, 6, |_| {}),
+        ];
+        tasks.push(with(Operation::GraphDistance, 0, |s| {
+            s.graph = Some("path:5".into())
+        }));
+        for task in &tasks {
+            let n = task.n_symbols();
+            let (count, swap) = brute(n, task.labels());
+            let sym = TaskSymmetry::of(task);
+            let expect = count * if swap { 2 } else { 1 };
+            assert_eq!(sym.order(), Some(expect as u64), "{}", task.describe());
+            assert_eq!(sym.has_swaps(), swap, "{}", task.describe());
+            check_group(task, &sym);
+            // the method: construction exactly for the group tasks
+            let group_task = task.group().is_some() || task.finite_group().is_some();
+            assert_eq!(sym.method() == Method::Construction, group_task, "{}", task.describe());
+        }
     }
 
     proptest! {
