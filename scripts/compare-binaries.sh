@@ -22,7 +22,7 @@ $B run --task sub -p 17 --iters 3 --split orbit --subgroup "r^16,s" --train-frac
 $B run --task add -p 23 --iters 3 --split fixed-points --move-random 2 --seed 5 --out run-add-moved.json
 $B run --task add -p 23 --iters 3 --split fixed-points --move-orbits 3 --seed 1 --out run-add-orbits.json
 $B run --task add -p 23 --iters 3 --split fixed-points --hold-out 1:2 --move-to-train 0:0 --out run-add-edits.json
-$B run --task add -p 0 --group 2,4 --iters 3 --split fixed-points --subgroup "s r^(1,2)" --out run-prod.json
+$B run --task add --group 2,4 --iters 3 --split fixed-points --subgroup "s r^(1,2)" --out run-prod.json
 $B run --task add -p 23 --iters 20 --split fixed-points --perturb 1e-4 --out run-trap.json
 $B run --task add -p 23 --iters 5 --split fixed-points --exact-symmetry --out run-exact.json
 $B run --task add -p 13 --iters 3 --project commutant:rotations --out run-proj.json
@@ -34,13 +34,13 @@ $B run --task add -p 11 --split fixed-points --subgroup "q" --out run-bad2.json
 $B run --task add -p 11 --reflection "r^2" --split fixed-points --out run-bad3.json
 $B compare --task add -p 23 --iters 4 --out cmp-add.json
 $B compare --task mul -p 19 --iters 4 --split orbit --subgroup "s r^2" --move-orbits 2 --out cmp-mul.json
-$B compare --task sub -p 0 --group 3,3 --iters 3 --out cmp-prod.json
+$B compare --task sub --group 3,3 --iters 3 --out cmp-prod.json
 $B decompose run-add.json --out dec-add.json
 $B decompose run-mul-fix.json --subgroup "s r^3" --eigen 4 --out dec-mul.json
 $B decompose run-add.json --isotypic "r^1,s" --eigen 3 --out dec-iso.json
 $B decompose run-add.json --isotypic full --eigen 3 --out dec-iso-full.json
 $B decompose cmp-add.json --which twin --out dec-twin.json
-$B split --task add -p 23 --split fixed-points --subgroup "r^16,s" --out split-a.csv
+$B split --task add -p 24 --split fixed-points --subgroup "r^12,s" --out split-a.csv
 $B split --task mul -p 23 --split orbit --subgroup "s r^5" --seed 3 --move-random 1 --out split-b.csv
 $B split --task div -p 13 --split fixed-points --out split-c.csv
 $B symmetry --task add -p 7 --out sym-add.json
@@ -57,7 +57,6 @@ cat > "$WORK/grid.json" <<'EOF'
   "base": {"task": {"modulus": 13}, "params": {"iters": 3}},
   "axes": {
     "task.operation": ["add", "mul"],
-    "split.seed": [0, 1],
     ".": [
       {"label": "random", "split": {"kind": "random", "fraction": 0.5, "seed": 0}},
       {"label": "symmetric", "split": {"kind": "fixed-points", "subgroup": "s"}},

@@ -36,6 +36,8 @@ use super::check_feature_matrix;
 use crate::error::{Error, Result};
 use crate::group::{FiniteGroup, Task};
 use crate::linalg::eigh;
+use crate::symmetry::subgroup::split_top_level;
+use crate::symmetry::task_symmetry::closure;
 use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::{s, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -747,26 +749,45 @@ fn isotypic_subgroup(task: &Task, spec: &str) -> Result<(String, Vec<Vec<usize>>
             ),
         ));
     }
-    let whole = matches!(spec.trim(), "full" | "Sym_f");
-    let h = if whole {
-        Subgroup::full(&sym)
-    } else {
-        Subgroup::parse(&sym, spec).map_err(|e| e.renamed(PARAM))?
-    };
-    if h.order() > ISOTYPIC_MAX_ELEMENTS {
+    // The whole group in list order; a generated subgroup in the order its generators reach the
+    // elements (breadth first), which orders the conjugacy classes of the report, named by the
+    // generators as given.
+    let (name, elements, names): (String, Vec<Vec<u32>>, Vec<String>) =
+        if matches!(spec.trim(), "full" | "Sym_f") {
+            let h = Subgroup::full(&sym);
+            ("Sym_f".to_string(), h.permutations(&sym), h.element_names(&sym))
+        } else {
+            let inner = spec.trim();
+            let inner = inner
+                .strip_prefix('<')
+                .and_then(|t| t.strip_suffix('>'))
+                .unwrap_or(inner);
+            let mut gens = Vec::new();
+            for part in split_top_level(inner) {
+                if !part.trim().is_empty() {
+                    gens.push(sym.parse_element(part).map_err(|e| e.renamed(PARAM))?);
+                }
+            }
+            let gen_perms: Vec<Vec<u32>> = gens.iter().map(|&g| sym.element(g).to_vec()).collect();
+            let elements = closure(&gen_perms, 2 * sym.n());
+            let names = elements.iter().map(|p| sym.name_of(p)).collect();
+            let gen_names: Vec<&str> = gens.iter().map(|&g| sym.element_name(g)).collect();
+            (format!("<{}>", gen_names.join(", ")), elements, names)
+        };
+    if elements.len() > ISOTYPIC_MAX_ELEMENTS {
         return Err(Error::param(
             PARAM,
             spec,
             format!(
                 "a subgroup of at most {ISOTYPIC_MAX_ELEMENTS} elements (this one has {})",
-                h.order()
+                elements.len()
             ),
         ));
     }
-    let names = h.element_names(&sym);
-    let elements = h.elements().iter().map(|&g| sym.permutation(g)).collect();
-    // the whole group keeps the name it was asked by
-    let name = if whole { "Sym_f".to_string() } else { h.name(&sym) };
+    let elements = elements
+        .iter()
+        .map(|p| p.iter().map(|&x| x as usize).collect())
+        .collect();
     Ok((name, elements, names))
 }
 

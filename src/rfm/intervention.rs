@@ -344,8 +344,9 @@ pub struct TrapDynamics {
     /// The trap broken, judged by the outcome: the same as [`escaped_at`](Self::escaped_at).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken_at: Option<usize>,
-    /// The number of trapped pairs: the test pairs outside `Orbit_S(train)` (0 when S is trivial).
-    #[serde(default)]
+    /// The number of trapped pairs: the test pairs outside `Orbit_S(train)` (0, and absent, when
+    /// S is trivial).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub trapped_pairs: usize,
     /// The test accuracy on the trapped pairs at every iteration t (the predictor with M_t), in
     /// iteration order; empty without trapped pairs.
