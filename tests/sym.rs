@@ -25,27 +25,52 @@ fn json(dir: &Path, file: &str) -> Value {
 #[test]
 fn compare_on_s4_stops_with_one_line_naming_what_to_pass() {
     let dir = scratch("sym-compare-s4");
-    let o = symrfm(&["compare", "--task", "mul", "--group", "S4", "--iters", "2"], &dir);
+    let o = symrfm(
+        &["compare", "--task", "mul", "--group", "S4", "--iters", "2"],
+        &dir,
+    );
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}{err}");
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{err}");
     let line = lines[0];
-    assert!(line.contains("--task") && line.contains("acts freely"), "{line}");
-    assert!(line.contains("--split orbit") && line.contains("--subgroup 'r^"), "{line}");
+    assert!(
+        line.contains("--task") && line.contains("acts freely"),
+        "{line}"
+    );
+    assert!(
+        line.contains("--split orbit") && line.contains("--subgroup 'r^"),
+        "{line}"
+    );
     assert!(!line.contains("invalid value for --subgroup"), "{line}");
     // the suggestion works as printed
     let o = symrfm(
         &[
-            "compare", "--task", "mul", "--group", "S4", "--iters", "2", "--split", "orbit",
-            "--train-frac", "0.6", "--out", "c.json",
+            "compare",
+            "--task",
+            "mul",
+            "--group",
+            "S4",
+            "--iters",
+            "2",
+            "--split",
+            "orbit",
+            "--train-frac",
+            "0.6",
+            "--out",
+            "c.json",
         ],
         &dir,
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     let c = json(&dir, "c.json");
-    assert!(c["symmetric"]["symmetry"]["stabilizer_order"].as_u64().unwrap() >= 2);
+    assert!(
+        c["symmetric"]["symmetry"]["stabilizer_order"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
 }
 
 /// `run --task x2+y2 -p 13 --split fixed-points`: the swap s keeps a² + b², so the default H is
@@ -55,8 +80,17 @@ fn fixed_points_of_a_polynomial_control() {
     let dir = scratch("sym-x2y2");
     let o = symrfm(
         &[
-            "run", "--task", "x2+y2", "-p", "13", "--split", "fixed-points", "--iters", "2",
-            "--out", "r.json",
+            "run",
+            "--task",
+            "x2+y2",
+            "-p",
+            "13",
+            "--split",
+            "fixed-points",
+            "--iters",
+            "2",
+            "--out",
+            "r.json",
         ],
         &dir,
     );
@@ -66,7 +100,10 @@ fn fixed_points_of_a_polynomial_control() {
     assert_eq!(r["split"]["spec"]["subgroup"], "<s>", "{}", r["split"]);
     let sym = &r["symmetry"];
     assert!(sym["stabilizer_order"].as_u64().unwrap() >= 2, "{sym}");
-    assert!(out.contains("stabilizer of the training set in Sym_f of"), "{out}");
+    assert!(
+        out.contains("stabilizer of the training set in Sym_f of"),
+        "{out}"
+    );
     // the test set is Fix(s) = {(a, a)}: 13 pairs
     assert_eq!(r["split"]["n_test"], 13, "{}", r["split"]);
 }
@@ -82,19 +119,41 @@ fn a_trivial_symmetry_group_is_said_in_one_line() {
         return; // not trivial at this p: nothing to check here
     }
     let o = symrfm(
-        &["run", "--task", "x3+xy2+y", "-p", "7", "--split", "fixed-points", "--iters", "1"],
+        &[
+            "run",
+            "--task",
+            "x3+xy2+y",
+            "-p",
+            "7",
+            "--split",
+            "fixed-points",
+            "--iters",
+            "1",
+        ],
         &dir,
     );
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}{err}");
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{err}");
-    assert!(lines[0].contains("trivial") && !lines[0].contains("--subgroup"), "{err}");
+    assert!(
+        lines[0].contains("trivial") && !lines[0].contains("--subgroup"),
+        "{err}"
+    );
 }
 
 fn trap(dir: &Path, extra: &[&str], out: &str) -> Value {
     let mut args = vec![
-        "run", "--task", "add", "-p", "23", "--split", "fixed-points", "--iters", "25", "--out",
+        "run",
+        "--task",
+        "add",
+        "-p",
+        "23",
+        "--split",
+        "fixed-points",
+        "--iters",
+        "25",
+        "--out",
         out,
     ];
     args.extend_from_slice(extra);
@@ -138,7 +197,9 @@ fn the_trap_record_agrees_with_the_outcome_at_p_23() {
     let first_move = acc.iter().position(|&a| a != acc[0]).expect("it escapes");
     assert_eq!(pert["escaped_at"].as_u64(), Some(first_move as u64));
     assert_eq!(pert["broken_at"], pert["escaped_at"]);
-    let asym = pert["asymmetry"].as_array().unwrap()[first_move].as_f64().unwrap();
+    let asym = pert["asymmetry"].as_array().unwrap()[first_move]
+        .as_f64()
+        .unwrap();
     assert_eq!(pert["escape_asymmetry"].as_f64(), Some(asym));
     assert!(asym > 0.0);
 }

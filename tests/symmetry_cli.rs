@@ -209,7 +209,10 @@ fn an_edited_symmetric_split_is_recorded_and_rebuilds_exactly() {
         .as_ref()
         .expect("a group task has a symmetry report");
     let dih = TaskSymmetry::of(&task);
-    assert_eq!(sym.stabilizer_order, stabilizer(&dih, &split.train).unwrap().order());
+    assert_eq!(
+        sym.stabilizer_order,
+        stabilizer(&dih, &split.train).unwrap().order()
+    );
     assert_eq!(
         (sym.n_train, sym.n_test),
         (split.train.len(), split.test.len())

@@ -13,10 +13,7 @@ use pyo3::prelude::*;
 use symrfm::symmetry::{stabilizer, Subgroup, TaskSymmetry};
 
 /// Runs `f` on the task's Sym_f; errors when its elements are not listed.
-fn with_group<T>(
-    task: &PyTask,
-    f: impl FnOnce(&TaskSymmetry) -> symrfm::Result<T>,
-) -> PyResult<T> {
+fn with_group<T>(task: &PyTask, f: impl FnOnce(&TaskSymmetry) -> symrfm::Result<T>) -> PyResult<T> {
     let sym = task.symmetry();
     if sym.is_empty() {
         return Err(PyValueError::new_err(format!(
@@ -55,20 +52,26 @@ fn group_name(task: &PyTask) -> PyResult<String> {
 #[pyfunction]
 fn group_elements(task: &PyTask) -> PyResult<Vec<String>> {
     with_group(task, |d| {
-        Ok((0..d.len()).map(|g| d.element_name(g).to_string()).collect())
+        Ok((0..d.len())
+            .map(|g| d.element_name(g).to_string())
+            .collect())
     })
 }
 
 /// Whether each element (in group order) swaps the operands.
 #[pyfunction]
 fn group_swaps(task: &PyTask) -> PyResult<Vec<bool>> {
-    with_group(task, |d| Ok((0..d.len()).map(|g| d.is_swap_index(g)).collect()))
+    with_group(task, |d| {
+        Ok((0..d.len()).map(|g| d.is_swap_index(g)).collect())
+    })
 }
 
 /// The canonical name of an element (parses `element`).
 #[pyfunction]
 fn element_name(task: &PyTask, element: &str) -> PyResult<String> {
-    with_group(task, |d| Ok(d.element_name(d.parse_element(element)?).to_string()))
+    with_group(task, |d| {
+        Ok(d.element_name(d.parse_element(element)?).to_string())
+    })
 }
 
 /// (swaps the operands, order, index in group order) of an element.
@@ -93,7 +96,8 @@ fn compose(task: &PyTask, g: &str, h: &str) -> PyResult<String> {
 #[pyfunction]
 fn inverse(task: &PyTask, g: &str) -> PyResult<String> {
     with_group(task, |d| {
-        Ok(d.element_name(d.inverse_index(d.parse_element(g)?)).to_string())
+        Ok(d.element_name(d.inverse_index(d.parse_element(g)?))
+            .to_string())
     })
 }
 

@@ -755,7 +755,11 @@ fn isotypic_subgroup(task: &Task, spec: &str) -> Result<(String, Vec<Vec<usize>>
     let (name, elements, names): (String, Vec<Vec<u32>>, Vec<String>) =
         if matches!(spec.trim(), "full" | "Sym_f") {
             let h = Subgroup::full(&sym);
-            ("Sym_f".to_string(), h.permutations(&sym), h.element_names(&sym))
+            (
+                "Sym_f".to_string(),
+                h.permutations(&sym),
+                h.element_names(&sym),
+            )
         } else {
             let inner = spec.trim();
             let inner = inner

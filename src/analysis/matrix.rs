@@ -215,11 +215,7 @@ pub fn symmetry_permutations(
 }
 
 /// Sym_f, its elements as coordinate permutations, and the subgroup asked for (if any).
-pub type AnalysisSymmetry = (
-    TaskSymmetry,
-    Vec<CoordinatePermutation>,
-    Option<Subgroup>,
-);
+pub type AnalysisSymmetry = (TaskSymmetry, Vec<CoordinatePermutation>, Option<Subgroup>);
 
 /// Sym_f of a task without Dih(A) and its elements for the analysis: `None` for the tasks of
 /// [`structure_only`], for a trivial Sym_f, or when the elements are not available; then a

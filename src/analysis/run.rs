@@ -21,9 +21,7 @@
 //! ```
 
 use super::invariance::{InvarianceProbe, SymmetryDiagnostic};
-use super::matrix::{
-    analysis_symmetry, analyze_matrix, AnalysisOptions, MatrixAnalysis,
-};
+use super::matrix::{analysis_symmetry, analyze_matrix, AnalysisOptions, MatrixAnalysis};
 use super::track::{IterationStructure, StructureTracker};
 use crate::data::Split;
 use crate::error::{Error, Result};

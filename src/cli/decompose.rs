@@ -335,8 +335,8 @@ fn decompose_one(
         let mut f = super::eigen_report::eigen(&task, &m, k, &which, &out, args.quiet)?;
         // on a non-abelian named group there is no Fourier basis: the isotypic components of
         // Sym_f are the basis, so they are reported by default
-        let non_abelian = task.group().is_none()
-            && task.finite_group().is_some_and(|g| !g.is_abelian());
+        let non_abelian =
+            task.group().is_none() && task.finite_group().is_some_and(|g| !g.is_abelian());
         let isotypic = args
             .isotypic
             .clone()

@@ -252,22 +252,24 @@ impl Interventions {
 
     /// A recorder of the trap dynamics, or `None` for tasks without a group.
     pub fn trap_recorder(&self) -> Option<TrapRecorder<'_>> {
-        self.trap.as_ref().map(|(group, name, trapped)| TrapRecorder {
-            group,
-            trapped,
-            first: None,
-            dynamics: TrapDynamics {
-                stabilizer: name.clone(),
-                stabilizer_order: group.order(),
-                asymmetry: Vec::new(),
-                growth_rate: None,
-                broken_at: None,
-                trapped_pairs: trapped.len(),
-                trapped_accuracy: Vec::new(),
-                escaped_at: None,
-                escape_asymmetry: None,
-            },
-        })
+        self.trap
+            .as_ref()
+            .map(|(group, name, trapped)| TrapRecorder {
+                group,
+                trapped,
+                first: None,
+                dynamics: TrapDynamics {
+                    stabilizer: name.clone(),
+                    stabilizer_order: group.order(),
+                    asymmetry: Vec::new(),
+                    growth_rate: None,
+                    broken_at: None,
+                    trapped_pairs: trapped.len(),
+                    trapped_accuracy: Vec::new(),
+                    escaped_at: None,
+                    escape_asymmetry: None,
+                },
+            })
     }
 }
 
@@ -283,7 +285,11 @@ fn permutation_group(sym: &TaskSymmetry, h: &Subgroup) -> PermutationGroup {
 /// set), `rotations` (the elements `r^x` of a group task, those keeping the operands in place),
 /// `full` or `Sym_f`, or a generator list for [`Subgroup::parse`]. Errors name
 /// `params.interventions.subgroup`.
-pub(crate) fn resolve_subgroup(sym: &TaskSymmetry, train: &[usize], name: &str) -> Result<Subgroup> {
+pub(crate) fn resolve_subgroup(
+    sym: &TaskSymmetry,
+    train: &[usize],
+    name: &str,
+) -> Result<Subgroup> {
     let text = name.trim();
     if sym.is_empty() {
         return Err(Error::param(
@@ -561,7 +567,10 @@ mod tests {
         d.asymmetry = vec![0.0; 5];
         d.trapped_accuracy = vec![0.5; 4];
         d.summarize(0);
-        assert_eq!((d.broken_at, d.growth_rate, d.escaped_at), (None, None, None));
+        assert_eq!(
+            (d.broken_at, d.growth_rate, d.escaped_at),
+            (None, None, None)
+        );
     }
 
     #[test]
@@ -612,10 +621,12 @@ mod sym_f_tests {
             G(TaskSymmetry::of(t))
         }
         fn subgroup(&self, split: &Split, name: &str) -> Result<Option<PermutationGroup>> {
-            resolve_subgroup(&self.0, &split.train, name).map(|h| Some(permutation_group(&self.0, &h)))
+            resolve_subgroup(&self.0, &split.train, name)
+                .map(|h| Some(permutation_group(&self.0, &h)))
         }
         fn stabilizer(&self, split: &Split) -> Option<(PermutationGroup, String)> {
-            stabilizer(&self.0, &split.train).map(|s| (permutation_group(&self.0, &s), s.name(&self.0)))
+            stabilizer(&self.0, &split.train)
+                .map(|s| (permutation_group(&self.0, &s), s.name(&self.0)))
         }
     }
 

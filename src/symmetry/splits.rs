@@ -348,7 +348,11 @@ pub struct OrbitScore {
 impl SymmetryReport {
     /// The report of `split`, with the orbit prediction for `orbit_subgroup` (the stabilizer when
     /// `None`); `None` when the elements of Sym_f are not listed.
-    pub fn new(sym: &TaskSymmetry, split: &Split, orbit_subgroup: Option<&Subgroup>) -> Option<Self> {
+    pub fn new(
+        sym: &TaskSymmetry,
+        split: &Split,
+        orbit_subgroup: Option<&Subgroup>,
+    ) -> Option<Self> {
         let stab = stabilizer(sym, &split.train)?;
         let h = orbit_subgroup.unwrap_or(&stab);
         let in_orbit = h.orbit_membership(sym, &split.train);
@@ -710,7 +714,10 @@ mod tests {
         let h = Subgroup::parse(&dih, "s r^(1,2)").unwrap();
         let split = fixed_points_split(&dih, &h).unwrap();
         assert_eq!(split.test.len(), 15);
-        assert_eq!(stabilizer(&dih, &split.train).unwrap().name(&dih), "<s r^(1,2)>");
+        assert_eq!(
+            stabilizer(&dih, &split.train).unwrap().name(&dih),
+            "<s r^(1,2)>"
+        );
         let s = orbit_split(&dih, &h, 0.5, 4).unwrap();
         assert!(h.leaves_invariant(&dih, &s.train));
     }
@@ -719,10 +726,10 @@ mod tests {
 #[cfg(test)]
 mod sym_f_tests {
     use super::*;
-    use crate::symmetry::TaskSymmetry;
-    use crate::symmetry::stabilizer;
     use crate::data::{Split, SplitSpec};
     use crate::group::{Operation, Task, TaskSpec};
+    use crate::symmetry::stabilizer;
+    use crate::symmetry::TaskSymmetry;
     use proptest::prelude::*;
 
     fn named(op: Operation, group: &str) -> Task {
@@ -778,7 +785,12 @@ mod sym_f_tests {
         // s swaps the operands: it fixes exactly the diagonal pairs (a, a) — computed here from
         // the action directly, not from `fixed_points`.
         let n = 12;
-        let s_el = sym.element(*h.elements().iter().find(|&&g| sym.is_swap_index(g)).unwrap());
+        let s_el = sym.element(
+            *h.elements()
+                .iter()
+                .find(|&&g| sym.is_swap_index(g))
+                .unwrap(),
+        );
         let fixed: Vec<usize> = (0..n * n)
             .filter(|&k| sym.act(s_el, (k / n, k % n)) == (k / n, k % n))
             .collect();
@@ -852,7 +864,12 @@ mod sym_f_tests {
         let all = Subgroup::parse(&sym, "r^{(1 2 3)}, r^{(1 2)}").unwrap();
         assert_eq!(all.order(), 6);
         assert_eq!(all.orbits(&sym).len(), 6);
-        for bad in ["r^{(1 4)}", "x", "r^(1 2)"] {
+        // braces are optional where unambiguous
+        assert_eq!(
+            Subgroup::parse(&sym, "r^(1 2)").unwrap(),
+            Subgroup::parse(&sym, "r^{(1 2)}").unwrap()
+        );
+        for bad in ["r^{(1 4)}", "x", "r^(1 4)"] {
             let e = Subgroup::parse(&sym, bad).unwrap_err();
             assert!(e.to_string().contains("group element") && e.to_string().contains(bad));
         }

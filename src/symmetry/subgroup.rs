@@ -318,7 +318,6 @@ pub(crate) fn membership(n_pairs: usize, pairs: &[usize]) -> Vec<bool> {
     member
 }
 
-
 /// Splits at commas outside parentheses and braces (product-group names such as `r^(1,4)` and
 /// pair lists such as `(1,2),(3,4)` contain commas). Used by the CLI's list flags too.
 pub fn split_top_level(text: &str) -> Vec<&str> {
@@ -453,10 +452,18 @@ mod tests {
         let dih = TaskSymmetry::of(&t);
         for seed in 0..5 {
             let split = Split::random(t.n_pairs(), 0.5, seed).unwrap();
-            assert!(stabilizer(&dih, &split.train).unwrap().is_trivial(), "seed {seed}");
+            assert!(
+                stabilizer(&dih, &split.train).unwrap().is_trivial(),
+                "seed {seed}"
+            );
         }
         assert_eq!(stabilizer(&dih, &[]).unwrap().order(), 62);
-        assert_eq!(stabilizer(&dih, &(0..961).collect::<Vec<_>>()).unwrap().order(), 62);
+        assert_eq!(
+            stabilizer(&dih, &(0..961).collect::<Vec<_>>())
+                .unwrap()
+                .order(),
+            62
+        );
     }
 
     proptest! {

@@ -102,7 +102,9 @@ impl DihSyntax {
         };
         DihSyntax {
             group_name: a.name().to_string(),
-            element_names: (0..a.order()).map(|x| a.element_name(x).to_string()).collect(),
+            element_names: (0..a.order())
+                .map(|x| a.element_name(x).to_string())
+                .collect(),
             kind,
         }
     }
@@ -852,7 +854,12 @@ mod tests {
                         (true, false) => (rot.1, rot.0),
                         (true, true) => (a.inverse(rot.1), a.inverse(rot.0)),
                     };
-                    assert_eq!(sym.act(sym.element(i), (p, q)), expect, "{}", task.describe());
+                    assert_eq!(
+                        sym.act(sym.element(i), (p, q)),
+                        expect,
+                        "{}",
+                        task.describe()
+                    );
                 }
                 let k = a.element_name(x);
                 let name = match (refl, x == a.identity()) {
@@ -889,7 +896,10 @@ mod tests {
         assert_eq!(p("sr^{3}"), 11 + 3);
         assert_eq!((p("e"), p("id"), p("s")), (0, 0, 11));
         let e = z11.parse_element("q").unwrap_err().to_string();
-        assert!(e.contains("group element") && e.contains("reduced mod 11"), "{e}");
+        assert!(
+            e.contains("group element") && e.contains("reduced mod 11"),
+            "{e}"
+        );
         let units = TaskSymmetry::of(&with(Operation::Mul, 13, |_| {}));
         // Z_13^*: residue r is element r − 1; integers reduce mod 13, 0 is not a unit
         assert_eq!(units.parse_element("r^14").unwrap(), 0);
@@ -897,7 +907,10 @@ mod tests {
         assert!(units.parse_element("r^13").is_err());
         assert!(units.parse_element("r").is_err());
         let prod = TaskSymmetry::of(&with(Operation::Add, 0, |s| s.group = Some(vec![2, 4])));
-        assert_eq!(prod.element_name(prod.parse_element("r^(1,3)").unwrap()), "r^(1,3)");
+        assert_eq!(
+            prod.element_name(prod.parse_element("r^(1,3)").unwrap()),
+            "r^(1,3)"
+        );
         assert!(prod.parse_element("r^1").is_err());
     }
 
@@ -1024,7 +1037,9 @@ mod tests {
             named(Operation::Div, "S3"),
             named(Operation::Mul, "Z6"),
             with(Operation::SquareSum, 5, |_| {}),
-            with(Operation::Mul, 5, |s| s.zero = crate::group::ZeroConvention::Keep),
+            with(Operation::Mul, 5, |s| {
+                s.zero = crate::group::ZeroConvention::Keep
+            }),
             with(Operation::AbsDiff, 5, |_| {}),
             with(Operation::Max, 6, |_| {}),
         ];
@@ -1041,7 +1056,12 @@ mod tests {
             check_group(task, &sym);
             // the method: construction exactly for the group tasks
             let group_task = task.group().is_some() || task.finite_group().is_some();
-            assert_eq!(sym.method() == Method::Construction, group_task, "{}", task.describe());
+            assert_eq!(
+                sym.method() == Method::Construction,
+                group_task,
+                "{}",
+                task.describe()
+            );
         }
     }
 
