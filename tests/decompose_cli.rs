@@ -115,7 +115,11 @@ fn run_stores_structure_diagnostic_and_final_analysis() {
     let q: RunReport = read(&dir.join("q.json"));
     assert_eq!(q.structure.len(), 3);
     assert!(q.symmetry_diagnostic.is_empty());
-    let g = q.final_analysis.unwrap().group.expect("decomposed on Sym_f");
+    let g = q
+        .final_analysis
+        .unwrap()
+        .group
+        .expect("decomposed on Sym_f");
     assert!(g.name.starts_with("Sym_f of") && g.order > 2, "{}", g.name);
     ok(&symrfm(
         &[

@@ -77,3 +77,20 @@ def test_stabilizer_agrees_with_the_report_and_the_cli(make, flags, order, cli, 
     else:
         with pytest.raises(ValueError, match="acts freely"):
             symrfm.Split.fixed_points(task)
+
+
+def test_eigen_features_of_a_non_abelian_task_come_with_its_isotypic_components():
+    task = symrfm.Task("mul", group="S3")
+    n = task.n_symbols
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2 * n, 2 * n))
+    m = a @ a.T
+    f = symrfm.eigen(m, task, k=4)
+    iso = f.raw["isotypic"]
+    assert iso is not None and iso["subgroup"] == "Sym_f"
+    # asked for on an abelian task, and absent by default there
+    t = symrfm.Task("add", 7)
+    b = rng.standard_normal((14, 14))
+    m7 = b @ b.T
+    assert symrfm.eigen(m7, t, k=3).raw.get("isotypic") is None
+    assert symrfm.eigen(m7, t, k=3, isotypic="full").raw["isotypic"] is not None

@@ -795,6 +795,15 @@ fn isotypic_subgroup(task: &Task, spec: &str) -> Result<(String, Vec<Vec<usize>>
     Ok((name, elements, names))
 }
 
+/// The subgroup whose isotypic components an eigen-feature report shows when none is asked for:
+/// the whole Sym_f (`full`) on a named non-abelian group, whose eigen-feature basis is its
+/// isotypic decomposition (there is no Fourier basis); none elsewhere.
+pub fn default_isotypic(task: &Task) -> Option<&'static str> {
+    let non_abelian =
+        task.group().is_none() && task.finite_group().is_some_and(|g| !g.is_abelian());
+    non_abelian.then_some("full")
+}
+
 /// For the feature matrix `m` of `task`: the energies of its `k` leading eigenvectors and of its
 /// eigenvalue clusters in the isotypic components of the subgroup `spec` of Sym_f (see
 /// [`EigenIsotypic`]). Errors name `analysis.isotypic` (an unknown element name, Sym_f's element

@@ -335,12 +335,10 @@ fn decompose_one(
         let mut f = super::eigen_report::eigen(&task, &m, k, &which, &out, args.quiet)?;
         // on a non-abelian named group there is no Fourier basis: the isotypic components of
         // Sym_f are the basis, so they are reported by default
-        let non_abelian =
-            task.group().is_none() && task.finite_group().is_some_and(|g| !g.is_abelian());
         let isotypic = args
             .isotypic
             .clone()
-            .or_else(|| non_abelian.then(|| "full".to_string()));
+            .or_else(|| symrfm::analysis::default_isotypic(&task).map(str::to_string));
         if let Some(h) = &isotypic {
             let iso = symrfm::analysis::eigen_isotypic(&task, m.view(), k, h)?;
             if !args.quiet {
