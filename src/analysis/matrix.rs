@@ -416,7 +416,7 @@ mod tests {
         }
     }
 
-    fn generic_task(op: Operation, group: Option<&str>, graph: Option<&str>) -> Task {
+    fn named_or_graph_task(op: Operation, group: Option<&str>, graph: Option<&str>) -> Task {
         let mut spec = TaskSpec::new(op, 7);
         spec.group_name = group.map(str::to_string);
         spec.graph = graph.map(str::to_string);
@@ -440,9 +440,9 @@ mod tests {
         // S_3 acts freely (orthogonal Π(g)); the cycle C_6's distance task does not (dihedral
         // automorphisms with fixed points: a least-squares fit through the Gram matrix).
         for (t, orthogonal) in [
-            (generic_task(Operation::Mul, Some("S3"), None), true),
+            (named_or_graph_task(Operation::Mul, Some("S3"), None), true),
             (
-                generic_task(Operation::GraphDistance, None, Some("cycle:6")),
+                named_or_graph_task(Operation::GraphDistance, None, Some("cycle:6")),
                 false,
             ),
         ] {
@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn sym_f_subgroups_are_parsed_and_bad_ones_name_the_parameter() {
-        let t = generic_task(Operation::Mul, Some("S3"), None);
+        let t = named_or_graph_task(Operation::Mul, Some("S3"), None);
         let sym = TaskSymmetry::of(&t);
         let m = sym_combination(&sym, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         let options = AnalysisOptions {
