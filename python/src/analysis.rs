@@ -30,18 +30,29 @@ fn analyze_matrix(
 /// `symrfm::analysis::eigen_features` (JSON of `EigenFeatures`): the `k` leading eigenpairs of M
 /// and the Fourier energy of each eigenvector, as `decompose --eigen K` records them.
 #[pyfunction]
+#[pyo3(signature = (task, m, k, isotypic=None))]
 fn eigen_features(
     py: Python<'_>,
     task: &PyTask,
     m: PyReadonlyArray2<'_, f64>,
     k: usize,
+    isotypic: Option<&str>,
 ) -> PyResult<String> {
     if k == 0 {
         return Err(symrfm::Error::param("eigen", 0, "an integer ≥ 1")).py_err();
     }
     let m = m.as_array();
     let t = &task.task;
-    let f = py.detach(|| analysis::eigen_features(t, m, k)).py_err()?;
+    let f = py
+        .detach(|| -> symrfm::Result<_> {
+            let mut f = analysis::eigen_features(t, m, k)?;
+            // the isotypic components of H (`full`: Sym_f); by default on a non-abelian group
+            if let Some(h) = isotypic.or_else(|| analysis::default_isotypic(t)) {
+                f.isotypic = Some(analysis::eigen_isotypic(t, m, k, h)?);
+            }
+            Ok(f)
+        })
+        .py_err()?;
     to_json(&f)
 }
 
@@ -135,9 +146,9 @@ fn commutant_distance(
     let t = &task.task;
     py.detach(|| -> symrfm::Result<f64> {
         analysis::check_task_shape(t, m)?;
-        let dih = symrfm::symmetry::DihedralGroup::new(t)?;
-        let h = symrfm::symmetry::Subgroup::parse(&dih, generators)?;
-        let perms = analysis::matrix::subgroup_permutations(&dih, &h);
+        let sym = symrfm::symmetry::TaskSymmetry::of(t);
+        let h = symrfm::symmetry::Subgroup::parse(&sym, generators)?;
+        let perms = analysis::matrix::subgroup_permutations(&sym, &h);
         analysis::commutant_distance(m, &perms)
     })
     .py_err()

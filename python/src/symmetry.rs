@@ -1,6 +1,8 @@
-//! The symmetry group Dih(A) of a task: elements, permutations, subgroups, orbits, stabilizers.
+//! The symmetry group Sym_f of a task: elements, permutations, subgroups, orbits, stabilizers.
 //!
-//! Elements cross the boundary by name (`id`, `r^k`, `s`, `s r^k`), parsed by the library.
+//! One group for every task (Dih(A) on the tasks on an abelian group, `r^g` on a named group, the
+//! searched Sym_f otherwise). Elements cross the boundary by name (`id`, `r^k`, `s`, `s r^k` on
+//! Dih(A); the names `symrfm symmetry` lists, or `#k`, elsewhere), parsed by the library.
 
 use crate::convert::{indices, matrix};
 use crate::errors::IntoPyResult;
@@ -8,14 +10,20 @@ use crate::task::PyTask;
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use symrfm::symmetry::{stabilizer, DihedralGroup, Subgroup};
+use symrfm::symmetry::{stabilizer, Subgroup, TaskSymmetry};
 
-fn with_group<T>(
-    task: &PyTask,
-    f: impl FnOnce(&DihedralGroup) -> symrfm::Result<T>,
-) -> PyResult<T> {
-    let dih = DihedralGroup::new(&task.task).py_err()?;
-    f(&dih).py_err()
+/// Runs `f` on the task's Sym_f; errors when its elements are not listed.
+fn with_group<T>(task: &PyTask, f: impl FnOnce(&TaskSymmetry) -> symrfm::Result<T>) -> PyResult<T> {
+    let sym = task.symmetry();
+    if sym.is_empty() {
+        return Err(PyValueError::new_err(format!(
+            "the elements of Sym_f of {} are not listed (order {}, above the bound); only its \
+             order and generators are known (Task.sym_f())",
+            task.task.describe(),
+            sym.order_text()
+        )));
+    }
+    f(sym).py_err()
 }
 
 fn check_pairs(task: &PyTask, pairs: &[i64]) -> PyResult<Vec<usize>> {
@@ -34,35 +42,44 @@ fn check_pairs(task: &PyTask, pairs: &[i64]) -> PyResult<Vec<usize>> {
         .collect()
 }
 
-/// Name of Dih(A), e.g. `Dih(Z_61)`.
+/// Name of the group: `Dih(Z_61)` for a task on an abelian group, else `Sym_f`.
 #[pyfunction]
 fn group_name(task: &PyTask) -> PyResult<String> {
     with_group(task, |d| Ok(d.name()))
 }
 
-/// Names of the 2n elements in group order (rotations first, `id` first).
+/// Names of the elements in group order (`id` first; on Dih(A) rotations, then reflections).
 #[pyfunction]
 fn group_elements(task: &PyTask) -> PyResult<Vec<String>> {
     with_group(task, |d| {
-        Ok(d.elements()
-            .into_iter()
-            .map(|g| d.element_name(g))
+        Ok((0..d.len())
+            .map(|g| d.element_name(g).to_string())
             .collect())
+    })
+}
+
+/// Whether each element (in group order) swaps the operands.
+#[pyfunction]
+fn group_swaps(task: &PyTask) -> PyResult<Vec<bool>> {
+    with_group(task, |d| {
+        Ok((0..d.len()).map(|g| d.is_swap_index(g)).collect())
     })
 }
 
 /// The canonical name of an element (parses `element`).
 #[pyfunction]
 fn element_name(task: &PyTask, element: &str) -> PyResult<String> {
-    with_group(task, |d| Ok(d.element_name(d.parse_element(element)?)))
+    with_group(task, |d| {
+        Ok(d.element_name(d.parse_element(element)?).to_string())
+    })
 }
 
-/// (is_reflection, order, index in group order) of an element.
+/// (swaps the operands, order, index in group order) of an element.
 #[pyfunction]
 fn element_info(task: &PyTask, element: &str) -> PyResult<(bool, usize, usize)> {
     with_group(task, |d| {
         let g = d.parse_element(element)?;
-        Ok((g.reflection, d.element_order(g), d.index_of(g)))
+        Ok((d.is_swap_index(g), d.element_order(g), g))
     })
 }
 
@@ -71,14 +88,17 @@ fn element_info(task: &PyTask, element: &str) -> PyResult<(bool, usize, usize)> 
 fn compose(task: &PyTask, g: &str, h: &str) -> PyResult<String> {
     with_group(task, |d| {
         let (g, h) = (d.parse_element(g)?, d.parse_element(h)?);
-        Ok(d.element_name(d.compose(g, h)))
+        Ok(d.element_name(d.compose_index(g, h)).to_string())
     })
 }
 
 /// The name of g⁻¹.
 #[pyfunction]
 fn inverse(task: &PyTask, g: &str) -> PyResult<String> {
-    with_group(task, |d| Ok(d.element_name(d.inverse(d.parse_element(g)?))))
+    with_group(task, |d| {
+        Ok(d.element_name(d.inverse_index(d.parse_element(g)?))
+            .to_string())
+    })
 }
 
 /// The coordinate permutation σ of g (Π(g) e_i = e_σ(i)), int64 of length 2n.
@@ -99,7 +119,9 @@ fn permutation_matrix<'py>(
     task: &PyTask,
     g: &str,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let m = with_group(task, |d| Ok(d.permutation_matrix(d.parse_element(g)?)))?;
+    let m = with_group(task, |d| {
+        Ok(d.permutation_matrix(d.element(d.parse_element(g)?)))
+    })?;
     Ok(matrix(py, m))
 }
 
@@ -126,11 +148,11 @@ fn fixed_points<'py>(
     task: &PyTask,
     g: &str,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let out = with_group(task, |d| Ok(d.fixed_points(d.parse_element(g)?)))?;
+    let out = with_group(task, |d| Ok(d.fixed_points(d.element(d.parse_element(g)?))))?;
     Ok(indices(py, &out))
 }
 
-/// A subgroup of Dih(A) (the Rust half of `symrfm.Subgroup`).
+/// A subgroup of Sym_f (the Rust half of `symrfm.Subgroup`).
 #[pyclass(module = "symrfm._core", name = "SubgroupCore", frozen)]
 pub struct PySubgroup {
     task: Py<PyTask>,
@@ -138,15 +160,8 @@ pub struct PySubgroup {
 }
 
 impl PySubgroup {
-    fn with<T>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&DihedralGroup, &Subgroup) -> T,
-    ) -> PyResult<T> {
-        let task = self.task.get();
-        let _ = py;
-        let dih = DihedralGroup::new(&task.task).py_err()?;
-        Ok(f(&dih, &self.subgroup))
+    fn with<T>(&self, f: impl FnOnce(&TaskSymmetry, &Subgroup) -> T) -> T {
+        f(self.task.get().symmetry(), &self.subgroup)
     }
 }
 
@@ -164,8 +179,8 @@ impl PySubgroup {
 
     /// Readable canonical name, e.g. `<r^16, s>`, `trivial`, `Dih(Z_61)`.
     #[getter]
-    fn name(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |d, h| h.name(d))
+    fn name(&self) -> String {
+        self.with(|d, h| h.name(d))
     }
 
     /// |H|.
@@ -176,38 +191,36 @@ impl PySubgroup {
 
     /// Element names, `id` first.
     #[getter]
-    fn elements(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |d, h| h.element_names(d))
+    fn elements(&self) -> Vec<String> {
+        self.with(|d, h| h.element_names(d))
     }
 
     /// A generating set (names).
-    fn generators(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |d, h| {
+    fn generators(&self) -> Vec<String> {
+        self.with(|d, h| {
             h.generators(d)
                 .into_iter()
-                .map(|g| d.element_name(g))
+                .map(|g| d.element_name(g).to_string())
                 .collect()
         })
     }
 
     /// Whether `element` lies in H.
-    fn contains(&self, py: Python<'_>, element: &str) -> PyResult<bool> {
-        let dih = DihedralGroup::new(&self.task.get().task).py_err()?;
-        let g = dih.parse_element(element).py_err()?;
-        let _ = py;
+    fn contains(&self, element: &str) -> PyResult<bool> {
+        let g = self.with(|d, _| d.parse_element(element)).py_err()?;
         Ok(self.subgroup.contains(g))
     }
 
     /// The H-orbit of one pair index, ascending.
     fn orbit<'py>(&self, py: Python<'py>, pair: i64) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let k = check_pairs(self.task.get(), &[pair])?[0];
-        let o = self.with(py, |d, h| h.orbit(d, k))?;
+        let o = self.with(|d, h| h.orbit(d, k));
         Ok(indices(py, &o))
     }
 
     /// All H-orbits of the n² pairs (lists of pair indices).
-    fn orbits(&self, py: Python<'_>) -> PyResult<Vec<Vec<usize>>> {
-        self.with(py, |d, h| h.orbits(d))
+    fn orbits(&self) -> Vec<Vec<usize>> {
+        self.with(|d, h| h.orbits(d))
     }
 
     /// Orbit_H(pairs): the union of the orbits of the given pairs, ascending.
@@ -217,14 +230,14 @@ impl PySubgroup {
         pairs: Vec<i64>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let pairs = check_pairs(self.task.get(), &pairs)?;
-        let o = self.with(py, |d, h| h.orbit_of_set(d, &pairs))?;
+        let o = self.with(|d, h| h.orbit_of_set(d, &pairs));
         Ok(indices(py, &o))
     }
 
     /// Whether h(S) = S for every h in H.
-    fn leaves_invariant(&self, py: Python<'_>, pairs: Vec<i64>) -> PyResult<bool> {
+    fn leaves_invariant(&self, pairs: Vec<i64>) -> PyResult<bool> {
         let pairs = check_pairs(self.task.get(), &pairs)?;
-        self.with(py, |d, h| h.leaves_invariant(d, &pairs))
+        Ok(self.with(|d, h| h.leaves_invariant(d, &pairs)))
     }
 }
 
@@ -232,17 +245,28 @@ impl PySubgroup {
 #[pyfunction]
 fn stabilizer_of(task: Bound<'_, PyTask>, pairs: Vec<i64>) -> PyResult<PySubgroup> {
     let pairs = check_pairs(task.get(), &pairs)?;
-    let subgroup = with_group(task.get(), |d| Ok(stabilizer(d, &pairs)))?;
+    let subgroup = with_group(task.get(), |d| {
+        Ok(stabilizer(d, &pairs).expect("a listed Sym_f"))
+    })?;
     Ok(PySubgroup {
         task: task.unbind(),
         subgroup,
     })
 }
 
+/// The subgroup a fixed-point (`fixed_points`) or orbit split uses when none is named (see
+/// `symrfm::symmetry::default_subgroup`).
+#[pyfunction]
+fn default_subgroup(task: &PyTask, fixed_points: bool) -> PyResult<String> {
+    symrfm::symmetry::default_subgroup(&task.task, fixed_points).py_err()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(default_subgroup, m)?)?;
     m.add_class::<PySubgroup>()?;
     m.add_function(wrap_pyfunction!(group_name, m)?)?;
     m.add_function(wrap_pyfunction!(group_elements, m)?)?;
+    m.add_function(wrap_pyfunction!(group_swaps, m)?)?;
     m.add_function(wrap_pyfunction!(element_name, m)?)?;
     m.add_function(wrap_pyfunction!(element_info, m)?)?;
     m.add_function(wrap_pyfunction!(compose, m)?)?;

@@ -15,6 +15,23 @@ use symrfm::symmetry::{SymmetrySummary, TaskSymmetry};
 pub struct PyTask {
     /// The library task, shared with splits and runs built from it.
     pub task: Arc<Task>,
+    /// Its symmetry group Sym_f, computed on first use.
+    symmetry: std::sync::OnceLock<TaskSymmetry>,
+}
+
+impl PyTask {
+    /// A task handle around a library task.
+    pub fn wrap(task: Arc<Task>) -> Self {
+        PyTask {
+            task,
+            symmetry: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sym_f of the task (computed once).
+    pub fn symmetry(&self) -> &TaskSymmetry {
+        self.symmetry.get_or_init(|| TaskSymmetry::of(&self.task))
+    }
 }
 
 #[pymethods]
@@ -24,9 +41,7 @@ impl PyTask {
     fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
         let spec: TaskSpec = from_json("task specification", spec_json)?;
         let task = py.detach(|| Task::new(spec)).py_err()?;
-        Ok(PyTask {
-            task: Arc::new(task),
-        })
+        Ok(PyTask::wrap(Arc::new(task)))
     }
 
     /// The task as written in run files (`task` object), as JSON.
@@ -57,12 +72,11 @@ impl PyTask {
     fn sym_f_json(&self, py: Python<'_>, search: bool) -> PyResult<String> {
         let task = Arc::clone(&self.task);
         let summary = py.detach(move || {
-            let sym = if search {
-                TaskSymmetry::searched(&task)
+            if search {
+                SymmetrySummary::new(&task, &TaskSymmetry::searched(&task), Vec::new())
             } else {
-                TaskSymmetry::of(&task)
-            };
-            SymmetrySummary::new(&task, &sym, Vec::new())
+                SymmetrySummary::new(&task, self.symmetry(), Vec::new())
+            }
         });
         to_json(&summary)
     }
@@ -128,27 +142,17 @@ impl PySplit {
         indices(py, &self.spec.moved_to_test())
     }
 
-    /// The symmetry report (JSON of `symrfm::symmetry::SymmetryReport`) with the orbit prediction
-    /// of the subgroup `subgroup` (generator list), or of the stabilizer when None. Tasks on an
-    /// abelian group report on Dih(A); the others on their computed Sym_f (None when its elements
-    /// are not kept).
+    /// The symmetry report (JSON of `symrfm::symmetry::SymmetryReport`) on the task's Sym_f with
+    /// the orbit prediction of the subgroup `subgroup` (generator list), or of the stabilizer when
+    /// None (None when the elements of Sym_f are not listed).
     #[pyo3(signature = (subgroup=None))]
     fn symmetry_json(&self, py: Python<'_>, subgroup: Option<&str>) -> PyResult<Option<String>> {
         let report = py
             .detach(|| -> symrfm::Result<_> {
-                use symrfm::symmetry::{
-                    DihedralGroup, GenericSubgroup, Subgroup, SymmetryReport, TaskSymmetry,
-                };
-                if !symrfm::symmetry::uses_generic_symmetry(&self.task) {
-                    let dih = DihedralGroup::new(&self.task)?;
-                    let h = subgroup.map(|t| Subgroup::parse(&dih, t)).transpose()?;
-                    return Ok(Some(SymmetryReport::new(&dih, &self.split, h.as_ref())));
-                }
+                use symrfm::symmetry::{Subgroup, SymmetryReport};
                 let sym = TaskSymmetry::of(&self.task);
-                let h = subgroup
-                    .map(|t| GenericSubgroup::parse(&sym, t))
-                    .transpose()?;
-                Ok(SymmetryReport::generic(&sym, &self.split, h.as_ref()))
+                let h = subgroup.map(|t| Subgroup::parse(&sym, t)).transpose()?;
+                Ok(SymmetryReport::new(&sym, &self.split, h.as_ref()))
             })
             .py_err()?;
         report.as_ref().map(to_json).transpose()

@@ -149,6 +149,7 @@ def decompose(
     top_k: Optional[int] = None,
     subgroup: Union[str, Subgroup, None] = None,
     eigen: Optional[int] = None,
+    isotypic: Union[str, Subgroup, None] = None,
 ) -> Decomposition:
     """Decomposes a feature matrix into the group elements of Dih(A) and measures its structure.
 
@@ -157,7 +158,9 @@ def decompose(
     ``task`` is required for bare matrices. ``top_k``: frequencies per block in the Fourier energy
     fraction (default n); ``subgroup``: also the distance to the commutant of this subgroup;
     ``eigen=K``: also the K leading eigenpairs (:attr:`Decomposition.eigen`, recorded in the
-    report as ``decompose --eigen K`` does; no figures).
+    report as ``decompose --eigen K`` does; no figures); ``isotypic``: with ``eigen``, also the
+    energies of the eigenvectors in the isotypic components of this subgroup of Sym_f (``"full"``
+    for all of it; the default on a non-abelian named group, as ``decompose --isotypic``).
     """
     m, task, report_src = _resolve_matrix(m, task, t)
     h = None if subgroup is None else _subgroup_text(subgroup)
@@ -165,7 +168,8 @@ def decompose(
     analysis_json = _core.analyze_matrix(task._core, m, k, h)
     eigen_json = None
     if eigen is not None:
-        eigen_json = _core.eigen_features(task._core, m, check_int(eigen, "eigen", 1))
+        iso = None if isotypic is None else _subgroup_text(isotypic)
+        eigen_json = _core.eigen_features(task._core, m, check_int(eigen, "eigen", 1), iso)
     report = None
     if report_src is not None:
         path, source_kind, t_src = report_src
@@ -245,16 +249,27 @@ class EigenFeatures:
         return f"EigenFeatures(k={self.k}, {self.basis}: {top})"
 
 
-def eigen(m: Any, task: Optional[Task] = None, k: int = 8, *, t: Optional[int] = None) -> EigenFeatures:
+def eigen(
+    m: Any,
+    task: Optional[Task] = None,
+    k: int = 8,
+    *,
+    t: Optional[int] = None,
+    isotypic: Union[str, Subgroup, None] = None,
+) -> EigenFeatures:
     """The ``k`` leading eigenpairs of a feature matrix (all 2n when k exceeds 2n) and the
     Fourier energy of each eigenvector, block by block — what ``symrfm decompose --eigen K``
     records in its JSON (without the figures).
 
     ``m`` as in :func:`decompose`: a 2n × 2n matrix (with ``task``), a RunResult (final M, or M_t
-    with ``t``) or a file (run JSON, JSON matrix, ``.npy``).
+    with ``t``) or a file (run JSON, JSON matrix, ``.npy``). ``isotypic``: a subgroup of Sym_f
+    (``"full"`` for all of it) whose isotypic components get the energies of the eigenvectors
+    (``EigenFeatures.raw["isotypic"]``); by default the whole Sym_f on a non-abelian named group,
+    whose eigen-feature basis they are (it has no Fourier basis).
     """
     m, task, _ = _resolve_matrix(m, task, t)
-    raw = _core.eigen_features(task._core, m, check_int(k, "eigen", 1))
+    iso = None if isotypic is None else _subgroup_text(isotypic)
+    raw = _core.eigen_features(task._core, m, check_int(k, "eigen", 1), iso)
     return EigenFeatures(json.loads(raw), task)
 
 

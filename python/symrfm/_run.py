@@ -144,10 +144,13 @@ class RunResult:
 
     @property
     def trap(self) -> Optional[Dict[str, Any]]:
-        """The trap dynamics (the run file's ``trap``; tasks on an abelian group): ``stabilizer``
-        S of the training set and its order, ``asymmetry`` ‖M_t − P_S(M_t)‖_F / ‖M_t‖_F for
-        t = 0 … T, ``growth_rate`` (slope of its logarithm) and ``broken_at`` (first t above
-        1e-3), the last two absent when undefined. None when the run records none."""
+        """The trap dynamics (the run file's ``trap``; every task whose Sym_f lists its elements):
+        ``stabilizer`` S of the training set and its order, ``asymmetry`` ‖M_t − P_S(M_t)‖_F / ‖M_t‖_F
+        for t = 0 … T, ``growth_rate`` (slope of its logarithm over the growth phase),
+        ``trapped_pairs`` (test pairs outside Orbit_S(train)), ``trapped_accuracy`` (the test
+        accuracy on them at every iteration), ``escaped_at`` (the first iteration where that
+        accuracy leaves its first value; also ``broken_at``) and ``escape_asymmetry`` (the
+        asymmetry then), absent when undefined. None when the run records none."""
         if self._trap is None:
             text = self._core.trap_json()
             self._trap = {} if text is None else json.loads(text)
@@ -168,8 +171,14 @@ class RunResult:
 
     @property
     def broken_at(self) -> Optional[int]:
-        """The first t whose asymmetry exceeds 1e-3 ("trap broken"), None if it never did."""
+        """The iteration where the run left the trap: the accuracy on the trapped pairs first
+        differs from its value at the first iteration (``escaped_at``); None if it never did."""
         return (self.trap or {}).get("broken_at")
+
+    @property
+    def escaped_at(self) -> Optional[int]:
+        """Same as :attr:`broken_at`."""
+        return (self.trap or {}).get("escaped_at")
 
     @property
     def predictions(self) -> Optional["Predictions"]:

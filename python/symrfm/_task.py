@@ -211,7 +211,9 @@ class Task:
         return np.asarray(pairs_to_indices(self, pairs), dtype=np.int64)
 
     def symmetry_group(self) -> "SymmetryGroup":
-        """Dih(A), the label-preserving maps of the pairs (tasks on a group only)."""
+        """Sym_f, the label-preserving maps of the pairs, for every task: Dih(A) on a task on an
+        abelian group A, the maps ``r^g`` on a named group, the searched group otherwise. Raises
+        when its elements are too many to list (:meth:`sym_f` still gives order and generators)."""
         return SymmetryGroup(self)
 
     def sym_f(self, search: bool = False) -> Dict[str, Any]:
@@ -268,37 +270,45 @@ def _write_table(labels: Any, path: Union[str, os.PathLike, None], names: Option
 
 
 class SymmetryGroup:
-    """The generalized dihedral group Dih(A) of a task on an abelian group A (order 2n).
+    """The symmetry group Sym_f of a task: the maps of the pairs that keep every label.
 
-    Elements are named ``id``, ``r^k``, ``s``, ``s r^k`` (tuples ``r^(1,4)`` on product groups,
-    residues on Z_p^*). ``Π(g)`` is the 2n × 2n permutation matrix with ``Π(g) x(a, b) = x(g(a, b))``.
+    On a task on an abelian group A it is the generalized dihedral group Dih(A) (order 2n),
+    elements named ``id``, ``r^k``, ``s``, ``s r^k`` (tuples ``r^(1,4)`` on product groups,
+    residues on Z_p^*); on ``mul``/``div`` on a named group the elements ``r^{g}``; otherwise the
+    names ``symrfm symmetry`` lists (``#k`` names element k). ``Π(g)`` is the 2n × 2n permutation
+    matrix with ``Π(g) x(a, b) = x(g(a, b))``.
     """
 
     def __init__(self, task: Task) -> None:
         self.task = task
         self.name: str = _core.group_name(task._core)
-        """Readable name, e.g. ``Dih(Z_61)``."""
+        """Readable name, e.g. ``Dih(Z_61)``, ``Sym_f``."""
         self.elements: List[str] = _core.group_elements(task._core)
-        """The 2n element names in group order (rotations first, ``id`` first)."""
+        """The element names in group order (``id`` first; on Dih(A) rotations, then reflections)."""
+        self._swaps: List[bool] = _core.group_swaps(task._core)
 
     @property
     def order(self) -> int:
-        """2n."""
+        """|Sym_f| (2n on Dih(A))."""
         return len(self.elements)
 
     @property
     def rotations(self) -> List[str]:
-        """The n rotations ``r^k`` (``id`` first)."""
-        return self.elements[: self.order // 2]
+        """The elements that keep the operands in place (``r^k``, ``id`` first)."""
+        return [g for g, s in zip(self.elements, self._swaps) if not s]
 
     @property
     def reflections(self) -> List[str]:
-        """The n reflections ``s r^k``."""
-        return self.elements[self.order // 2 :]
+        """The elements that swap the operands (``s r^k``)."""
+        return [g for g, s in zip(self.elements, self._swaps) if s]
 
     def canonical(self, g: str) -> str:
         """The canonical name of an element (``"sr^3"`` → ``"s r^3"``)."""
         return _core.element_name(self.task._core, g)
+
+    def is_swap(self, g: str) -> bool:
+        """Whether g swaps the two operands (same as :meth:`is_reflection`)."""
+        return _core.element_info(self.task._core, g)[0]
 
     def is_reflection(self, g: str) -> bool:
         """Whether g swaps the two operands."""
@@ -329,7 +339,7 @@ class SymmetryGroup:
         return _core.permutation_matrix(self.task._core, g)
 
     def permutation_matrices(self) -> np.ndarray:
-        """All Π(g) stacked in element order: shape (2n, 2n, 2n)."""
+        """All Π(g) stacked in element order: shape (|Sym_f|, 2n, 2n)."""
         return np.stack([self.permutation_matrix(g) for g in self.elements])
 
     def act(self, g: str, pairs: Any) -> np.ndarray:
@@ -337,7 +347,7 @@ class SymmetryGroup:
         return _core.act(self.task._core, g, pairs_to_indices(self.task, pairs))
 
     def fixed_points(self, g: str) -> np.ndarray:
-        """The pairs fixed by g (a reflection fixes n pairs; rotations ≠ id none)."""
+        """The pairs fixed by g (on Dih(A) a reflection fixes n pairs, rotations ≠ id none)."""
         return _core.fixed_points(self.task._core, g)
 
     def subgroup(self, generators: str) -> "Subgroup":
@@ -354,7 +364,7 @@ class SymmetryGroup:
 
 
 class Subgroup:
-    """A subgroup H of Dih(A) (built by :meth:`SymmetryGroup.subgroup` or ``stabilizer``)."""
+    """A subgroup H of Sym_f (built by :meth:`SymmetryGroup.subgroup` or ``stabilizer``)."""
 
     def __init__(self, core: Any) -> None:
         self._core = core
@@ -440,20 +450,29 @@ class Split:
         return cls(task, {"kind": "file", "path": os.fspath(path)})
 
     @classmethod
-    def fixed_points(cls, task: Task, subgroup: Union[str, Subgroup] = "s") -> "Split":
-        """Test = the fixed points of every reflection of H, train = the rest (H-invariant)."""
-        return cls(task, {"kind": "fixed-points", "subgroup": _subgroup_text(subgroup)})
+    def fixed_points(cls, task: Task, subgroup: Union[str, Subgroup, None] = None) -> "Split":
+        """Test = the pairs fixed by the elements of H other than id (the reflections of H on
+        Dih(A)), train = the rest (H-invariant). H defaults to ``s`` where Sym_f has it, else the
+        first element of Sym_f that fixes some pair (as ``symrfm run --split fixed-points``)."""
+        h = _subgroup_text(subgroup) if subgroup is not None else _core.default_subgroup(task._core, True)
+        return cls(task, {"kind": "fixed-points", "subgroup": h})
 
     @classmethod
     def orbit(
-        cls, task: Task, subgroup: Union[str, Subgroup] = "s", fraction: float = 0.5, seed: int = 0
+        cls,
+        task: Task,
+        subgroup: Union[str, Subgroup, None] = None,
+        fraction: float = 0.5,
+        seed: int = 0,
     ) -> "Split":
-        """Whole H-orbits drawn at random up to ``fraction``: H-invariant at any fraction."""
+        """Whole H-orbits drawn at random up to ``fraction``: H-invariant at any fraction. H
+        defaults to ``s`` where Sym_f has it, else its first element other than id."""
+        h = _subgroup_text(subgroup) if subgroup is not None else _core.default_subgroup(task._core, False)
         return cls(
             task,
             {
                 "kind": "orbit",
-                "subgroup": _subgroup_text(subgroup),
+                "subgroup": h,
                 "fraction": check_float(fraction, "split.fraction", "a number in (0, 1)"),
                 "seed": check_int(seed, "split.seed"),
             },
@@ -559,16 +578,16 @@ class Split:
         return mask.reshape(self.task.n_symbols, self.task.n_symbols)
 
     def symmetry(self, subgroup: Union[str, Subgroup, None] = None) -> Optional[Dict[str, Any]]:
-        """The symmetry report (the run file's ``symmetry``): stabilizer of the training set,
-        the orbit prediction of H = ``subgroup`` (default: the stabilizer), test pairs outside
-        Orbit_H(train). On Dih(A) for tasks on an abelian group, else on the task's computed
-        Sym_f (subgroups in its element names); None when Sym_f is too large to list."""
+        """The symmetry report (the run file's ``symmetry``): stabilizer of the training set in
+        the task's Sym_f, the orbit prediction of H = ``subgroup`` (default: the stabilizer), test
+        pairs outside Orbit_H(train); None when Sym_f is too large to list."""
         h = None if subgroup is None else _subgroup_text(subgroup)
         text = self._core.symmetry_json(h)
         return None if text is None else json.loads(text)
 
     def stabilizer(self) -> Subgroup:
-        """The stabilizer of the training set in Dih(A)."""
+        """The stabilizer of the training set in the task's Sym_f (the subgroup
+        :meth:`symmetry` reports as ``stabilizer``)."""
         return self.task.symmetry_group().stabilizer(self.train)
 
     def __repr__(self) -> str:

@@ -82,7 +82,14 @@ fn fourier_coordinates(task: &Task) -> (Vec<Vec<usize>>, Vec<usize>, String) {
         None => (
             (0..n).map(|a| vec![a]).collect(),
             vec![n],
-            format!("Z_{n} in symbol order (the task has no group)"),
+            match task.finite_group() {
+                Some(g) if !g.is_abelian() => format!(
+                    "Z_{n} in symbol order ({} is not abelian: no Fourier basis; its basis is the \
+                     isotypic decomposition, `analysis.isotypic`)",
+                    g.name()
+                ),
+                _ => format!("Z_{n} in symbol order (the task has no group)"),
+            },
         ),
     }
 }

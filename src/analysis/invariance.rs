@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::kernel::onehot::Tokens;
 use crate::rfm::metrics::argmax;
 use crate::rfm::{predict, IterationState};
-use crate::symmetry::{DihedralGroup, TaskSymmetry};
+use crate::symmetry::TaskSymmetry;
 use ndarray::ArrayView2;
 use rand::seq::index::sample;
 use rand::SeedableRng;
@@ -104,41 +104,27 @@ pub struct InvarianceProbe {
 }
 
 impl InvarianceProbe {
-    /// A probe of the test points of `split` under Dih(A). With `max_points = Some(k)` and more than
-    /// k test points, a subset of k of them is drawn with ChaCha8 seeded by [`SUBSET_SEED`]
-    /// (deterministic for a given test set); otherwise every test point is probed.
-    pub fn new(dih: &DihedralGroup, split: &Split, max_points: Option<usize>) -> Result<Self> {
-        let elements: Vec<_> = dih.elements().into_iter().skip(1).collect();
-        Self::from_action(dih.n(), split, max_points, elements.len(), |e, k| {
-            dih.act_index(elements[e], k)
-        })
-    }
-
-    /// The same probe under the computed symmetry group Sym_f of any task (every listed element
-    /// but the identity). Errors when Sym_f's elements are not kept or the group is trivial.
-    pub fn generic(sym: &TaskSymmetry, split: &Split, max_points: Option<usize>) -> Result<Self> {
+    /// A probe of the test points of `split` under the symmetry group Sym_f of the task (every
+    /// listed element but the identity). With `max_points = Some(k)` and more than k test points,
+    /// a subset of k of them is drawn with ChaCha8 seeded by [`SUBSET_SEED`] (deterministic for a
+    /// given test set); otherwise every test point is probed. Errors when Sym_f's elements are not
+    /// kept or the group is trivial.
+    pub fn new(sym: &TaskSymmetry, split: &Split, max_points: Option<usize>) -> Result<Self> {
         let why = |allowed: String| Error::param("analysis.symmetry_diagnostic", "true", allowed);
-        let elements: Vec<&[u32]> = sym
-            .elements()
-            .ok_or_else(|| {
-                why(format!(
-                    "a task whose symmetry group lists its elements (Sym_f has order {}, above the bound)",
-                    sym.order_text()
-                ))
-            })?
-            .iter()
-            .skip(1) // the identity, listed first
-            .map(Vec::as_slice)
-            .collect();
-        if elements.is_empty() {
+        if sym.is_empty() {
+            return Err(why(format!(
+                "a task whose symmetry group lists its elements (Sym_f has order {}, above the bound)",
+                sym.order_text()
+            )));
+        }
+        if sym.len() == 1 {
             return Err(why(
                 "a task with a non-trivial symmetry group (Sym_f is trivial)".into(),
             ));
         }
-        let n = sym.n();
-        Self::from_action(n, split, max_points, elements.len(), |e, k| {
-            let (a, b) = sym.act(elements[e], (k / n, k % n));
-            a * n + b
+        // the identity, listed first, is skipped
+        Self::from_action(sym.n(), split, max_points, sym.len() - 1, |e, k| {
+            sym.act_index(e + 1, k)
         })
     }
 
@@ -425,14 +411,14 @@ mod tests {
 
     /// Brute force: f evaluated separately at x and at g·x for every pair, from a dense table.
     fn brute_force(
-        dih: &DihedralGroup,
+        dih: &TaskSymmetry,
         points: &[usize],
         in_test: &[bool],
         f: &Array2<f64>,
     ) -> (f64, f64, Option<f64>, Option<f64>) {
         let (mut agree, mut change, mut count) = (0.0, 0.0, 0.0);
         let (mut h_agree, mut h_count, mut h_cos) = (0.0, 0.0, 0.0);
-        for g in dih.elements().into_iter().filter(|&g| g != dih.identity()) {
+        for g in 1..dih.len() {
             for &x in points {
                 let y = dih.act_index(g, x);
                 if y == x {
@@ -459,7 +445,7 @@ mod tests {
     #[test]
     fn matches_a_brute_force_evaluation() {
         let task = Task::new(TaskSpec::new(Operation::Sub, 7)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let split = Split::random(49, 0.5, 3).unwrap();
         let mut rng = rng(31);
         // A random "predictor" on every pair.
@@ -497,38 +483,14 @@ mod tests {
         assert!(InvarianceProbe::new(&dih, &split, Some(0)).is_err());
     }
 
-    /// On a task whose Sym_f is Dih(A) (add mod 9, constructed), the generic probe sees the same
-    /// elements as the dihedral one (in another order), so every mean agrees to rounding; on a
-    /// non-abelian group task it probes |G| − 1 elements and, acting freely, skips no pair.
+    /// On a non-abelian group task the probe sees |G| − 1 elements and, acting freely, skips no
+    /// pair.
     #[test]
-    fn the_generic_probe_matches_the_dihedral_one() {
-        let task = Task::new(TaskSpec::new(Operation::Add, 9)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
-        let sym = TaskSymmetry::of(&task);
-        let split = Split::random(81, 0.6, 3).unwrap();
-        let a = InvarianceProbe::new(&dih, &split, None).unwrap();
-        let b = InvarianceProbe::generic(&sym, &split, None).unwrap();
-        assert_eq!(a.n_elements, b.n_elements);
-        let f = random_matrix(&mut rng(5), a.needed_first.len(), 9);
-        assert_eq!(a.needed_first, b.needed_first);
-        let (da, db) = (
-            a.from_predictions(1, 0.5, f.view()),
-            b.from_predictions(1, 0.5, f.view()),
-        );
-        assert_eq!((da.pairs, da.heldout_pairs), (db.pairs, db.heldout_pairs));
-        for (x, y) in [
-            (da.agreement, db.agreement),
-            (da.mean_change, db.mean_change),
-            (da.heldout_agreement.unwrap(), db.heldout_agreement.unwrap()),
-            (da.heldout_cosine.unwrap(), db.heldout_cosine.unwrap()),
-        ] {
-            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
-        }
-
+    fn the_probe_on_a_non_abelian_group() {
         let s3 = Task::new(TaskSpec::on_group(Operation::Mul, "S3")).unwrap();
         let sym = TaskSymmetry::of(&s3);
         let split = Split::random(36, 0.5, 0).unwrap();
-        let probe = InvarianceProbe::generic(&sym, &split, None).unwrap();
+        let probe = InvarianceProbe::new(&sym, &split, None).unwrap();
         let f = random_matrix(&mut rng(6), probe.needed_first.len(), 6);
         let d = probe.from_predictions(0, 0.0, f.view());
         assert_eq!(d.n_elements, 5);
@@ -544,7 +506,7 @@ mod tests {
     #[test]
     fn an_invariant_predictor_has_full_agreement() {
         let task = Task::new(TaskSpec::new(Operation::Add, 11)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let split = orbit_split(&dih, &Subgroup::full(&dih), 0.5, 1).unwrap();
         let probe = InvarianceProbe::new(&dih, &split, None).unwrap();
         let params = RfmParams {
@@ -588,13 +550,11 @@ mod tests {
             (Operation::Mul, 11),
         ] {
             let task = Task::new(TaskSpec::new(op, p)).unwrap();
-            let dih = DihedralGroup::new(&task).unwrap();
+            let dih = TaskSymmetry::of(&task);
             for x in 0..task.n_pairs() {
                 let images = |reflection: bool| {
-                    let mut v: Vec<usize> = dih
-                        .elements()
-                        .into_iter()
-                        .filter(|g| g.reflection == reflection)
+                    let mut v: Vec<usize> = (0..dih.len())
+                        .filter(|&g| dih.is_swap_index(g) == reflection)
                         .map(|g| dih.act_index(g, x))
                         .filter(|&y| y != x)
                         .collect();

@@ -36,7 +36,9 @@ use super::check_feature_matrix;
 use crate::error::{Error, Result};
 use crate::group::{FiniteGroup, Task};
 use crate::linalg::eigh;
-use crate::symmetry::{GenericSubgroup, TaskSymmetry};
+use crate::symmetry::subgroup::split_top_level;
+use crate::symmetry::task_symmetry::closure;
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::{s, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -747,30 +749,59 @@ fn isotypic_subgroup(task: &Task, spec: &str) -> Result<(String, Vec<Vec<usize>>
             ),
         ));
     }
-    let h = match spec.trim() {
-        "full" | "Sym_f" => GenericSubgroup::whole(&sym),
-        other => Some(GenericSubgroup::parse(&sym, other).map_err(|e| e.renamed(PARAM))?),
-    };
-    let Some(h) = h else {
-        return Err(Error::param(PARAM, spec, "a listed Sym_f"));
-    };
-    if h.elements.len() > ISOTYPIC_MAX_ELEMENTS {
+    // The whole group in list order; a generated subgroup in the order its generators reach the
+    // elements (breadth first), which orders the conjugacy classes of the report, named by the
+    // generators as given.
+    let (name, elements, names): (String, Vec<Vec<u32>>, Vec<String>) =
+        if matches!(spec.trim(), "full" | "Sym_f") {
+            let h = Subgroup::full(&sym);
+            (
+                "Sym_f".to_string(),
+                h.permutations(&sym),
+                h.element_names(&sym),
+            )
+        } else {
+            let inner = spec.trim();
+            let inner = inner
+                .strip_prefix('<')
+                .and_then(|t| t.strip_suffix('>'))
+                .unwrap_or(inner);
+            let mut gens = Vec::new();
+            for part in split_top_level(inner) {
+                if !part.trim().is_empty() {
+                    gens.push(sym.parse_element(part).map_err(|e| e.renamed(PARAM))?);
+                }
+            }
+            let gen_perms: Vec<Vec<u32>> = gens.iter().map(|&g| sym.element(g).to_vec()).collect();
+            let elements = closure(&gen_perms, 2 * sym.n());
+            let names = elements.iter().map(|p| sym.name_of(p)).collect();
+            let gen_names: Vec<&str> = gens.iter().map(|&g| sym.element_name(g)).collect();
+            (format!("<{}>", gen_names.join(", ")), elements, names)
+        };
+    if elements.len() > ISOTYPIC_MAX_ELEMENTS {
         return Err(Error::param(
             PARAM,
             spec,
             format!(
                 "a subgroup of at most {ISOTYPIC_MAX_ELEMENTS} elements (this one has {})",
-                h.elements.len()
+                elements.len()
             ),
         ));
     }
-    let names = h.elements.iter().map(|p| sym.name_of(p)).collect();
-    let elements = h
-        .elements
+    let elements = elements
         .iter()
         .map(|p| p.iter().map(|&x| x as usize).collect())
         .collect();
-    Ok((h.name, elements, names))
+    Ok((name, elements, names))
+}
+
+/// The subgroup whose isotypic components an eigen-feature report shows when none is asked for:
+/// the whole Sym_f (`full`) on a named non-abelian group, whose eigen-feature basis is its
+/// isotypic decomposition (there is no Fourier basis); none elsewhere.
+pub fn default_isotypic(task: &Task) -> Option<&'static str> {
+    let non_abelian =
+        task.group().is_none() && task.finite_group().is_some_and(|g| !g.is_abelian());
+    non_abelian.then_some("full")
 }
 
 /// For the feature matrix `m` of `task`: the energies of its `k` leading eigenvectors and of its

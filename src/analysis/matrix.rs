@@ -17,7 +17,7 @@ use super::structure::{block_structure, order_from_dlog, BlockStructure};
 use super::{check_feature_matrix, frobenius_norm_sq};
 use crate::error::{Error, Result};
 use crate::group::Task;
-use crate::symmetry::{DihedralGroup, GenericSubgroup, Subgroup, TaskSymmetry};
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
@@ -96,20 +96,11 @@ pub struct MatrixAnalysis {
     pub irrep_energy: Option<IrrepEnergies>,
 }
 
-/// The 2n elements of Dih(A) as coordinate permutations, in the order of
-/// [`DihedralGroup::elements`], named by [`DihedralGroup::element_name`].
-pub fn dihedral_permutations(dih: &DihedralGroup) -> Vec<CoordinatePermutation> {
-    dih.elements()
-        .into_iter()
-        .map(|g| CoordinatePermutation::new(dih.element_name(g), dih.permutation(g)))
-        .collect()
-}
-
 /// The elements of a subgroup as coordinate permutations.
-pub fn subgroup_permutations(dih: &DihedralGroup, h: &Subgroup) -> Vec<CoordinatePermutation> {
+pub fn subgroup_permutations(sym: &TaskSymmetry, h: &Subgroup) -> Vec<CoordinatePermutation> {
     h.elements()
         .iter()
-        .map(|&g| CoordinatePermutation::new(dih.element_name(g), dih.permutation(g)))
+        .map(|&g| CoordinatePermutation::new(sym.element_name(g).to_string(), sym.permutation(g)))
         .collect()
 }
 
@@ -165,10 +156,7 @@ pub fn analyze_matrix(
             format!("1..={} (n² for blocks of size n = {n})", n * n),
         ));
     }
-    let group = match DihedralGroup::new(task) {
-        Ok(dih) => Some(group_analysis(&dih, m, options.subgroup.as_deref())?),
-        Err(_) => symmetry_group_analysis(task, m, options.subgroup.as_deref())?,
-    };
+    let group = symmetry_group_analysis(task, m, options.subgroup.as_deref())?;
     let dlog = dlog_order(task)?;
     let blocks_dlog = dlog
         .as_ref()
@@ -196,20 +184,6 @@ pub fn analyze_matrix(
 /// Gram matrix, |Sym_f|² entries).
 pub const DECOMPOSE_MAX_ELEMENTS: usize = 2048;
 
-/// Whether `task` is one of the first release's tasks without a group (the polynomial controls,
-/// `mul`/`div` keeping 0): their analysis stays the structure measures only, as it always was.
-pub(crate) fn structure_only(task: &Task) -> bool {
-    use crate::group::{Operation, ZeroConvention};
-    let spec = task.spec();
-    match spec.operation {
-        Operation::SquareSum | Operation::QuadraticForm | Operation::CubicPlusProduct => true,
-        Operation::Mul | Operation::Div => {
-            spec.zero == ZeroConvention::Keep && spec.group_name.is_none()
-        }
-        _ => false,
-    }
-}
-
 /// An element of Sym_f (its coordinate images) as a named [`CoordinatePermutation`].
 fn coordinate_permutation(name: String, p: &[u32]) -> CoordinatePermutation {
     CoordinatePermutation::new(name, p.iter().map(|&i| i as usize).collect())
@@ -226,7 +200,8 @@ pub fn symmetry_permutations(
             sym.order_text()
         ));
     };
-    if elements.len() > DECOMPOSE_MAX_ELEMENTS {
+    // Dih(A) acts freely on the coordinates: its Π(g) are orthogonal and need no Gram matrix
+    if elements.len() > DECOMPOSE_MAX_ELEMENTS && !sym.is_dihedral() {
         return Err(format!(
             "Sym_f has {} elements, more than the {DECOMPOSE_MAX_ELEMENTS} a decomposition fits",
             elements.len()
@@ -240,11 +215,7 @@ pub fn symmetry_permutations(
 }
 
 /// Sym_f, its elements as coordinate permutations, and the subgroup asked for (if any).
-pub type AnalysisSymmetry = (
-    TaskSymmetry,
-    Vec<CoordinatePermutation>,
-    Option<GenericSubgroup>,
-);
+pub type AnalysisSymmetry = (TaskSymmetry, Vec<CoordinatePermutation>, Option<Subgroup>);
 
 /// Sym_f of a task without Dih(A) and its elements for the analysis: `None` for the tasks of
 /// [`structure_only`], for a trivial Sym_f, or when the elements are not available; then a
@@ -258,12 +229,6 @@ pub fn analysis_symmetry(
         Some(spec) => Err(Error::param(name, spec, format!("no subgroup: {why}"))),
         None => Ok(None),
     };
-    if structure_only(task) {
-        return refuse(format!(
-            "{} has no dihedral symmetry group",
-            task.describe()
-        ));
-    }
     let sym = TaskSymmetry::of(task);
     let elements = match symmetry_permutations(&sym) {
         Ok(e) if e.len() > 1 => e,
@@ -276,7 +241,7 @@ pub fn analysis_symmetry(
         Err(why) => return refuse(why),
     };
     let h = subgroup
-        .map(|spec| GenericSubgroup::parse(&sym, spec).map_err(|e| e.renamed(name)))
+        .map(|spec| Subgroup::parse(&sym, spec).map_err(|e| e.renamed(name)))
         .transpose()?;
     Ok(Some((sym, elements, h)))
 }
@@ -294,62 +259,28 @@ fn symmetry_group_analysis(
     };
     let subgroup = h
         .map(|h| -> Result<SubgroupDistance> {
-            let perms: Vec<CoordinatePermutation> = h
-                .elements
-                .iter()
-                .map(|p| coordinate_permutation(sym.name_of(p), p))
-                .collect();
+            let perms = subgroup_permutations(&sym, &h);
             Ok(SubgroupDistance {
                 spec: subgroup.unwrap_or_default().to_string(),
-                name: h.name.clone(),
+                name: h.name(&sym),
                 order: h.order(),
                 elements: perms.iter().map(|p| p.name.clone()).collect(),
                 commutant_distance: commutant_distance(m, &perms)?,
             })
         })
         .transpose()?;
+    let name = if sym.is_dihedral() {
+        sym.name()
+    } else {
+        format!("Sym_f of {}", task.describe())
+    };
     Ok(Some(GroupAnalysis {
-        name: format!("Sym_f of {}", task.describe()),
+        name,
         order: elements.len(),
         decomposition: decompose(m, &elements)?,
         commutant_distance: commutant_distance(m, &elements)?,
         subgroup,
     }))
-}
-
-fn group_analysis(
-    dih: &DihedralGroup,
-    m: ArrayView2<'_, f64>,
-    subgroup: Option<&str>,
-) -> Result<GroupAnalysis> {
-    let elements = dihedral_permutations(dih);
-    let subgroup = subgroup
-        .map(|spec| -> Result<SubgroupDistance> {
-            let h = Subgroup::parse(dih, spec).map_err(|e| {
-                let generic =
-                    matches!(&e, Error::InvalidParameter { name, .. } if !name.contains('.'));
-                if generic {
-                    e.renamed("analysis.subgroup")
-                } else {
-                    e
-                }
-            })?;
-            Ok(SubgroupDistance {
-                spec: spec.to_string(),
-                name: h.name(dih),
-                order: h.order(),
-                elements: h.element_names(dih),
-                commutant_distance: commutant_distance(m, &subgroup_permutations(dih, &h))?,
-            })
-        })
-        .transpose()?;
-    Ok(GroupAnalysis {
-        name: dih.name(),
-        order: dih.order(),
-        decomposition: decompose(m, &elements)?,
-        commutant_distance: commutant_distance(m, &elements)?,
-        subgroup,
-    })
 }
 
 #[cfg(test)]
@@ -366,10 +297,10 @@ mod tests {
 
     /// Σ_g a_g Π(g) with Π(g) the dense permutation matrices of the symmetry module (an independent
     /// construction from the sparse one used by `decompose`).
-    fn combination(dih: &DihedralGroup, a: &[f64]) -> Array2<f64> {
-        let d = dih.order();
+    fn combination(dih: &TaskSymmetry, a: &[f64]) -> Array2<f64> {
+        let d = 2 * dih.n();
         let mut m = Array2::zeros((d, d));
-        for (g, &c) in dih.elements().into_iter().zip(a) {
+        for (g, &c) in dih.elements().unwrap().iter().zip(a) {
             m.scaled_add(c, &dih.permutation_matrix(g));
         }
         // Symmetrize so that the effective rank accepts it: Π(g)ᵀ = Π(g⁻¹), so the result stays in
@@ -387,8 +318,8 @@ mod tests {
             (Operation::Div, 7),
         ] {
             let t = task(op, p);
-            let dih = DihedralGroup::new(&t).unwrap();
-            let a: Vec<f64> = (0..dih.order())
+            let dih = TaskSymmetry::of(&t);
+            let a: Vec<f64> = (0..dih.len())
                 .map(|_| rng.random_range(-1.0..1.0))
                 .collect();
             let m = combination(&dih, &a);
@@ -398,10 +329,9 @@ mod tests {
             assert!(group.decomposition.residual <= 1e-12, "{op:?}");
             assert!((0.0..=1.0).contains(&group.commutant_distance));
             for e in &group.decomposition.elements {
-                let g = dih.element(e.index);
-                let expected = (a[e.index] + a[dih.index_of(dih.inverse(g))]) / 2.0;
+                let expected = (a[e.index] + a[dih.inverse_index(e.index)]) / 2.0;
                 assert!((e.alpha - expected).abs() <= 1e-10, "{op:?} {}", e.name);
-                assert_eq!(e.name, dih.element_name(g));
+                assert_eq!(e.name, dih.element_name(e.index));
             }
             assert_eq!(
                 analysis.blocks_dlog.is_some(),
@@ -416,10 +346,10 @@ mod tests {
     #[test]
     fn symmetric_form_has_id_and_s_on_top() {
         let t = task(Operation::Add, 11);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let n = 11;
         let id = Array2::<f64>::eye(2 * n);
-        let s = dih.permutation_matrix(dih.parse_element("s").unwrap());
+        let s = dih.permutation_matrix(dih.element(dih.parse_element("s").unwrap()));
         let m = (&id - &s) * 1.5;
         let options = AnalysisOptions {
             top_k: None,
@@ -445,10 +375,10 @@ mod tests {
     #[test]
     fn dlog_reindexing_reveals_the_mul_structure() {
         let t = task(Operation::Mul, 13);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let mut rng = rng(12);
         let x = random_symmetric(&mut rng, 24);
-        let rotations: Vec<_> = dihedral_permutations(&dih)[..12].to_vec();
+        let rotations: Vec<_> = symmetry_permutations(&dih).unwrap()[..12].to_vec();
         let m = crate::analysis::commutant_projection(x.view(), &rotations).unwrap();
         let analysis = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
         assert_eq!(analysis.dlog_generator.as_deref(), Some("2"));
@@ -458,18 +388,25 @@ mod tests {
         assert!(analysis.blocks.m12.circulance.min > 0.05);
     }
 
+    /// The polynomial controls and `mul` keeping 0 are decomposed on their searched Sym_f when it
+    /// is small enough; a subgroup that does not exist there is an error naming the parameter.
     #[test]
-    fn tasks_without_a_group_get_structure_only() {
-        let mut keep = TaskSpec::new(Operation::Mul, 7);
+    fn polynomial_controls_are_decomposed_on_their_sym_f() {
+        let mut keep = TaskSpec::new(Operation::Mul, 5);
         keep.zero = ZeroConvention::Keep;
-        for t in [task(Operation::SquareSum, 7), Task::new(keep).unwrap()] {
+        for t in [task(Operation::SquareSum, 5), Task::new(keep).unwrap()] {
+            let sym = TaskSymmetry::of(&t);
             let m = Array2::<f64>::eye(t.input_dim());
             let a = analyze_matrix(&t, m.view(), &AnalysisOptions::default()).unwrap();
-            assert!(a.group.is_none() && a.blocks_dlog.is_none());
-            assert_eq!(a.blocks.effective_rank.participation_ratio, 14.0);
+            let g = a.group.as_ref().expect("a listed Sym_f");
+            assert_eq!(Some(g.order as u64), sym.order());
+            assert!(g.name.starts_with("Sym_f of"), "{}", g.name);
+            // I = Π(id): the identity carries all the weight
+            assert_eq!(g.decomposition.elements[0].name, "id");
+            assert!(g.decomposition.residual < 1e-10);
             let options = AnalysisOptions {
                 top_k: None,
-                subgroup: Some("s".into()),
+                subgroup: Some("q".into()),
             };
             let err = analyze_matrix(&t, m.view(), &options).unwrap_err();
             assert!(
@@ -479,7 +416,7 @@ mod tests {
         }
     }
 
-    fn generic_task(op: Operation, group: Option<&str>, graph: Option<&str>) -> Task {
+    fn named_or_graph_task(op: Operation, group: Option<&str>, graph: Option<&str>) -> Task {
         let mut spec = TaskSpec::new(op, 7);
         spec.group_name = group.map(str::to_string);
         spec.graph = graph.map(str::to_string);
@@ -503,9 +440,9 @@ mod tests {
         // S_3 acts freely (orthogonal Π(g)); the cycle C_6's distance task does not (dihedral
         // automorphisms with fixed points: a least-squares fit through the Gram matrix).
         for (t, orthogonal) in [
-            (generic_task(Operation::Mul, Some("S3"), None), true),
+            (named_or_graph_task(Operation::Mul, Some("S3"), None), true),
             (
-                generic_task(Operation::GraphDistance, None, Some("cycle:6")),
+                named_or_graph_task(Operation::GraphDistance, None, Some("cycle:6")),
                 false,
             ),
         ] {
@@ -535,7 +472,7 @@ mod tests {
 
     #[test]
     fn sym_f_subgroups_are_parsed_and_bad_ones_name_the_parameter() {
-        let t = generic_task(Operation::Mul, Some("S3"), None);
+        let t = named_or_graph_task(Operation::Mul, Some("S3"), None);
         let sym = TaskSymmetry::of(&t);
         let m = sym_combination(&sym, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         let options = AnalysisOptions {

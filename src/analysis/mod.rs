@@ -67,11 +67,11 @@ pub use decompose::{
 pub use eigen::{eigen_features, EigenFeature, EigenFeatures};
 pub use invariance::{acquisition_lead, AcquisitionLead, InvarianceProbe, SymmetryDiagnostic};
 pub use isotypic::{
-    eigen_isotypic, irrep_energies, isotypic_decomposition, regular_isotypic, EigenIsotypic,
-    IrrepComponent, IrrepEnergies, IsotypicDecomposition,
+    default_isotypic, eigen_isotypic, irrep_energies, isotypic_decomposition, regular_isotypic,
+    EigenIsotypic, IrrepComponent, IrrepEnergies, IsotypicDecomposition,
 };
 pub use matrix::{
-    analyze_matrix, check_task_shape, dihedral_permutations, AnalysisOptions, GroupAnalysis,
+    analyze_matrix, check_task_shape, subgroup_permutations, AnalysisOptions, GroupAnalysis,
     MatrixAnalysis, SubgroupDistance,
 };
 pub use run::{AnalysisSpec, RunAnalysis, RunAnalysisOptions, RunAnalyzer};

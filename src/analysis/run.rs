@@ -21,15 +21,13 @@
 //! ```
 
 use super::invariance::{InvarianceProbe, SymmetryDiagnostic};
-use super::matrix::{
-    analysis_symmetry, analyze_matrix, structure_only, AnalysisOptions, MatrixAnalysis,
-};
+use super::matrix::{analysis_symmetry, analyze_matrix, AnalysisOptions, MatrixAnalysis};
 use super::track::{IterationStructure, StructureTracker};
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
 use crate::rfm::{Control, IterationState, TrainOutput};
-use crate::symmetry::{DihedralGroup, Subgroup, TaskSymmetry};
+use crate::symmetry::TaskSymmetry;
 use serde::{Deserialize, Serialize};
 
 /// What to measure along a run besides the metrics (the final M is always analyzed).
@@ -130,47 +128,20 @@ impl<'a> RunAnalyzer<'a> {
         options: &RunAnalysisOptions,
         threads: usize,
     ) -> Result<Self> {
-        let dih = DihedralGroup::new(task);
         if let Some(spec) = &options.subgroup {
-            match &dih {
-                Ok(dih) => {
-                    Subgroup::parse(dih, spec).map_err(|e| {
-                        let generic = matches!(&e, Error::InvalidParameter { name, .. } if !name.contains('.'));
-                        if generic {
-                            e.renamed("analysis.commutant_subgroup")
-                        } else {
-                            e
-                        }
-                    })?;
-                }
-                Err(_) => {
-                    analysis_symmetry(task, Some(spec), "analysis.commutant_subgroup")?;
-                }
-            }
+            analysis_symmetry(task, Some(spec), "analysis.commutant_subgroup")?;
         }
         // Checks top_k even when only the final M is analyzed.
         let tracker = StructureTracker::new(task, options.top_k)?;
-        let probe =
-            if options.symmetry {
-                Some(match &dih {
-                    Ok(dih) => InvarianceProbe::new(dih, split, options.symmetry_points)?,
-                    // The first release's tasks without a group keep refusing, as their analysis
-                    // stays structure-only.
-                    Err(_) if structure_only(task) => return Err(Error::param(
-                        "analysis.symmetry_diagnostic",
-                        task.describe(),
-                        "a task with a symmetry group (not the polynomial controls or mul with \
-                         `task.zero` keep, whose analysis is structure-only)",
-                    )),
-                    Err(_) => InvarianceProbe::generic(
-                        &TaskSymmetry::of(task),
-                        split,
-                        options.symmetry_points,
-                    )?,
-                })
-            } else {
-                None
-            };
+        let probe = if options.symmetry {
+            Some(InvarianceProbe::new(
+                &TaskSymmetry::of(task),
+                split,
+                options.symmetry_points,
+            )?)
+        } else {
+            None
+        };
         Ok(RunAnalyzer {
             task,
             options: options.clone(),

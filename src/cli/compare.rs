@@ -32,7 +32,8 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
     /// The symmetric split: fixed-points (of the reflections of H) or orbit (whole H-orbits at
-    /// --train-frac). H is --reflection or --subgroup, default `s`.
+    /// --train-frac). H is --reflection or --subgroup, default `s` (where Sym_f has no `s`: its first
+    /// element that fixes a pair, resp. is not the identity).
     #[arg(
         long = "split",
         value_enum,
@@ -91,11 +92,16 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let task = &task;
     let h_source = HSource::new(args.reflection.as_deref(), args.subgroup.as_deref());
-    let gens = h_source.generators(task)?;
+    let fixed_points = matches!(args.kind, SymmetricSplitArg::FixedPoints);
+    let gens = h_source
+        .generators(task, fixed_points)
+        .map_err(|e| to_flags(e, &[]))?;
     let base = match args.kind {
-        SymmetricSplitArg::FixedPoints => SplitSpec::FixedPoints { subgroup: gens },
+        SymmetricSplitArg::FixedPoints => SplitSpec::FixedPoints {
+            subgroup: gens.clone(),
+        },
         SymmetricSplitArg::Orbit => SplitSpec::Orbit {
-            subgroup: gens,
+            subgroup: gens.clone(),
             fraction: args.train_frac,
             seed: args.seed,
         },
@@ -109,7 +115,7 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     let (edit, twin_label) = match args.move_orbits {
         Some(count) => (
             SplitEdit::MoveOrbits {
-                subgroup: h_source.generators(task)?,
+                subgroup: gens.clone(),
                 count,
                 seed: args.seed,
                 moved: Vec::new(),

@@ -333,7 +333,13 @@ fn decompose_one(
     if let Some(k) = args.eigen {
         let which = t.map_or("M".to_string(), |t| format!("M_{t}"));
         let mut f = super::eigen_report::eigen(&task, &m, k, &which, &out, args.quiet)?;
-        if let Some(h) = &args.isotypic {
+        // on a non-abelian named group there is no Fourier basis: the isotypic components of
+        // Sym_f are the basis, so they are reported by default
+        let isotypic = args
+            .isotypic
+            .clone()
+            .or_else(|| symrfm::analysis::default_isotypic(&task).map(str::to_string));
+        if let Some(h) = &isotypic {
             let iso = symrfm::analysis::eigen_isotypic(&task, m.view(), k, h)?;
             if !args.quiet {
                 let mut s = String::new();

@@ -266,6 +266,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("task.zero", "--keep-zero"),
     ("task.graph", "--graph"),
     ("task.table", "--table"),
+    ("split.kind", "--split"),
     ("split.fraction", "--train-frac"),
     ("split.seed", "--seed"),
     ("split.path", "--split-file"),

@@ -187,13 +187,19 @@ pub fn trap_line(report: &RunReport) -> Option<String> {
     let max = trap.asymmetry.iter().fold(0.0f64, |a, &b| a.max(b));
     let last = trap.asymmetry.last().copied().unwrap_or(0.0);
     Some(format!(
-        "trap: asymmetry of M_t w.r.t. the stabilizer {} (order {}): final {last:.3e}, max {max:.3e}, growth rate {}, broken (> 1e-3) at {}",
+        "trap: asymmetry of M_t w.r.t. the stabilizer {} (order {}): final {last:.3e}, max {max:.3e}, growth rate {}; {}",
         trap.stabilizer,
         trap.stabilizer_order,
         trap.growth_rate
             .map_or("n/a".to_string(), |r| format!("{r:.3} per iteration (×{:.3})", r.exp())),
-        trap.broken_at
-            .map_or("never".to_string(), |t| format!("t = {t}")),
+        match (trap.escaped_at, trap.escape_asymmetry) {
+            (Some(t), Some(a)) => format!(
+                "escaped at t = {t} (accuracy on the {} trapped pairs left its first value; asymmetry {a:.3e})",
+                trap.trapped_pairs
+            ),
+            _ if trap.trapped_pairs == 0 => "no trapped pairs".to_string(),
+            _ => format!("never escaped (accuracy on the {} trapped pairs unchanged)", trap.trapped_pairs),
+        },
     ))
 }
 

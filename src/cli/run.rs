@@ -15,7 +15,6 @@ use symrfm::experiment::{Experiment, ExperimentSpec, RunOptions};
 use symrfm::group::Task;
 use symrfm::report::{self, RunReport};
 use symrfm::rfm::{Control, RfmParams};
-use symrfm::symmetry::DihedralGroup;
 
 /// Threshold of the symmetry-acquisition lead printed by `run`.
 const LEAD_THRESHOLD: f64 = 0.9;
@@ -231,10 +230,7 @@ pub fn print_symmetry(experiment: &Experiment, label: &str) {
     let Some(report) = experiment.symmetry() else {
         return;
     };
-    let group = DihedralGroup::new(experiment.task()).map_or_else(
-        |_| format!("Sym_f of {}", experiment.task().describe()),
-        |dih| dih.name(),
-    );
+    let group = experiment.symmetry_group_name();
     let prefix = if label.is_empty() { "symmetry" } else { label };
     let elements = if report.stabilizer_order <= 8 {
         format!(": {}", report.stabilizer.join(", "))

@@ -13,7 +13,7 @@ use symrfm::group::Task;
 use symrfm::report;
 use symrfm::rfm::RfmParams;
 use symrfm::symmetry::split_orbits::orbit_counts;
-use symrfm::symmetry::{DihedralGroup, Subgroup};
+use symrfm::symmetry::{stabilizer, TaskSymmetry};
 
 /// `symrfm split`.
 #[derive(Args, Debug, Clone)]
@@ -64,13 +64,14 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
         split_tag(recorded)
     );
     print_symmetry(&experiment, "split");
-    if let (Some(report), Ok(dih)) = (experiment.symmetry(), DihedralGroup::new(&task)) {
+    if let Some(report) = experiment.symmetry() {
+        let sym = TaskSymmetry::of(&task);
         let h = match experiment.theory() {
             Some(h) => Some(h.clone()),
-            None => Subgroup::parse(&dih, &report.stabilizer.join(",")).ok(),
+            None => stabilizer(&sym, &split.train),
         };
         if let Some(h) = h {
-            let c = orbit_counts(&dih, &h, split);
+            let c = orbit_counts(&sym, &h, split);
             outln!(
                 "split: {} under H = {}: {} in train, {} in test, {} cut by the split",
                 count(c.orbits, "orbit"),
@@ -89,8 +90,8 @@ pub fn run(args: &SplitCmdArgs) -> Result<()> {
     }
     if experiment.symmetry().is_none() {
         outln!(
-            "split: no dihedral symmetry report for {} (its symmetry group Sym_f: `symrfm \
-             symmetry` with the same task flags)",
+            "split: no symmetry report for {}: its Sym_f does not list its elements (`symrfm \
+             symmetry` with the same task flags shows its order and generators)",
             task.describe()
         );
     }

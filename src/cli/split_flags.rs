@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use std::collections::HashMap;
 use symrfm::data::{SplitEdit, SplitSpec};
 use symrfm::group::Task;
-use symrfm::symmetry::DihedralGroup;
+use symrfm::symmetry::TaskSymmetry;
 use symrfm::{Error, Result};
 
 /// How the split is built before any edit.
@@ -73,7 +73,7 @@ pub enum HSource<'a> {
     Reflection(&'a str),
     /// `--subgroup`.
     Subgroup(&'a str),
-    /// Neither flag: `s`.
+    /// Neither flag: the default H of [`default_subgroup`].
     Default,
 }
 
@@ -101,24 +101,25 @@ impl<'a> HSource<'a> {
     }
 
     /// H as a generator list for a [`SplitSpec`], after checking that a `--reflection` is one.
-    pub fn generators(&self, task: &Task) -> Result<String> {
+    /// `fixed_points`: whether H is for a fixed-point split (it chooses the default H).
+    pub fn generators(&self, task: &Task, fixed_points: bool) -> Result<String> {
         match self {
             HSource::Reflection(text) => {
-                let dih = DihedralGroup::new(task)?;
-                let g = dih
+                let sym = TaskSymmetry::of(task);
+                let g = sym
                     .parse_element(text)
                     .map_err(|e| rename(e, "group element", "--reflection"))?;
-                if !g.reflection {
+                if !sym.is_swap_index(g) {
                     return Err(Error::param(
                         "--reflection",
                         text.trim(),
                         "a reflection: s or s r^k (use --subgroup for rotations)",
                     ));
                 }
-                Ok(dih.element_name(g))
+                Ok(sym.element_name(g).to_string())
             }
             HSource::Subgroup(text) => Ok(text.to_string()),
-            HSource::Default => Ok("s".to_string()),
+            HSource::Default => symrfm::symmetry::default_subgroup(task, fixed_points),
         }
     }
 }
@@ -132,7 +133,10 @@ impl SymmetryArgs {
         let needs_h =
             h.explicit() || self.kind != SplitKindArg::Random || self.move_orbits.is_some();
         let gens = if needs_h {
-            Some(h.generators(task)?)
+            Some(
+                h.generators(task, self.kind == SplitKindArg::FixedPoints)
+                    .map_err(|e| super::flags::to_flags(e, &[]))?,
+            )
         } else {
             None
         };

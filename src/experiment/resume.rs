@@ -55,7 +55,10 @@ impl Previous {
                 let mut joined = old.clone();
                 joined.asymmetry.truncate(done);
                 joined.asymmetry.extend(new.asymmetry);
-                joined.summarize();
+                // the trapped accuracy of the file covers iterations 0 … done − 1
+                joined.trapped_accuracy.truncate(done);
+                joined.trapped_accuracy.extend(new.trapped_accuracy);
+                joined.summarize(0);
                 Some(joined)
             }
             // A file without a trap record (written before the task had one) stays without:

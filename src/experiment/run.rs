@@ -108,7 +108,7 @@ impl Experiment {
         report.init = (!self.spec.init.is_default()).then(|| self.spec.init.clone());
         let mut symmetry = self.symmetry.clone();
         if let Some(sym) = symmetry.as_mut() {
-            if self.theory.is_some() || self.generic_theory {
+            if self.theory.is_some() {
                 sym.score(&output.test_correct);
             }
         }

@@ -5,7 +5,7 @@ use crate::data::{Split, SplitEdit, SplitSpec};
 use crate::error::Result;
 use crate::group::{Operation, Task, TaskSpec};
 use crate::rfm::{InitKind, InitSpec, RfmParams};
-use crate::symmetry::{DihedralGroup, Subgroup, SymmetryReport};
+use crate::symmetry::{Subgroup, SymmetryReport, TaskSymmetry};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -87,19 +87,15 @@ impl ExperimentSpec {
         let init = self.init.build(&task, init)?;
         // Interventions name subgroups of the task's group: resolve them once here.
         crate::rfm::Interventions::new(&task, &split, &self.params)?;
-        let dih = DihedralGroup::new(&task).ok();
-        let theory = self.theory_subgroup(&split_spec, dih.as_ref())?;
+        let sym = TaskSymmetry::of(&task);
+        let theory = self.theory_subgroup(&split_spec, &sym)?;
         // The analyzer checks its options (subgroup, top_k, diagnostic) against the task.
         crate::analysis::RunAnalyzer::new(&task, &split, &self.analysis.run_options(&task), 1)?;
-        let (symmetry, generic_theory) = match &dih {
-            Some(dih) => (
-                Some(SymmetryReport::new(dih, &split, theory.as_ref())),
-                false,
-            ),
-            None if crate::symmetry::uses_generic_symmetry(&task) => {
-                self.generic_symmetry(&task, &split, &split_spec)?
-            }
-            None => (None, false),
+        let symmetry = SymmetryReport::new(&sym, &split, theory.as_ref());
+        let symmetry_group_name = if sym.is_dihedral() {
+            sym.name()
+        } else {
+            format!("Sym_f of {}", task.describe())
         };
         let mut spec = self.clone();
         spec.split = split_spec;
@@ -110,58 +106,24 @@ impl ExperimentSpec {
             init,
             theory,
             symmetry,
-            generic_theory,
+            symmetry_group_name,
         })
-    }
-
-    /// The symmetry report of a split on the generic Sym_f of `task`, with the orbit prediction
-    /// for the subgroup the analysis or the split names (then scored after the run: the second
-    /// value), else for the stabilizer. `None` when Sym_f's elements are not kept.
-    fn generic_symmetry(
-        &self,
-        task: &Task,
-        split: &crate::data::Split,
-        split_spec: &SplitSpec,
-    ) -> Result<(Option<SymmetryReport>, bool)> {
-        let sym = crate::symmetry::TaskSymmetry::of(task);
-        if sym.elements().is_none() {
-            return Ok((None, false));
-        }
-        let named = self
-            .analysis
-            .theory_subgroup
-            .clone()
-            .or_else(|| split_subgroup(split_spec));
-        let h = named
-            .map(|h| {
-                crate::symmetry::GenericSubgroup::parse(&sym, &h)
-                    .map_err(|e| e.renamed("analysis.theory_subgroup"))
-            })
-            .transpose()?;
-        let scored = h.is_some();
-        Ok((SymmetryReport::generic(&sym, split, h.as_ref()), scored))
     }
 
     /// The subgroup whose orbit prediction is scored: the one given in the analysis options,
     /// else the first the split names.
-    fn theory_subgroup(
-        &self,
-        split: &SplitSpec,
-        dih: Option<&DihedralGroup>,
-    ) -> Result<Option<Subgroup>> {
+    fn theory_subgroup(&self, split: &SplitSpec, sym: &TaskSymmetry) -> Result<Option<Subgroup>> {
         let named = self
             .analysis
             .theory_subgroup
             .clone()
             .or_else(|| split_subgroup(split));
-        match (named, dih) {
-            (None, _) => Ok(None),
-            (Some(h), Some(dih)) => Subgroup::parse(dih, &h)
+        match named {
+            // without the element list of Sym_f there are no subgroups to score
+            Some(h) if !sym.is_empty() => Subgroup::parse(sym, &h)
                 .map(Some)
                 .map_err(|e| e.renamed("analysis.theory_subgroup")),
-            // The orbit-theory score is defined on Dih(A); tasks with a generic symmetry group
-            // (named groups, graphs, tables) have their orbit splits without it.
-            (Some(_), None) => Ok(None),
+            _ => Ok(None),
         }
     }
 }
@@ -191,10 +153,9 @@ pub struct Experiment {
     pub(crate) split: Split,
     pub(crate) init: Option<Array2<f64>>,
     pub(crate) theory: Option<Subgroup>,
-    /// Whether the orbit prediction of a generic-Sym_f report is scored after the run (a subgroup
-    /// was named).
-    pub(crate) generic_theory: bool,
     pub(crate) symmetry: Option<SymmetryReport>,
+    /// The name of the task's symmetry group (`Dih(Z_61)`, `Sym_f of mul on S4`).
+    pub(crate) symmetry_group_name: String,
 }
 
 impl Experiment {
@@ -240,9 +201,14 @@ impl Experiment {
         self.theory.as_ref()
     }
 
-    /// The symmetry report of the split before training (tasks with a dihedral symmetry only).
+    /// The symmetry report of the split before training (tasks whose Sym_f lists its elements).
     pub fn symmetry(&self) -> Option<&SymmetryReport> {
         self.symmetry.as_ref()
+    }
+
+    /// The name of the task's symmetry group, as reports print it (`Dih(Z_61)`, `Sym_f of …`).
+    pub fn symmetry_group_name(&self) -> &str {
+        &self.symmetry_group_name
     }
 
     /// Sets the worker threads (an execution setting: results do not depend on it).

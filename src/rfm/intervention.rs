@@ -10,39 +10,39 @@
 //!   read from the first column (the paper) or, with `generator: average`, averaged over the
 //!   wrapped diagonals ([`circulant_average`](super::circulant_average));
 //!
-//! from iteration `from` on, every `every` iterations (t = from, from + every, …). On Dih(A)
-//! subgroups are named as in [`Subgroup::parse`](crate::symmetry::Subgroup::parse) (`r`, `s r^3`,
-//! `r^16, s`, `full`), plus `rotations` (all `r^x`) and `stabilizer` (the stabilizer of the
-//! training set); on the Sym_f of any other task by its element names (`r^{(1 2 3)}, r^{(1 2)}` on
-//! S_3), `full`, `stabilizer`, and `rotations` on group tasks (see
-//! [`generic_intervention`](super::generic_intervention)). `params.exact_symmetry` projects onto the
+//! from iteration `from` on, every `every` iterations (t = from, from + every, …). Subgroups of the
+//! task's Sym_f are named as in [`Subgroup::parse`] (`r`, `s r^3`, `r^16, s` on Dih(A);
+//! `r^{(1 2 3)}, r^{(1 2)}` on S_3; `full`, `Sym_f`), plus `stabilizer` (the stabilizer of the
+//! training set) and, on group tasks, `rotations` (every `r^x`, the elements that keep the operands
+//! in place). `params.exact_symmetry` projects onto the
 //! commutant of the stabilizer of the training set after every update, after the listed
 //! interventions, so that a symmetric run stays symmetric up to the rounding of one projection.
 //!
 //! The projections act through [`PermutationGroup`], a plain list of coordinate permutations, so
 //! they apply to any group that can list them.
 //!
-//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks with a symmetry group whose
-//! elements are listed: Dih(A) or a listed Sym_f): for every M_t, the
-//! asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the stabilizer S of the training set
-//! (0 when S is trivial), its growth rate and the first t where it exceeds [`TRAP_BROKEN`].
+//! **Trap dynamics** ([`TrapDynamics`], always recorded for tasks whose Sym_f lists its
+//! elements): for every M_t, the asymmetry `‖M_t − P_S(M_t)‖_F / ‖M_t‖_F` with respect to the
+//! stabilizer S of the training set (0 when S is trivial) and its growth rate; and, judged by what
+//! happens rather than by a threshold, the test accuracy on the *trapped pairs* (the test pairs
+//! outside `Orbit_S(train)`, which a predictor keeping S cannot learn from the training labels)
+//! at every iteration, the first iteration where it leaves its value at the first iteration
+//! (`escaped_at`, also recorded as `broken_at`) and the asymmetry of M_t at that moment
+//! (SCIENCE.md, "The trap record").
 
 use super::circulant::{enforce_circulant_with, CirculantLayout};
 use super::circulant_average::CirculantGenerator;
-#[cfg(test)]
-use super::generic_intervention::resolve_dihedral as resolve_subgroup;
-use super::generic_intervention::TaskGroup;
 use super::projection::{blend, PermutationGroup};
 use super::RfmParams;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::group::Task;
-#[cfg(test)]
-use crate::symmetry::DihedralGroup;
+use crate::symmetry::task_symmetry::Method;
+use crate::symmetry::{stabilizer, Subgroup, TaskSymmetry};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-/// Asymmetry above which a symmetric trap counts as broken.
+/// Asymmetry that ends the growth phase over which [`TrapDynamics::growth_rate`] is fitted.
 pub const TRAP_BROKEN: f64 = 1e-3;
 
 /// What an intervention does to M.
@@ -161,8 +161,9 @@ enum Action {
 pub struct Interventions {
     steps: Vec<(Intervention, Action)>,
     exact: Option<PermutationGroup>,
-    /// The stabilizer S of the training set (tasks on a group only) and its name.
-    trap: Option<(PermutationGroup, String)>,
+    /// The stabilizer S of the training set, its name, and the positions in the test set of the
+    /// trapped pairs (test pairs outside `Orbit_S(train)`; none when S is trivial).
+    trap: Option<(PermutationGroup, String, Vec<usize>)>,
 }
 
 impl Interventions {
@@ -170,19 +171,9 @@ impl Interventions {
     /// Errors (naming `params.interventions` or `params.exact_symmetry`) when a projection needs
     /// a group the task does not have, or a subgroup name does not parse.
     pub fn new(task: &Task, split: &Split, params: &RfmParams) -> Result<Self> {
-        let group = TaskGroup::of(task);
-        let need_group = |name: &'static str| {
-            Error::param(
-                name,
-                task.describe(),
-                "a task with a symmetry group (a group task, a graph, a comparison, a table): \
-                 projections need it",
-            )
-        };
+        let sym = TaskSymmetry::of(task);
         let resolve = |subgroup: &str| {
-            group
-                .subgroup(split, subgroup)?
-                .ok_or_else(|| need_group("params.interventions"))
+            resolve_subgroup(&sym, &split.train, subgroup).map(|h| permutation_group(&sym, &h))
         };
         let mut steps = Vec::with_capacity(params.interventions.len());
         for iv in &params.interventions {
@@ -198,12 +189,19 @@ impl Interventions {
             };
             steps.push((iv.clone(), action));
         }
-        let trap = group.stabilizer(split);
+        let trap = stabilizer(&sym, &split.train).map(|s| {
+            let trapped = if s.is_trivial() {
+                Vec::new()
+            } else {
+                let in_orbit = s.orbit_of_set(&sym, &split.train);
+                (0..split.test.len())
+                    .filter(|&i| in_orbit.binary_search(&split.test[i]).is_err())
+                    .collect()
+            };
+            (permutation_group(&sym, &s), s.name(&sym), trapped)
+        });
         let exact = if params.exact_symmetry {
-            if !group.is_some() {
-                return Err(need_group("params.exact_symmetry"));
-            }
-            let (s, _) = trap.clone().ok_or_else(|| {
+            let (s, _, _) = trap.clone().ok_or_else(|| {
                 Error::param(
                     "params.exact_symmetry",
                     task.describe(),
@@ -254,16 +252,83 @@ impl Interventions {
 
     /// A recorder of the trap dynamics, or `None` for tasks without a group.
     pub fn trap_recorder(&self) -> Option<TrapRecorder<'_>> {
-        self.trap.as_ref().map(|(group, name)| TrapRecorder {
-            group,
-            dynamics: TrapDynamics {
-                stabilizer: name.clone(),
-                stabilizer_order: group.order(),
-                asymmetry: Vec::new(),
-                growth_rate: None,
-                broken_at: None,
+        self.trap
+            .as_ref()
+            .map(|(group, name, trapped)| TrapRecorder {
+                group,
+                trapped,
+                first: None,
+                dynamics: TrapDynamics {
+                    stabilizer: name.clone(),
+                    stabilizer_order: group.order(),
+                    asymmetry: Vec::new(),
+                    growth_rate: None,
+                    broken_at: None,
+                    trapped_pairs: trapped.len(),
+                    trapped_accuracy: Vec::new(),
+                    escaped_at: None,
+                    escape_asymmetry: None,
+                },
+            })
+    }
+}
+
+/// The parameter named by errors about a subgroup name.
+const SUBGROUP: &str = "params.interventions.subgroup";
+
+/// The coordinate permutations of `h`, in element order.
+fn permutation_group(sym: &TaskSymmetry, h: &Subgroup) -> PermutationGroup {
+    PermutationGroup::from_coordinate_permutations(2 * sym.n(), &h.permutations(sym))
+}
+
+/// Resolves a subgroup name of `params.interventions[].subgroup`: `stabilizer` (of the training
+/// set), `rotations` (the elements `r^x` of a group task, those keeping the operands in place),
+/// `full` or `Sym_f`, or a generator list for [`Subgroup::parse`]. Errors name
+/// `params.interventions.subgroup`.
+pub(crate) fn resolve_subgroup(
+    sym: &TaskSymmetry,
+    train: &[usize],
+    name: &str,
+) -> Result<Subgroup> {
+    let text = name.trim();
+    if sym.is_empty() {
+        return Err(Error::param(
+            SUBGROUP,
+            text,
+            format!(
+                "a subgroup of a Sym_f whose elements are listed; this one's are not kept (order {})",
+                sym.order_text()
+            ),
+        ));
+    }
+    match text {
+        "stabilizer" => Ok(stabilizer(sym, train).unwrap_or_else(|| Subgroup::trivial(sym))),
+        "Sym_f" => Ok(Subgroup::full(sym)),
+        "rotations" => {
+            if sym.method() != Method::Construction {
+                return Err(Error::param(
+                    SUBGROUP,
+                    text,
+                    "`rotations` (the elements r^g of a group task) only on a group task; this \
+                     task's Sym_f was found by search and has no rotations: name elements of \
+                     Sym_f, or `full`, `stabilizer`",
+                ));
+            }
+            let rotations: Vec<usize> = (0..sym.len()).filter(|&g| !sym.is_swap_index(g)).collect();
+            Ok(Subgroup::closure(sym, &rotations))
+        }
+        other => Subgroup::parse(sym, other).map_err(|e| match e {
+            Error::InvalidParameter { value, allowed, .. } => Error::InvalidParameter {
+                name: SUBGROUP,
+                value,
+                allowed: if sym.is_dihedral() {
+                    format!("{allowed}; or `rotations`, `stabilizer`")
+                } else {
+                    format!("{allowed}; or `full`, `rotations`, `stabilizer`")
+                },
             },
-        })
+            e => e,
+        }),
     }
 }
 
@@ -282,17 +347,41 @@ pub struct TrapDynamics {
     /// factor per iteration. Absent with fewer than two positive values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth_rate: Option<f64>,
-    /// The first t with asymmetry > [`TRAP_BROKEN`] ("trap broken"), if any.
+    /// The trap broken, judged by the outcome: the same as [`escaped_at`](Self::escaped_at).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken_at: Option<usize>,
+    /// The number of trapped pairs: the test pairs outside `Orbit_S(train)` (0, and absent, when
+    /// S is trivial).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trapped_pairs: usize,
+    /// The test accuracy on the trapped pairs at every iteration t (the predictor with M_t), in
+    /// iteration order; empty without trapped pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trapped_accuracy: Vec<f64>,
+    /// The first iteration t at which the accuracy on the trapped pairs differs from its value at
+    /// the first iteration: the run left the trap. Absent if it never did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escaped_at: Option<usize>,
+    /// The asymmetry of M_t at [`escaped_at`](Self::escaped_at).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escape_asymmetry: Option<f64>,
 }
 
 impl TrapDynamics {
-    /// Computes [`growth_rate`](Self::growth_rate) and [`broken_at`](Self::broken_at) from
-    /// [`asymmetry`](Self::asymmetry).
-    pub fn summarize(&mut self) {
-        self.broken_at = self.asymmetry.iter().position(|&a| a > TRAP_BROKEN);
-        let end = self.broken_at.map_or(self.asymmetry.len(), |b| b + 1);
+    /// Computes [`growth_rate`](Self::growth_rate) from [`asymmetry`](Self::asymmetry), and
+    /// [`escaped_at`](Self::escaped_at), [`escape_asymmetry`](Self::escape_asymmetry) and
+    /// [`broken_at`](Self::broken_at) from [`trapped_accuracy`](Self::trapped_accuracy), whose
+    /// first entry is iteration `first` (the asymmetry series starts with M_first).
+    pub fn summarize(&mut self, first: usize) {
+        let escape = self
+            .trapped_accuracy
+            .iter()
+            .position(|&a| a != self.trapped_accuracy[0]);
+        self.escaped_at = escape.map(|i| first + i);
+        self.escape_asymmetry = escape.and_then(|i| self.asymmetry.get(i).copied());
+        self.broken_at = self.escaped_at;
+        let growth_end = self.asymmetry.iter().position(|&a| a > TRAP_BROKEN);
+        let end = growth_end.map_or(self.asymmetry.len(), |b| b + 1);
         let points: Vec<(f64, f64)> = self.asymmetry[..end]
             .iter()
             .enumerate()
@@ -316,10 +405,12 @@ pub fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// Collects the asymmetry of each M_t during training.
+/// Collects the asymmetry of each M_t and the accuracy on the trapped pairs during training.
 #[derive(Debug)]
 pub struct TrapRecorder<'a> {
     group: &'a PermutationGroup,
+    trapped: &'a [usize],
+    first: Option<usize>,
     dynamics: TrapDynamics,
 }
 
@@ -329,9 +420,22 @@ impl TrapRecorder<'_> {
         self.dynamics.asymmetry.push(self.group.asymmetry(m.view()));
     }
 
+    /// Records the accuracy on the trapped pairs at iteration `t`, from the hits of the test
+    /// predictions (parallel to the test set).
+    pub fn observe(&mut self, t: usize, test_hits: &[bool]) {
+        self.first.get_or_insert(t);
+        if self.trapped.is_empty() {
+            return;
+        }
+        let hits = self.trapped.iter().filter(|&&i| test_hits[i]).count();
+        self.dynamics
+            .trapped_accuracy
+            .push(hits as f64 / self.trapped.len() as f64);
+    }
+
     /// The finished record.
     pub fn finish(mut self) -> TrapDynamics {
-        self.dynamics.summarize();
+        self.dynamics.summarize(self.first.unwrap_or(0));
         self.dynamics
     }
 }
@@ -428,11 +532,11 @@ mod tests {
             exact_symmetry: true,
             ..RfmParams::default()
         };
-        let e = Interventions::new(&poly, &split, &params).unwrap_err();
-        assert!(e.to_string().contains("params.exact_symmetry"), "{e}");
-        // without interventions a polynomial task is fine, and has no trap record
+        // x² + y² has a Sym_f (the swap, a ↦ −a on each operand): exact symmetry applies, and
+        // there is a trap record
+        assert!(Interventions::new(&poly, &split, &params).is_ok());
         let none = Interventions::new(&poly, &split, &RfmParams::default()).unwrap();
-        assert!(none.is_empty() && none.trap_recorder().is_none());
+        assert!(none.is_empty() && none.trap_recorder().is_some());
     }
 
     #[test]
@@ -445,20 +549,34 @@ mod tests {
             ],
             growth_rate: None,
             broken_at: None,
+            trapped_pairs: 4,
+            trapped_accuracy: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25],
+            escaped_at: None,
+            escape_asymmetry: None,
         };
-        d.summarize();
-        assert_eq!(d.broken_at, Some(8));
+        d.summarize(0);
+        // the growth phase ends at the first asymmetry above 1e-3 (t = 8); the accuracy on the
+        // trapped pairs first moves at t = 9, where the asymmetry is 0.3
         let rate = d.growth_rate.unwrap();
         assert!((rate - 100f64.ln()).abs() < 1e-9, "{rate}");
+        assert_eq!((d.escaped_at, d.broken_at), (Some(9), Some(9)));
+        assert_eq!(d.escape_asymmetry, Some(0.3));
+        // a resumed run counts iterations from where it started
+        d.summarize(5);
+        assert_eq!(d.escaped_at, Some(14));
         d.asymmetry = vec![0.0; 5];
-        d.summarize();
-        assert_eq!((d.broken_at, d.growth_rate), (None, None));
+        d.trapped_accuracy = vec![0.5; 4];
+        d.summarize(0);
+        assert_eq!(
+            (d.broken_at, d.growth_rate, d.escaped_at),
+            (None, None, None)
+        );
     }
 
     #[test]
     fn stabilizer_and_rotations_resolve() {
         let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let split = Split::build(
             &task,
             &SplitSpec::FixedPoints {
@@ -484,5 +602,168 @@ mod tests {
                 .order(),
             14
         );
+    }
+}
+
+#[cfg(test)]
+mod sym_f_tests {
+    use super::*;
+    use crate::data::SplitSpec;
+    use crate::group::{Operation, TaskSpec};
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The resolution as the interventions see it.
+    struct G(TaskSymmetry);
+    impl G {
+        fn of(t: &Task) -> Self {
+            G(TaskSymmetry::of(t))
+        }
+        fn subgroup(&self, split: &Split, name: &str) -> Result<Option<PermutationGroup>> {
+            resolve_subgroup(&self.0, &split.train, name)
+                .map(|h| Some(permutation_group(&self.0, &h)))
+        }
+        fn stabilizer(&self, split: &Split) -> Option<(PermutationGroup, String)> {
+            stabilizer(&self.0, &split.train)
+                .map(|s| (permutation_group(&self.0, &s), s.name(&self.0)))
+        }
+    }
+
+    fn named(op: Operation, group: &str) -> Task {
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
+    }
+
+    fn random_split(task: &Task) -> Split {
+        Split::build(
+            task,
+            &SplitSpec::Random {
+                fraction: 0.5,
+                seed: 0,
+            },
+        )
+        .unwrap()
+    }
+
+    fn frob(a: &Array2<f64>) -> f64 {
+        a.iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+
+    fn inner(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn names_resolve_on_a_non_abelian_group() {
+        let t = named(Operation::Mul, "S4");
+        let g = G::of(&t);
+        let split = random_split(&t);
+        let order = |name: &str| g.subgroup(&split, name).unwrap().unwrap().order();
+        assert_eq!(order("full"), 24);
+        assert_eq!(order("Sym_f"), 24);
+        // no swaps on a non-abelian group: the rotations are all of Sym_f
+        assert_eq!(order("rotations"), 24);
+        assert_eq!(order("r^{(1 2 3 4)}"), 4);
+        assert_eq!(order("r^{(1 2 3)}, r^{(1 2)}"), 6);
+        // a random split of S4 has a trivial stabilizer
+        assert_eq!(order("stabilizer"), 1);
+        let (s, name) = g.stabilizer(&split).unwrap();
+        assert_eq!((s.order(), name.as_str()), (1, "trivial"));
+        // an orbit split under H: its stabilizer contains H
+        let (orbit, _) = SplitSpec::Orbit {
+            subgroup: "r^{(1 2 3)}".into(),
+            fraction: 0.5,
+            seed: 1,
+        }
+        .resolve(&t)
+        .unwrap();
+        let (s, name) = g.stabilizer(&orbit).unwrap();
+        assert!(s.order() >= 3 && s.order().is_multiple_of(3), "{name}");
+        assert_ne!(name, "trivial");
+    }
+
+    #[test]
+    fn bad_names_name_the_spec_parameter() {
+        let t = named(Operation::Mul, "S3");
+        let g = G::of(&t);
+        let split = random_split(&t);
+        for bad in ["q", "r^{(1 4)}", "r^3"] {
+            let e = g.subgroup(&split, bad).unwrap_err().to_string();
+            assert!(e.contains("params.interventions.subgroup"), "{e}");
+            assert!(e.contains("rotations") && !e.contains("--"), "{e}");
+        }
+        // rotations mean nothing on a searched Sym_f
+        let mut s = TaskSpec::new(Operation::GraphDistance, 0);
+        s.graph = Some("cycle:6".into());
+        let c = Task::new(s).unwrap();
+        let g = G::of(&c);
+        let split = random_split(&c);
+        let e = g.subgroup(&split, "rotations").unwrap_err().to_string();
+        assert!(
+            e.contains("params.interventions.subgroup") && e.contains("search"),
+            "{e}"
+        );
+        assert_eq!(g.subgroup(&split, "full").unwrap().unwrap().order(), 24);
+        assert_eq!(g.subgroup(&split, "s").unwrap().unwrap().order(), 2);
+    }
+
+    /// The issue's unit checks for a non-abelian H: both projections idempotent and orthogonal,
+    /// the commutant projection the dense average (1/|H|) Σ Π M Πᵀ.
+    #[test]
+    fn projections_for_non_abelian_subgroups_are_orthogonal_projections() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        for (op, group, h) in [
+            (Operation::Mul, "S4", "r^{(1 2 3)}, r^{(1 2)}"),
+            (Operation::Mul, "D6", "full"),
+            (Operation::Div, "Q8", "rotations"),
+            (Operation::Mul, "A4", "r^{(1 2)(3 4)}, r^{(1 3)(2 4)}"),
+        ] {
+            let t = named(op, group);
+            let sym = TaskSymmetry::of(&t);
+            let g = G(sym.clone());
+            let split = random_split(&t);
+            let grp = g.subgroup(&split, h).unwrap().unwrap();
+            let d = grp.dim();
+            let m = Array2::from_shape_fn((d, d), |_| rng.random::<f64>() - 0.5);
+            let n = Array2::from_shape_fn((d, d), |_| rng.random::<f64>() - 0.5);
+            let mut naive = Array2::<f64>::zeros((d, d));
+            for p in grp.permutations() {
+                let u: Vec<u32> = p.iter().map(|&v| v as u32).collect();
+                let pi = sym.permutation_matrix(&u);
+                naive += &pi.dot(&m).dot(&pi.t());
+                assert!(sym.preserves_labels(&t, &u), "{group} {h}");
+            }
+            naive /= grp.order() as f64;
+            let p = grp.commutant_projection(m.view());
+            assert!(frob(&(&p - &naive)) <= 1e-13 * frob(&m), "{group} {h}");
+            let pp = grp.commutant_projection(p.view());
+            assert!(frob(&(&pp - &p)) <= 1e-13 * frob(&m));
+            let pn = grp.commutant_projection(n.view());
+            assert!(inner(&(&m - &p), &pn).abs() <= 1e-12 * frob(&m) * frob(&n));
+            let a = grp.group_algebra_projection(m.view()).unwrap();
+            let aa = grp.group_algebra_projection(a.view()).unwrap();
+            assert!(frob(&(&aa - &a)) <= 1e-12 * frob(&m));
+            let an = grp.group_algebra_projection(n.view()).unwrap();
+            assert!(inner(&(&m - &a), &an).abs() <= 1e-12 * frob(&m) * frob(&n));
+            for q in grp.permutations() {
+                let u: Vec<u32> = q.iter().map(|&v| v as u32).collect();
+                let pi = sym.permutation_matrix(&u);
+                assert!(inner(&(&m - &a), &pi).abs() <= 1e-12 * frob(&m));
+            }
+        }
+    }
+
+    #[test]
+    fn dihedral_tasks_keep_todays_resolution() {
+        let t = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
+        let g = G::of(&t);
+        let split = random_split(&t);
+        assert_eq!(g.subgroup(&split, "Sym_f").unwrap().unwrap().order(), 14);
+        assert_eq!(g.subgroup(&split, "rotations").unwrap().unwrap().order(), 7);
+        // a polynomial control has its searched Sym_f: x² + y² keeps the swap and a ↦ −a
+        let poly = Task::new(TaskSpec::new(Operation::SquareSum, 7)).unwrap();
+        let g = G::of(&poly);
+        assert!(g.0.has_swaps() && g.0.order() > Some(2));
+        assert!(g.stabilizer(&random_split(&poly)).is_some());
     }
 }

@@ -12,7 +12,6 @@ pub mod agop;
 pub mod checks;
 pub mod circulant;
 pub mod circulant_average;
-pub mod generic_intervention;
 pub mod init;
 pub mod intervention;
 pub mod memory;

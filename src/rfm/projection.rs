@@ -2,7 +2,7 @@
 //!
 //! A finite group H acts on the d input coordinates by permutations σ_h, with permutation matrices
 //! `Π(h) e_i = e_{σ_h(i)}` (the convention of
-//! [`DihedralGroup::permutation`](crate::symmetry::DihedralGroup::permutation)). This module only
+//! [`TaskSymmetry`](crate::symmetry::TaskSymmetry)). This module only
 //! needs that list of permutations ([`PermutationGroup`]), so it serves any group that can list
 //! its coordinate permutations, not only Dih(A). Both projections are computed by moving entries
 //! (O(|H|·d²)), never by dense matrix products:
@@ -19,7 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::eigh;
-use crate::symmetry::{DihedralGroup, Subgroup};
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use ndarray::{Array2, ArrayView2};
 use std::collections::HashSet;
 
@@ -92,11 +92,11 @@ impl PermutationGroup {
         }
     }
 
-    /// The coordinate permutations of a subgroup H ≤ Dih(A) (`Π(h)` as in
-    /// [`DihedralGroup::permutation`]); d = 2n. H is a group by construction.
-    pub fn from_subgroup(dih: &DihedralGroup, h: &Subgroup) -> Self {
-        let perms = h.elements().iter().map(|&g| dih.permutation(g)).collect();
-        Self::from_checked(2 * dih.n(), perms)
+    /// The coordinate permutations of a subgroup H ≤ Sym_f (`Π(h)` as in
+    /// [`TaskSymmetry`]), in element order; d = 2n. H is a group by construction.
+    pub fn from_subgroup(sym: &TaskSymmetry, h: &Subgroup) -> Self {
+        let perms = h.elements().iter().map(|&g| sym.permutation(g)).collect();
+        Self::from_checked(2 * sym.n(), perms)
     }
 
     /// The group of the coordinate permutations `elements` (as listed by
@@ -297,7 +297,7 @@ mod tests {
     fn commutant_projection_matches_the_dense_sum_and_is_an_orthogonal_projection() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for (task, name) in cases() {
-            let dih = DihedralGroup::new(&task).unwrap();
+            let dih = TaskSymmetry::of(&task);
             let h = Subgroup::parse(&dih, name).unwrap();
             let group = PermutationGroup::from_subgroup(&dih, &h);
             let d = group.dim();
@@ -307,7 +307,7 @@ mod tests {
             // naive reference: (1/|H|) Σ Π M Πᵀ with dense products
             let mut naive = Array2::<f64>::zeros((d, d));
             for g in h.elements() {
-                let pi = dih.permutation_matrix(*g);
+                let pi = dih.permutation_matrix(dih.element(*g));
                 naive += &pi.dot(&m).dot(&pi.t());
             }
             naive /= h.order() as f64;
@@ -323,7 +323,7 @@ mod tests {
             );
             // commutes with every Π(h)
             for g in h.elements() {
-                let pi = dih.permutation_matrix(*g);
+                let pi = dih.permutation_matrix(dih.element(*g));
                 assert!(
                     frob(&(pi.dot(&p) - p.dot(&pi))) <= 1e-12 * frob(&m),
                     "{name}"
@@ -339,7 +339,7 @@ mod tests {
     fn group_algebra_projection_is_an_orthogonal_projection_onto_the_span() {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
         for (task, name) in cases() {
-            let dih = DihedralGroup::new(&task).unwrap();
+            let dih = TaskSymmetry::of(&task);
             let h = Subgroup::parse(&dih, name).unwrap();
             let group = PermutationGroup::from_subgroup(&dih, &h);
             assert!(group.orthogonal, "Dih(A) acts freely on coordinates");
@@ -356,7 +356,7 @@ mod tests {
             );
             // residual orthogonal to every Π(h): this is what characterizes the projection
             for g in h.elements() {
-                let pi = dih.permutation_matrix(*g);
+                let pi = dih.permutation_matrix(dih.element(*g));
                 assert!(inner(&(&m - &p), &pi).abs() <= 1e-12 * frob(&m), "{name}");
             }
             // symmetric in, symmetric out
@@ -400,7 +400,7 @@ mod tests {
     #[test]
     fn asymmetry_is_zero_in_the_commutant_and_for_the_trivial_group() {
         let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let mut rng = ChaCha8Rng::seed_from_u64(14);
         let m = random_sym(14, &mut rng);
         let trivial = PermutationGroup::from_subgroup(&dih, &Subgroup::trivial(&dih));

@@ -424,6 +424,9 @@ fn run_loop<T: Real>(
         );
         let (train_correct, train_sse, _) = score(agop.predictions.view(), &y_train);
         let (test_correct, test_sse, test_hits) = score(pred_test.view(), &y_test);
+        if let Some(r) = trap.as_mut() {
+            r.observe(t, &test_hits);
+        }
         let alpha64 = T::view_f64(alpha);
         // Kα are the training predictions, computed from the kernel entries: O(n c) more work.
         let residual = super::metrics::relative_residual(

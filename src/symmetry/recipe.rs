@@ -1,16 +1,16 @@
 //! Building the symmetry-controlled [`SplitSpec`]s: fixed points, orbit splits and edits.
 //!
-//! [`SplitSpec::resolve`] dispatches here for every spec that needs the dihedral group or edits a
-//! split. Errors name the `symrfm run` flag that sets the offending part of the spec (`--subgroup`,
+//! [`SplitSpec::resolve`] dispatches here for every spec that needs the task's symmetry group
+//! Sym_f ([`TaskSymmetry`]) or edits a split. Errors name the `symrfm run` flag that sets the offending part of the spec (`--subgroup`,
 //! `--move-random`, `--move-orbits`, `--move-to-train`, `--hold-out`), since specs are written by
 //! that command and read back from its outputs.
 
-use super::dihedral::DihedralGroup;
 use super::splits::{
     fixed_points_split, hold_out, move_orbits_to_test, move_random_train_to_test,
     move_test_to_train, orbit_split,
 };
 use super::subgroup::Subgroup;
+use super::task_symmetry::TaskSymmetry;
 use crate::data::{Split, SplitEdit, SplitSpec};
 use crate::error::{Error, Result};
 use crate::group::Task;
@@ -46,18 +46,12 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
     match spec {
         SplitSpec::Random { .. } | SplitSpec::File { .. } => spec.resolve(task),
         SplitSpec::FixedPoints { subgroup } => {
-            if uses_generic_symmetry(task) {
-                let sym = super::TaskSymmetry::of(task);
-                let h = super::GenericSubgroup::parse(&sym, subgroup)?;
-                let split = super::generic_fixed_points_split(&sym, &h)?;
-                return Ok((split, SplitSpec::FixedPoints { subgroup: h.name }));
-            }
-            let dih = DihedralGroup::new(task)?;
-            let h = parse_subgroup(&dih, subgroup)?;
-            let split = fixed_points_split(&dih, &h)
+            let sym = symmetry_of(task)?;
+            let h = parse_subgroup(&sym, subgroup)?;
+            let split = fixed_points_split(&sym, &h)
                 .map_err(flag("split.subgroup"))
-                .map_err(as_typed(&dih, &h, subgroup))?;
-            let subgroup = h.name(&dih);
+                .map_err(as_typed(&sym, &h, subgroup))?;
+            let subgroup = h.name(&sym);
             Ok((split, SplitSpec::FixedPoints { subgroup }))
         }
         SplitSpec::Orbit {
@@ -65,16 +59,13 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
             fraction,
             seed,
         } => {
-            if uses_generic_symmetry(task) {
-                return generic_orbit(task, subgroup, *fraction, *seed);
-            }
-            let dih = DihedralGroup::new(task)?;
-            let h = parse_subgroup(&dih, subgroup)?;
-            let split = orbit_split(&dih, &h, *fraction, *seed)
+            let sym = symmetry_of(task)?;
+            let h = parse_subgroup(&sym, subgroup)?;
+            let split = orbit_split(&sym, &h, *fraction, *seed)
                 .map_err(flag("split.subgroup"))
-                .map_err(as_typed(&dih, &h, subgroup))?;
+                .map_err(as_typed(&sym, &h, subgroup))?;
             let spec = SplitSpec::Orbit {
-                subgroup: h.name(&dih),
+                subgroup: h.name(&sym),
                 fraction: *fraction,
                 seed: *seed,
             };
@@ -98,45 +89,65 @@ fn resolve(task: &Task, spec: &SplitSpec) -> Result<(Split, SplitSpec)> {
     }
 }
 
-/// Whether `task` is one of the task kinds whose symmetry is the generic Sym_f rather than Dih(A):
-/// a named group, a graph, a table, or one of the newer operations.
-pub fn uses_generic_symmetry(task: &Task) -> bool {
-    use crate::group::Operation::*;
-    let spec = task.spec();
-    task.group().is_none()
-        && (task.finite_group().is_some()
-            || spec.graph.is_some()
-            || spec.table.is_some()
-            || matches!(
-                spec.operation,
-                Conj | Aba
-                    | CubicMixed
-                    | ParityMul
-                    | ParitySub
-                    | GraphDistance
-                    | Sign
-                    | Max
-                    | AbsDiff
-            ))
+/// Sym_f of `task`, for a split that names a subgroup of it. Errors (naming `task.operation`) when
+/// Sym_f is trivial: then no split keeps a symmetry and a random split is the one to use.
+fn symmetry_of(task: &Task) -> Result<TaskSymmetry> {
+    let sym = TaskSymmetry::of(task);
+    if sym.order() == Some(1) {
+        return Err(Error::param(
+            "task.operation",
+            task.describe(),
+            "a task with a non-trivial symmetry group: no map of the pairs keeps every label \
+             of this one (`symrfm symmetry` shows Sym_f), so only random or file splits apply",
+        ));
+    }
+    Ok(sym)
 }
 
-/// An orbit split on the generic Sym_f of `task` (subgroups by the element names of
-/// [`TaskSymmetry`](super::TaskSymmetry)).
-fn generic_orbit(
-    task: &Task,
-    subgroup: &str,
-    fraction: f64,
-    seed: u64,
-) -> Result<(Split, SplitSpec)> {
-    let sym = super::TaskSymmetry::of(task);
-    let h = super::GenericSubgroup::parse(&sym, subgroup)?;
-    let split = super::generic_orbit_split(&sym, &h, fraction, seed)?;
-    let spec = SplitSpec::Orbit {
-        subgroup: h.name,
-        fraction,
-        seed,
-    };
-    Ok((split, spec))
+/// The subgroup H of a fixed-point or orbit split when none is named: `s` (the operand swap)
+/// when Sym_f has it, as on every task on an abelian group; otherwise the first element of Sym_f,
+/// in the order `symrfm symmetry` lists them, that fixes some but not every pair (for a
+/// fixed-point split, `fixed_points`) or that is not the identity (for an orbit split). Without
+/// one (a trivial Sym_f, a Sym_f acting freely for a fixed-point split, an unlisted Sym_f) the
+/// error names the task (`task.operation`) and says what to name instead.
+pub fn default_subgroup(task: &Task, fixed_points: bool) -> Result<String> {
+    let sym = TaskSymmetry::of(task);
+    if sym.parse_element("s").is_ok_and(|g| sym.is_swap_index(g)) {
+        return Ok("s".to_string());
+    }
+    let stop = |why: String| Error::param("task.operation", task.describe(), why);
+    if sym.is_empty() {
+        return Err(stop(format!(
+            "a task whose Sym_f lists its elements for a default subgroup (this one has order \
+             {}); name the subgroup with `split.subgroup` (`symrfm symmetry` shows generators)",
+            sym.order_text()
+        )));
+    }
+    if sym.len() == 1 {
+        return Err(stop(
+            "a task with a non-trivial symmetry group: its Sym_f is trivial, so no split keeps a \
+             symmetry; use a random split"
+                .to_string(),
+        ));
+    }
+    let n_pairs = sym.n() * sym.n();
+    let pick = (1..sym.len()).find(|&g| {
+        !fixed_points || {
+            let fixed = sym.fixed_points(sym.element(g)).len();
+            fixed > 0 && fixed < n_pairs
+        }
+    });
+    match pick {
+        Some(g) => Ok(sym.element_name(g).to_string()),
+        None => Err(stop(format!(
+            "a task whose Sym_f has an element fixing a pair, for a fixed-point split: this \
+             Sym_f (order {}) acts freely, no element but id fixes a pair; use an orbit split \
+             (`split.kind` orbit) with `split.subgroup` naming elements of Sym_f, e.g. `split.subgroup` '{}' \
+             (`symrfm symmetry` lists them)",
+            sym.len(),
+            sym.element_name(1)
+        ))),
+    }
 }
 
 /// Applies one edit; returns the new split and the edit as recorded.
@@ -159,27 +170,13 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
             seed,
             moved,
         } => {
-            if uses_generic_symmetry(task) {
-                let sym = super::TaskSymmetry::of(task);
-                let h = super::GenericSubgroup::parse(&sym, subgroup)?;
-                let (next, now) =
-                    super::generic_move_orbits_to_test(&sym, split, &h, *count, *seed)?;
-                check_recorded(task, "split.move_orbits", moved, &now)?;
-                let edit = SplitEdit::MoveOrbits {
-                    subgroup: h.name,
-                    count: *count,
-                    seed: *seed,
-                    moved: now,
-                };
-                return Ok((next, edit));
-            }
-            let dih = DihedralGroup::new(task)?;
-            let h = parse_subgroup(&dih, subgroup)?;
-            let (next, now) = move_orbits_to_test(&dih, split, &h, *count, *seed)
+            let sym = symmetry_of(task)?;
+            let h = parse_subgroup(&sym, subgroup)?;
+            let (next, now) = move_orbits_to_test(&sym, split, &h, *count, *seed)
                 .map_err(flag("split.move_orbits"))?;
             check_recorded(task, "split.move_orbits", moved, &now)?;
             let edit = SplitEdit::MoveOrbits {
-                subgroup: h.name(&dih),
+                subgroup: h.name(&sym),
                 count: *count,
                 seed: *seed,
                 moved: now,
@@ -199,16 +196,16 @@ fn apply(task: &Task, split: &Split, edit: &SplitEdit) -> Result<(Split, SplitEd
     }
 }
 
-/// Parses a subgroup, naming `--subgroup` in errors.
-fn parse_subgroup(dih: &DihedralGroup, text: &str) -> Result<Subgroup> {
-    Subgroup::parse(dih, text).map_err(flag("split.subgroup"))
+/// Parses a subgroup, naming `split.subgroup` in errors.
+fn parse_subgroup(sym: &TaskSymmetry, text: &str) -> Result<Subgroup> {
+    Subgroup::parse(sym, text).map_err(flag("split.subgroup"))
 }
 
 /// An error about the subgroup H names it as the user wrote it (`r^3`) and says what it
 /// generates when that differs (`<r^1>`, the whole rotation group of Dih(Z_11)), instead of naming
 /// only the generated subgroup.
 fn as_typed<'a>(
-    dih: &'a DihedralGroup,
+    sym: &'a TaskSymmetry,
     h: &'a Subgroup,
     typed: &'a str,
 ) -> impl Fn(Error) -> Error + 'a {
@@ -217,10 +214,10 @@ fn as_typed<'a>(
             name,
             value,
             allowed,
-        } if name == "split.subgroup" && value == h.name(dih) && typed.trim() != value => {
-            let rotations = h.reflections().next().is_none();
-            let what = if rotations && h.order() == dih.n() {
-                format!("all {} rotations of {}", h.order(), dih.name())
+        } if name == "split.subgroup" && value == h.name(sym) && typed.trim() != value => {
+            let rotations = h.swaps(sym).next().is_none();
+            let what = if rotations && sym.is_dihedral() && h.order() == sym.n() {
+                format!("all {} rotations of {}", h.order(), sym.name())
             } else {
                 format!("a subgroup of order {}", h.order())
             };
@@ -363,8 +360,8 @@ mod tests {
         assert_eq!(same, recorded);
         assert_eq!(recorded.seed(), Some(4));
         assert_eq!(Split::build(&t, &recorded).unwrap(), split);
-        let dih = DihedralGroup::new(&t).unwrap();
-        assert!(stabilizer(&dih, &split.train).is_trivial());
+        let dih = TaskSymmetry::of(&t);
+        assert!(stabilizer(&dih, &split.train).unwrap().is_trivial());
     }
 
     #[test]
@@ -393,7 +390,7 @@ mod tests {
     #[test]
     fn orbit_edits_keep_the_symmetry_and_explicit_edits_apply_in_order() {
         let t = task(Operation::Mul, 29);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let base = SplitSpec::FixedPoints {
             subgroup: "s r^3".into(),
         };
@@ -494,12 +491,13 @@ mod tests {
             .resolve(&t)
             .unwrap_err();
         assert!(err.to_string().contains("0:0"), "{err}");
+        // x² + y² keeps the operand swap s: its fixed points are the diagonal
         let poly = task(Operation::SquareSum, 11);
-        let err = SplitSpec::FixedPoints {
+        let (split, _) = SplitSpec::FixedPoints {
             subgroup: "s".into(),
         }
         .resolve(&poly)
-        .unwrap_err();
-        assert!(err.to_string().contains("task.operation"), "{err}");
+        .unwrap();
+        assert_eq!(split.test, (0..11).map(|a| a * 11 + a).collect::<Vec<_>>());
     }
 }

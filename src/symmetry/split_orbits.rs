@@ -1,8 +1,8 @@
 //! How the H-orbits on pairs fall on a split: entirely in train, entirely in test, or cut by it
 //! (the cut orbits are where `Orbit_H(train) \ train` comes from). Printed by `symrfm split`.
 
-use super::dihedral::DihedralGroup;
 use super::subgroup::Subgroup;
+use super::task_symmetry::TaskSymmetry;
 use crate::data::Split;
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,8 @@ pub struct OrbitCounts {
 }
 
 /// The orbit counts of `split` under `h`.
-pub fn orbit_counts(dih: &DihedralGroup, h: &Subgroup, split: &Split) -> OrbitCounts {
-    let n_pairs = dih.n() * dih.n();
+pub fn orbit_counts(sym: &TaskSymmetry, h: &Subgroup, split: &Split) -> OrbitCounts {
+    let n_pairs = sym.n() * sym.n();
     let mut is_train = vec![false; n_pairs];
     for &k in &split.train {
         if k < n_pairs {
@@ -34,7 +34,7 @@ pub fn orbit_counts(dih: &DihedralGroup, h: &Subgroup, split: &Split) -> OrbitCo
         in_test: 0,
         mixed: 0,
     };
-    for orbit in h.orbits(dih) {
+    for orbit in h.orbits(sym) {
         c.orbits += 1;
         let train = orbit.iter().filter(|&&k| is_train[k]).count();
         if train == orbit.len() {
@@ -59,7 +59,7 @@ mod tests {
         // add mod 7, H = <s>: the 7 pairs (a, a) are singleton orbits (the test set), the other
         // 42 pairs form 21 orbits {(a, b), (b, a)} in train.
         let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
+        let dih = TaskSymmetry::of(&task);
         let h = Subgroup::parse(&dih, "s").unwrap();
         let split = fixed_points_split(&dih, &h).unwrap();
         let c = orbit_counts(&dih, &h, &split);

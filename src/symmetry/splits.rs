@@ -3,67 +3,58 @@
 //! Builders return a [`Split`]; every random choice is [`crate::data::shuffle::shuffle`] of a list
 //! with `seed`, so the same arguments always give the same split.
 //!
-//! - [`fixed_points_split`] / [`reflection_fixed_points_split`]: test = the fixed points of the
-//!   reflections of H; the canonical symmetric split (train ≈ 98 % of the data, yet H-invariant).
+//! - [`fixed_points_split`]: test = the fixed points of the elements of H (the reflections of
+//!   H ≤ Dih(A)); the canonical symmetric split (train ≈ 98 % of the data, yet H-invariant).
 //! - [`orbit_split`]: a random split at a training fraction made of whole H-orbits.
 //! - Edits of an existing split: [`move_random_train_to_test`] breaks the symmetry,
 //!   [`move_orbits_to_test`] keeps it, [`move_test_to_train`] and [`hold_out`] move given pairs.
 //! - [`SymmetryReport`] summarizes the stabilizer of a split and the test pairs in the H-orbits of
 //!   the training set, and [`orbit_prediction_score`] compares that prediction to a run.
 
-use super::dihedral::{DihElement, DihedralGroup};
 use super::subgroup::{membership, stabilizer, Subgroup};
+use super::task_symmetry::TaskSymmetry;
 use crate::data::shuffle::shuffle;
 use crate::data::Split;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// The split whose test set is the union of the fixed points of every reflection in `h`; the
-/// training set is the rest. The split is H-invariant: `h(Fix(t)) = Fix(h t h⁻¹)` and `h t h⁻¹` is
-/// again a reflection of H.
+/// The split whose test set is the union of the fixed points of the elements of `h` other than
+/// the identity (on Dih(A): of its reflections; no other element fixes a pair); the training set
+/// is the rest. The split is H-invariant: `h(Fix(t)) = Fix(h t h⁻¹)`.
 ///
-/// Errors when `h` has no reflection (empty test set) or when its reflections fix every pair (the
-/// full group: each pair is fixed by exactly one reflection of Dih(A)).
-pub fn fixed_points_split(dih: &DihedralGroup, h: &Subgroup) -> Result<Split> {
-    let n_pairs = dih.n() * dih.n();
+/// Errors when no element of `h` fixes a pair (rotations of Dih(A); every non-trivial subgroup of
+/// a group acting freely, as Sym_f of a non-abelian group task: use an orbit split there) or when
+/// they fix every pair (the full Dih(A): each pair is fixed by exactly one reflection).
+pub fn fixed_points_split(sym: &TaskSymmetry, h: &Subgroup) -> Result<Split> {
+    let n_pairs = sym.n() * sym.n();
     let mut in_test = vec![false; n_pairs];
-    let mut any_reflection = false;
-    for t in h.reflections() {
-        any_reflection = true;
-        for k in dih.fixed_points(t) {
+    for &g in &h.elements()[1..] {
+        for k in sym.fixed_points(sym.element(g)) {
             in_test[k] = true;
         }
     }
-    if !any_reflection {
-        return Err(Error::param(
-            "subgroup",
-            h.name(dih),
-            "a subgroup containing a reflection s r^k (rotations other than id fix no pair)",
-        ));
+    let n_test = in_test.iter().filter(|&&t| t).count();
+    if n_test == 0 {
+        let allowed = if sym.is_dihedral() {
+            "a subgroup containing a reflection s r^k (rotations other than id fix no pair)"
+        } else {
+            "a subgroup with an element that fixes a pair: no element of this one fixes any \
+             (it acts freely; use an orbit split)"
+        };
+        return Err(Error::param("subgroup", h.name(sym), allowed));
+    }
+    if n_test == n_pairs {
+        let allowed = if sym.is_dihedral() {
+            "a proper subgroup: the reflections of the full group fix every pair, leaving no \
+             training pair"
+        } else {
+            "a subgroup whose elements leave some pair unfixed: these fix every pair, leaving no \
+             training pair"
+        };
+        return Err(Error::param("subgroup", h.name(sym), allowed));
     }
     let train: Vec<usize> = (0..n_pairs).filter(|&k| !in_test[k]).collect();
-    if train.is_empty() {
-        return Err(Error::param(
-            "subgroup",
-            h.name(dih),
-            "a proper subgroup: the reflections of the full group fix every pair, leaving no \
-             training pair",
-        ));
-    }
     Ok(Split::from_train(n_pairs, train))
-}
-
-/// The split with test = Fix(`reflection`), train = everything else (n test pairs).
-/// Errors if `reflection` is a rotation.
-pub fn reflection_fixed_points_split(dih: &DihedralGroup, reflection: DihElement) -> Result<Split> {
-    if !reflection.reflection {
-        return Err(Error::param(
-            "reflection",
-            dih.element_name(reflection),
-            "a reflection s or s r^k",
-        ));
-    }
-    fixed_points_split(dih, &Subgroup::closure(dih, &[reflection]))
 }
 
 /// A random H-invariant split: whole H-orbits go to the training set, aiming at
@@ -78,8 +69,8 @@ pub fn reflection_fixed_points_split(dih: &DihedralGroup, reflection: DihElement
 ///
 /// Errors when `fraction` is not strictly between 0 and 1 or when no union of orbits near `target`
 /// leaves both sides non-empty.
-pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) -> Result<Split> {
-    let n_pairs = dih.n() * dih.n();
+pub fn orbit_split(sym: &TaskSymmetry, h: &Subgroup, fraction: f64, seed: u64) -> Result<Split> {
+    let n_pairs = sym.n() * sym.n();
     if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::param(
             "split.fraction",
@@ -87,14 +78,14 @@ pub fn orbit_split(dih: &DihedralGroup, h: &Subgroup, fraction: f64, seed: u64) 
             "a number strictly between 0 and 1",
         ));
     }
-    orbit_union_split(h.orbits(dih), n_pairs, fraction, seed, &h.name(dih))
+    orbit_union_split(h.orbits(sym), n_pairs, fraction, seed, &h.name(sym))
 }
 
 /// The training set of an orbit split: whole orbits (a partition of the `n_pairs` pairs) in a
 /// seeded random order, each taken while it fits in ⌊fraction · n_pairs⌋ (then the smallest
 /// skipped orbit if it brings the size closer to the target). `name` names the subgroup in
-/// errors. Shared by the Dih(A) and the generic Sym_f orbit splits.
-pub(crate) fn orbit_union_split(
+/// errors.
+fn orbit_union_split(
     mut orbits: Vec<Vec<usize>>,
     n_pairs: usize,
     fraction: f64,
@@ -173,15 +164,15 @@ pub fn move_random_train_to_test(
 ///
 /// Errors when fewer than `m` such orbits exist or the training set would become empty.
 pub fn move_orbits_to_test(
-    dih: &DihedralGroup,
+    sym: &TaskSymmetry,
     split: &Split,
     h: &Subgroup,
     m: usize,
     seed: u64,
 ) -> Result<(Split, Vec<usize>)> {
-    let in_train = membership(dih, &split.train);
+    let in_train = membership(sym.n() * sym.n(), &split.train);
     let candidates: Vec<Vec<usize>> = h
-        .orbits(dih)
+        .orbits(sym)
         .into_iter()
         .filter(|orbit| orbit.iter().all(|&k| in_train[k]))
         .collect();
@@ -192,7 +183,7 @@ pub fn move_orbits_to_test(
             format!(
                 "at most {} (the {}-orbits lying entirely in the training set)",
                 candidates.len(),
-                h.name(dih)
+                h.name(sym)
             ),
         ));
     }
@@ -202,7 +193,7 @@ pub fn move_orbits_to_test(
 /// Moves `m` of the `candidates` (orbits lying entirely in the training set), chosen in a ChaCha8
 /// order seeded by `seed`, from train to test; returns the new split and the moved pairs,
 /// ascending. Errors (parameter `orbits to move`) when the moves would empty the training set.
-pub(crate) fn move_orbit_choice(
+fn move_orbit_choice(
     split: &Split,
     mut candidates: Vec<Vec<usize>>,
     m: usize,
@@ -354,28 +345,32 @@ pub struct OrbitScore {
 
 impl SymmetryReport {
     /// The report of `split`, with the orbit prediction for `orbit_subgroup` (the stabilizer when
-    /// `None`).
-    pub fn new(dih: &DihedralGroup, split: &Split, orbit_subgroup: Option<&Subgroup>) -> Self {
-        let stab = stabilizer(dih, &split.train);
+    /// `None`); `None` when the elements of Sym_f are not listed.
+    pub fn new(
+        sym: &TaskSymmetry,
+        split: &Split,
+        orbit_subgroup: Option<&Subgroup>,
+    ) -> Option<Self> {
+        let stab = stabilizer(sym, &split.train)?;
         let h = orbit_subgroup.unwrap_or(&stab);
-        let in_orbit = h.orbit_membership(dih, &split.train);
-        let in_train = membership(dih, &split.train);
+        let in_orbit = h.orbit_membership(sym, &split.train);
+        let in_train = membership(sym.n() * sym.n(), &split.train);
         let predicted: Vec<usize> = (0..in_orbit.len())
             .filter(|&k| in_orbit[k] && !in_train[k])
             .collect();
         let test_outside_orbits = split.test.iter().filter(|&&k| !in_orbit[k]).count();
-        SymmetryReport {
-            stabilizer: stab.element_names(dih),
+        Some(SymmetryReport {
+            stabilizer: stab.element_names(sym),
             stabilizer_order: stab.order(),
-            stabilizer_name: stab.name(dih),
-            orbit_subgroup_name: h.name(dih),
+            stabilizer_name: stab.name(sym),
+            orbit_subgroup_name: h.name(sym),
             orbit_subgroup_order: h.order(),
             n_train: split.train.len(),
             n_test: split.test.len(),
             test_outside_orbits,
             predicted,
             theory: None,
-        }
+        })
     }
 
     /// Scores the prediction against the test pairs a run classified correctly (e.g.
@@ -458,13 +453,13 @@ mod tests {
             Operation::Div,
         ] {
             let t = task(op, 31);
-            let dih = DihedralGroup::new(&t).unwrap();
+            let dih = TaskSymmetry::of(&t);
             let g = dih.parse_element("s r^7").unwrap();
-            let split = reflection_fixed_points_split(&dih, g).unwrap();
-            assert_eq!(split.test, dih.fixed_points(g));
+            let split = fixed_points_split(&dih, &Subgroup::closure(&dih, &[g])).unwrap();
+            assert_eq!(split.test, dih.fixed_points(dih.element(g)));
             assert_eq!(split.test.len(), dih.n());
             assert!(is_partition(&split, t.n_pairs()));
-            let stab = stabilizer(&dih, &split.train);
+            let stab = stabilizer(&dih, &split.train).unwrap();
             assert!(stab.contains(g), "{}", op.name());
             if dih.n() % 2 == 1 {
                 // the centralizer of a reflection in Dih(A), n odd, is {id, s r^k}
@@ -476,19 +471,20 @@ mod tests {
             }
         }
         let t = task(Operation::Add, 11);
-        let dih = DihedralGroup::new(&t).unwrap();
-        let err = reflection_fixed_points_split(&dih, dih.parse_element("r^2").unwrap());
+        let dih = TaskSymmetry::of(&t);
+        let r2 = Subgroup::closure(&dih, &[dih.parse_element("r^2").unwrap()]);
+        let err = fixed_points_split(&dih, &r2);
         assert!(err.unwrap_err().to_string().contains("reflection"));
     }
 
     #[test]
     fn fixed_points_split_of_a_dihedral_subgroup() {
         let t = task(Operation::Add, 32);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let h = Subgroup::parse(&dih, "r^16, s").unwrap();
         let split = fixed_points_split(&dih, &h).unwrap();
         assert_eq!(split.test.len(), 64);
-        let stab = stabilizer(&dih, &split.train);
+        let stab = stabilizer(&dih, &split.train).unwrap();
         for &g in h.elements() {
             assert!(stab.contains(g));
         }
@@ -509,7 +505,7 @@ mod tests {
             (Operation::Div, 23),
         ] {
             let t = task(op, p);
-            let dih = DihedralGroup::new(&t).unwrap();
+            let dih = TaskSymmetry::of(&t);
             let g = dih.parse_element("s r^3").unwrap();
             let h = Subgroup::closure(&dih, &[g]);
             let split = fixed_points_split(&dih, &h).unwrap();
@@ -518,7 +514,7 @@ mod tests {
                 assert_eq!(moved.len(), 1);
                 assert_eq!(broken.test.len(), split.test.len() + 1);
                 assert!(broken.test.binary_search(&moved[0]).is_ok());
-                let stab = stabilizer(&dih, &broken.train);
+                let stab = stabilizer(&dih, &broken.train).unwrap();
                 assert!(!stab.contains(g));
                 if dih.n() % 2 == 1 {
                     // proof: any g with g(test) = test maps Fix(s r^3) to a fixed-point set inside
@@ -531,12 +527,12 @@ mod tests {
                     for &k in &moved {
                         assert!(moved.binary_search(&dih.act_index(g, k)).is_ok());
                     }
-                    assert!(stabilizer(&dih, &kept.train).contains(g));
+                    assert!(stabilizer(&dih, &kept.train).unwrap().contains(g));
                     assert!(h.leaves_invariant(&dih, &kept.train));
                 }
                 // moving fixed points from test to train keeps the symmetry too
                 let back = move_test_to_train(&split, &split.test[..3]).unwrap();
-                assert!(stabilizer(&dih, &back.train).contains(g));
+                assert!(stabilizer(&dih, &back.train).unwrap().contains(g));
             }
         }
     }
@@ -544,7 +540,7 @@ mod tests {
     #[test]
     fn edits_are_seeded_and_checked() {
         let t = task(Operation::Add, 13);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let h = Subgroup::parse(&dih, "s").unwrap();
         let split = fixed_points_split(&dih, &h).unwrap();
         let a = move_random_train_to_test(&split, 5, 1).unwrap();
@@ -585,12 +581,12 @@ mod tests {
     #[test]
     fn report_and_scores() {
         let t = task(Operation::Add, 31);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let g = dih.parse_element("s r^5").unwrap();
         let h = Subgroup::closure(&dih, &[g]);
 
         let sym = fixed_points_split(&dih, &h).unwrap();
-        let report = SymmetryReport::new(&dih, &sym, None);
+        let report = SymmetryReport::new(&dih, &sym, None).unwrap();
         assert_eq!(report.stabilizer, ["id", "s r^5"]);
         assert_eq!(report.stabilizer_name, "<s r^5>");
         assert_eq!(report.stabilizer_order, 2);
@@ -598,7 +594,7 @@ mod tests {
         assert_eq!(report.test_outside_orbits, 31);
 
         let random = Split::random(t.n_pairs(), 0.5, 3).unwrap();
-        let report = SymmetryReport::new(&dih, &random, Some(&h));
+        let report = SymmetryReport::new(&dih, &random, Some(&h)).unwrap();
         assert_eq!(report.stabilizer_name, "trivial");
         assert_eq!(report.orbit_subgroup_name, "<s r^5>");
         let mut expected: Vec<usize> = random
@@ -647,7 +643,7 @@ mod tests {
     #[test]
     fn orbit_split_errors() {
         let t = task(Operation::Add, 7);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let h = Subgroup::full(&dih);
         for f in [0.0, 1.0, f64::NAN, -0.5] {
             assert!(orbit_split(&dih, &h, f, 0).is_err());
@@ -689,14 +685,14 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let t = Task::new(spec).unwrap();
-            let dih = DihedralGroup::new(&t).unwrap();
-            let gens: Vec<DihElement> = gens.iter().map(|&i| dih.element(i % dih.order())).collect();
+            let dih = TaskSymmetry::of(&t);
+            let gens: Vec<usize> = gens.iter().map(|&i| i % dih.len()).collect();
             let h = Subgroup::closure(&dih, &gens);
             let split = orbit_split(&dih, &h, fraction, seed).unwrap();
             prop_assert!(is_partition(&split, t.n_pairs()));
             prop_assert!(h.leaves_invariant(&dih, &split.train));
             prop_assert!(h.leaves_invariant(&dih, &split.test));
-            let stab = stabilizer(&dih, &split.train);
+            let stab = stabilizer(&dih, &split.train).unwrap();
             for &g in h.elements() {
                 prop_assert!(stab.contains(g));
             }
@@ -712,12 +708,222 @@ mod tests {
     #[test]
     fn product_group_fixed_points_and_orbit_split() {
         let t = product_task(Operation::Sub, &[3, 5]);
-        let dih = DihedralGroup::new(&t).unwrap();
+        let dih = TaskSymmetry::of(&t);
         let h = Subgroup::parse(&dih, "s r^(1,2)").unwrap();
         let split = fixed_points_split(&dih, &h).unwrap();
         assert_eq!(split.test.len(), 15);
-        assert_eq!(stabilizer(&dih, &split.train).name(&dih), "<s r^(1,2)>");
+        assert_eq!(
+            stabilizer(&dih, &split.train).unwrap().name(&dih),
+            "<s r^(1,2)>"
+        );
         let s = orbit_split(&dih, &h, 0.5, 4).unwrap();
         assert!(h.leaves_invariant(&dih, &s.train));
+    }
+}
+
+#[cfg(test)]
+mod sym_f_tests {
+    use super::*;
+    use crate::data::{Split, SplitSpec};
+    use crate::group::{Operation, Task, TaskSpec};
+    use crate::symmetry::stabilizer;
+    use crate::symmetry::TaskSymmetry;
+    use proptest::prelude::*;
+
+    fn named(op: Operation, group: &str) -> Task {
+        Task::new(TaskSpec::on_group(op, group)).unwrap()
+    }
+
+    fn graph(g: &str) -> Task {
+        Task::new(TaskSpec::on_graph(g)).unwrap()
+    }
+
+    /// Whether `set` (pair indices) is mapped onto itself by every element of `h` (from the
+    /// action of the coordinate permutations directly).
+    fn invariant(sym: &TaskSymmetry, h: &Subgroup, set: &[usize]) -> bool {
+        let n = sym.n();
+        let mut inside = vec![false; n * n];
+        for &k in set {
+            inside[k] = true;
+        }
+        h.elements().iter().all(|&g| {
+            set.iter().all(|&k| {
+                let (a, b) = sym.act(sym.element(g), (k / n, k % n));
+                inside[a * n + b]
+            })
+        })
+    }
+
+    /// `#k` names element k of the list, the same subgroup as its full name; out of range or
+    /// malformed, it is an error naming the parameter.
+    #[test]
+    fn elements_can_be_named_by_their_index() {
+        let mut s = TaskSpec::new(Operation::Sign, 7);
+        s.modulus = 7;
+        let t = Task::new(s).unwrap();
+        let sym = TaskSymmetry::of(&t);
+        let names = sym.names().unwrap();
+        assert_eq!(names.len(), 2);
+        let by_index = Subgroup::parse(&sym, "#1").unwrap();
+        let by_name = Subgroup::parse(&sym, &names[1]).unwrap();
+        assert_eq!(by_index, by_name);
+        assert_eq!(by_index.order(), 2);
+        for bad in ["#2", "#x", "#"] {
+            let e = Subgroup::parse(&sym, bad).unwrap_err().to_string();
+            assert!(e.contains("group element") && e.contains("#k"), "{e}");
+        }
+    }
+
+    #[test]
+    fn fixed_point_splits_test_exactly_the_fixed_pairs_and_are_invariant() {
+        let t = graph("cycle:12");
+        let sym = TaskSymmetry::of(&t);
+        let h = Subgroup::parse(&sym, "s").unwrap();
+        let split = fixed_points_split(&sym, &h).unwrap();
+        // s swaps the operands: it fixes exactly the diagonal pairs (a, a) — computed here from
+        // the action directly, not from `fixed_points`.
+        let n = 12;
+        let s_el = sym.element(
+            *h.elements()
+                .iter()
+                .find(|&&g| sym.is_swap_index(g))
+                .unwrap(),
+        );
+        let fixed: Vec<usize> = (0..n * n)
+            .filter(|&k| sym.act(s_el, (k / n, k % n)) == (k / n, k % n))
+            .collect();
+        assert_eq!(split.test, fixed);
+        assert_eq!(split.train.len() + split.test.len(), n * n);
+        assert!(invariant(&sym, &h, &split.train) && invariant(&sym, &h, &split.test));
+        // A free action has no fixed points: the error names the parameter and says why.
+        let s3 = named(Operation::Mul, "S3");
+        let sym3 = TaskSymmetry::of(&s3);
+        let h3 = Subgroup::parse(&sym3, "r^{(1 2 3)}").unwrap();
+        let err = fixed_points_split(&sym3, &h3).unwrap_err();
+        assert!(
+            err.to_string().contains("subgroup") && err.to_string().contains("freely"),
+            "{err}"
+        );
+        // Through the split spec: the recorded subgroup is the canonical name.
+        let (built, spec) = SplitSpec::FixedPoints {
+            subgroup: "s".into(),
+        }
+        .resolve(&t)
+        .unwrap();
+        assert_eq!(built.test, split.test);
+        assert_eq!(
+            spec,
+            SplitSpec::FixedPoints {
+                subgroup: "<s>".into()
+            }
+        );
+    }
+
+    #[test]
+    fn moving_orbits_keeps_invariance_and_follows_the_seed() {
+        let t = named(Operation::Mul, "D6");
+        let sym = TaskSymmetry::of(&t);
+        let h = Subgroup::parse(&sym, "r^s").unwrap();
+        let base = orbit_split(&sym, &h, 0.6, 3).unwrap();
+        let (next, moved) = move_orbits_to_test(&sym, &base, &h, 2, 7).unwrap();
+        assert_eq!(moved.len(), 2 * h.order()); // free action: orbits of |H| pairs
+        assert!(moved
+            .iter()
+            .all(|k| base.train.contains(k) && next.test.contains(k)));
+        assert_eq!(next.train.len() + moved.len(), base.train.len());
+        assert!(invariant(&sym, &h, &next.train) && invariant(&sym, &h, &moved));
+        let (_, again) = move_orbits_to_test(&sym, &base, &h, 2, 7).unwrap();
+        assert_eq!(moved, again);
+        let (_, other) = move_orbits_to_test(&sym, &base, &h, 2, 8).unwrap();
+        assert_ne!(moved, other);
+        let too_many = base.train.len() / h.order() + 1;
+        let err = move_orbits_to_test(&sym, &base, &h, too_many, 7).unwrap_err();
+        assert!(err.to_string().contains("orbits to move"), "{err}");
+    }
+
+    #[test]
+    fn orbits_of_a_subgroup_of_s3_have_its_order_and_keep_labels() {
+        let t = named(Operation::Mul, "S3");
+        let sym = TaskSymmetry::of(&t);
+        let h = Subgroup::parse(&sym, "r^{(1 2 3)}").unwrap();
+        assert_eq!(h.order(), 3);
+        let name = h.name(&sym);
+        assert!(name == "<r^{(1 2 3)}>" || name == "<r^{(1 3 2)}>", "{name}");
+        assert_eq!(Subgroup::parse(&sym, &name).unwrap(), h);
+        let orbits = h.orbits(&sym);
+        // a free action: every orbit has |H| pairs, all with the same label
+        assert_eq!(orbits.len(), 36 / 3);
+        for o in &orbits {
+            assert_eq!(o.len(), 3);
+            let label = t.labels()[o[0]];
+            assert!(o.iter().all(|&k| t.labels()[k] == label));
+        }
+        // H = Sym_f: the orbits are the label classes
+        let all = Subgroup::parse(&sym, "r^{(1 2 3)}, r^{(1 2)}").unwrap();
+        assert_eq!(all.order(), 6);
+        assert_eq!(all.orbits(&sym).len(), 6);
+        // braces are optional where unambiguous
+        assert_eq!(
+            Subgroup::parse(&sym, "r^(1 2)").unwrap(),
+            Subgroup::parse(&sym, "r^{(1 2)}").unwrap()
+        );
+        for bad in ["r^{(1 4)}", "x", "r^(1 4)"] {
+            let e = Subgroup::parse(&sym, bad).unwrap_err();
+            assert!(e.to_string().contains("group element") && e.to_string().contains(bad));
+        }
+    }
+
+    #[test]
+    fn the_stabilizer_of_a_random_split_of_a_large_task_is_trivial() {
+        let t = named(Operation::Mul, "S5");
+        let sym = TaskSymmetry::of(&t);
+        let split = Split::build(
+            &t,
+            &SplitSpec::Random {
+                fraction: 0.5,
+                seed: 3,
+            },
+        )
+        .unwrap();
+        assert_eq!(stabilizer(&sym, &split.train).unwrap().elements(), [0]);
+        let c = {
+            let mut s = TaskSpec::new(Operation::GraphDistance, 0);
+            s.graph = Some("cycle:40".into());
+            Task::new(s).unwrap()
+        };
+        let sym = TaskSymmetry::of(&c);
+        let split = Split::build(
+            &c,
+            &SplitSpec::Random {
+                fraction: 0.5,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        assert_eq!(stabilizer(&sym, &split.train).unwrap().elements(), [0]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn orbit_splits_are_invariant_under_their_subgroup(
+            group in prop::sample::select(vec!["S3", "S4", "D6", "Q8", "A4"]),
+            pick in 1usize..1000,
+            fraction in 0.2f64..0.8,
+            seed in any::<u64>(),
+        ) {
+            let t = named(Operation::Mul, group);
+            let sym = TaskSymmetry::of(&t);
+            let names = sym.names().unwrap();
+            let g = &names[1 + pick % (names.len() - 1)];
+            let h = Subgroup::parse(&sym, g).unwrap();
+            let split = orbit_split(&sym, &h, fraction, seed).unwrap();
+            let stab = stabilizer(&sym, &split.train).unwrap();
+            // H ⊆ Stab(train): every element of H maps train onto itself
+            for &e in h.elements() {
+                prop_assert!(stab.contains(e));
+            }
+            prop_assert_eq!(split.train.len() + split.test.len(), t.n_pairs());
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! |Sym_f| exceeds the bound), `skipped` (what was not computed and why), `fixed_point_counts`
 //! (how many elements of each type — swap or not — fix how many pairs), `command_line`.
 
-use super::generic::{element_order, TaskSymmetry, ELEMENT_BOUND};
+use super::task_symmetry::{element_order, TaskSymmetry, ELEMENT_BOUND};
 use crate::group::{Task, TaskSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -45,12 +45,12 @@ fn compare_runs_on_the_sym_f_of_a_non_abelian_group_and_of_a_graph() {
     let sym = d12.symmetric.symmetry.as_ref().unwrap();
     let broken = twin.symmetry.as_ref().unwrap();
     assert!(
-        sym.stabilizer.contains(&"r^s".to_string()),
+        sym.stabilizer.contains(&"r^{s}".to_string()),
         "{:?}",
         sym.stabilizer
     );
     assert!(broken.stabilizer_order < sym.stabilizer_order);
-    assert_eq!(sym.orbit_subgroup_name, "<r^s>");
+    assert_eq!(sym.orbit_subgroup_name, "<r^{s}>");
     assert!(sym.theory.is_some() && broken.theory.is_some());
     assert!(d12.verdict.is_some() && d12.complete);
 

@@ -70,7 +70,7 @@ fn run_stores_structure_diagnostic_and_final_analysis() {
     let plain: RunReport = serde_json::from_str(&text).unwrap();
     assert!(plain.final_analysis.is_some() && plain.structure.is_empty());
 
-    // A polynomial control: structure only, and the diagnostic flag is refused.
+    // A polynomial control: decomposed on its searched Sym_f, and the diagnostic runs on it.
     ok(&symrfm(
         &[
             "run",
@@ -90,21 +90,30 @@ fn run_stores_structure_diagnostic_and_final_analysis() {
     let q: RunReport = read(&dir.join("q.json"));
     assert_eq!(q.structure.len(), 3);
     assert!(q.symmetry_diagnostic.is_empty());
-    assert!(q.final_analysis.unwrap().group.is_none());
-    let err = usage_error(&symrfm(
+    let g = q
+        .final_analysis
+        .unwrap()
+        .group
+        .expect("decomposed on Sym_f");
+    assert!(g.name.starts_with("Sym_f of") && g.order > 2, "{}", g.name);
+    ok(&symrfm(
         &[
             "run",
             "--task",
             "x2+y2",
             "-p",
             "7",
+            "--iters",
+            "2",
             "--symmetry-diagnostic",
             "--out",
-            "bad.json",
+            "d.json",
+            "-q",
         ],
         &dir,
     ));
-    assert!(err.contains("--symmetry-diagnostic"), "{err}");
+    let d: RunReport = read(&dir.join("d.json"));
+    assert_eq!(d.symmetry_diagnostic.len(), 2);
     let err = usage_error(&symrfm(
         &[
             "run",

@@ -12,7 +12,7 @@ use symrfm::data::{Split, SplitSpec};
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::rfm::circulant::{enforce_circulant, random_block_circulant, CirculantLayout};
 use symrfm::rfm::{train, Control, Intervention, InterventionKind, RfmParams, TrainOutput};
-use symrfm::symmetry::{DihedralGroup, Subgroup};
+use symrfm::symmetry::{Subgroup, TaskSymmetry};
 
 fn task(op: Operation, p: u64) -> Task {
     Task::new(TaskSpec::new(op, p)).unwrap()
@@ -146,7 +146,7 @@ fn interventions_that_never_fire_leave_the_run_bitwise_unchanged() {
 #[test]
 fn projections_during_training_keep_m_in_their_subspace() {
     let t = task(Operation::Add, 11);
-    let dih = DihedralGroup::new(&t).unwrap();
+    let dih = TaskSymmetry::of(&t);
     let split = Split::random(t.n_pairs(), 0.5, 2).unwrap();
     for (kind, name) in [
         (

@@ -12,7 +12,7 @@ use symrfm::analysis::{off_diagonal_deviation, RunAnalysis, RunAnalysisOptions, 
 use symrfm::data::{Split, SplitSpec};
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::rfm::{train, RfmParams, TrainOutput};
-use symrfm::symmetry::{reflection_fixed_points_split, DihedralGroup};
+use symrfm::symmetry::{fixed_points_split, Subgroup, TaskSymmetry};
 
 fn run(task: &Task, split: &Split, iters: usize) -> (TrainOutput, RunAnalysis) {
     let params = RfmParams {
@@ -37,9 +37,8 @@ fn run(task: &Task, split: &Split, iters: usize) -> (TrainOutput, RunAnalysis) {
 fn symmetric_split_learns_id_minus_s() {
     for p in [13, 23] {
         let task = Task::new(TaskSpec::new(Operation::Add, p)).unwrap();
-        let dih = DihedralGroup::new(&task).unwrap();
-        let s = dih.parse_element("s").unwrap();
-        let split = reflection_fixed_points_split(&dih, s).unwrap();
+        let dih = TaskSymmetry::of(&task);
+        let split = fixed_points_split(&dih, &Subgroup::parse(&dih, "s").unwrap()).unwrap();
         let (out, analysis) = run(&task, &split, 30);
         // The finding of SCIENCE.md §4: no generalization on the symmetric split.
         assert!(out.iterations.iter().all(|r| r.test_acc < 0.2), "p={p}");

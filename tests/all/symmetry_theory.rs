@@ -5,12 +5,12 @@
 use symrfm::data::{Split, SplitSpec};
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::rfm::{train, Control, RfmParams};
-use symrfm::symmetry::{DihedralGroup, Subgroup, SymmetryReport};
+use symrfm::symmetry::{Subgroup, SymmetryReport, TaskSymmetry};
 
 #[test]
 fn a_symmetric_m_learns_only_its_reflection_on_a_random_split() {
     let task = Task::new(TaskSpec::new(Operation::Add, 29)).unwrap();
-    let dih = DihedralGroup::new(&task).unwrap();
+    let dih = TaskSymmetry::of(&task);
     let params = RfmParams {
         iters: 20,
         threads: 1,
@@ -54,7 +54,7 @@ fn a_symmetric_m_learns_only_its_reflection_on_a_random_split() {
                 &mut |_| Control::Continue,
             )
             .unwrap();
-            let mut report = SymmetryReport::new(&dih, &random, Some(&h));
+            let mut report = SymmetryReport::new(&dih, &random, Some(&h)).unwrap();
             // the prediction is a real subset of the test set, neither empty nor everything
             assert!(!report.predicted.is_empty(), "{reflection} seed {seed}");
             assert!(report.predicted.len() < random.test.len() / 2 + 30);

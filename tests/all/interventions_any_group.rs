@@ -9,7 +9,7 @@ use symrfm::analysis::{commutant_distance, CoordinatePermutation};
 use symrfm::data::{Split, SplitSpec};
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::rfm::{train, Control, Intervention, InterventionKind, RfmParams, TrainOutput};
-use symrfm::symmetry::{GenericSubgroup, TaskSymmetry};
+use symrfm::symmetry::{Subgroup, TaskSymmetry};
 
 fn named(op: Operation, group: &str) -> Task {
     Task::new(TaskSpec::on_group(op, group)).unwrap()
@@ -19,8 +19,8 @@ fn run(task: &Task, split: &Split, params: &RfmParams) -> TrainOutput {
     train(task, split, params, None, None, &mut |_| Control::Continue).unwrap()
 }
 
-fn perms(h: &GenericSubgroup) -> Vec<CoordinatePermutation> {
-    h.elements
+fn perms(sym: &TaskSymmetry, h: &Subgroup) -> Vec<CoordinatePermutation> {
+    h.permutations(sym)
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -42,7 +42,7 @@ fn exact_symmetry_keeps_an_s4_orbit_split_invariant() {
         seed: 2,
     };
     let split = Split::build(&t, &spec).unwrap();
-    let h = GenericSubgroup::parse(&sym, "r^{(1 2 3 4)}").unwrap();
+    let h = Subgroup::parse(&sym, "r^{(1 2 3 4)}").unwrap();
     let params = RfmParams {
         iters: 200,
         threads: 1,
@@ -58,7 +58,7 @@ fn exact_symmetry_keeps_an_s4_orbit_split_invariant() {
     assert!(worst <= 1e-12, "asymmetry reached {worst}");
     assert_eq!(trap.broken_at, None);
     let m = out.final_m().unwrap();
-    let dist = commutant_distance(m.view(), &perms(&h)).unwrap();
+    let dist = commutant_distance(m.view(), &perms(&sym, &h)).unwrap();
     assert!(dist <= 1e-12, "commutant distance {dist}");
     // a random split: trivial stabilizer, asymmetry 0 throughout
     let random = Split::random(t.n_pairs(), 0.5, 0).unwrap();
@@ -88,8 +88,8 @@ fn generic_projections_during_training_keep_m_in_their_subspace() {
         ..RfmParams::default()
     };
     let m = run(&t, &split, &params).final_m().unwrap().clone();
-    let h = GenericSubgroup::parse(&sym, "r^{(1 2 3)}").unwrap();
-    assert!(commutant_distance(m.view(), &perms(&h)).unwrap() <= 1e-14);
+    let h = Subgroup::parse(&sym, "r^{(1 2 3)}").unwrap();
+    assert!(commutant_distance(m.view(), &perms(&sym, &h)).unwrap() <= 1e-14);
 
     let mut s = TaskSpec::new(Operation::GraphDistance, 0);
     s.graph = Some("cycle:6".into());
@@ -106,8 +106,8 @@ fn generic_projections_during_training_keep_m_in_their_subspace() {
     };
     let out = run(&c, &split, &params);
     let m = out.final_m().unwrap();
-    let all = GenericSubgroup::whole(&csym).unwrap();
-    assert!(commutant_distance(m.view(), &perms(&all)).unwrap() <= 1e-14);
+    let all = Subgroup::full(&csym);
+    assert!(commutant_distance(m.view(), &perms(&csym, &all)).unwrap() <= 1e-14);
     assert!(out.trap.is_some());
 }
 

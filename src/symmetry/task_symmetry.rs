@@ -1,17 +1,20 @@
-//! The symmetry group Sym_f of any pairwise task (SCIENCE.md §6).
+//! The symmetry group Sym_f of any pairwise task (SCIENCE.md §3, §6): the one type every split,
+//! report, intervention and analysis takes.
 //!
 //! Sym_f is the group of maps `(a, b) ↦ (σa, τb)` and `(a, b) ↦ (σb, τa)` (the *swaps*), σ, τ
 //! permutations of the n symbols, that keep every label. An element is stored as the permutation
 //! π of the 2n input coordinates with `Π(g) e_i = e_{π(i)}` (coordinates `0..n` hold the first
 //! operand, `n..2n` the second), so `Π(g) x(a, b) = x(g(a, b))` and `Π(g∘h) = Π(g) Π(h)`, the
-//! convention of [`DihedralGroup::permutation`](super::DihedralGroup::permutation).
+//! the convention of every permutation matrix in symrfm.
 //!
 //! [`TaskSymmetry::of`] builds it:
-//! - **by construction** for group tasks: on the abelian tasks of today (add, sub, mul, div) it is
-//!   Dih(A) with today's element order and names (`id`, `r^k`, `s`, `s r^k`); for `mul` on any
+//! - **by construction** for group tasks: on the tasks on an abelian group A (add, sub, mul, div)
+//!   it is the generalized dihedral group Dih(A) = A ⋊ C₂, elements `id`, `r^x` (x ∈ A), `s`,
+//!   `s r^x` in that order, with the subgroup syntax `r^16,s` ([`TaskSymmetry::parse_element`]);
+//!   for `mul` on any
 //!   group G (`task.group`) the elements `r^g : (a, b) ↦ (a·g, g⁻¹·b)`, for `div` the elements
 //!   `r^g : (a, b) ↦ (a·g, b·g)`, plus the swaps `s r^g` exactly when G is abelian (the actions of
-//!   Dih(A) in [`dihedral`](super::dihedral));
+//!   Dih(A));
 //! - **by exact search** ([`search`](super::search)) for every other task.
 //!
 //! When |Sym_f| exceeds [`ELEMENT_BOUND`] (or the element list would hold more than
@@ -21,9 +24,10 @@
 //! skipped and say so.
 
 use super::search::{find_swap, symmetry_chain, Isotopism};
-use crate::group::{FiniteGroup, Operation, Task};
+use crate::error::{Error, Result};
+use crate::group::{AbelianGroup, FiniteGroup, Operation, Task};
 use ndarray::Array2;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Most elements a [`TaskSymmetry`] lists; above it only generators and the order are kept.
 pub const ELEMENT_BOUND: usize = 20_000;
@@ -62,6 +66,48 @@ pub struct TaskSymmetry {
     elements: Option<Vec<CoordPerm>>,
     names: Option<Vec<String>>,
     has_swaps: bool,
+    /// Element → position in `elements`.
+    index: HashMap<CoordPerm, usize>,
+    /// The Dih(A) construction's element syntax (tasks on an abelian group), else `None`.
+    dih: Option<DihSyntax>,
+}
+
+/// How the elements of Dih(A) are written: `r^k` with `k` an element name of A, integers reduced
+/// mod n on Z_n and mod p on Z_p^*.
+#[derive(Clone, Debug)]
+struct DihSyntax {
+    group_name: String,
+    element_names: Vec<String>,
+    kind: AbelianKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AbelianKind {
+    /// Z_n, written additively.
+    Cyclic,
+    /// Z_p^* (residues 1..p−1; element index = residue − 1).
+    Units,
+    /// A product of cyclic groups (tuples).
+    Product,
+}
+
+impl DihSyntax {
+    fn new(a: &AbelianGroup) -> Self {
+        let kind = if a.discrete_log().is_some() {
+            AbelianKind::Units
+        } else if a.factors().len() == 1 {
+            AbelianKind::Cyclic
+        } else {
+            AbelianKind::Product
+        };
+        DihSyntax {
+            group_name: a.name().to_string(),
+            element_names: (0..a.order())
+                .map(|x| a.element_name(x).to_string())
+                .collect(),
+            kind,
+        }
+    }
 }
 
 impl TaskSymmetry {
@@ -75,14 +121,14 @@ impl TaskSymmetry {
     pub fn constructed(task: &Task) -> Option<Self> {
         let op = task.spec().operation;
         let (group, legacy) = match (task.group(), task.finite_group()) {
-            (Some(a), _) => (FiniteGroup::from_abelian(a), true),
+            (Some(a), _) => (FiniteGroup::from_abelian(a), Some(DihSyntax::new(a))),
             (None, Some(g))
                 if matches!(
                     op,
                     Operation::Mul | Operation::Div | Operation::Add | Operation::Sub
                 ) =>
             {
-                (g.clone(), false)
+                (g.clone(), None)
             }
             _ => return None,
         };
@@ -111,7 +157,16 @@ impl TaskSymmetry {
         };
         let name = |x: usize, reflection: bool| -> String {
             let k = group.element_name(x);
-            let k = if !legacy && k.contains([' ', '^']) {
+            // a named group's own element names (`r`, `s r^2` on D_m, `(1 2 3)` on S_n) are
+            // braced so that `r^{s r}` never reads as a word in Sym_f's own r and s; plain
+            // integers and tuples (`r^5`, `r^(1,2)`) stay as on Dih(A)
+            let plain = k.chars().all(|c| c.is_ascii_digit())
+                || (k.starts_with('(')
+                    && k.ends_with(')')
+                    && k[1..k.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ','));
+            let k = if legacy.is_none() && !plain {
                 format!("{{{k}}}")
             } else {
                 k.to_string()
@@ -175,9 +230,11 @@ impl TaskSymmetry {
             method: Method::Construction,
             order: big_from(order as u64),
             generators,
+            index: index_of(elements.as_deref()),
             elements,
             names,
             has_swaps,
+            dih: legacy,
         })
     }
 
@@ -217,9 +274,11 @@ impl TaskSymmetry {
             method: Method::Search,
             order,
             generators,
+            index: index_of(elements.as_deref()),
             elements,
             names,
             has_swaps,
+            dih: None,
         }
     }
 
@@ -257,12 +316,170 @@ impl TaskSymmetry {
     }
     /// A readable name of any element: its name in the list if listed, else its search name.
     pub fn name_of(&self, p: &[u32]) -> String {
-        if let (Some(els), Some(names)) = (&self.elements, &self.names) {
-            if let Some(i) = els.iter().position(|q| q.as_slice() == p) {
-                return names[i].clone();
+        match (self.index_of(p), &self.names) {
+            (Some(i), Some(names)) => names[i].clone(),
+            _ => search_name(self.n, p),
+        }
+    }
+    /// The position of `p` in [`elements`](Self::elements) (`None` if not listed).
+    pub fn index_of(&self, p: &[u32]) -> Option<usize> {
+        self.index.get(p).copied()
+    }
+    /// The number of listed elements (0 when they are not kept).
+    pub fn len(&self) -> usize {
+        self.elements.as_ref().map_or(0, Vec::len)
+    }
+    /// Whether the elements are not listed (see [`ELEMENT_BOUND`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Element `i` of the list. Panics when the list is not kept or `i` is out of range.
+    pub fn element(&self, i: usize) -> &[u32] {
+        &self.elements.as_ref().expect("listed Sym_f")[i]
+    }
+    /// The name of element `i` of the list.
+    pub fn element_name(&self, i: usize) -> &str {
+        &self.names.as_ref().expect("listed Sym_f")[i]
+    }
+    /// Whether this is the Dih(A) construction of a task on an abelian group A.
+    pub fn is_dihedral(&self) -> bool {
+        self.dih.is_some()
+    }
+    /// The name of the whole group: `Dih(Z_61)` for the Dih(A) construction, else `Sym_f`.
+    pub fn name(&self) -> String {
+        match &self.dih {
+            Some(d) => format!("Dih({})", d.group_name),
+            None => "Sym_f".to_string(),
+        }
+    }
+    /// The index of `compose(element i, element j)` (apply j first).
+    pub fn compose_index(&self, i: usize, j: usize) -> usize {
+        let p = compose(self.element(i), self.element(j));
+        self.index[&p]
+    }
+    /// The index of the inverse of element `i`.
+    pub fn inverse_index(&self, i: usize) -> usize {
+        self.index[&inverse(self.element(i))]
+    }
+    /// The order of element `i`.
+    pub fn element_order(&self, i: usize) -> usize {
+        element_order(self.element(i))
+    }
+    /// The image of the pair index `a * n + b` under element `i`.
+    #[inline]
+    pub fn act_index(&self, i: usize, k: usize) -> usize {
+        let (a, b) = self.act(self.element(i), (k / self.n, k % self.n));
+        a * self.n + b
+    }
+    /// Whether element `i` swaps the operands (a reflection `s r^x` of Dih(A)).
+    pub fn is_swap_index(&self, i: usize) -> bool {
+        self.is_swap(self.element(i))
+    }
+    /// Element `i` as a permutation of `0..2n` with `usize` images.
+    pub fn permutation(&self, i: usize) -> Vec<usize> {
+        self.element(i).iter().map(|&v| v as usize).collect()
+    }
+
+    /// Parses an element name to its index. On Dih(A): `id` (or `e`), `s`, `r^k`, `s r^k` (also
+    /// `sr^k`, `s*r^k`; whitespace ignored, braces `r^{k}` allowed) with `k` an element name of A;
+    /// on Z_n integers are reduced mod n (`r^-1`) and `r`, `s r` mean `r^1`; on Z_p^* residues are
+    /// reduced mod p. On any other Sym_f: a name of [`names`](Self::names), or `#k` for element
+    /// k. Errors name the parameter `group element`.
+    pub fn parse_element(&self, text: &str) -> Result<usize> {
+        let names = self.names.as_ref().ok_or_else(|| {
+            Error::param(
+                "group element",
+                text.trim(),
+                format!(
+                    "an element of a Sym_f whose elements are listed; this one's are not kept \
+                     (order {})",
+                    self.order_text()
+                ),
+            )
+        })?;
+        match &self.dih {
+            Some(d) => self.parse_dihedral(d, text),
+            None => {
+                let part = text.trim();
+                // `r^x` also names `r^{x}` (the braces are optional when unambiguous)
+                let braced = part
+                    .strip_prefix("r^")
+                    .filter(|k| !k.starts_with('{'))
+                    .map(|k| format!("r^{{{k}}}"));
+                part.strip_prefix('#')
+                    .and_then(|k| k.parse::<usize>().ok())
+                    .filter(|&k| k < names.len())
+                    .or_else(|| names.iter().position(|n| n == part))
+                    .or_else(|| {
+                        let b = braced.as_deref()?;
+                        names.iter().position(|n| n == b)
+                    })
+                    .ok_or_else(|| {
+                        let examples: Vec<&str> =
+                            names.iter().take(6).map(String::as_str).collect();
+                        Error::param(
+                            "group element",
+                            part,
+                            format!(
+                                "element names of Sym_f separated by commas, e.g. {}; or #k for \
+                                 element k of the list (0 to {})",
+                                examples.join(", "),
+                                names.len() - 1
+                            ),
+                        )
+                    })
             }
         }
-        search_name(self.n, p)
+    }
+
+    fn parse_dihedral(&self, d: &DihSyntax, text: &str) -> Result<usize> {
+        let n = self.n;
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let bad = || Error::param("group element", text.trim(), dih_allowed_forms(d));
+        match compact.as_str() {
+            "id" | "e" => return Ok(0),
+            "s" => return Ok(n),
+            _ => {}
+        }
+        let (reflection, rest) = match compact.strip_prefix('s') {
+            Some(rest) => {
+                let rest = rest
+                    .strip_prefix('*')
+                    .or_else(|| rest.strip_prefix('·'))
+                    .unwrap_or(rest);
+                (true, rest)
+            }
+            None => (false, compact.as_str()),
+        };
+        let integer = |v: i64| -> Option<usize> {
+            let n = n as i64;
+            match d.kind {
+                AbelianKind::Cyclic => Some(v.rem_euclid(n) as usize),
+                AbelianKind::Units => {
+                    let r = v.rem_euclid(n + 1);
+                    (r != 0).then(|| (r - 1) as usize)
+                }
+                AbelianKind::Product => None,
+            }
+        };
+        let rotation = if rest == "r" {
+            (d.kind == AbelianKind::Cyclic)
+                .then(|| integer(1))
+                .flatten()
+        } else {
+            rest.strip_prefix("r^").and_then(|k| {
+                let k = k
+                    .strip_prefix('{')
+                    .and_then(|k| k.strip_suffix('}'))
+                    .unwrap_or(k);
+                d.element_names
+                    .iter()
+                    .position(|name| name == k)
+                    .or_else(|| integer(k.parse().ok()?))
+            })
+        };
+        let x = rotation.ok_or_else(bad)?;
+        Ok(if reflection { n + x } else { x })
     }
     /// Whether `p` swaps the operand blocks.
     pub fn is_swap(&self, p: &[u32]) -> bool {
@@ -301,6 +518,35 @@ impl TaskSymmetry {
         }
         m
     }
+}
+
+/// The accepted element forms of Dih(A), for error messages.
+fn dih_allowed_forms(d: &DihSyntax) -> String {
+    let n = d.element_names.len();
+    let last = &d.element_names[n - 1];
+    let ks = match d.kind {
+        AbelianKind::Cyclic => format!("an integer, reduced mod {n}"),
+        AbelianKind::Units => format!("a residue 1..{last} (integers are reduced mod {})", n + 1),
+        AbelianKind::Product => format!("a tuple from {} to {last}", d.element_names[0]),
+    };
+    let generator = if d.kind == AbelianKind::Cyclic {
+        "; r and s r mean r^1 and s r^1"
+    } else {
+        ""
+    };
+    format!(
+        "id (or e), s, r^k, s r^k (also sr^k, s*r^k) with k an element of {}: {ks}{generator}",
+        d.group_name
+    )
+}
+
+fn index_of(elements: Option<&[CoordPerm]>) -> HashMap<CoordPerm, usize> {
+    elements
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.clone(), i))
+        .collect()
 }
 
 /// `p ∘ q` (apply `q` first).
@@ -460,7 +706,6 @@ fn big_text(a: &[u32]) -> String {
 mod tests {
     use super::*;
     use crate::group::TaskSpec;
-    use crate::symmetry::DihedralGroup;
     use proptest::prelude::*;
 
     fn named(op: Operation, group: &str) -> Task {
@@ -574,8 +819,12 @@ mod tests {
         }
     }
 
+    /// Dih(A) against its definition, computed here from the group table of A: element `x` is
+    /// `r^x`, element `n + x` is `s r^x`, with `r^x(a, b) = (a x, x⁻¹ b)`, `s(a, b) = (b, a)` (or
+    /// `r^x(a, b) = (a x, b x)`, `s(a, b) = (b⁻¹, a⁻¹)` for sub and div), names `id`, `r^k`, `s`,
+    /// `s r^k`, and the relations `r^x r^y = r^{xy}`, `r^x s = s r^{x⁻¹}`.
     #[test]
-    fn on_abelian_tasks_the_construction_is_todays_dih_element_for_element() {
+    fn the_dihedral_construction_matches_its_definition() {
         let mut tasks = vec![];
         for op in [Operation::Add, Operation::Sub] {
             tasks.push(with(op, 13, |_| {}));
@@ -585,23 +834,84 @@ mod tests {
             tasks.push(with(op, 11, |_| {}));
         }
         for task in &tasks {
-            let dih = DihedralGroup::new(task).unwrap();
-            let sym = TaskSymmetry::constructed(task).unwrap();
-            let els = sym.elements().unwrap();
-            let names = sym.names().unwrap();
-            assert_eq!(els.len(), dih.order());
-            for (i, g) in dih.elements().into_iter().enumerate() {
-                let expect: Vec<u32> = dih.permutation(g).iter().map(|&v| v as u32).collect();
-                assert_eq!(els[i], expect, "{}", task.describe());
-                assert_eq!(names[i], dih.element_name(g));
-                assert_eq!(
-                    sym.fixed_points(&els[i]),
-                    dih.fixed_points(g),
-                    "{}",
-                    names[i]
-                );
+            let a = task.group().unwrap();
+            let n = a.order();
+            let inv_form = task.spec().operation.is_inverse_form();
+            let sym = TaskSymmetry::of(task);
+            assert!(sym.is_dihedral());
+            assert_eq!(sym.len(), 2 * n);
+            assert_eq!(sym.name(), format!("Dih({})", a.name()));
+            for i in 0..2 * n {
+                let (x, refl) = (i % n, i >= n);
+                for (p, q) in [(0, 1), (2, n - 1), (n - 1, 3 % n)] {
+                    let rot = if inv_form {
+                        (a.op(p, x), a.op(q, x))
+                    } else {
+                        (a.op(p, x), a.op(q, a.inverse(x)))
+                    };
+                    let expect = match (refl, inv_form) {
+                        (false, _) => rot,
+                        (true, false) => (rot.1, rot.0),
+                        (true, true) => (a.inverse(rot.1), a.inverse(rot.0)),
+                    };
+                    assert_eq!(
+                        sym.act(sym.element(i), (p, q)),
+                        expect,
+                        "{}",
+                        task.describe()
+                    );
+                }
+                let k = a.element_name(x);
+                let name = match (refl, x == a.identity()) {
+                    (false, true) => "id".to_string(),
+                    (false, false) => format!("r^{k}"),
+                    (true, true) => "s".to_string(),
+                    (true, false) => format!("s r^{k}"),
+                };
+                assert_eq!(sym.element_name(i), name);
+                assert_eq!(sym.parse_element(&name).unwrap(), i);
+                // r^x ∘ r^y = r^{xy}; r^x ∘ s = s r^{x⁻¹}; s r^x is an involution
+                for y in [1 % n, n - 1] {
+                    if !refl {
+                        assert_eq!(sym.compose_index(i, y), a.op(x, y));
+                    }
+                }
+                if !refl {
+                    assert_eq!(sym.compose_index(i, n), n + a.inverse(x));
+                } else {
+                    assert_eq!(sym.inverse_index(i), i);
+                }
             }
         }
+    }
+
+    #[test]
+    fn dihedral_element_syntax() {
+        let z11 = TaskSymmetry::of(&with(Operation::Add, 11, |_| {}));
+        let p = |t: &str| z11.parse_element(t).unwrap();
+        assert_eq!(p("r^-1"), p("r^10"));
+        assert_eq!(p("r"), 1);
+        assert_eq!(p("r^12"), 1);
+        assert_eq!(p("s*r^3"), p("s r^3"));
+        assert_eq!(p("sr^{3}"), 11 + 3);
+        assert_eq!((p("e"), p("id"), p("s")), (0, 0, 11));
+        let e = z11.parse_element("q").unwrap_err().to_string();
+        assert!(
+            e.contains("group element") && e.contains("reduced mod 11"),
+            "{e}"
+        );
+        let units = TaskSymmetry::of(&with(Operation::Mul, 13, |_| {}));
+        // Z_13^*: residue r is element r − 1; integers reduce mod 13, 0 is not a unit
+        assert_eq!(units.parse_element("r^14").unwrap(), 0);
+        assert_eq!(units.parse_element("s r^2").unwrap(), 12 + 1);
+        assert!(units.parse_element("r^13").is_err());
+        assert!(units.parse_element("r").is_err());
+        let prod = TaskSymmetry::of(&with(Operation::Add, 0, |s| s.group = Some(vec![2, 4])));
+        assert_eq!(
+            prod.element_name(prod.parse_element("r^(1,3)").unwrap()),
+            "r^(1,3)"
+        );
+        assert!(prod.parse_element("r^1").is_err());
     }
 
     #[test]
@@ -709,6 +1019,50 @@ mod tests {
             }
         }
         (count, swap)
+    }
+
+    /// Each construction against brute force over S_n × S_n on small tasks: Dih(A) on abelian
+    /// groups, `r^g` on named groups (abelian or not), and the search on the polynomial controls,
+    /// `mul` keeping 0, comparisons and a graph: the order is the number of label-preserving
+    /// (σ, τ), doubled when a swap keeps the labels, and every listed element keeps them.
+    #[test]
+    fn every_construction_matches_brute_force_on_small_tasks() {
+        let mut tasks = vec![
+            with(Operation::Add, 5, |_| {}),
+            with(Operation::Sub, 6, |_| {}),
+            with(Operation::Mul, 7, |_| {}),
+            with(Operation::Div, 5, |_| {}),
+            with(Operation::Add, 0, |s| s.group = Some(vec![2, 2])),
+            named(Operation::Mul, "S3"),
+            named(Operation::Div, "S3"),
+            named(Operation::Mul, "Z6"),
+            with(Operation::SquareSum, 5, |_| {}),
+            with(Operation::Mul, 5, |s| {
+                s.zero = crate::group::ZeroConvention::Keep
+            }),
+            with(Operation::AbsDiff, 5, |_| {}),
+            with(Operation::Max, 6, |_| {}),
+        ];
+        tasks.push(with(Operation::GraphDistance, 0, |s| {
+            s.graph = Some("path:5".into())
+        }));
+        for task in &tasks {
+            let n = task.n_symbols();
+            let (count, swap) = brute(n, task.labels());
+            let sym = TaskSymmetry::of(task);
+            let expect = count * if swap { 2 } else { 1 };
+            assert_eq!(sym.order(), Some(expect as u64), "{}", task.describe());
+            assert_eq!(sym.has_swaps(), swap, "{}", task.describe());
+            check_group(task, &sym);
+            // the method: construction exactly for the group tasks
+            let group_task = task.group().is_some() || task.finite_group().is_some();
+            assert_eq!(
+                sym.method() == Method::Construction,
+                group_task,
+                "{}",
+                task.describe()
+            );
+        }
     }
 
     proptest! {
