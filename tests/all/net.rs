@@ -2,7 +2,7 @@
 //! per-sample Jacobians by finite differences, determinism over threads, symmetric init, and the
 //! run file of `symrfm run --model mlp`.
 
-mod common;
+use crate::common;
 use common::{scratch, symrfm};
 
 use ndarray::{Array2, Axis};
