@@ -26,7 +26,8 @@
 #   4. writes the raw rows to results/peers-<peer>-p<P>.csv (program, run, wall_s, peak_kib,
 #      load1_before, final_test_acc) and the table (medians, min-max, peak memory, accuracy, ratio
 #      of medians) into its own section of results/peers.md (between `<!-- <peer> pP -->` and
-#      `<!-- end <peer> pP -->`, replaced on every run; the rest of the file is kept).
+#      `<!-- end <peer> pP -->`, with ` quiet` after pP under -w; replaced on every run; the rest of
+#      the file is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -152,12 +153,14 @@ section=$out/section.md
         echo "training fraction 0.5; xrfm reads it from \`scripts/compare_peers.py split\`)."
     fi
     echo "Versions: $("$py" -c 'import torch; print("torch", torch.__version__)'), $("$SYMRFM_BIN" --version)."
-    echo "Load average (1, 5, 15 min) before: \`$load_before\`; after: \`$load_after\`; 1-minute load before each run in"
-    echo "results/peers-$peer-p$p.csv$([[ $wait_quiet == 1 ]] && echo ' (each run waited for a load below 1)')."
+    echo "Load average before: \`$load_before\` (1, 5, 15 min); after: \`$load_after\`; the 1-minute load before each run is"
+    echo "in results/peers-$peer-p$p.csv$([[ $wait_quiet == 1 ]] && echo ' (each run waited for a load below 1)')."
     echo
     "$py" "$helper" summarize "$times" -
 } >"$section"
+name="$peer p$p"
+[[ $wait_quiet == 1 ]] && name="$name quiet"
 cp "$csv" "results/peers-$peer-p$p.csv"
-"$py" "$helper" splice results/peers.md "$peer p$p" "$section"
+"$py" "$helper" splice results/peers.md "$name" "$section"
 cat "$section"
-echo "updated results/peers.md (section $peer p$p) and results/peers-$peer-p$p.csv"
+echo "updated results/peers.md (section $name) and results/peers-$peer-p$p.csv"

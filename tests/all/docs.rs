@@ -285,11 +285,11 @@ fn load_before(line: &str) -> Option<f64> {
 }
 
 /// The reference measurement the README quotes: the quiet one if results/peers.md has it
-/// (`<!-- reference p61 quiet -->`), else the loaded one (`<!-- reference p61 -->`), labelled so.
+/// (`<!-- reference p61 quiet -->`), else the loaded one (`<!-- reference p61 loaded -->`), labelled so.
 fn reference_block(peers: &str) -> PeerBlock {
     peer_block(peers, "reference p61 quiet")
-        .or_else(|| peer_block(peers, "reference p61"))
-        .expect("results/peers.md has no <!-- reference p61 --> block")
+        .or_else(|| peer_block(peers, "reference p61 loaded"))
+        .expect("results/peers.md has no <!-- reference p61 quiet --> or <!-- reference p61 loaded --> block")
 }
 
 /// The performance line of README.md, from results/peers.md.
