@@ -477,3 +477,111 @@ fn bad_network_values_are_named_by_their_flag() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--model"));
 }
+
+/// The cases of the PyTorch parity fixture: (name, modulus, activation, width, batch, steps, net seed).
+const PARITY_CASES: [(&str, u64, Activation, usize, usize, usize, u64); 2] = [
+    ("quadratic", 11, Activation::Quadratic, 24, 8, 240, 0),
+    ("relu", 11, Activation::Relu, 24, 5, 240, 1),
+];
+
+fn parity_params(act: Activation, width: usize, batch: usize, steps: usize, seed: u64) -> NetParams {
+    NetParams {
+        act,
+        width,
+        batch,
+        steps: Some(steps),
+        seed,
+        eval_every: 1,
+        agop_every: steps,
+        ..NetParams::default()
+    }
+}
+
+/// The input of scripts/torch_mlp_fixture.py for every case, as symrfm generates it now.
+fn parity_input() -> serde_json::Value {
+    let mut cases = Vec::new();
+    for (name, p, act, width, batch, steps, seed) in PARITY_CASES {
+        let (task, train, _) = data(p, Operation::Add);
+        let params = parity_params(act, width, batch, steps, seed);
+        let (n, c) = (task.n_symbols(), task.n_classes());
+        let net = Network::random(&params, n, c).unwrap();
+        let mlp = net.as_fcn().unwrap();
+        let e = mlp.embedding();
+        let fc1: Vec<Vec<f64>> = (0..width).map(|k| e.column(k).to_vec()).collect();
+        let out: Vec<Vec<f64>> = mlp.output().rows().into_iter().map(|r| r.to_vec()).collect();
+        cases.push(serde_json::json!({
+            "name": name, "n_symbols": n, "n_classes": c, "width": width, "act": act.name(),
+            "a": train.a, "b": train.b, "labels": train.labels,
+            "fc1": fc1, "out": out,
+            "lr": params.lr, "weight_decay": params.weight_decay, "beta1": params.beta1,
+            "beta2": params.beta2, "eps": params.eps,
+            "batches": net::train::batch_schedule(&params, train.len(), steps),
+        }));
+    }
+    serde_json::json!({ "cases": cases })
+}
+
+const PARITY_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/net_parity");
+
+/// Writes tests/fixtures/net_parity/input.json (run by hand: `cargo test --release --test net --
+/// --ignored write_torch_parity_input`), then run scripts/torch_mlp_fixture.py on it.
+#[test]
+#[ignore]
+fn write_torch_parity_input() {
+    std::fs::create_dir_all(PARITY_DIR).unwrap();
+    let text = serde_json::to_string(&parity_input()).unwrap();
+    std::fs::write(format!("{PARITY_DIR}/input.json"), text).unwrap();
+}
+
+#[test]
+fn training_equals_the_pytorch_reference_to_1e_10() {
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap()).unwrap()
+    };
+    // The committed input is what symrfm draws today (weights and batches from the seed).
+    assert_eq!(read("input.json"), parity_input());
+    let torch = read("torch.json");
+    let rel = |x: f64, y: f64| (x - y).abs() / y.abs().max(1e-300);
+    for (ci, (name, p, act, width, batch, steps, seed)) in PARITY_CASES.into_iter().enumerate() {
+        let t = &torch["cases"][ci];
+        assert_eq!(t["name"], name);
+        let (task, train, test) = data(p, Operation::Add);
+        let params = parity_params(act, width, batch, steps, seed);
+        let net = Network::random(&params, task.n_symbols(), task.n_classes()).unwrap();
+        let out = net::train(net, &params, &train, &test, None, &mut |_| Control::Continue).unwrap();
+        let losses: Vec<f64> = out.steps[1..].iter().map(|r| r.batch_loss.unwrap()).collect();
+        let expected: Vec<f64> = serde_json::from_value(t["losses"].clone()).unwrap();
+        assert_eq!(losses.len(), steps);
+        assert_eq!(expected.len(), steps);
+        let worst = losses.iter().zip(&expected).map(|(x, y)| rel(*x, *y)).fold(0.0, f64::max);
+        assert!(worst < 1e-10, "{name}: per-step loss differs by {worst:e} relative");
+        let mlp = out.net.as_fcn().unwrap();
+        let fc1: Vec<Vec<f64>> = serde_json::from_value(t["fc1"].clone()).unwrap();
+        let w_out: Vec<Vec<f64>> = serde_json::from_value(t["out"].clone()).unwrap();
+        let e = mlp.embedding();
+        let mut worst_w = 0.0f64;
+        let norm = e.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for k in 0..width {
+            for i in 0..2 * task.n_symbols() {
+                worst_w = worst_w.max((e[[i, k]] - fc1[k][i]).abs() / norm);
+            }
+        }
+        let norm_o = mlp.output().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (r, row) in mlp.output().rows().into_iter().zip(&w_out) {
+            for (x, y) in r.iter().zip(row) {
+                worst_w = worst_w.max((x - y).abs() / norm_o);
+            }
+        }
+        assert!(worst_w < 1e-10, "{name}: final weights differ by {worst_w:e} (relative to the largest)");
+        let agop: Vec<Vec<f64>> = serde_json::from_value(t["agop"].clone()).unwrap();
+        let ours = &out.features.last().unwrap().agop;
+        let scale = ours.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let worst_a = agop
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &v)| (i, j, v)))
+            .map(|(i, j, v)| (ours[[i, j]] - v).abs() / scale)
+            .fold(0.0, f64::max);
+        assert!(worst_a < 1e-10, "{name}: AGOP differs from calc_full_agop by {worst_a:e}");
+    }
+}
