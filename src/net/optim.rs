@@ -61,27 +61,22 @@ impl Optimizer {
     /// with `bc_i = 1 − β_i^t`.
     fn adamw(&mut self, w: &mut [f64], g: &[f64]) {
         let t = self.step as f64;
-        let decay = 1.0 - self.lr * self.weight_decay;
         let (b1, b2) = (self.beta1, self.beta2);
-        let lerp_w = 1.0 - b1;
         let bc1 = 1.0 - b1.powf(t);
         let bc2 = 1.0 - b2.powf(t);
-        let step_size = self.lr / bc1;
-        let bc2_sqrt = bc2.sqrt();
-        let neg_step = -step_size;
-        let one_minus_b2 = 1.0 - b2;
-        let eps = self.eps;
-        for (((p, &gi), m), v) in w.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
-            *p *= decay;
-            *m = if lerp_w < 0.5 {
-                *m + lerp_w * (gi - *m)
-            } else {
-                gi - (gi - *m) * (1.0 - lerp_w)
-            };
-            *v = *v * b2 + one_minus_b2 * gi * gi;
-            let denom = v.sqrt() / bc2_sqrt + eps;
-            *p += neg_step * *m / denom;
-        }
+        crate::simd::dispatch(AdamwLoop {
+            w,
+            g,
+            m: &mut self.m,
+            v: &mut self.v,
+            decay: 1.0 - self.lr * self.weight_decay,
+            lerp_w: 1.0 - b1,
+            b2,
+            one_minus_b2: 1.0 - b2,
+            neg_step: -(self.lr / bc1),
+            bc2_sqrt: bc2.sqrt(),
+            eps: self.eps,
+        });
     }
 
     /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
@@ -98,6 +93,62 @@ impl Optimizer {
                 d
             };
             *p += -lr * d;
+        }
+    }
+}
+
+/// The AdamW update of every weight, as a [`crate::simd::HotLoop`] (the same arithmetic with or
+/// without AVX2: square roots and divisions are correctly rounded, no contraction into FMA).
+struct AdamwLoop<'a> {
+    w: &'a mut [f64],
+    g: &'a [f64],
+    m: &'a mut [f64],
+    v: &'a mut [f64],
+    decay: f64,
+    lerp_w: f64,
+    b2: f64,
+    one_minus_b2: f64,
+    neg_step: f64,
+    bc2_sqrt: f64,
+    eps: f64,
+}
+
+impl crate::simd::HotLoop for AdamwLoop<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let AdamwLoop {
+            w,
+            g,
+            m,
+            v,
+            decay,
+            lerp_w,
+            b2,
+            one_minus_b2,
+            neg_step,
+            bc2_sqrt,
+            eps,
+        } = self;
+        let len = w.len().min(g.len()).min(m.len()).min(v.len());
+        let (w, g, m, v) = (&mut w[..len], &g[..len], &mut m[..len], &mut v[..len]);
+        // torch's `lerp`: `m + w·(g − m)` for a weight below 1/2, `g − (g − m)(1 − w)` otherwise.
+        if lerp_w < 0.5 {
+            for i in 0..len {
+                m[i] += lerp_w * (g[i] - m[i]);
+            }
+        } else {
+            let k = 1.0 - lerp_w;
+            for i in 0..len {
+                m[i] = g[i] - (g[i] - m[i]) * k;
+            }
+        }
+        for i in 0..len {
+            let gi = g[i];
+            v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
+            let denom = v[i].sqrt() / bc2_sqrt + eps;
+            w[i] = w[i] * decay + neg_step * m[i] / denom;
         }
     }
 }
