@@ -715,3 +715,38 @@ fn a_saved_network_predicts_what_the_run_recorded() {
     assert_eq!(correct, report.test_correct);
     assert!(net.predict(&[n * n]).is_err());
 }
+
+/// A symmetric first layer trained full-batch on an `<s>`-invariant split stays exactly
+/// `<s>`-invariant (the gradient of row a and of row n + a are the same sums in the same order);
+/// minibatches, which are not invariant, break it.
+#[test]
+fn symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it() {
+    use symrfm::experiment::{ExperimentSpec, RunOptions};
+    let run = |batch: usize| {
+        let spec = ExperimentSpec {
+            task: TaskSpec::new(Operation::Add, 11),
+            split: SplitSpec::FixedPoints { subgroup: "s".into() },
+            net: Some(NetParams {
+                width: 16,
+                batch,
+                steps: Some(300),
+                agop_every: 100,
+                eval_every: 100,
+                init: symrfm::net::NetInit::Symmetric { subgroup: "stabilizer".into() },
+                ..NetParams::default()
+            }),
+            ..ExperimentSpec::default()
+        };
+        let e = spec.validate().unwrap();
+        e.run_network(&RunOptions::default(), &mut |_| Control::Continue).unwrap().report
+    };
+    let full = run(0);
+    let trap = full.trap.as_ref().unwrap();
+    assert_eq!(trap.stabilizer_order, 2);
+    assert_eq!(trap.asymmetry.len(), 4);
+    assert!(trap.asymmetry.iter().all(|&a| a == 0.0), "{:?}", trap.asymmetry);
+    let mini = run(8);
+    let trap = mini.trap.as_ref().unwrap();
+    assert_eq!(trap.asymmetry[0], 0.0);
+    assert!(*trap.asymmetry.last().unwrap() > 1e-6, "{:?}", trap.asymmetry);
+}
