@@ -113,6 +113,12 @@ impl PyRun {
             .collect()
     }
 
+    /// The network section of a network run (JSON of `symrfm::report::network::NetworkRecord`),
+    /// None for an RFM run.
+    fn network_json(&self) -> PyResult<Option<String>> {
+        self.report.network.as_ref().map(to_json).transpose()
+    }
+
     /// The trap dynamics (JSON of `symrfm::rfm::TrapDynamics`), None for tasks without a record.
     fn trap_json(&self) -> PyResult<Option<String>> {
         self.report.trap.as_ref().map(to_json).transpose()

@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod experiment;
 mod files;
+mod network;
 mod symmetry;
 mod task;
 
@@ -25,5 +26,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     analysis::register(m)?;
     experiment::register(m)?;
     files::register(m)?;
+    network::register(m)?;
     Ok(())
 }

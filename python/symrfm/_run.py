@@ -66,12 +66,58 @@ class RunResult:
             self._metrics = m
         return self._metrics
 
+    @property
+    def network(self) -> Optional[Dict[str, Any]]:
+        """The ``network`` section of a network run (``model="mlp"``): ``params``, ``steps`` (one
+        dict per evaluation), ``features`` (NFM, AGOP, centered AGOP as nested lists, NFA
+        correlations) and ``seconds``; None for an RFM run."""
+        text = self._core.network_json()
+        return None if text is None else json.loads(text)
+
+    @property
+    def network_metrics(self) -> Dict[str, np.ndarray]:
+        """Per-evaluation metrics of a network run as float64/int64 arrays: ``step``, ``epoch``,
+        ``batch_loss`` (NaN at step 0), ``train_loss``, ``train_acc``, ``test_loss``,
+        ``test_acc``, ``seconds``."""
+        net = self.network
+        if net is None:
+            raise ValueError("network_metrics: not a network run (model='rfm')")
+        steps = net["steps"]
+        out: Dict[str, np.ndarray] = {"step": np.asarray([r["step"] for r in steps], dtype=np.int64)}
+        for k in ("epoch", "batch_loss", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"):
+            out[k] = np.asarray([np.nan if r.get(k) is None else r[k] for r in steps], dtype=np.float64)
+        return out
+
+    def network_features(self) -> List[Dict[str, Any]]:
+        """The recorded feature matrices of a network run: per recorded step a dict with
+        ``step``, ``nfm``, ``agop``, ``agop_centered`` (float64 arrays), ``nfa_corr`` and
+        ``nfa_corr_no_diag``."""
+        net = self.network
+        if net is None:
+            raise ValueError("network_features: not a network run (model='rfm')")
+        return [
+            {
+                "step": f["step"],
+                "nfm": np.asarray(f["nfm"]["rows"], dtype=np.float64),
+                "agop": np.asarray(f["agop"]["rows"], dtype=np.float64),
+                "agop_centered": np.asarray(f["agop_centered"]["rows"], dtype=np.float64),
+                "nfa_corr": f.get("nfa_corr"),
+                "nfa_corr_no_diag": f.get("nfa_corr_no_diag"),
+            }
+            for f in net["features"]
+        ]
+
     def to_pandas(self) -> Any:
-        """The metrics as a pandas DataFrame indexed by iteration (needs pandas)."""
+        """The metrics as a pandas DataFrame indexed by iteration (by step for a network run;
+        needs pandas)."""
         try:
             import pandas as pd
         except ImportError as e:
             raise ImportError("to_pandas() needs pandas: pip install pandas") from e
+        if self._core.network_json() is not None:
+            nm = dict(self.network_metrics)
+            step = nm.pop("step")
+            return pd.DataFrame(nm, index=pd.Index(step, name="step"))
         m = dict(self.metrics)
         it = m.pop("iter")
         return pd.DataFrame(m, index=pd.Index(it, name="iter"))
@@ -246,11 +292,18 @@ class _Progress:
             self.bar.set_postfix(train=f"{r['train_acc']:.3f}", test=f"{r['test_acc']:.4f}", refresh=False)
             self.bar.update(1)
             return
-        line = (
+        if "step" in r:
+            line = (
+                f"{self.label + ' ' if self.label else ''}[step {r['step']}/{r['total']}] "
+                f"train loss {r['train_loss']:.3e} acc {r['train_acc']:.3f}  "
+                f"test loss {r['test_loss']:.3e} acc {r['test_acc']:.4f}  {r['seconds']:.2f}s"
+            )
+        else:
+            line = (
             f"{self.label + ' ' if self.label else ''}[{r['iter'] + 1:>3}/{self.total}] "
             f"train {r['train_acc']:.3f}  test {r['test_acc']:.4f}  "
             f"test-mse {r['test_mse']:.3e}  tr(M_t) {r['trace_m']:.3f}  {r['seconds']:.2f}s"
-        )
+            )
         if self.inline:
             sys.stderr.write("\r" + line + " " * max(0, self.last_len - len(line)))
             self.last_len = len(line)
@@ -409,8 +462,38 @@ def run(
     quiet: bool = False,
     progress: Optional[bool] = None,
     command_line: Optional[List[str]] = None,
+    model: str = "rfm",
+    width: int = 256,
+    act: str = "quadratic",
+    init_scale: float = 1.0,
+    net_init: str = "random",
+    net_seed: int = 0,
+    optimizer: str = "adamw",
+    lr: float = 1e-3,
+    weight_decay: float = 1.0,
+    momentum: float = 0.0,
+    batch: int = 32,
+    epochs: int = 1000,
+    steps: Optional[int] = None,
+    eval_every: int = 0,
+    agop_every: int = 0,
+    loss: str = "mse",
+    agop_reg: float = 0.0,
+    symmetry_loss: float = 0.0,
 ) -> RunResult:
-    """Trains an RFM, exactly as ``symrfm run`` does with the same settings.
+    """Trains an RFM (or, with ``model="mlp"``/``"mlp2"``, a network), exactly as ``symrfm run``
+    does with the same settings.
+
+    Networks (``model="mlp"``: the reference's OneLayerFCN, ``"mlp2"``: its two-hidden-layer
+    variant) take the CLI's network flags of the same names: ``width``, ``act``, ``init_scale``,
+    ``net_init`` (``random``, ``symmetric``, ``symmetric:<subgroup>``, ``rfm:<run.json>``),
+    ``net_seed``, ``optimizer``, ``lr``, ``weight_decay``, ``momentum``, ``batch`` (0 = full
+    batch), ``epochs`` or ``steps``, ``eval_every``, ``agop_every``, ``loss`` (mse, ce),
+    ``agop_reg``, ``symmetry_loss``, and ``perturb``. The callback then gets
+    ``callback(step, record)`` at every evaluation (record: ``step``, ``epoch``,
+    ``batch_loss``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``, ``seconds``);
+    the curves are :attr:`RunResult.network_metrics`, the NFM/AGOP snapshots
+    :meth:`RunResult.network_features`, and :attr:`RunResult.final_m` is the final NFM.
 
     With no arguments: ``add`` mod 61, a random 50 % split (seed 0), Gaussian kernel L = 2.5,
     λ = 0, s = 1/2, centering, 50 iterations.
@@ -455,6 +538,42 @@ def run(
         raise TypeError(f"split: expected a symrfm.Split, got {type(split).__name__}")
     elif split.task != task:
         raise ValueError(f"split: built for {split.task.description}, not {task.description}")
+    if model != "rfm":
+        net = {
+            "model": model, "width": check_int(width, "net.width"), "act": act,
+            "init_scale": check_float(init_scale, "net.init_scale", "a finite number"), "init": _net_init(net_init),
+            "perturb": 0.0 if perturb is None else check_float(perturb, "net.perturb", "a finite number"),
+            "seed": check_int(net_seed, "net.seed"), "optimizer": optimizer,
+            "lr": check_float(lr, "net.lr", "a finite number"), "weight_decay": check_float(weight_decay, "net.weight_decay", "a finite number"),
+            "momentum": check_float(momentum, "net.momentum", "a finite number"), "batch": check_int(batch, "net.batch"),
+            "epochs": check_int(epochs, "net.epochs"),
+            "steps": None if steps is None else check_int(steps, "net.steps"),
+            "eval_every": check_int(eval_every, "net.eval_every"),
+            "agop_every": check_int(agop_every, "net.agop_every"), "loss": loss,
+            "agop_reg": check_float(agop_reg, "net.agop_reg", "a finite number"),
+            "symmetry_loss": check_float(symmetry_loss, "net.symmetry_loss", "a finite number"),
+        }
+        if net["steps"] is None:
+            del net["steps"]
+        spec = {"task": task.spec, "split": split.spec, "params": {}, "label": label, "net": net}
+        spec["params"] = _params(
+            kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision, None, False
+        )
+        if command_line is None:
+            command_line = _call_text("run", call)
+        core, pending = _drive(
+            _n_evaluations(net, split.n_train),
+            label or "",
+            quiet,
+            progress,
+            callback,
+            lambda observer: _core.run_network(
+                json.dumps(spec), check_int(threads, "net.threads"), command_line, bool(save_model), observer
+            ),
+        )
+        result = RunResult(core, task)
+        result._split = split
+        return _raise_pending(result, pending)
     # None: the library scores the subgroup the split names, if any (as `symrfm run`).
     theory = None if theory_subgroup is None else _subgroup_text(theory_subgroup)
     params = _params(
@@ -512,6 +631,34 @@ def run(
     result = RunResult(core, task)
     result._split = split
     return _raise_pending(result, pending)
+
+
+def _net_init(text: str) -> Dict[str, Any]:
+    """``random``, ``symmetric``, ``symmetric:<H>``, ``rfm:<file>`` as the library's ``net.init``."""
+    if not isinstance(text, str):
+        raise TypeError(f"net_init: expected a string, got {type(text).__name__}")
+    t = text.strip()
+    if t == "random":
+        return {"kind": "random"}
+    if t == "symmetric":
+        return {"kind": "symmetric", "subgroup": "stabilizer"}
+    if t.startswith("symmetric:") and t[len("symmetric:"):].strip():
+        return {"kind": "symmetric", "subgroup": t[len("symmetric:"):].strip()}
+    if t.startswith("rfm:") and t[4:]:
+        return {"kind": "rfm", "path": t[4:]}
+    raise ValueError(
+        f"invalid value for net.init: {text} (allowed: `random`, `symmetric`, `symmetric:<subgroup>` or `rfm:<run.json>`)"
+    )
+
+
+def _n_evaluations(net: Dict[str, Any], n_train: int) -> int:
+    """How many times the training loop evaluates (the progress total): step 0, every
+    ``eval_every`` steps (default: every epoch) and the last step."""
+    batch = net["batch"] if net["batch"] > 0 else max(n_train, 1)
+    per_epoch = max(-(-n_train // min(batch, max(n_train, 1))), 1)
+    total = net.get("steps") or net["epochs"] * per_epoch
+    period = net["eval_every"] or per_epoch
+    return 1 + total // period + (1 if total % period else 0)
 
 
 def _signals_only(record: Dict[str, Any]) -> None:

@@ -566,6 +566,38 @@ class Split:
         """Number of test pairs."""
         return int(self.test.shape[0])
 
+    def to_csv(self, path: Union[str, os.PathLike, None] = None) -> str:
+        """The split as CSV, byte for byte what ``symrfm split`` writes: header
+        ``a,b,label,is_train``, one row per pair (symbol values). Also written to ``path`` when
+        given. Returns the text."""
+        text = _core.split_csv(self._core)
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        return text
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        """The split as one-hot arrays for training a network of your own on exactly this split:
+        ``x_train`` (n_train × 2n float64, rows e_a ‖ e_b), ``y_train`` (labels, int64),
+        ``x_test``, ``y_test``, and the pair indices ``train`` and ``test`` (a·n + b, in the
+        rows' order)."""
+        n = self.task.n_symbols
+        labels = np.asarray(self.task.labels).reshape(-1)
+
+        def encode(pairs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+            x = np.zeros((len(pairs), 2 * n), dtype=np.float64)
+            rows = np.arange(len(pairs))
+            x[rows, pairs // n] = 1.0
+            x[rows, n + pairs % n] = 1.0
+            return x, labels[pairs].astype(np.int64)
+
+        x_train, y_train = encode(np.asarray(self.train, dtype=np.int64))
+        x_test, y_test = encode(np.asarray(self.test, dtype=np.int64))
+        return {
+            "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
+            "train": np.asarray(self.train, dtype=np.int64), "test": np.asarray(self.test, dtype=np.int64),
+        }
+
     @property
     def moved_to_test(self) -> np.ndarray:
         """The pairs the edits moved from train to test, in edit order."""

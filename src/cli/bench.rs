@@ -69,6 +69,21 @@ pub struct BenchArgs {
     /// Backends to time.
     #[arg(long, value_enum, default_value = "all")]
     pub backend: BackendArg,
+    /// Only the network rows: steps per second of the default MLP (and the two-layer net) on
+    /// add mod --net-modulus and the time of one network AGOP; writes bench-net.md and
+    /// bench-net.json instead of bench.md and bench.json.
+    #[arg(long)]
+    pub network: bool,
+    /// Modulus of the network rows.
+    #[arg(long, default_value_t = 61)]
+    pub net_modulus: u64,
+    /// Timed optimizer steps per repetition of the network rows.
+    #[arg(long, default_value_t = 2000)]
+    pub net_steps: usize,
+    /// The reference's times on this machine (JSON written by scripts/bench_reference_net.py:
+    /// `seconds_per_step`, `agop_seconds`, `source`), printed beside ours with the speed-ups.
+    #[arg(long, value_name = "FILE")]
+    pub net_reference: Option<PathBuf>,
     /// Directory for bench.md and bench.json.
     #[arg(long, default_value = "results")]
     pub out_dir: PathBuf,
@@ -149,6 +164,9 @@ impl BenchArgs {
 
 /// Runs `symrfm bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.network {
+        return run_network(args);
+    }
     let config = args.config()?;
     let json = args.out_dir.join("bench.json");
     let md = args.out_dir.join("bench.md");
@@ -174,6 +192,60 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             outln!("{line}");
         }
     }
+    outln!("wrote {} and {}", md.display(), json.display());
+    Ok(())
+}
+
+/// `symrfm bench --network`.
+fn run_network(args: &BenchArgs) -> Result<()> {
+    if !(2..=4096).contains(&args.net_modulus) {
+        return Err(
+            Error::param("--net-modulus", args.net_modulus, "moduli from 2 to 4096").into(),
+        );
+    }
+    if args.net_steps == 0 || args.iters == 0 {
+        return Err(Error::param("--net-steps", args.net_steps, "an integer ≥ 1").into());
+    }
+    let json = args.out_dir.join("bench-net.json");
+    let md = args.out_dir.join("bench-net.md");
+    super::flags::prepare_output(&json, args.force, args.quiet)?;
+    super::flags::prepare_output(&md, args.force, args.quiet)?;
+    let reference = match &args.net_reference {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            Some(
+                serde_json::from_str(&text).map_err(|e| Error::InvalidInput {
+                    path: path.clone(),
+                    reason: format!("expected seconds_per_step, agop_seconds, source: {e}"),
+                })?,
+            )
+        }
+        None => None,
+    };
+    let config = symrfm::perf::net_bench::NetBenchConfig {
+        modulus: args.net_modulus,
+        width: 256,
+        batch: 32,
+        steps: args.net_steps,
+        repeats: args.iters,
+        threads: if args.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            args.threads
+        },
+        reference,
+    };
+    let quiet = args.quiet;
+    let report = symrfm::perf::net_bench::run_net_bench(&config, &mut |msg| {
+        if !quiet {
+            errln!("bench: {msg}");
+        }
+    })?;
+    symrfm::report::write_json_atomic(&json, &report)?;
+    symrfm::report::write::write_atomic(&md, report.to_markdown().as_bytes())?;
     outln!("wrote {} and {}", md.display(), json.display());
     Ok(())
 }

@@ -31,6 +31,8 @@ pub struct CompareArgs {
     pub rfm: RfmArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub net: super::net_flags::NetArgs,
     /// The symmetric split: fixed-points (of the reflections of H) or orbit (whole H-orbits at
     /// --train-frac). H is --reflection or --subgroup, default `s` (where Sym_f has no `s`: its first
     /// element that fixes a pair, resp. is not the identity).
@@ -111,7 +113,20 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         theory_subgroup: None,
         h_flag: h_source.flag(),
     };
-    let symmetric = experiment(&args.task, &choice(base), &args.rfm, &args.analysis)?;
+    let network = args.net.is_network();
+    let as_net = |e: symrfm::experiment::Experiment| {
+        if network {
+            super::net_run::with_network(&e, &args.net, None, args.rfm.threads, h_source.flag())
+        } else {
+            Ok(e)
+        }
+    };
+    let symmetric = as_net(experiment(
+        &args.task,
+        &choice(base),
+        &args.rfm,
+        &args.analysis,
+    )?)?;
     let (edit, twin_label) = match args.move_orbits {
         Some(count) => (
             SplitEdit::MoveOrbits {
@@ -135,7 +150,12 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
         base: Box::new(symmetric.spec().split.clone()),
         edits: vec![edit],
     };
-    let twin = experiment(&args.task, &choice(twin_spec), &args.rfm, &args.analysis)?;
+    let twin = as_net(experiment(
+        &args.task,
+        &choice(twin_spec),
+        &args.rfm,
+        &args.analysis,
+    )?)?;
     let moved = twin.spec().split.moved_to_test();
     let twin_edit = match args.move_orbits {
         Some(count) => format!(
@@ -153,7 +173,11 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!(
             "compare-{}-{}.json",
-            stem(&symmetric),
+            if network {
+                super::net_run::stem(&symmetric)
+            } else {
+                stem(&symmetric)
+            },
             split_tag(&twin.spec().split)
         ))
     });
@@ -180,14 +204,25 @@ pub fn compare(args: &CompareArgs, command_line: Vec<String>) -> Result<()> {
 
     outln!("twin: {twin_edit}");
     let options = run_options(&args.rfm, command_line.clone(), false);
-    let sym_report = execute(&symmetric, &options, "symmetric", args.quiet)?;
+    let run = |e: &symrfm::experiment::Experiment, label: &str| -> Result<RunReport> {
+        if network {
+            super::net_run::execute(e, &options, label, args.quiet).map(|o| o.report)
+        } else {
+            execute(e, &options, label, args.quiet)
+        }
+    };
+    let sym_report = run(&symmetric, "symmetric")?;
     // After a signal the twin is not started; what finished is written, marked incomplete.
     let twin_report = if sym_report.complete {
-        Some(execute(&twin, &options, twin_label, args.quiet)?)
+        Some(run(&twin, twin_label)?)
     } else {
         None
     };
-    print_table(&sym_report, twin_report.as_ref(), twin_label);
+    if network {
+        print_net_table(&sym_report, twin_report.as_ref(), twin_label);
+    } else {
+        print_table(&sym_report, twin_report.as_ref(), twin_label);
+    }
     let report = CompareReport::new(
         command_line,
         task,
@@ -238,6 +273,40 @@ fn moved_orbits_subgroup(spec: &SplitSpec) -> Option<String> {
         SplitEdit::MoveOrbits { subgroup, .. } => Some(subgroup.clone()),
         _ => None,
     })
+}
+
+/// The side-by-side table of test accuracies of two network runs: about 20 evaluations.
+fn print_net_table(symmetric: &RunReport, twin: Option<&RunReport>, twin_label: &str) {
+    let steps = |r: Option<&RunReport>| {
+        r.and_then(|r| r.network.as_ref())
+            .map(|n| n.steps.clone())
+            .unwrap_or_default()
+    };
+    let (a, b) = (steps(Some(symmetric)), steps(twin));
+    let twin_head = format!("test acc {twin_label}");
+    outln!(
+        "{:>9}  {:>18}  {:>w$}",
+        "step",
+        "test acc symmetric",
+        twin_head,
+        w = twin_head.len().max(10)
+    );
+    let rows = a.len().max(b.len());
+    let stride = rows.div_ceil(20).max(1);
+    let cell = |v: &[symrfm::net::StepRecord], i: usize| {
+        v.get(i)
+            .map_or("-".to_string(), |r| format!("{:.4}", r.test_acc))
+    };
+    for i in (0..rows).filter(|i| i % stride == 0 || i + 1 == rows) {
+        let step = a.get(i).or(b.get(i)).map_or(0, |r| r.step);
+        outln!(
+            "{:>9}  {:>18}  {:>w$}",
+            step,
+            cell(&a, i),
+            cell(&b, i),
+            w = twin_head.len().max(10)
+        );
+    }
 }
 
 /// The side-by-side table of test accuracies.

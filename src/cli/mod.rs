@@ -68,6 +68,7 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     let result = match cli.command {
         Command::Run(args) => match &args.resume {
             Some(path) => resume::run(&args, path, command_line),
+            None if args.net.is_network() => net_run::run(&args, command_line),
             None => run::run(&args, command_line),
         },
         Command::Compare(args) => compare::compare(&args, command_line),

@@ -16,16 +16,31 @@ pub fn experiment(args: &RunArgs) -> Result<Experiment> {
     let base = args
         .interventions
         .experiment(&args.task, &choice, &args.rfm, &args.analysis)?;
-    let mut spec = base.spec().clone();
+    with_network(
+        &base,
+        &args.net,
+        args.interventions.perturb,
+        args.rfm.threads,
+        choice.h_flag,
+    )
+}
+
+/// `experiment` with the network of the flags instead of RFM (its M_0 settings dropped),
+/// validated again.
+pub fn with_network(
+    experiment: &Experiment,
+    net: &super::net_flags::NetArgs,
+    perturb: Option<f64>,
+    threads: usize,
+    h_flag: &'static str,
+) -> Result<Experiment> {
+    let mut spec = experiment.spec().clone();
     spec.init = Default::default();
     spec.init_m = None;
-    spec.net = Some(
-        args.net
-            .params(args.interventions.perturb, args.rfm.threads)?,
-    );
+    spec.net = Some(net.params(perturb, threads)?);
     Ok(spec
         .validate()
-        .map_err(|e| to_flags(e, &[("split.subgroup", choice.h_flag)]))?)
+        .map_err(|e| to_flags(e, &[("split.subgroup", h_flag)]))?)
 }
 
 /// `add-p61-mlp`: task, modulus (or group) and model, for file names.

@@ -447,9 +447,6 @@ pub fn dry_run(experiment: &Experiment, params: &RfmParams, max_memory_mib: Opti
 
 /// Runs `symrfm run`.
 pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
-    if args.net.is_network() {
-        return super::net_run::run(args, command_line);
-    }
     let task = Task::new(args.task.spec()?).map_err(|e| to_flags(e, &[]))?;
     let choice = args.symmetry.choose(&task, &args.split)?;
     let experiment =

@@ -10,8 +10,10 @@ use crate::report::network::{NetFeatureRecord, NetworkRecord};
 use crate::report::{
     MatrixRecord, RunReport, SplitInfo, Summary, TaskInfo, Timings, SCHEMA_VERSION,
 };
-use crate::rfm::generic_intervention::TaskGroup;
-use crate::rfm::{Control, RfmParams, TrapDynamics};
+use crate::rfm::intervention::{resolve_subgroup, Interventions};
+use crate::symmetry::{Subgroup, TaskSymmetry};
+use crate::rfm::metrics::argmax;
+use crate::rfm::{Control, RfmParams};
 use std::time::Instant;
 
 /// What a network run produced.
@@ -53,17 +55,17 @@ impl Experiment {
                 match &params.init {
                     NetInit::Random => {}
                     NetInit::Symmetric { subgroup } => {
-                        let h = TaskGroup::of(task)
-                            .subgroup(split, subgroup)
-                            .map_err(|e| e.renamed("net.init"))?
-                            .ok_or_else(|| {
-                                Error::param(
-                                    "net.init",
-                                    task.describe(),
-                                    "a task with a symmetry group (a symmetric init projects onto it)",
-                                )
-                            })?;
-                        init::symmetrize(mlp, h.permutations())?;
+                        let sym = TaskSymmetry::of(task);
+                        if sym.is_empty() {
+                            return Err(Error::param(
+                                "net.init",
+                                task.describe(),
+                                "a task whose Sym_f lists its elements (a symmetric init projects onto a subgroup of it)",
+                            ));
+                        }
+                        let h = resolve_subgroup(&sym, &split.train, subgroup)
+                            .map_err(|e| e.renamed("net.init"))?;
+                        init::symmetrize(mlp, &coordinate_permutations(&sym, &h))?;
                     }
                     NetInit::Rfm { path } => {
                         let m = crate::report::read::load_matrix(path, None)?;
@@ -108,21 +110,33 @@ impl Experiment {
         let params = self.require_net()?;
         let (task, split) = (&self.task, &self.split);
         let (train, test) = self.net_data();
-        let group = TaskGroup::of(task);
+        let sym = TaskSymmetry::of(task);
         let symmetries = if params.symmetry_loss > 0.0 {
-            let g = group
-                .subgroup(split, "Sym_f")
-                .map_err(|e| e.renamed("net.symmetry_loss"))?
-                .ok_or_else(|| {
-                    Error::param(
-                        "net.symmetry_loss",
-                        params.symmetry_loss,
-                        "0 for a task without a symmetry group",
-                    )
-                })?;
-            Some(g.permutations().to_vec())
+            if sym.is_empty() {
+                return Err(Error::param(
+                    "net.symmetry_loss",
+                    params.symmetry_loss,
+                    "0 for a task whose Sym_f does not list its elements",
+                ));
+            }
+            Some(coordinate_permutations(&sym, &Subgroup::full(&sym)))
         } else {
             None
+        };
+        // The trap record, as for RFM: the asymmetry of the NFM with respect to the stabilizer S
+        // of the training set and the accuracy on the trapped pairs (test pairs outside
+        // Orbit_S(train)), both at every evaluation (t = optimizer step).
+        let interventions = Interventions::new(task, split, &RfmParams::default())?;
+        let mut recorder = interventions.trap_recorder();
+        let mut observer = |state: &NetState<'_>| {
+            if let Some(rec) = recorder.as_mut() {
+                rec.push(&state.net.nfm());
+                if rec.has_trapped_pairs() {
+                    let hits = hits(state.net, &test);
+                    rec.observe(state.record.step, &hits);
+                }
+            }
+            observer(state)
         };
         let started = Instant::now();
         let output = net::train(
@@ -131,7 +145,7 @@ impl Experiment {
             &train,
             &test,
             symmetries.as_deref(),
-            observer,
+            &mut observer,
         )?;
         let total_seconds = started.elapsed().as_secs_f64();
         let test_correct: Vec<usize> = split
@@ -155,25 +169,11 @@ impl Experiment {
         };
         let mut symmetry = self.symmetry.clone();
         if let Some(sym) = symmetry.as_mut() {
-            if self.theory.is_some() || self.generic_theory {
+            if self.theory.is_some() {
                 sym.score(&test_correct);
             }
         }
-        let trap = group.stabilizer(split).map(|(s, name)| {
-            let mut t = TrapDynamics {
-                stabilizer: name,
-                stabilizer_order: s.order(),
-                asymmetry: output
-                    .features
-                    .iter()
-                    .map(|f| s.asymmetry(f.nfm.view()))
-                    .collect(),
-                growth_rate: None,
-                broken_at: None,
-            };
-            t.summarize();
-            t
-        });
+        let trap = recorder.map(|r| r.finish());
         let mut warnings = Vec::new();
         let final_analysis = output.features.last().and_then(|f| {
             match analyze_matrix(task, f.nfm.view(), &AnalysisOptions::default()) {
@@ -241,6 +241,26 @@ impl Experiment {
     }
 }
 
+/// The trained network stored in a run file written with `save_model` (`run --model mlp
+/// --save-model`).
+pub fn network_from_report(report: &RunReport) -> Result<Network> {
+    let bad = |reason: &str| Error::param("network", "the run's network", reason.to_string());
+    let net = report
+        .network
+        .as_ref()
+        .ok_or_else(|| bad("a network run (`run --model mlp|mlp2`)"))?;
+    let weights = net
+        .weights
+        .as_ref()
+        .ok_or_else(|| bad("a network run written with its weights (`run --save-model`)"))?;
+    Network::from_weights(
+        &net.params,
+        report.task.n_symbols,
+        report.task.n_classes,
+        weights,
+    )
+}
+
 /// `random`, `symmetric:<H>` or `rfm:<path>`: the init as recorded in `init_m`.
 fn init_name(init: &NetInit) -> String {
     match init {
@@ -248,4 +268,25 @@ fn init_name(init: &NetInit) -> String {
         NetInit::Symmetric { subgroup } => format!("network:symmetric:{subgroup}"),
         NetInit::Rfm { path } => format!("network:rfm:{}", path.display()),
     }
+}
+
+/// The coordinate permutations (of the 2n inputs) of the elements of `h`.
+fn coordinate_permutations(sym: &TaskSymmetry, h: &Subgroup) -> Vec<Vec<usize>> {
+    h.permutations(sym)
+        .into_iter()
+        .map(|p| p.into_iter().map(|i| i as usize).collect())
+        .collect()
+}
+
+/// Whether `net` classifies each pair of `data` correctly (argmax of the logits, ties to the
+/// lowest class, as the training loop's accuracy).
+fn hits(net: &Network, data: &NetData) -> Vec<bool> {
+    let cache = net.forward(&data.a, &data.b);
+    cache
+        .logits()
+        .rows()
+        .into_iter()
+        .zip(&data.labels)
+        .map(|(row, &y)| argmax(row.iter().copied()) == y as usize)
+        .collect()
 }

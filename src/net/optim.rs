@@ -20,7 +20,14 @@ pub struct Optimizer {
     m: Vec<f64>,
     /// Second moment (AdamW).
     v: Vec<f64>,
+    /// Worker threads of the elementwise update (an execution setting: each weight's update is
+    /// the same arithmetic whichever thread does it, so results do not depend on it).
+    #[serde(skip)]
+    threads: usize,
 }
+
+/// Weights per work item of a parallel AdamW update.
+const ADAM_CHUNK: usize = 8192;
 
 impl Optimizer {
     /// A fresh optimizer for `len` weights.
@@ -39,6 +46,7 @@ impl Optimizer {
                 OptimizerKind::Adamw => vec![0.0; len],
                 OptimizerKind::Sgd => Vec::new(),
             },
+            threads: params.effective_threads(),
         }
     }
 
@@ -61,27 +69,45 @@ impl Optimizer {
     /// with `bc_i = 1 − β_i^t`.
     fn adamw(&mut self, w: &mut [f64], g: &[f64]) {
         let t = self.step as f64;
-        let decay = 1.0 - self.lr * self.weight_decay;
         let (b1, b2) = (self.beta1, self.beta2);
-        let lerp_w = 1.0 - b1;
         let bc1 = 1.0 - b1.powf(t);
         let bc2 = 1.0 - b2.powf(t);
-        let step_size = self.lr / bc1;
-        let bc2_sqrt = bc2.sqrt();
-        let neg_step = -step_size;
-        let one_minus_b2 = 1.0 - b2;
-        let eps = self.eps;
-        for (((p, &gi), m), v) in w.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
-            *p *= decay;
-            *m = if lerp_w < 0.5 {
-                *m + lerp_w * (gi - *m)
-            } else {
-                gi - (gi - *m) * (1.0 - lerp_w)
-            };
-            *v = *v * b2 + one_minus_b2 * gi * gi;
-            let denom = v.sqrt() / bc2_sqrt + eps;
-            *p += neg_step * *m / denom;
+        let (decay, lerp_w, neg_step, bc2_sqrt, eps) = (
+            1.0 - self.lr * self.weight_decay,
+            1.0 - b1,
+            -(self.lr / bc1),
+            bc2.sqrt(),
+            self.eps,
+        );
+        let update = |w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]| {
+            crate::simd::dispatch(AdamwLoop {
+                w,
+                g,
+                m,
+                v,
+                decay,
+                lerp_w,
+                b2,
+                one_minus_b2: 1.0 - b2,
+                neg_step,
+                bc2_sqrt,
+                eps,
+            })
+        };
+        if self.threads <= 1 || w.len() < 2 * ADAM_CHUNK {
+            update(w, g, &mut self.m, &mut self.v);
+            return;
         }
+        use rayon::prelude::*;
+        let min_len = w.len().div_ceil(ADAM_CHUNK).div_ceil(self.threads);
+        let chunks = w
+            .par_chunks_mut(ADAM_CHUNK)
+            .zip(g.par_chunks(ADAM_CHUNK))
+            .zip(self.m.par_chunks_mut(ADAM_CHUNK))
+            .zip(self.v.par_chunks_mut(ADAM_CHUNK));
+        chunks
+            .with_min_len(min_len)
+            .for_each(|(((w, g), m), v)| update(w, g, m, v));
     }
 
     /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
@@ -98,6 +124,62 @@ impl Optimizer {
                 d
             };
             *p += -lr * d;
+        }
+    }
+}
+
+/// The AdamW update of every weight, as a [`crate::simd::HotLoop`] (the same arithmetic with or
+/// without AVX2: square roots and divisions are correctly rounded, no contraction into FMA).
+struct AdamwLoop<'a> {
+    w: &'a mut [f64],
+    g: &'a [f64],
+    m: &'a mut [f64],
+    v: &'a mut [f64],
+    decay: f64,
+    lerp_w: f64,
+    b2: f64,
+    one_minus_b2: f64,
+    neg_step: f64,
+    bc2_sqrt: f64,
+    eps: f64,
+}
+
+impl crate::simd::HotLoop for AdamwLoop<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let AdamwLoop {
+            w,
+            g,
+            m,
+            v,
+            decay,
+            lerp_w,
+            b2,
+            one_minus_b2,
+            neg_step,
+            bc2_sqrt,
+            eps,
+        } = self;
+        let len = w.len().min(g.len()).min(m.len()).min(v.len());
+        let (w, g, m, v) = (&mut w[..len], &g[..len], &mut m[..len], &mut v[..len]);
+        // torch's `lerp`: `m + w·(g − m)` for a weight below 1/2, `g − (g − m)(1 − w)` otherwise.
+        if lerp_w < 0.5 {
+            for i in 0..len {
+                m[i] += lerp_w * (g[i] - m[i]);
+            }
+        } else {
+            let k = 1.0 - lerp_w;
+            for i in 0..len {
+                m[i] = g[i] - (g[i] - m[i]) * k;
+            }
+        }
+        for i in 0..len {
+            let gi = g[i];
+            v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
+            let denom = v[i].sqrt() / bc2_sqrt + eps;
+            w[i] = w[i] * decay + neg_step * m[i] / denom;
         }
     }
 }

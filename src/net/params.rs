@@ -283,8 +283,11 @@ fn is_zero(x: &f64) -> bool {
 /// `OneLayerFCN` of width 256 with quadratic activation, init scale 1, AdamW (lr 1e-3, weight
 /// decay 1, β = (0.9, 0.98), ε = 1e-8), MSE, batch 32 shuffled, 1000 epochs, evaluation every
 /// epoch, feature matrices every 100 epochs.
+///
+/// Every field may be omitted in a specification (then it takes its default), so that a sweep grid
+/// or a Python call names only what it changes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetParams {
     /// The network.
     pub model: ModelKind,

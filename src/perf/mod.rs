@@ -9,6 +9,7 @@ pub mod forecast;
 pub mod machine;
 pub mod markdown;
 pub mod model;
+pub mod net_bench;
 
 pub use bench::{run_bench, BenchConfig, BenchReport};
 pub use flops::StageWork;

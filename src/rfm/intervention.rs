@@ -285,7 +285,7 @@ fn permutation_group(sym: &TaskSymmetry, h: &Subgroup) -> PermutationGroup {
 /// set), `rotations` (the elements `r^x` of a group task, those keeping the operands in place),
 /// `full` or `Sym_f`, or a generator list for [`Subgroup::parse`]. Errors name
 /// `params.interventions.subgroup`.
-pub(crate) fn resolve_subgroup(
+pub fn resolve_subgroup(
     sym: &TaskSymmetry,
     train: &[usize],
     name: &str,
@@ -418,6 +418,11 @@ impl TrapRecorder<'_> {
     /// Records the asymmetry of the next M_t.
     pub fn push(&mut self, m: &Array2<f64>) {
         self.dynamics.asymmetry.push(self.group.asymmetry(m.view()));
+    }
+
+    /// Whether the split has trapped pairs (the stabilizer is not trivial).
+    pub fn has_trapped_pairs(&self) -> bool {
+        !self.trapped.is_empty()
     }
 
     /// Records the accuracy on the trapped pairs at iteration `t`, from the hits of the test

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["kernel"],
     &["solve"],
     &["rfm"],
+    &["net"],
     &["naive", "analysis"],
     &["plot"],
     &["report"],

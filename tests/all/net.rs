@@ -62,13 +62,13 @@ fn check_fd(net: &Network, grad: &[f64], f: &dyn Fn(&Network) -> f64, what: &str
     let h = 1e-5;
     let mut worst = 0.0f64;
     let scale = grad.iter().fold(0.0f64, |a, g| a.max(g.abs())).max(1e-8);
-    for i in 0..grad.len() {
+    for (i, &gi) in grad.iter().enumerate() {
         let mut plus = net.clone();
         plus.params_mut()[i] += h;
         let mut minus = net.clone();
         minus.params_mut()[i] -= h;
         let fd = (f(&plus) - f(&minus)) / (2.0 * h);
-        worst = worst.max((fd - grad[i]).abs() / scale);
+        worst = worst.max((fd - gi).abs() / scale);
     }
     assert!(
         worst < 1e-6,
@@ -235,8 +235,9 @@ fn nfa_correlation_is_one_for_proportional_matrices_and_handles_the_diagonal() {
 fn training_is_bit_identical_for_one_and_two_threads_and_learns() {
     let (_, train, test) = data(11, Operation::Add);
     let run = |threads: usize| {
+        // 33 · 512 = 16,896 weights: the AdamW update runs in parallel chunks with 2 threads.
         let params = NetParams {
-            width: 32,
+            width: 512,
             steps: Some(300),
             eval_every: 50,
             agop_every: 100,
@@ -476,4 +477,290 @@ fn bad_network_values_are_named_by_their_flag() {
     let o = symrfm(&["run", "-p", "7", "--model", "mlq", "-q"], &dir);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--model"));
+}
+
+/// The cases of the PyTorch parity fixture: (name, modulus, activation, width, batch, steps, net seed).
+const PARITY_CASES: [(&str, u64, Activation, usize, usize, usize, u64); 2] = [
+    ("quadratic", 11, Activation::Quadratic, 24, 8, 240, 0),
+    ("relu", 11, Activation::Relu, 24, 5, 240, 1),
+];
+
+fn parity_params(
+    act: Activation,
+    width: usize,
+    batch: usize,
+    steps: usize,
+    seed: u64,
+) -> NetParams {
+    NetParams {
+        act,
+        width,
+        batch,
+        steps: Some(steps),
+        seed,
+        eval_every: 1,
+        agop_every: steps,
+        ..NetParams::default()
+    }
+}
+
+/// The input of scripts/torch_mlp_fixture.py for every case, as symrfm generates it now.
+fn parity_input() -> serde_json::Value {
+    let mut cases = Vec::new();
+    for (name, p, act, width, batch, steps, seed) in PARITY_CASES {
+        let (task, train, _) = data(p, Operation::Add);
+        let params = parity_params(act, width, batch, steps, seed);
+        let (n, c) = (task.n_symbols(), task.n_classes());
+        let net = Network::random(&params, n, c).unwrap();
+        let mlp = net.as_fcn().unwrap();
+        let e = mlp.embedding();
+        let fc1: Vec<Vec<f64>> = (0..width).map(|k| e.column(k).to_vec()).collect();
+        let out: Vec<Vec<f64>> = mlp
+            .output()
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect();
+        cases.push(serde_json::json!({
+            "name": name, "n_symbols": n, "n_classes": c, "width": width, "act": act.name(),
+            "a": train.a, "b": train.b, "labels": train.labels,
+            "fc1": fc1, "out": out,
+            "lr": params.lr, "weight_decay": params.weight_decay, "beta1": params.beta1,
+            "beta2": params.beta2, "eps": params.eps,
+            "batches": net::train::batch_schedule(&params, train.len(), steps),
+        }));
+    }
+    serde_json::json!({ "cases": cases })
+}
+
+const PARITY_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/net_parity");
+
+/// Writes tests/fixtures/net_parity/input.json (run by hand: `cargo test --release --test net --
+/// --ignored write_torch_parity_input`), then run scripts/torch_mlp_fixture.py on it.
+#[test]
+#[ignore]
+fn write_torch_parity_input() {
+    std::fs::create_dir_all(PARITY_DIR).unwrap();
+    let text = serde_json::to_string(&parity_input()).unwrap();
+    std::fs::write(format!("{PARITY_DIR}/input.json"), text).unwrap();
+}
+
+#[test]
+fn training_equals_the_pytorch_reference_to_1e_10() {
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap())
+            .unwrap()
+    };
+    // The committed input is what symrfm draws today (weights and batches from the seed).
+    assert_eq!(read("input.json"), parity_input());
+    let torch = read("torch.json");
+    let rel = |x: f64, y: f64| (x - y).abs() / y.abs().max(1e-300);
+    for (ci, (name, p, act, width, batch, steps, seed)) in PARITY_CASES.into_iter().enumerate() {
+        let t = &torch["cases"][ci];
+        assert_eq!(t["name"], name);
+        let (task, train, test) = data(p, Operation::Add);
+        let params = parity_params(act, width, batch, steps, seed);
+        let net = Network::random(&params, task.n_symbols(), task.n_classes()).unwrap();
+        let out = net::train(net, &params, &train, &test, None, &mut |_| {
+            Control::Continue
+        })
+        .unwrap();
+        let losses: Vec<f64> = out.steps[1..]
+            .iter()
+            .map(|r| r.batch_loss.unwrap())
+            .collect();
+        let expected: Vec<f64> = serde_json::from_value(t["losses"].clone()).unwrap();
+        assert_eq!(losses.len(), steps);
+        assert_eq!(expected.len(), steps);
+        let worst = losses
+            .iter()
+            .zip(&expected)
+            .map(|(x, y)| rel(*x, *y))
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-10,
+            "{name}: per-step loss differs by {worst:e} relative"
+        );
+        let mlp = out.net.as_fcn().unwrap();
+        let fc1: Vec<Vec<f64>> = serde_json::from_value(t["fc1"].clone()).unwrap();
+        let w_out: Vec<Vec<f64>> = serde_json::from_value(t["out"].clone()).unwrap();
+        let e = mlp.embedding();
+        let mut worst_w = 0.0f64;
+        let norm = e.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for k in 0..width {
+            for i in 0..2 * task.n_symbols() {
+                worst_w = worst_w.max((e[[i, k]] - fc1[k][i]).abs() / norm);
+            }
+        }
+        let norm_o = mlp.output().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (r, row) in mlp.output().rows().into_iter().zip(&w_out) {
+            for (x, y) in r.iter().zip(row) {
+                worst_w = worst_w.max((x - y).abs() / norm_o);
+            }
+        }
+        assert!(
+            worst_w < 1e-10,
+            "{name}: final weights differ by {worst_w:e} (relative to the largest)"
+        );
+        let agop: Vec<Vec<f64>> = serde_json::from_value(t["agop"].clone()).unwrap();
+        let ours = &out.features.last().unwrap().agop;
+        let scale = ours.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let worst_a = agop
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &v)| (i, j, v)))
+            .map(|(i, j, v)| (ours[[i, j]] - v).abs() / scale)
+            .fold(0.0, f64::max);
+        assert!(
+            worst_a < 1e-10,
+            "{name}: AGOP differs from calc_full_agop by {worst_a:e}"
+        );
+    }
+}
+
+#[test]
+fn a_sweep_with_a_model_axis_trains_rfm_and_networks() {
+    let dir = scratch("net-sweep");
+    std::fs::write(
+        dir.join("grid.json"),
+        r#"{"base": {"task": {"modulus": 7}, "params": {"iters": 2}},
+            "axes": {"net": [null, {"model": "mlp", "width": 8, "steps": 30, "eval_every": 10},
+                             {"model": "mlp2", "width": 8, "steps": 20}]}}"#,
+    )
+    .unwrap();
+    let o = symrfm(&["sweep", "grid.json", "-o", "s.jsonl", "-q"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("s.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["status"], "ok", "{l}");
+    }
+    let by_model = |m: &str| {
+        lines
+            .iter()
+            .find(|l| l["config"]["net"]["model"] == m)
+            .unwrap_or_else(|| panic!("no {m} job"))
+    };
+    // RFM: 2 iterations; mlp: evaluations at steps 0, 10, 20, 30.
+    let rfm = lines
+        .iter()
+        .find(|l| l["config"].get("net").is_none())
+        .unwrap();
+    assert_eq!(
+        rfm["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        by_model("mlp")["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(
+        by_model("mlp2")["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
+}
+
+#[test]
+fn a_saved_network_predicts_what_the_run_recorded() {
+    let dir = scratch("net-save");
+    let out = dir.join("run.json");
+    let o = symrfm(
+        &[
+            "run",
+            "-p",
+            "13",
+            "--model",
+            "mlp",
+            "--width",
+            "24",
+            "--steps",
+            "150",
+            "--save-model",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: RunReport = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let net = symrfm::experiment::network_from_report(&report).unwrap();
+    let n = 13;
+    let task = Task::new(TaskSpec::new(Operation::Add, 13)).unwrap();
+    let test: Vec<usize> = (0..n * n)
+        .filter(|k| !report.split.train_indices.contains(k))
+        .collect();
+    let f = net.predict(&test).unwrap();
+    let correct: Vec<usize> = test
+        .iter()
+        .zip(f.rows())
+        .filter(|(&k, row)| {
+            symrfm::rfm::metrics::argmax(row.iter().copied()) == task.labels()[k] as usize
+        })
+        .map(|(&k, _)| k)
+        .collect();
+    assert_eq!(correct, report.test_correct);
+    assert!(net.predict(&[n * n]).is_err());
+}
+
+/// A symmetric first layer trained full-batch on an `<s>`-invariant split stays exactly
+/// `<s>`-invariant (the gradient of row a and of row n + a are the same sums in the same order);
+/// minibatches, which are not invariant, break it.
+#[test]
+fn symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it() {
+    use symrfm::experiment::{ExperimentSpec, RunOptions};
+    let run = |batch: usize| {
+        let spec = ExperimentSpec {
+            task: TaskSpec::new(Operation::Add, 11),
+            split: SplitSpec::FixedPoints {
+                subgroup: "s".into(),
+            },
+            net: Some(NetParams {
+                width: 16,
+                batch,
+                steps: Some(300),
+                agop_every: 100,
+                eval_every: 100,
+                init: symrfm::net::NetInit::Symmetric {
+                    subgroup: "stabilizer".into(),
+                },
+                ..NetParams::default()
+            }),
+            ..ExperimentSpec::default()
+        };
+        let e = spec.validate().unwrap();
+        e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
+            .unwrap()
+            .report
+    };
+    let full = run(0);
+    let trap = full.trap.as_ref().unwrap();
+    assert_eq!(trap.stabilizer_order, 2);
+    assert_eq!(trap.asymmetry.len(), 4);
+    assert!(
+        trap.asymmetry.iter().all(|&a| a == 0.0),
+        "{:?}",
+        trap.asymmetry
+    );
+    let mini = run(8);
+    let trap = mini.trap.as_ref().unwrap();
+    assert_eq!(trap.asymmetry[0], 0.0);
+    assert!(
+        *trap.asymmetry.last().unwrap() > 1e-6,
+        "{:?}",
+        trap.asymmetry
+    );
 }

@@ -1,0 +1,93 @@
+"""Networks from Python: symrfm.run(..., model="mlp") equals `symrfm run --model mlp`, the callback
+and interrupt behave as for RFM runs, and a split exports to CSV (byte-equal to `symrfm split`) and to
+one-hot arrays."""
+
+import json
+
+import numpy as np
+import pytest
+
+import symrfm
+from conftest import strip_timings
+
+
+def strip_network_timings(report: dict) -> dict:
+    out = strip_timings(report)
+    net = dict(out["network"])
+    net["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in net["steps"]]
+    net.pop("seconds")
+    out["network"] = net
+    return out
+
+
+def test_network_run_matches_the_cli(cli, tmp_path):
+    cli("run", "-p", "11", "--model", "mlp", "--width", "16", "--steps", "120", "--eval-every", "40",
+        "--agop-every", "60", "--net-seed", "2", "-q", "--out", "cli.json")
+    cli_json = json.loads((tmp_path / "cli.json").read_text())
+    t = symrfm.Task("add", 11)
+    r = symrfm.run(t, model="mlp", width=16, steps=120, eval_every=40, agop_every=60, net_seed=2, quiet=True)
+    assert strip_network_timings(cli_json) == strip_network_timings(r.report)
+    m = r.network_metrics
+    assert m["step"].tolist() == [0, 40, 80, 120]
+    assert np.isnan(m["batch_loss"][0]) and not np.isnan(m["batch_loss"][1])
+    feats = r.network_features()
+    assert [f["step"] for f in feats] == [0, 60, 120]
+    np.testing.assert_array_equal(r.final_m, feats[-1]["nfm"])
+    assert feats[-1]["agop"].shape == (22, 22)
+
+
+def test_network_callback_stops_and_sees_every_evaluation():
+    t = symrfm.Task("add", 7)
+    seen = []
+
+    def cb(step, record):
+        seen.append((step, record["test_acc"]))
+        return step < 20
+
+    r = symrfm.run(t, model="mlp", width=8, steps=100, eval_every=10, callback=cb, quiet=True)
+    assert not r.complete
+    assert [s for s, _ in seen] == [0, 10, 20]
+    assert r.network_metrics["step"].tolist() == [0, 10, 20]
+
+
+def test_network_callback_exception_carries_the_partial_result():
+    t = symrfm.Task("add", 7)
+
+    def cb(step, record):
+        if step >= 10:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError) as e:
+        symrfm.run(t, model="mlp", width=8, steps=100, eval_every=10, callback=cb, quiet=True)
+    assert e.value.result.network_metrics["step"].tolist() == [0, 10]
+
+
+def test_bad_network_values_name_the_parameter():
+    t = symrfm.Task("add", 7)
+    with pytest.raises(ValueError, match="net.width"):
+        symrfm.run(t, model="mlp", width=0, steps=10, quiet=True)
+    with pytest.raises(ValueError, match="net.init"):
+        symrfm.run(t, model="mlp", net_init="banana", steps=10, quiet=True)
+
+
+def test_split_to_csv_is_byte_equal_to_the_cli(cli, tmp_path):
+    t = symrfm.Task("add", 11)
+    s = symrfm.Split.random(t, 0.4, 3)
+    cli("split", "-p", "11", "--train-frac", "0.4", "--seed", "3", "--out", "cli.csv")
+    expected = (tmp_path / "cli.csv").read_bytes()
+    assert s.to_csv().encode() == expected
+    s.to_csv(tmp_path / "py.csv")
+    assert (tmp_path / "py.csv").read_bytes() == expected
+
+
+def test_split_arrays_are_one_hot_pairs_with_labels():
+    t = symrfm.Task("sub", 7)
+    s = symrfm.Split.random(t, 0.5, 0)
+    a = s.arrays()
+    n = 7
+    assert a["x_train"].shape == (s.n_train, 2 * n) and a["x_test"].shape == (s.n_test, 2 * n)
+    assert (a["x_train"].sum(axis=1) == 2).all()
+    for x, y, k in zip(a["x_train"], a["y_train"], a["train"]):
+        i, j = np.flatnonzero(x)
+        assert (i, j - n) == divmod(int(k), n)
+        assert y == t.labels[i, j - n]

@@ -1,0 +1,241 @@
+//! `symrfm bench --network`: optimizer steps per second of the reference's default MLP and the
+//! time of one network AGOP, beside the reference's numbers measured on the same machine
+//! (`scripts/bench_reference_net.py`).
+
+use super::machine::Machine;
+use crate::data::{Split, SplitSpec};
+use crate::error::Result;
+use crate::group::{Operation, Task, TaskSpec};
+use crate::net::{self, NetData, NetParams, Network};
+use crate::rfm::Control;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// What to time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetBenchConfig {
+    /// Modulus p of `add mod p` (training fraction 0.5, split seed 0).
+    pub modulus: u64,
+    /// Hidden width.
+    pub width: usize,
+    /// Minibatch size.
+    pub batch: usize,
+    /// Timed optimizer steps per repetition.
+    pub steps: usize,
+    /// Repetitions (medians are reported).
+    pub repeats: usize,
+    /// Worker threads for the AGOP (training steps are sequential).
+    pub threads: usize,
+    /// The reference's numbers on this machine, if measured: seconds per step and per AGOP.
+    pub reference: Option<ReferenceTimes>,
+}
+
+/// The reference implementation's times (from `scripts/bench_reference_net.py`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceTimes {
+    /// Seconds per optimizer step of `train_net.py`'s loop.
+    pub seconds_per_step: f64,
+    /// Seconds of one `agop_utils.calc_full_agop`.
+    pub agop_seconds: f64,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+/// One network row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetBenchRow {
+    /// The model (`mlp`, `mlp2`).
+    pub model: String,
+    /// Median seconds per optimizer step (forward, backward, AdamW).
+    pub seconds_per_step: f64,
+    /// 1 / seconds_per_step.
+    pub steps_per_second: f64,
+    /// Median seconds of one AGOP (uncentered and centered, closed form) over the training set.
+    pub agop_seconds: f64,
+    /// Median seconds of the NFA correlations (√AGOP by eigendecomposition).
+    pub nfa_seconds: f64,
+    /// Reference seconds per step / ours (the reference's rows only for `mlp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_speedup: Option<f64>,
+    /// Reference AGOP seconds / ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agop_speedup: Option<f64>,
+}
+
+/// The network benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetBenchReport {
+    /// The machine, with the load average before the measurements.
+    pub machine: Machine,
+    /// The load average after the measurements.
+    pub load_average_after: [f64; 3],
+    /// Task.
+    pub task: String,
+    /// Training pairs.
+    pub n_train: usize,
+    /// Hidden width.
+    pub width: usize,
+    /// Minibatch size.
+    pub batch: usize,
+    /// Timed steps per repetition.
+    pub steps: usize,
+    /// Repetitions.
+    pub repeats: usize,
+    /// Threads of the AGOP.
+    pub threads: usize,
+    /// The rows.
+    pub rows: Vec<NetBenchRow>,
+    /// The reference's times, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceTimes>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs the network benchmark.
+pub fn run_net_bench(
+    config: &NetBenchConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<NetBenchReport> {
+    let machine = Machine::current();
+    let task = Task::new(TaskSpec::new(Operation::Add, config.modulus))?;
+    let split = Split::build(
+        &task,
+        &SplitSpec::Random {
+            fraction: 0.5,
+            seed: 0,
+        },
+    )?;
+    let n = task.n_symbols();
+    let train = NetData::from_pairs(n, &split.train, task.labels());
+    let test = NetData::from_pairs(n, &split.test, task.labels());
+    let mut rows = Vec::new();
+    for model in [net::ModelKind::Mlp, net::ModelKind::Mlp2] {
+        let params = NetParams {
+            model,
+            width: config.width,
+            batch: config.batch,
+            steps: Some(config.steps),
+            eval_every: config.steps,
+            agop_every: config.steps,
+            threads: config.threads,
+            ..NetParams::default()
+        };
+        let mut step_times = Vec::new();
+        let mut last = None;
+        for r in 0..config.repeats {
+            let network = Network::random(
+                &NetParams {
+                    seed: r as u64,
+                    ..params.clone()
+                },
+                n,
+                task.n_classes(),
+            )?;
+            let out = net::train(network, &params, &train, &test, None, &mut |_| {
+                Control::Continue
+            })?;
+            step_times.push(out.seconds.train / config.steps as f64);
+            last = Some(out.net);
+        }
+        let trained = last.expect("at least one repetition");
+        let mut agop_times = Vec::new();
+        let mut nfa_times = Vec::new();
+        for _ in 0..config.repeats {
+            let t0 = Instant::now();
+            let (agop, _) = trained.agop(&train.a, &train.b, config.threads);
+            agop_times.push(t0.elapsed().as_secs_f64());
+            let nfm = trained.nfm();
+            let t0 = Instant::now();
+            net::features::nfa_correlations(agop.view(), nfm.view())?;
+            nfa_times.push(t0.elapsed().as_secs_f64());
+        }
+        let sps = median(step_times);
+        let agop_s = median(agop_times);
+        let reference = config
+            .reference
+            .as_ref()
+            .filter(|_| model == net::ModelKind::Mlp);
+        let row = NetBenchRow {
+            model: model.name().into(),
+            seconds_per_step: sps,
+            steps_per_second: 1.0 / sps,
+            agop_seconds: agop_s,
+            nfa_seconds: median(nfa_times),
+            step_speedup: reference.map(|r| r.seconds_per_step / sps),
+            agop_speedup: reference.map(|r| r.agop_seconds / agop_s),
+        };
+        progress(&format!(
+            "{}: {:.1} µs per step ({:.0} steps/s), AGOP {:.2} ms",
+            row.model,
+            sps * 1e6,
+            row.steps_per_second,
+            agop_s * 1e3
+        ));
+        rows.push(row);
+    }
+    Ok(NetBenchReport {
+        machine,
+        load_average_after: super::machine::load_average(),
+        task: task.describe(),
+        n_train: train.len(),
+        width: config.width,
+        batch: config.batch,
+        steps: config.steps,
+        repeats: config.repeats,
+        threads: config.threads,
+        rows,
+        reference: config.reference.clone(),
+    })
+}
+
+impl NetBenchReport {
+    /// The report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let m = &self.machine;
+        let la = |l: [f64; 3]| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]);
+        let mut s = String::new();
+        s.push_str("# symrfm bench --network\n\n");
+        s.push_str(&format!(
+            "{} ({} logical CPUs, {}); load average {} before, {} after (1, 5, 15 min).\n\n",
+            m.cpu_model,
+            m.cores,
+            m.simd.join(" "),
+            la(m.load_average),
+            la(self.load_average_after)
+        ));
+        s.push_str(&format!(
+            "{}, {} training pairs (fraction 0.5, seed 0); width {}, batch {}, AdamW, MSE, float64; \
+             medians of {} repetitions of {} steps; AGOP over the training pairs on {} thread(s).\n\n",
+            self.task, self.n_train, self.width, self.batch, self.repeats, self.steps, self.threads
+        ));
+        s.push_str("| model | µs per step | steps/s | AGOP (ms) | NFA corr. (ms) | step speed-up vs reference | AGOP speed-up vs reference |\n");
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        let x = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}×"));
+        for r in &self.rows {
+            s.push_str(&format!(
+                "| {} | {:.1} | {:.0} | {:.2} | {:.2} | {} | {} |\n",
+                r.model,
+                r.seconds_per_step * 1e6,
+                r.steps_per_second,
+                r.agop_seconds * 1e3,
+                r.nfa_seconds * 1e3,
+                x(r.step_speedup),
+                x(r.agop_speedup)
+            ));
+        }
+        if let Some(r) = &self.reference {
+            s.push_str(&format!(
+                "\nReference (rfm-grokking 73181df `OneLayerFCN`, torch, float64): {:.1} µs per step, {:.2} s per \
+                 `calc_full_agop`; source: {}.\n",
+                r.seconds_per_step * 1e6,
+                r.agop_seconds,
+                r.source
+            ));
+        }
+        s
+    }
+}
