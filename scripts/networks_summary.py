@@ -36,6 +36,23 @@ def split_id(runs_dir, job_id):
         return json.load(f)["split"].get("id")
 
 
+def describe_ids(entries, n_models):
+    """The split id of a row, checking that every model of one split spec saw the same pairs."""
+    by_spec = collections.defaultdict(set)
+    models_of = collections.defaultdict(set)
+    for spec, sid, model in entries:
+        by_spec[spec].add(sid)
+        models_of[spec].add(model)
+    if not by_spec:
+        return ""
+    if any(len(v) != 1 for v in by_spec.values()):
+        return "MISMATCH: one split spec, several ids"
+    shared = all(len(m) == n_models for m in models_of.values())
+    if len(by_spec) == 1:
+        return next(iter(next(iter(by_spec.values()))))
+    return f"{len(by_spec)} splits (one per seed){', each shared by all models' if shared else ''}"
+
+
 def main():
     rows = load(sys.argv[1])
     runs_dir = sys.argv[2] if len(sys.argv) > 2 else None
@@ -61,7 +78,9 @@ def main():
         )
         sid = split_id(runs_dir, r["job_id"])
         if sid:
-            ids[key].add(sid)
+            spec = json.dumps(r["config"]["split"], sort_keys=True)
+            ids[key].add((spec, sid, model))
+    models = sorted(models, key=lambda m: (m != "rfm", models.index(m)))
     head = ["task", "split"] + [f"{m}: test acc" for m in models] + [f"{m}: first ≥ 0.99" for m in models]
     if runs_dir:
         head.append("split id")
@@ -82,8 +101,7 @@ def main():
             firsts.append(f"{statistics.median(reached):g} ({len(reached)}/{len(v)})" if reached else f"never (0/{len(v)})")
         line = [tname, split] + accs + firsts
         if runs_dir:
-            sids = sorted(ids.get((tname, split), []))
-            line.append(", ".join(sids) if len(sids) <= 1 else f"{len(sids)} ids (seeded edits)")
+            line.append(describe_ids(ids.get((tname, split), set()), len(models)))
         print("| " + " | ".join(line) + " |")
     if failed:
         print()

@@ -142,6 +142,23 @@ pub struct Split {
 }
 
 impl Split {
+    /// The split's id: the first 16 hex digits of the SHA-256 of the text
+    /// `"<n_pairs>:<train indices, comma-separated, ascending>"`. Two runs (RFM or network, any
+    /// seed of the model) with the same id trained and tested on exactly the same pairs.
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let n_pairs = self.train.len() + self.test.len();
+        let mut text = format!("{n_pairs}:");
+        for (i, k) in self.train.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&k.to_string());
+        }
+        let digest = Sha256::digest(text.as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// A random split of `n_pairs` pairs with ⌊fraction · n_pairs⌋ training pairs.
     pub fn random(n_pairs: usize, fraction: f64, seed: u64) -> Result<Self> {
         if !(fraction > 0.0 && fraction < 1.0) {
@@ -297,6 +314,16 @@ impl Split {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn split_id_is_the_sha256_of_its_training_pairs() {
+        let a = Split { train: vec![0, 2], test: vec![1, 3] };
+        // python3 -c "import hashlib; print(hashlib.sha256(b'4:0,2').hexdigest()[:16])"
+        assert_eq!(a.id(), "6ececf234127b02f");
+        let b = Split { train: vec![0, 1], test: vec![2, 3] };
+        assert_ne!(a.id(), b.id());
+    }
+
     use super::*;
 
     #[test]

@@ -125,6 +125,9 @@ pub struct SplitInfo {
     pub n_test: usize,
     /// Training pair indices (`a * n + b`), ascending. The test set is every other pair.
     pub train_indices: Vec<usize>,
+    /// [`Split::id`]: equal ids, equal pairs (absent in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl SplitInfo {
@@ -135,6 +138,7 @@ impl SplitInfo {
             n_train: split.train.len(),
             n_test: split.test.len(),
             train_indices: split.train.clone(),
+            id: Some(split.id()),
         }
     }
 }

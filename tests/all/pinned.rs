@@ -185,6 +185,15 @@ fn every_committed_result_file_loads_with_todays_readers() {
                 let _: symrfm::perf::BenchReport = crate::common::read(&path);
                 "bench".into()
             }
+            Some("json") if name == "bench-net.json" => {
+                let r: symrfm::perf::net_bench::NetBenchReport = crate::common::read(&path);
+                assert!(!r.rows.is_empty(), "{}: no rows", path.display());
+                "bench-net".into()
+            }
+            Some("json") if name == "bench-net-reference.json" => {
+                let _: symrfm::perf::net_bench::ReferenceTimes = crate::common::read(&path);
+                "bench-net reference".into()
+            }
             // Written by examples and scripts, not by the binary: checked as JSON with their
             // documented top-level fields.
             Some("json") if name == "symmetry.json" => {
@@ -206,7 +215,7 @@ fn every_committed_result_file_loads_with_todays_readers() {
         };
         *counts.entry(kind).or_default() += 1;
     }
-    for kind in ["run", "decompose", "sweep", "bench"] {
+    for kind in ["run", "decompose", "sweep", "bench", "bench-net"] {
         assert!(
             counts.contains_key(kind),
             "no {kind} file found: {counts:?}"
