@@ -65,6 +65,7 @@ pub mod group;
 pub mod kernel;
 pub mod linalg;
 pub mod naive;
+pub mod net;
 pub mod output;
 pub mod parallel;
 pub mod perf;
