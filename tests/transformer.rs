@@ -3,6 +3,8 @@
 //! for any thread count, and PyTorch parity over 300 AdamW steps
 //! (tests/fixtures/transformer-parity, made by scripts/torch_transformer_fixture.py).
 
+#![allow(clippy::needless_range_loop)] // index loops mirror the formulas
+
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
