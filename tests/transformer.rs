@@ -350,7 +350,13 @@ fn results_do_not_depend_on_the_thread_count() {
     let a: Vec<u32> = (0..29 * 29).map(|k| (k / 29) as u32).collect();
     let b: Vec<u32> = (0..29 * 29).map(|k| (k % 29) as u32).collect();
     let y: Vec<usize> = (0..29 * 29).map(|k| (k / 29 + k % 29) % 29).collect();
-    let run = |threads: usize| -> (TransformerCache, Vec<f64>, Array2<f64>) {
+    type Out = (
+        TransformerCache,
+        Vec<f64>,
+        Array2<f64>,
+        (Array2<f64>, Array2<f64>),
+    );
+    let run = |threads: usize| -> Out {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -361,14 +367,16 @@ fn results_do_not_depend_on_the_thread_count() {
             let mut grad = vec![0.0; model.params().len()];
             model.backward(&cache, g.view(), &mut grad);
             let jac = model.input_jacobian(3, 17);
-            (cache, grad, jac)
+            let moments = model.input_jacobian_moments(&a[..600], &b[..600]);
+            (cache, grad, jac, moments)
         })
     };
-    let (c1, g1, j1) = run(1);
-    let (c2, g2, j2) = run(2);
+    let (c1, g1, j1, m1) = run(1);
+    let (c2, g2, j2, m2) = run(2);
     assert_eq!(c1.logits, c2.logits);
     assert_eq!(g1, g2);
     assert_eq!(j1, j2);
+    assert_eq!(m1, m2);
 }
 
 #[test]
@@ -663,6 +671,15 @@ fn bench_add59_steps_per_second() {
             a.len(),
             steps as f64 / dt,
             load.trim()
+        );
+        // The network AGOP: mean JᵀJ over the training pairs.
+        let t0 = std::time::Instant::now();
+        let (_, agop) = model.input_jacobian_moments(&a, &b);
+        let dt = t0.elapsed().as_secs_f64();
+        println!(
+            "{{\"impl\": \"symrfm\", \"what\": \"input_jacobian_moments (AGOP) over the training pairs\", \"pairs\": {}, \"seconds\": {dt:.4}, \"trace\": {:.6e}}}",
+            a.len(),
+            agop.diag().sum()
         );
     });
 }

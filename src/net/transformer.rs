@@ -351,6 +351,38 @@ impl Partial {
     }
 }
 
+/// Buffers of one input-Jacobian computation (one class per row), reused across pairs.
+struct JacobianScratch {
+    gm: Array2<f64>,
+    gr: Array2<f64>,
+    gz: Array2<f64>,
+    gk0: Array2<f64>,
+    gk1: Array2<f64>,
+    gv0: Array2<f64>,
+    gv1: Array2<f64>,
+    gx0: Array2<f64>,
+    gx1: Array2<f64>,
+    j: Array2<f64>,
+}
+
+impl JacobianScratch {
+    fn new(l: &Layout) -> JacobianScratch {
+        let z = |cols: usize| Array2::<f64>::zeros((l.c, cols));
+        JacobianScratch {
+            gm: z(l.dm),
+            gr: z(l.d),
+            gz: z(l.hd),
+            gk0: z(l.hd),
+            gk1: z(l.hd),
+            gv0: z(l.hd),
+            gv1: z(l.hd),
+            gx0: z(l.d),
+            gx1: z(l.d),
+            j: z(2 * l.n),
+        }
+    }
+}
+
 /// Number of workers for the current rayon pool.
 fn workers() -> usize {
     rayon::current_num_threads().max(1)
@@ -880,10 +912,10 @@ impl Transformer {
         p
     }
 
-    /// `∂logits/∂x` (n_classes × 2n) at the pair `(a, b)`, where `x = [e_a; e_b]` enters linearly
-    /// through the token embeddings: `x_0 = Σ_i x_i W_E[i] + W_pos[0]`,
-    /// `x_1 = Σ_i x_{n+i} W_E[i] + W_pos[1]`. Panics if a token is ≥ n.
-    pub fn input_jacobian(&self, a: u32, b: u32) -> Array2<f64> {
+    /// The input Jacobian by the general backward pass (one table row per class): the slow
+    /// reference of [`Transformer::input_jacobian`].
+    #[cfg(test)]
+    fn input_jacobian_by_backward(&self, a: u32, b: u32) -> Array2<f64> {
         let l = &self.layout;
         let (n, c, d) = (l.n, l.c, l.d);
         assert!(
@@ -921,6 +953,218 @@ impl Transformer {
             Par::Seq,
         );
         j
+    }
+
+    /// `∂logits/∂x` (n_classes × 2n) at the pair `(a, b)`, where `x = [e_a; e_b]` enters linearly
+    /// through the token embeddings: `x_0 = Σ_i x_i W_E[i] + W_pos[0]`,
+    /// `x_1 = Σ_i x_{n+i} W_E[i] + W_pos[1]`. Panics if a token is ≥ n.
+    pub fn input_jacobian(&self, a: u32, b: u32) -> Array2<f64> {
+        let n = self.layout.n;
+        assert!(
+            (a as usize) < n && (b as usize) < n,
+            "input_jacobian: token ≥ n = {n}"
+        );
+        let cache = self.forward(&[a], &[b]);
+        let shared = self.jacobian_shared();
+        let mut scratch = JacobianScratch::new(&self.layout);
+        self.jacobian_into(
+            &cache.tables,
+            &cache.chunks[0],
+            0,
+            a,
+            b,
+            &shared,
+            &mut scratch,
+        );
+        scratch.j
+    }
+
+    /// Mean input Jacobian `J̄ = (1/N) Σ_j J_j` (n_classes × 2n) and mean outer product
+    /// `(1/N) Σ_j J_jᵀ J_j` (2n × 2n) over the pairs `(a[j], b[j])`: the network AGOP is the
+    /// second (uncentered, as the reference), the per-class centered one is the second minus
+    /// `J̄ᵀ J̄`. Chunks of pairs run in parallel, reduced in a fixed order (bit-identical for any
+    /// thread count). Panics if the lengths differ, a token is ≥ n, or there are no pairs.
+    pub fn input_jacobian_moments(&self, a: &[u32], b: &[u32]) -> (Array2<f64>, Array2<f64>) {
+        let l = &self.layout;
+        assert!(!a.is_empty(), "input_jacobian_moments: no pairs");
+        let cache = self.forward(a, b);
+        let shared = self.jacobian_shared();
+        let parts: Vec<(Array2<f64>, Array2<f64>)> = map_items(
+            cache.chunks.len(),
+            workers(),
+            || (),
+            |ci, _| {
+                let mut scratch = JacobianScratch::new(l);
+                let mut sum = Array2::<f64>::zeros((l.c, 2 * l.n));
+                let mut outer = Array2::<f64>::zeros((2 * l.n, 2 * l.n));
+                let chunk = &cache.chunks[ci];
+                let lo = ci * CHUNK;
+                for i in 0..chunk.r.nrows() {
+                    let (ta, tb) = (a[lo + i], b[lo + i]);
+                    self.jacobian_into(&cache.tables, chunk, i, ta, tb, &shared, &mut scratch);
+                    sum += &scratch.j;
+                    matmul(
+                        outer.view_mut(),
+                        scratch.j.t(),
+                        scratch.j.view(),
+                        1.0,
+                        true,
+                        Par::Seq,
+                    );
+                }
+                (sum, outer)
+            },
+        );
+        let mut sum = Array2::<f64>::zeros((l.c, 2 * l.n));
+        let mut outer = Array2::<f64>::zeros((2 * l.n, 2 * l.n));
+        for (s_, o) in &parts {
+            sum += s_;
+            outer += o;
+        }
+        let inv = 1.0 / a.len() as f64;
+        sum *= inv;
+        outer *= inv;
+        crate::linalg::symmetrize(&mut outer);
+        (sum, outer)
+    }
+
+    /// Products shared by every pair's Jacobian: `W_Uᵀ` (c × d) and `P = (W_out W_U)ᵀ` (c × d_mlp).
+    fn jacobian_shared(&self) -> (Array2<f64>, Array2<f64>) {
+        let l = &self.layout;
+        let wu = self.w(l.wu, l.d, l.c);
+        let mut p = Array2::<f64>::zeros((l.c, l.dm));
+        matmul(
+            p.view_mut(),
+            wu.t(),
+            self.w(l.w_out, l.dm, l.d).t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
+        (wu.t().to_owned(), p)
+    }
+
+    /// `scratch.j ← ∂logits/∂x` for pair `row` of `chunk` (tokens `a`, `b`). With `dlogits = e_k`
+    /// for every class k at once: `∂L/∂r' = W_U[:, k]`, `∂L/∂m = P[k] ⊙ 1[m > 0]`,
+    /// `∂L/∂r = W_U[:, k] + (∂L/∂m) W_inᵀ`, then attention and the embedding as in the backward pass.
+    #[allow(clippy::too_many_arguments)]
+    fn jacobian_into(
+        &self,
+        t: &Tables,
+        chunk: &ChunkCache,
+        row: usize,
+        a: u32,
+        b: u32,
+        shared: &(Array2<f64>, Array2<f64>),
+        sc: &mut JacobianScratch,
+    ) {
+        let l = &self.layout;
+        let (n, d, hd, dh, dm) = (l.n, l.d, l.hd, l.dh, l.dm);
+        let (ta, tb) = (a as usize, b as usize);
+        let m = chunk.m.row(row);
+        ndarray::Zip::from(sc.gm.rows_mut())
+            .and(shared.1.rows())
+            .for_each(|mut g, p| {
+                ndarray::Zip::from(&mut g)
+                    .and(&p)
+                    .and(&m)
+                    .for_each(|g, &p, &m| {
+                        *g = if m > 0.0 { p } else { 0.0 };
+                    });
+            });
+        sc.gr.assign(&shared.0);
+        matmul(
+            sc.gr.view_mut(),
+            sc.gm.view(),
+            self.w(l.w_in, d, dm).t(),
+            1.0,
+            true,
+            Par::Seq,
+        );
+        matmul(
+            sc.gz.view_mut(),
+            sc.gr.view(),
+            self.w(l.wo, hd, d).t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
+        let scale = 1.0 / (dh as f64).sqrt();
+        let al = chunk.alpha.row(row);
+        let v0 = t.v0.row(ta);
+        let v1 = t.v1.row(tb);
+        for k in 0..l.c {
+            for h in 0..l.heads {
+                let r = h * dh..(h + 1) * dh;
+                let (mut ga0, mut ga1, mut ga2) = (0.0, 0.0, 0.0);
+                for j in r.clone() {
+                    let g = sc.gz[[k, j]];
+                    ga0 += g * v0[j];
+                    ga1 += g * v1[j];
+                    ga2 += g * t.v2[j];
+                }
+                let (w0, w1, w2) = (al[3 * h], al[3 * h + 1], al[3 * h + 2]);
+                let mean = w0 * ga0 + w1 * ga1 + w2 * ga2;
+                let (gs0, gs1) = (w0 * (ga0 - mean), w1 * (ga1 - mean));
+                for j in r {
+                    let g = sc.gz[[k, j]];
+                    sc.gk0[[k, j]] = gs0 * t.q[j] * scale;
+                    sc.gk1[[k, j]] = gs1 * t.q[j] * scale;
+                    sc.gv0[[k, j]] = w0 * g;
+                    sc.gv1[[k, j]] = w1 * g;
+                }
+            }
+        }
+        let (wk, wv) = (self.w(l.wk, d, hd), self.w(l.wv, d, hd));
+        matmul(
+            sc.gx0.view_mut(),
+            sc.gk0.view(),
+            wk.t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
+        matmul(
+            sc.gx0.view_mut(),
+            sc.gv0.view(),
+            wv.t(),
+            1.0,
+            true,
+            Par::Seq,
+        );
+        matmul(
+            sc.gx1.view_mut(),
+            sc.gk1.view(),
+            wk.t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
+        matmul(
+            sc.gx1.view_mut(),
+            sc.gv1.view(),
+            wv.t(),
+            1.0,
+            true,
+            Par::Seq,
+        );
+        let we = self.w(l.we, n, d);
+        matmul(
+            sc.j.slice_mut(s![.., ..n]),
+            sc.gx0.view(),
+            we.t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
+        matmul(
+            sc.j.slice_mut(s![.., n..]),
+            sc.gx1.view(),
+            we.t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
     }
 
     /// The network's analogue of the NFM: `E Eᵀ` (2n × 2n) with `E` the 2n × d matrix of the
@@ -991,5 +1235,38 @@ mod tests {
         let mut g = vec![0.0; t.params().len()];
         t.backward(&cache, Array2::<f64>::zeros((0, 4)).view(), &mut g);
         assert!(g.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn fast_input_jacobian_equals_the_general_backward_pass() {
+        let mut t = small();
+        // Random biases too, so that some ReLUs are off.
+        for (i, p) in t.params_mut().iter_mut().enumerate() {
+            *p += 0.3 * ((i as f64) * 0.7).sin();
+        }
+        for (a, b) in [(0u32, 0u32), (1, 4), (3, 2)] {
+            let fast = t.input_jacobian(a, b);
+            let slow = t.input_jacobian_by_backward(a, b);
+            for (x, y) in fast.iter().zip(&slow) {
+                assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+        }
+        // The moments are the mean of J and of JᵀJ.
+        let (a, b) = ([0u32, 1, 3, 3], [0u32, 4, 2, 2]);
+        let (mean, outer) = t.input_jacobian_moments(&a, &b);
+        let mut want_mean = Array2::<f64>::zeros(mean.dim());
+        let mut want_outer = Array2::<f64>::zeros(outer.dim());
+        for (&x, &y) in a.iter().zip(&b) {
+            let j = t.input_jacobian_by_backward(x, y);
+            want_mean += &(&j / 4.0);
+            want_outer += &(j.t().dot(&j) / 4.0);
+        }
+        for (x, y) in mean
+            .iter()
+            .zip(&want_mean)
+            .chain(outer.iter().zip(&want_outer))
+        {
+            assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+        }
     }
 }
