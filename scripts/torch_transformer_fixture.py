@@ -17,7 +17,7 @@ and writes `losses.npy` (the loss before each step) and `final_params.npy` to DI
 bench mode: forward + backward + AdamW step on add mod p, full batch of a fraction of the pairs,
 random init, reports steps/s.
 
-    python scripts/torch_transformer_fixture.py --bench --p 59 --steps 50 --threads 2
+    python scripts/torch_transformer_fixture.py --bench --p 59 --steps 50 --threads 2 [--last-only]
 """
 import argparse
 import json
@@ -76,13 +76,31 @@ def logits(params, cfg, n, a, b):
     return (r2 @ params["W_U"])[:, 2, :]
 
 
-def train(params, cfg, n, a, b, y, steps, lr, wd, betas, log=None):
+def logits_last(params, cfg, n, a, b):
+    """The same logits computing only the query, MLP and unembedding at position 2 (symrfm's
+    shortcut, exact for one layer); used by --bench --last-only for a like-for-like comparison."""
+    H, dh = cfg["n_heads"], cfg["d_head"]
+    batch = a.shape[0]
+    tokens = torch.stack([a, b, torch.full_like(a, n)], dim=1)
+    x = params["W_E"][tokens] + params["W_pos"]  # B × 3 × d
+    q = (x[:, 2] @ params["W_Q"]).reshape(batch, H, dh)
+    k = (x @ params["W_K"]).reshape(batch, 3, H, dh)
+    v = (x @ params["W_V"]).reshape(batch, 3, H, dh)
+    attn = torch.softmax(torch.einsum("bhe,bkhe->bhk", q, k) / math.sqrt(dh), dim=-1)
+    z = torch.einsum("bhk,bkhe->bhe", attn, v).reshape(batch, H * dh)
+    r = x[:, 2] + z @ params["W_O"]
+    m = torch.relu(r @ params["W_in"] + params["b_in"])
+    r2 = r + m @ params["W_out"] + params["b_out"]
+    return r2 @ params["W_U"]
+
+
+def train(params, cfg, n, a, b, y, steps, lr, wd, betas, model=logits):
     opt = torch.optim.AdamW(list(params.values()), lr=lr, betas=betas, weight_decay=wd, eps=1e-8,
                             foreach=False)
     losses = []
     for _ in range(steps):
         opt.zero_grad(set_to_none=False)
-        loss = torch.nn.functional.cross_entropy(logits(params, cfg, n, a, b), y)
+        loss = torch.nn.functional.cross_entropy(model(params, cfg, n, a, b), y)
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -118,11 +136,14 @@ def bench(args):
     flat = np.concatenate([rng.standard_normal(math.prod(sh[nm])) / math.sqrt(128) for nm in BLOCKS])
     params = unflatten(flat, cfg, p, p)
     ta, tb, ty = (torch.tensor(v, dtype=torch.long) for v in (a, b, y))
-    train(params, cfg, p, ta, tb, ty, 5, 1e-3, 1.0, (0.9, 0.98))  # warm-up
+    model = logits_last if args.last_only else logits
+    if args.last_only:  # the shortcut is exact: same logits as the three-position model
+        assert torch.allclose(logits(params, cfg, p, ta, tb), model(params, cfg, p, ta, tb), rtol=1e-12, atol=1e-12)
+    train(params, cfg, p, ta, tb, ty, 5, 1e-3, 1.0, (0.9, 0.98), model)  # warm-up
     t0 = time.perf_counter()
-    train(params, cfg, p, ta, tb, ty, args.steps, 1e-3, 1.0, (0.9, 0.98))
+    train(params, cfg, p, ta, tb, ty, args.steps, 1e-3, 1.0, (0.9, 0.98), model)
     dt = time.perf_counter() - t0
-    print(json.dumps({"impl": "torch", "torch": torch.__version__, "threads": args.threads, "p": p,
+    print(json.dumps({"impl": "torch-last-only" if args.last_only else "torch", "torch": torch.__version__, "threads": args.threads, "p": p,
                       "batch": k, "steps": args.steps, "seconds": dt, "steps_per_s": args.steps / dt,
                       "loadavg": os.getloadavg()}))
 
@@ -135,6 +156,8 @@ def main():
     ap.add_argument("--fraction", type=float, default=0.3)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--last-only", action="store_true",
+                    help="bench: compute only position 2's query and MLP, as symrfm does")
     args = ap.parse_args()
     torch.set_default_dtype(torch.float64)
     if args.bench:
