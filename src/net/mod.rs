@@ -31,6 +31,7 @@ pub mod mlp;
 pub mod optim;
 pub mod params;
 pub mod train;
+pub mod transformer;
 
 pub use mlp::{Mlp, MlpCache};
 pub use optim::Optimizer;
