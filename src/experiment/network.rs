@@ -43,7 +43,7 @@ impl Experiment {
     }
 
     /// The initial network of `spec.net`: random, projected onto H-invariant first layers, or
-    /// drawn from an RFM feature matrix, then perturbed.
+    /// drawn from an RFM feature matrix, then perturbed (the transformer: random only).
     pub fn initial_network(&self) -> Result<Network> {
         let params = self.require_net()?;
         let (task, split) = (&self.task, &self.split);
@@ -72,6 +72,8 @@ impl Experiment {
                 }
                 init::perturb(mlp, params.perturb, params.seed);
             }
+            // Random only: `NetParams::validate` refuses other inits and a perturbation.
+            Network::Transformer(_) => {}
         }
         Ok(network)
     }
@@ -186,7 +188,7 @@ impl Experiment {
         });
         let n_train = train.len();
         let record = NetworkRecord {
-            params: params.clone(),
+            params: params.resolved(),
             n_weights: output.net.params().len(),
             total_steps: params.total_steps(n_train),
             steps_per_epoch: params.steps_per_epoch(n_train),

@@ -135,7 +135,7 @@ impl TransformerConfig {
 }
 
 /// Offsets of the parameter blocks in the flat vector (see the module documentation).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Layout {
     n: usize,
     c: usize,
@@ -241,7 +241,7 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// The one-layer transformer (see the module documentation for the model, layout and init).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Transformer {
     cfg: TransformerConfig,
     layout: Layout,
