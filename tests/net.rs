@@ -484,13 +484,7 @@ const PARITY_CASES: [(&str, u64, Activation, usize, usize, usize, u64); 2] = [
     ("relu", 11, Activation::Relu, 24, 5, 240, 1),
 ];
 
-fn parity_params(
-    act: Activation,
-    width: usize,
-    batch: usize,
-    steps: usize,
-    seed: u64,
-) -> NetParams {
+fn parity_params(act: Activation, width: usize, batch: usize, steps: usize, seed: u64) -> NetParams {
     NetParams {
         act,
         width,
@@ -514,12 +508,7 @@ fn parity_input() -> serde_json::Value {
         let mlp = net.as_fcn().unwrap();
         let e = mlp.embedding();
         let fc1: Vec<Vec<f64>> = (0..width).map(|k| e.column(k).to_vec()).collect();
-        let out: Vec<Vec<f64>> = mlp
-            .output()
-            .rows()
-            .into_iter()
-            .map(|r| r.to_vec())
-            .collect();
+        let out: Vec<Vec<f64>> = mlp.output().rows().into_iter().map(|r| r.to_vec()).collect();
         cases.push(serde_json::json!({
             "name": name, "n_symbols": n, "n_classes": c, "width": width, "act": act.name(),
             "a": train.a, "b": train.b, "labels": train.labels,
@@ -547,8 +536,7 @@ fn write_torch_parity_input() {
 #[test]
 fn training_equals_the_pytorch_reference_to_1e_10() {
     let read = |f: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap())
-            .unwrap()
+        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap()).unwrap()
     };
     // The committed input is what symrfm draws today (weights and batches from the seed).
     assert_eq!(read("input.json"), parity_input());
@@ -560,26 +548,13 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
         let (task, train, test) = data(p, Operation::Add);
         let params = parity_params(act, width, batch, steps, seed);
         let net = Network::random(&params, task.n_symbols(), task.n_classes()).unwrap();
-        let out = net::train(net, &params, &train, &test, None, &mut |_| {
-            Control::Continue
-        })
-        .unwrap();
-        let losses: Vec<f64> = out.steps[1..]
-            .iter()
-            .map(|r| r.batch_loss.unwrap())
-            .collect();
+        let out = net::train(net, &params, &train, &test, None, &mut |_| Control::Continue).unwrap();
+        let losses: Vec<f64> = out.steps[1..].iter().map(|r| r.batch_loss.unwrap()).collect();
         let expected: Vec<f64> = serde_json::from_value(t["losses"].clone()).unwrap();
         assert_eq!(losses.len(), steps);
         assert_eq!(expected.len(), steps);
-        let worst = losses
-            .iter()
-            .zip(&expected)
-            .map(|(x, y)| rel(*x, *y))
-            .fold(0.0, f64::max);
-        assert!(
-            worst < 1e-10,
-            "{name}: per-step loss differs by {worst:e} relative"
-        );
+        let worst = losses.iter().zip(&expected).map(|(x, y)| rel(*x, *y)).fold(0.0, f64::max);
+        assert!(worst < 1e-10, "{name}: per-step loss differs by {worst:e} relative");
         let mlp = out.net.as_fcn().unwrap();
         let fc1: Vec<Vec<f64>> = serde_json::from_value(t["fc1"].clone()).unwrap();
         let w_out: Vec<Vec<f64>> = serde_json::from_value(t["out"].clone()).unwrap();
@@ -597,10 +572,7 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
                 worst_w = worst_w.max((x - y).abs() / norm_o);
             }
         }
-        assert!(
-            worst_w < 1e-10,
-            "{name}: final weights differ by {worst_w:e} (relative to the largest)"
-        );
+        assert!(worst_w < 1e-10, "{name}: final weights differ by {worst_w:e} (relative to the largest)");
         let agop: Vec<Vec<f64>> = serde_json::from_value(t["agop"].clone()).unwrap();
         let ours = &out.features.last().unwrap().agop;
         let scale = ours.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -610,9 +582,6 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
             .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &v)| (i, j, v)))
             .map(|(i, j, v)| (ours[[i, j]] - v).abs() / scale)
             .fold(0.0, f64::max);
-        assert!(
-            worst_a < 1e-10,
-            "{name}: AGOP differs from calc_full_agop by {worst_a:e}"
-        );
+        assert!(worst_a < 1e-10, "{name}: AGOP differs from calc_full_agop by {worst_a:e}");
     }
 }
