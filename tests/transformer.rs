@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
 use symrfm::net::transformer::{Transformer, TransformerCache, TransformerConfig};
+use symrfm::net::{NetParams, Optimizer, OptimizerKind};
 use symrfm::Error;
 
 fn tiny_config() -> TransformerConfig {
@@ -437,48 +438,21 @@ fn invalid_sizes_are_named() {
 // ---------------------------------------------------------------------------------------------
 // PyTorch parity.
 
-/// torch.optim.AdamW (torch 2.15, single-tensor path, `foreach=False`), operation by operation.
-struct AdamW {
-    lr: f64,
-    betas: (f64, f64),
-    eps: f64,
-    weight_decay: f64,
-    m: Vec<f64>,
-    v: Vec<f64>,
-    step: u64,
-}
-
-impl AdamW {
-    fn new(len: usize, lr: f64, betas: (f64, f64), weight_decay: f64) -> AdamW {
-        AdamW {
-            lr,
-            betas,
-            eps: 1e-8,
-            weight_decay,
-            m: vec![0.0; len],
-            v: vec![0.0; len],
-            step: 0,
-        }
-    }
-
-    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
-        self.step += 1;
-        let (b1, b2) = self.betas;
-        let t = self.step as f64;
-        let decay = 1.0 - self.lr * self.weight_decay; // param.mul_(1 - lr * weight_decay)
-        let w1 = 1.0 - b1;
-        let w2 = 1.0 - b2;
-        let step_size = self.lr / (1.0 - b1.powf(t));
-        let bc2_sqrt = (1.0 - b2.powf(t)).powf(0.5);
-        for i in 0..params.len() {
-            let g = grad[i];
-            params[i] *= decay;
-            self.m[i] += w1 * (g - self.m[i]); // exp_avg.lerp_(grad, 1 - beta1), weight < 0.5
-            self.v[i] = self.v[i] * b2 + w2 * g * g; // mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-            let denom = self.v[i].sqrt() / bc2_sqrt + self.eps;
-            params[i] += -step_size * (self.m[i] / denom); // addcdiv_(m, denom, -step_size)
-        }
-    }
+/// symrfm's AdamW (src/net/optim.rs: torch.optim.AdamW's single-tensor update, the same
+/// operations in the same order) with the fixture's hyper-parameters: lr 1e-3, β = (0.9, 0.98),
+/// weight decay 1, ε = 1e-8.
+fn adamw(len: usize) -> Optimizer {
+    let params = NetParams {
+        optimizer: OptimizerKind::Adamw,
+        lr: 1e-3,
+        beta1: 0.9,
+        beta2: 0.98,
+        weight_decay: 1.0,
+        eps: 1e-8,
+        threads: 1,
+        ..NetParams::default()
+    };
+    Optimizer::new(&params, len)
 }
 
 fn fixture_dir() -> PathBuf {
@@ -517,7 +491,7 @@ fn pytorch_parity_adamw_cross_entropy() {
     let a: Vec<u32> = pairs.column(0).iter().map(|&v| v as u32).collect();
     let b: Vec<u32> = pairs.column(1).iter().map(|&v| v as u32).collect();
     let y: Vec<usize> = pairs.column(2).iter().map(|&v| v as usize).collect();
-    let mut opt = AdamW::new(model.params().len(), 1e-3, (0.9, 0.98), 1.0);
+    let mut opt = adamw(model.params().len());
     let mut worst_loss = 0.0f64;
     for (step, &want) in want_losses.iter().enumerate() {
         let cache = model.forward(&a, &b);
@@ -641,7 +615,7 @@ fn bench_add59_steps_per_second() {
         .map(|&k| task.labels()[k] as usize)
         .collect();
     let mut model = Transformer::new(TransformerConfig::default(), 59, 59, 0).unwrap();
-    let mut opt = AdamW::new(model.params().len(), 1e-3, (0.9, 0.98), 1.0);
+    let mut opt = adamw(model.params().len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
