@@ -4,7 +4,9 @@
 quadratic, AdamW lr 1e-3 wd 1 betas (0.9, 0.98), MSELoss, batch 32 shuffled, float64, CPU) on x+y mod P with
 training fraction 0.5, and seconds of one `agop_utils.calc_full_agop` (agop batch 32, drop_last, as train_net.py).
 
-    /work/main/target/peers-venv/bin/python scripts/bench_reference_net.py /tmp/refcode results/bench-net-reference.json [P] [EPOCHS]
+    /work/main/target/peers-venv/bin/python scripts/bench_reference_net.py /tmp/refcode results/bench-net-reference.json [P] [EPOCHS] [THREADS]
+
+THREADS sets torch.set_num_threads (default: torch's own choice).
 
 einops (imported but unused by OneLayerFCN) is replaced by an empty module when missing.
 """
@@ -23,6 +25,8 @@ def main():
     refcode, out_path = sys.argv[1:3]
     p = int(sys.argv[3]) if len(sys.argv) > 3 else 61
     epochs = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+    if len(sys.argv) > 5:
+        torch.set_num_threads(int(sys.argv[5]))
     sys.path.insert(0, refcode)
     try:
         import einops  # noqa: F401

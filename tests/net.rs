@@ -235,8 +235,9 @@ fn nfa_correlation_is_one_for_proportional_matrices_and_handles_the_diagonal() {
 fn training_is_bit_identical_for_one_and_two_threads_and_learns() {
     let (_, train, test) = data(11, Operation::Add);
     let run = |threads: usize| {
+        // 33 · 512 = 16,896 weights: the AdamW update runs in parallel chunks with 2 threads.
         let params = NetParams {
-            width: 32,
+            width: 512,
             steps: Some(300),
             eval_every: 50,
             agop_every: 100,
@@ -584,4 +585,63 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
             .fold(0.0, f64::max);
         assert!(worst_a < 1e-10, "{name}: AGOP differs from calc_full_agop by {worst_a:e}");
     }
+}
+
+#[test]
+fn a_sweep_with_a_model_axis_trains_rfm_and_networks() {
+    let dir = scratch("net-sweep");
+    std::fs::write(
+        dir.join("grid.json"),
+        r#"{"base": {"task": {"modulus": 7}, "params": {"iters": 2}},
+            "axes": {"net": [null, {"model": "mlp", "width": 8, "steps": 30, "eval_every": 10},
+                             {"model": "mlp2", "width": 8, "steps": 20}]}}"#,
+    )
+    .unwrap();
+    let o = symrfm(&["sweep", "grid.json", "-o", "s.jsonl", "-q"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("s.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["status"], "ok", "{l}");
+    }
+    let by_model = |m: &str| {
+        lines
+            .iter()
+            .find(|l| l["config"]["net"]["model"] == m)
+            .unwrap_or_else(|| panic!("no {m} job"))
+    };
+    // RFM: 2 iterations; mlp: evaluations at steps 0, 10, 20, 30.
+    let rfm = lines.iter().find(|l| l["config"].get("net").is_none()).unwrap();
+    assert_eq!(rfm["outcome"]["curves"]["test_acc"].as_array().unwrap().len(), 2);
+    assert_eq!(by_model("mlp")["outcome"]["curves"]["test_acc"].as_array().unwrap().len(), 4);
+    assert!(by_model("mlp2")["outcome"]["curves"]["test_acc"].as_array().unwrap().len() >= 2);
+}
+
+#[test]
+fn a_saved_network_predicts_what_the_run_recorded() {
+    let dir = scratch("net-save");
+    let out = dir.join("run.json");
+    let o = symrfm(
+        &["run", "-p", "13", "--model", "mlp", "--width", "24", "--steps", "150", "--save-model", "-q", "--out", out.to_str().unwrap()],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: RunReport = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let net = symrfm::experiment::network_from_report(&report).unwrap();
+    let n = 13;
+    let task = Task::new(TaskSpec::new(Operation::Add, 13)).unwrap();
+    let test: Vec<usize> = (0..n * n).filter(|k| !report.split.train_indices.contains(k)).collect();
+    let f = net.predict(&test).unwrap();
+    let correct: Vec<usize> = test
+        .iter()
+        .zip(f.rows())
+        .filter(|(&k, row)| symrfm::rfm::metrics::argmax(row.iter().copied()) == task.labels()[k] as usize)
+        .map(|(&k, _)| k)
+        .collect();
+    assert_eq!(correct, report.test_correct);
+    assert!(net.predict(&[n * n]).is_err());
 }

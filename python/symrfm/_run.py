@@ -532,17 +532,17 @@ def run(
     if model != "rfm":
         net = {
             "model": model, "width": check_int(width, "net.width"), "act": act,
-            "init_scale": check_float(init_scale, "net.init_scale"), "init": _net_init(net_init),
-            "perturb": 0.0 if perturb is None else check_float(perturb, "net.perturb"),
+            "init_scale": check_float(init_scale, "net.init_scale", "a finite number"), "init": _net_init(net_init),
+            "perturb": 0.0 if perturb is None else check_float(perturb, "net.perturb", "a finite number"),
             "seed": check_int(net_seed, "net.seed"), "optimizer": optimizer,
-            "lr": check_float(lr, "net.lr"), "weight_decay": check_float(weight_decay, "net.weight_decay"),
-            "momentum": check_float(momentum, "net.momentum"), "batch": check_int(batch, "net.batch"),
+            "lr": check_float(lr, "net.lr", "a finite number"), "weight_decay": check_float(weight_decay, "net.weight_decay", "a finite number"),
+            "momentum": check_float(momentum, "net.momentum", "a finite number"), "batch": check_int(batch, "net.batch"),
             "epochs": check_int(epochs, "net.epochs"),
             "steps": None if steps is None else check_int(steps, "net.steps"),
             "eval_every": check_int(eval_every, "net.eval_every"),
             "agop_every": check_int(agop_every, "net.agop_every"), "loss": loss,
-            "agop_reg": check_float(agop_reg, "net.agop_reg"),
-            "symmetry_loss": check_float(symmetry_loss, "net.symmetry_loss"),
+            "agop_reg": check_float(agop_reg, "net.agop_reg", "a finite number"),
+            "symmetry_loss": check_float(symmetry_loss, "net.symmetry_loss", "a finite number"),
         }
         if net["steps"] is None:
             del net["steps"]

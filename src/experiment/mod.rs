@@ -17,7 +17,7 @@ pub mod run;
 pub mod spec;
 
 pub use model::Model;
-pub use network::NetOutcome;
+pub use network::{network_from_report, NetOutcome};
 pub use resume::Resumption;
 pub use run::{Outcome, RunOptions};
 pub use spec::{Experiment, ExperimentSpec};

@@ -243,6 +243,21 @@ impl Experiment {
     }
 }
 
+/// The trained network stored in a run file written with `save_model` (`run --model mlp
+/// --save-model`).
+pub fn network_from_report(report: &RunReport) -> Result<Network> {
+    let bad = |reason: &str| Error::param("network", "the run's network", reason.to_string());
+    let net = report
+        .network
+        .as_ref()
+        .ok_or_else(|| bad("a network run (`run --model mlp|mlp2`)"))?;
+    let weights = net
+        .weights
+        .as_ref()
+        .ok_or_else(|| bad("a network run written with its weights (`run --save-model`)"))?;
+    Network::from_weights(&net.params, report.task.n_symbols, report.task.n_classes, weights)
+}
+
 /// `random`, `symmetric:<H>` or `rfm:<path>`: the init as recorded in `init_m`.
 fn init_name(init: &NetInit) -> String {
     match init {

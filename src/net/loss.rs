@@ -104,10 +104,8 @@ pub fn loss_sum_and_hits(
 /// The symmetric KL divergence `KL(P‖Q) + KL(Q‖P)` of the softmaxes of the rows of `f` and `g`
 /// (batch × c), mean over the rows, times `weight`, and its gradients with respect to `f` and `g`.
 ///
-/// With p = softmax f, q = softmax g: `SKL = Σ_j (p_j − q_j)(log p_j − log q_j)`, and
-/// `∂SKL/∂f_k = p_k (d_k − Σ_j p_j d_j) + p_k − q_k`... derived as follows: with
-/// `d = log p − log q`, `∂SKL/∂f = p ⊙ (d − ⟨p, d⟩) + (p − q)` and symmetrically
-/// `∂SKL/∂g = q ⊙ (−d + ⟨q, d⟩) + (q − p)`.
+/// With p = softmax f, q = softmax g and d = log p − log q: `SKL = Σ_j (p_j − q_j) d_j`,
+/// `∂SKL/∂f = p ⊙ (d − ⟨p, d⟩) + (p − q)` and `∂SKL/∂g = q ⊙ (⟨q, d⟩ − d) + (q − p)`.
 pub fn symmetric_kl(
     f: ArrayView2<'_, f64>,
     g: ArrayView2<'_, f64>,

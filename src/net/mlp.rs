@@ -17,7 +17,8 @@
 
 use super::params::{Activation, ModelKind};
 use crate::error::{Error, Result};
-use ndarray::linalg::general_mat_mul;
+use crate::linalg::matmul;
+use faer::Par;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// A fully connected network (one or two hidden layers) with its weights.
@@ -177,14 +178,14 @@ impl Mlp {
         let (z2, last) = match self.hidden() {
             Some(w2) => {
                 let mut z2 = Array2::<f64>::zeros((rows, h));
-                general_mat_mul(1.0, &h1, &w2.t(), 0.0, &mut z2);
+                matmul(z2.view_mut(), h1.view(), w2.t(), 1.0, false, Par::Seq);
                 let h2 = z2.mapv(|z| act.value(z));
                 (Some(z2), h2)
             }
             None => (None, h1),
         };
         let mut logits = Array2::<f64>::zeros((rows, self.c));
-        general_mat_mul(1.0, &last, &self.output().t(), 0.0, &mut logits);
+        matmul(logits.view_mut(), last.view(), self.output().t(), 1.0, false, Par::Seq);
         MlpCache {
             a: a[..rows].to_vec(),
             b: b[..rows].to_vec(),
@@ -204,11 +205,11 @@ impl Mlp {
         let (g_front, g_out) = grad.split_at_mut(out_off);
         // W_out: dW_out += dYᵀ H_last.
         let mut g_out = view_mut(g_out, c, h);
-        general_mat_mul(1.0, &dlogits.t(), &cache.last, 1.0, &mut g_out);
+        matmul(g_out.view_mut(), dlogits.t(), cache.last.view(), 1.0, true, Par::Seq);
         // dH_last = dY W_out.
         let rows = dlogits.nrows();
         let mut d_last = Array2::<f64>::zeros((rows, h));
-        general_mat_mul(1.0, &dlogits, &self.output(), 0.0, &mut d_last);
+        matmul(d_last.view_mut(), dlogits, self.output(), 1.0, false, Par::Seq);
         let (g_e, d_z1) = match (self.hidden(), w2_off, cache.z2.as_ref()) {
             (Some(w2), Some(off), Some(z2)) => {
                 // dZ2 = dH2 ⊙ σ′(Z2); dW2 += dZ2ᵀ H1; dH1 = dZ2 W2.
@@ -217,9 +218,9 @@ impl Mlp {
                 let (g_e, g_w2) = g_front.split_at_mut(off);
                 let h1 = cache.z1.mapv(|z| act.value(z));
                 let mut g_w2 = view_mut(g_w2, h, h);
-                general_mat_mul(1.0, &d_z2.t(), &h1, 1.0, &mut g_w2);
+                matmul(g_w2.view_mut(), d_z2.t(), h1.view(), 1.0, true, Par::Seq);
                 let mut d_h1 = Array2::<f64>::zeros((rows, h));
-                general_mat_mul(1.0, &d_z2, &w2, 0.0, &mut d_h1);
+                matmul(d_h1.view_mut(), d_z2.view(), w2, 1.0, false, Par::Seq);
                 (g_e, d_h1)
             }
             _ => (g_front, d_last),

@@ -194,6 +194,49 @@ impl Network {
         }
     }
 
+    /// The outputs f(x) (one row of c scores per pair) for pair indices `a·n + b`.
+    pub fn predict(&self, pairs: &[usize]) -> Result<Array2<f64>> {
+        let n = self.n_symbols();
+        if let Some(&bad) = pairs.iter().find(|&&k| k >= n * n) {
+            return Err(crate::error::Error::param(
+                "pairs",
+                bad,
+                format!("pair indices a * n + b below {}", n * n),
+            ));
+        }
+        let a: Vec<u32> = pairs.iter().map(|&k| (k / n) as u32).collect();
+        let b: Vec<u32> = pairs.iter().map(|&k| (k % n) as u32).collect();
+        let mut out = Array2::<f64>::zeros((pairs.len(), self.n_classes()));
+        for (lo, chunk) in (0..pairs.len()).step_by(train::EVAL_CHUNK).map(|lo| (lo, lo..(lo + train::EVAL_CHUNK).min(pairs.len()))) {
+            let cache = self.forward(&a[chunk.clone()], &b[chunk.clone()]);
+            out.slice_mut(ndarray::s![lo..chunk.end, ..]).assign(cache.logits());
+        }
+        Ok(out)
+    }
+
+    /// The network of `params` with the flat weights `weights` (as [`params`](Self::params)
+    /// returns them), for a task with `n_symbols` symbols and `n_classes` classes.
+    pub fn from_weights(params: &NetParams, n_symbols: usize, n_classes: usize, weights: &[f64]) -> Result<Self> {
+        let mut net = match params.model {
+            ModelKind::Mlp | ModelKind::Mlp2 => Network::Fcn(Mlp::zeros(
+                params.model,
+                params.act,
+                n_symbols,
+                params.width,
+                n_classes,
+            )?),
+        };
+        if weights.len() != net.params().len() {
+            return Err(crate::error::Error::param(
+                "network.weights",
+                format!("{} weights", weights.len()),
+                format!("{} weights for this model", net.params().len()),
+            ));
+        }
+        net.params_mut().copy_from_slice(weights);
+        Ok(net)
+    }
+
     /// The fully connected network, if it is one.
     pub fn as_fcn(&self) -> Option<&Mlp> {
         match self {

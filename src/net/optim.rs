@@ -20,7 +20,14 @@ pub struct Optimizer {
     m: Vec<f64>,
     /// Second moment (AdamW).
     v: Vec<f64>,
+    /// Worker threads of the elementwise update (an execution setting: each weight's update is
+    /// the same arithmetic whichever thread does it, so results do not depend on it).
+    #[serde(skip)]
+    threads: usize,
 }
+
+/// Weights per work item of a parallel AdamW update.
+const ADAM_CHUNK: usize = 8192;
 
 impl Optimizer {
     /// A fresh optimizer for `len` weights.
@@ -39,6 +46,7 @@ impl Optimizer {
                 OptimizerKind::Adamw => vec![0.0; len],
                 OptimizerKind::Sgd => Vec::new(),
             },
+            threads: params.effective_threads(),
         }
     }
 
@@ -64,19 +72,42 @@ impl Optimizer {
         let (b1, b2) = (self.beta1, self.beta2);
         let bc1 = 1.0 - b1.powf(t);
         let bc2 = 1.0 - b2.powf(t);
-        crate::simd::dispatch(AdamwLoop {
-            w,
-            g,
-            m: &mut self.m,
-            v: &mut self.v,
-            decay: 1.0 - self.lr * self.weight_decay,
-            lerp_w: 1.0 - b1,
-            b2,
-            one_minus_b2: 1.0 - b2,
-            neg_step: -(self.lr / bc1),
-            bc2_sqrt: bc2.sqrt(),
-            eps: self.eps,
-        });
+        let (decay, lerp_w, neg_step, bc2_sqrt, eps) = (
+            1.0 - self.lr * self.weight_decay,
+            1.0 - b1,
+            -(self.lr / bc1),
+            bc2.sqrt(),
+            self.eps,
+        );
+        let update = |w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]| {
+            crate::simd::dispatch(AdamwLoop {
+                w,
+                g,
+                m,
+                v,
+                decay,
+                lerp_w,
+                b2,
+                one_minus_b2: 1.0 - b2,
+                neg_step,
+                bc2_sqrt,
+                eps,
+            })
+        };
+        if self.threads <= 1 || w.len() < 2 * ADAM_CHUNK {
+            update(w, g, &mut self.m, &mut self.v);
+            return;
+        }
+        use rayon::prelude::*;
+        let min_len = w.len().div_ceil(ADAM_CHUNK).div_ceil(self.threads);
+        let chunks = w
+            .par_chunks_mut(ADAM_CHUNK)
+            .zip(g.par_chunks(ADAM_CHUNK))
+            .zip(self.m.par_chunks_mut(ADAM_CHUNK))
+            .zip(self.v.par_chunks_mut(ADAM_CHUNK));
+        chunks
+            .with_min_len(min_len)
+            .for_each(|(((w, g), m), v)| update(w, g, m, v));
     }
 
     /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`

@@ -187,7 +187,10 @@ pub fn run_one(job: &Job, opts: &ExecOptions) -> ResultLine {
 }
 
 fn run_job(job: &Job, opts: &ExecOptions) -> Result<(Outcome, Option<String>)> {
-    let spec = RunJob::from_config(&job.config)?;
+    let mut spec = RunJob::from_config(&job.config)?;
+    if let Some(net) = spec.net.as_mut() {
+        net.threads = opts.threads_per_job;
+    }
     let mut experiment = spec.validate()?;
     experiment.set_threads(opts.threads_per_job)?;
     let mut command_line = opts.command_line.clone();
@@ -198,13 +201,29 @@ fn run_job(job: &Job, opts: &ExecOptions) -> Result<(Outcome, Option<String>)> {
         save_model: false,
         save_predictions: false,
     };
-    let run = experiment.run(&options, &mut |_| Control::Continue)?;
-    let report = run.report;
+    // A job with a `net` section trains a network (the grid's model axis); its curves are the
+    // evaluations' accuracies and task losses.
+    let report = if experiment.net_params().is_some() {
+        experiment
+            .run_network(&options, &mut |_| Control::Continue)?
+            .report
+    } else {
+        experiment.run(&options, &mut |_| Control::Continue)?.report
+    };
+    let curves = match &report.network {
+        Some(net) => Curves {
+            test_acc: net.steps.iter().map(|r| r.test_acc).collect(),
+            train_acc: net.steps.iter().map(|r| r.train_acc).collect(),
+            test_mse: net.steps.iter().map(|r| r.test_loss).collect(),
+            train_mse: net.steps.iter().map(|r| r.train_loss).collect(),
+        },
+        None => Curves::from_records(&report.iterations),
+    };
     let outcome = Outcome {
         n_train: report.split.n_train,
         n_test: report.split.n_test,
         summary: report.summary.clone(),
-        curves: Curves::from_records(&report.iterations),
+        curves,
     };
     let mut run_file = None;
     if let Some(dir) = &opts.save_runs {
