@@ -453,3 +453,34 @@ fn mlp_specifications_do_not_change() {
         (Some(128), Some(4), Some(32), Some(512))
     );
 }
+
+#[test]
+fn a_saved_transformer_predicts_what_the_run_recorded() {
+    let dir = scratch("tfmwire-save");
+    let out = dir.join("run.json");
+    let mut args: Vec<&str> = RUN_ARGS.to_vec();
+    args.extend(["--save-model", "-q", "--out", out.to_str().unwrap()]);
+    let o = symrfm(&args, &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: RunReport = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let network = symrfm::experiment::network_from_report(&report).unwrap();
+    assert_eq!(network.kind(), ModelKind::Transformer);
+    // The test pairs it classifies correctly are the run's `test_correct`.
+    let (task, _, _) = data(7);
+    let n = task.n_symbols();
+    let test: Vec<usize> = (0..n * n)
+        .filter(|k| !report.split.train_indices.contains(k))
+        .collect();
+    let f = network.predict(&test).unwrap();
+    let correct: Vec<usize> = test
+        .iter()
+        .zip(f.rows())
+        .filter(|(&k, row)| {
+            symrfm::rfm::metrics::argmax(row.iter().copied()) == task.labels()[k] as usize
+        })
+        .map(|(&k, _)| k)
+        .collect();
+    // A trained network that classifies nothing would make this comparison empty.
+    assert!(!correct.is_empty());
+    assert_eq!(correct, report.test_correct);
+}

@@ -225,6 +225,12 @@ impl Network {
                 params.width,
                 n_classes,
             )?),
+            ModelKind::Transformer => Network::Transformer(Transformer::new(
+                params.transformer_config(),
+                n_symbols,
+                n_classes,
+                params.seed,
+            )?),
         };
         if weights.len() != net.params().len() {
             return Err(crate::error::Error::param(
