@@ -53,6 +53,8 @@ pub enum Network {
 }
 
 /// What a forward pass keeps for the backward pass.
+// One per forward pass; its arrays live on the heap, so the variants' inline sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Cache {
     /// Of a fully connected network.

@@ -513,7 +513,7 @@ impl NetParams {
         if self.model != ModelKind::Transformer {
             if let Some((name, Some(v))) = sizes.iter().find(|(_, v)| v.is_some()) {
                 return Err(Error::param(
-                    *name,
+                    name,
                     v,
                     format!(
                         "absent for the model `{}` (a size of the model `transformer`)",
