@@ -62,13 +62,13 @@ fn check_fd(net: &Network, grad: &[f64], f: &dyn Fn(&Network) -> f64, what: &str
     let h = 1e-5;
     let mut worst = 0.0f64;
     let scale = grad.iter().fold(0.0f64, |a, g| a.max(g.abs())).max(1e-8);
-    for i in 0..grad.len() {
+    for (i, &gi) in grad.iter().enumerate() {
         let mut plus = net.clone();
         plus.params_mut()[i] += h;
         let mut minus = net.clone();
         minus.params_mut()[i] -= h;
         let fd = (f(&plus) - f(&minus)) / (2.0 * h);
-        worst = worst.max((fd - grad[i]).abs() / scale);
+        worst = worst.max((fd - gi).abs() / scale);
     }
     assert!(
         worst < 1e-6,
@@ -485,7 +485,13 @@ const PARITY_CASES: [(&str, u64, Activation, usize, usize, usize, u64); 2] = [
     ("relu", 11, Activation::Relu, 24, 5, 240, 1),
 ];
 
-fn parity_params(act: Activation, width: usize, batch: usize, steps: usize, seed: u64) -> NetParams {
+fn parity_params(
+    act: Activation,
+    width: usize,
+    batch: usize,
+    steps: usize,
+    seed: u64,
+) -> NetParams {
     NetParams {
         act,
         width,
@@ -509,7 +515,12 @@ fn parity_input() -> serde_json::Value {
         let mlp = net.as_fcn().unwrap();
         let e = mlp.embedding();
         let fc1: Vec<Vec<f64>> = (0..width).map(|k| e.column(k).to_vec()).collect();
-        let out: Vec<Vec<f64>> = mlp.output().rows().into_iter().map(|r| r.to_vec()).collect();
+        let out: Vec<Vec<f64>> = mlp
+            .output()
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect();
         cases.push(serde_json::json!({
             "name": name, "n_symbols": n, "n_classes": c, "width": width, "act": act.name(),
             "a": train.a, "b": train.b, "labels": train.labels,
@@ -537,7 +548,8 @@ fn write_torch_parity_input() {
 #[test]
 fn training_equals_the_pytorch_reference_to_1e_10() {
     let read = |f: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap()).unwrap()
+        serde_json::from_str(&std::fs::read_to_string(format!("{PARITY_DIR}/{f}")).unwrap())
+            .unwrap()
     };
     // The committed input is what symrfm draws today (weights and batches from the seed).
     assert_eq!(read("input.json"), parity_input());
@@ -549,13 +561,26 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
         let (task, train, test) = data(p, Operation::Add);
         let params = parity_params(act, width, batch, steps, seed);
         let net = Network::random(&params, task.n_symbols(), task.n_classes()).unwrap();
-        let out = net::train(net, &params, &train, &test, None, &mut |_| Control::Continue).unwrap();
-        let losses: Vec<f64> = out.steps[1..].iter().map(|r| r.batch_loss.unwrap()).collect();
+        let out = net::train(net, &params, &train, &test, None, &mut |_| {
+            Control::Continue
+        })
+        .unwrap();
+        let losses: Vec<f64> = out.steps[1..]
+            .iter()
+            .map(|r| r.batch_loss.unwrap())
+            .collect();
         let expected: Vec<f64> = serde_json::from_value(t["losses"].clone()).unwrap();
         assert_eq!(losses.len(), steps);
         assert_eq!(expected.len(), steps);
-        let worst = losses.iter().zip(&expected).map(|(x, y)| rel(*x, *y)).fold(0.0, f64::max);
-        assert!(worst < 1e-10, "{name}: per-step loss differs by {worst:e} relative");
+        let worst = losses
+            .iter()
+            .zip(&expected)
+            .map(|(x, y)| rel(*x, *y))
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-10,
+            "{name}: per-step loss differs by {worst:e} relative"
+        );
         let mlp = out.net.as_fcn().unwrap();
         let fc1: Vec<Vec<f64>> = serde_json::from_value(t["fc1"].clone()).unwrap();
         let w_out: Vec<Vec<f64>> = serde_json::from_value(t["out"].clone()).unwrap();
@@ -573,7 +598,10 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
                 worst_w = worst_w.max((x - y).abs() / norm_o);
             }
         }
-        assert!(worst_w < 1e-10, "{name}: final weights differ by {worst_w:e} (relative to the largest)");
+        assert!(
+            worst_w < 1e-10,
+            "{name}: final weights differ by {worst_w:e} (relative to the largest)"
+        );
         let agop: Vec<Vec<f64>> = serde_json::from_value(t["agop"].clone()).unwrap();
         let ours = &out.features.last().unwrap().agop;
         let scale = ours.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -583,7 +611,10 @@ fn training_equals_the_pytorch_reference_to_1e_10() {
             .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &v)| (i, j, v)))
             .map(|(i, j, v)| (ours[[i, j]] - v).abs() / scale)
             .fold(0.0, f64::max);
-        assert!(worst_a < 1e-10, "{name}: AGOP differs from calc_full_agop by {worst_a:e}");
+        assert!(
+            worst_a < 1e-10,
+            "{name}: AGOP differs from calc_full_agop by {worst_a:e}"
+        );
     }
 }
 
@@ -615,10 +646,31 @@ fn a_sweep_with_a_model_axis_trains_rfm_and_networks() {
             .unwrap_or_else(|| panic!("no {m} job"))
     };
     // RFM: 2 iterations; mlp: evaluations at steps 0, 10, 20, 30.
-    let rfm = lines.iter().find(|l| l["config"].get("net").is_none()).unwrap();
-    assert_eq!(rfm["outcome"]["curves"]["test_acc"].as_array().unwrap().len(), 2);
-    assert_eq!(by_model("mlp")["outcome"]["curves"]["test_acc"].as_array().unwrap().len(), 4);
-    assert!(by_model("mlp2")["outcome"]["curves"]["test_acc"].as_array().unwrap().len() >= 2);
+    let rfm = lines
+        .iter()
+        .find(|l| l["config"].get("net").is_none())
+        .unwrap();
+    assert_eq!(
+        rfm["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        by_model("mlp")["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(
+        by_model("mlp2")["outcome"]["curves"]["test_acc"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
 }
 
 #[test]
@@ -626,7 +678,21 @@ fn a_saved_network_predicts_what_the_run_recorded() {
     let dir = scratch("net-save");
     let out = dir.join("run.json");
     let o = symrfm(
-        &["run", "-p", "13", "--model", "mlp", "--width", "24", "--steps", "150", "--save-model", "-q", "--out", out.to_str().unwrap()],
+        &[
+            "run",
+            "-p",
+            "13",
+            "--model",
+            "mlp",
+            "--width",
+            "24",
+            "--steps",
+            "150",
+            "--save-model",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &dir,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -634,14 +700,53 @@ fn a_saved_network_predicts_what_the_run_recorded() {
     let net = symrfm::experiment::network_from_report(&report).unwrap();
     let n = 13;
     let task = Task::new(TaskSpec::new(Operation::Add, 13)).unwrap();
-    let test: Vec<usize> = (0..n * n).filter(|k| !report.split.train_indices.contains(k)).collect();
+    let test: Vec<usize> = (0..n * n)
+        .filter(|k| !report.split.train_indices.contains(k))
+        .collect();
     let f = net.predict(&test).unwrap();
     let correct: Vec<usize> = test
         .iter()
         .zip(f.rows())
-        .filter(|(&k, row)| symrfm::rfm::metrics::argmax(row.iter().copied()) == task.labels()[k] as usize)
+        .filter(|(&k, row)| {
+            symrfm::rfm::metrics::argmax(row.iter().copied()) == task.labels()[k] as usize
+        })
         .map(|(&k, _)| k)
         .collect();
     assert_eq!(correct, report.test_correct);
     assert!(net.predict(&[n * n]).is_err());
+}
+
+/// A symmetric first layer trained full-batch on an `<s>`-invariant split stays exactly
+/// `<s>`-invariant (the gradient of row a and of row n + a are the same sums in the same order);
+/// minibatches, which are not invariant, break it.
+#[test]
+fn symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it() {
+    use symrfm::experiment::{ExperimentSpec, RunOptions};
+    let run = |batch: usize| {
+        let spec = ExperimentSpec {
+            task: TaskSpec::new(Operation::Add, 11),
+            split: SplitSpec::FixedPoints { subgroup: "s".into() },
+            net: Some(NetParams {
+                width: 16,
+                batch,
+                steps: Some(300),
+                agop_every: 100,
+                eval_every: 100,
+                init: symrfm::net::NetInit::Symmetric { subgroup: "stabilizer".into() },
+                ..NetParams::default()
+            }),
+            ..ExperimentSpec::default()
+        };
+        let e = spec.validate().unwrap();
+        e.run_network(&RunOptions::default(), &mut |_| Control::Continue).unwrap().report
+    };
+    let full = run(0);
+    let trap = full.trap.as_ref().unwrap();
+    assert_eq!(trap.stabilizer_order, 2);
+    assert_eq!(trap.asymmetry.len(), 4);
+    assert!(trap.asymmetry.iter().all(|&a| a == 0.0), "{:?}", trap.asymmetry);
+    let mini = run(8);
+    let trap = mini.trap.as_ref().unwrap();
+    assert_eq!(trap.asymmetry[0], 0.0);
+    assert!(*trap.asymmetry.last().unwrap() > 1e-6, "{:?}", trap.asymmetry);
 }

@@ -199,7 +199,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 /// `symrfm bench --network`.
 fn run_network(args: &BenchArgs) -> Result<()> {
     if !(2..=4096).contains(&args.net_modulus) {
-        return Err(Error::param("--net-modulus", args.net_modulus, "moduli from 2 to 4096").into());
+        return Err(
+            Error::param("--net-modulus", args.net_modulus, "moduli from 2 to 4096").into(),
+        );
     }
     if args.net_steps == 0 || args.iters == 0 {
         return Err(Error::param("--net-steps", args.net_steps, "an integer ≥ 1").into());
@@ -214,10 +216,12 @@ fn run_network(args: &BenchArgs) -> Result<()> {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
-            Some(serde_json::from_str(&text).map_err(|e| Error::InvalidInput {
-                path: path.clone(),
-                reason: format!("expected seconds_per_step, agop_seconds, source: {e}"),
-            })?)
+            Some(
+                serde_json::from_str(&text).map_err(|e| Error::InvalidInput {
+                    path: path.clone(),
+                    reason: format!("expected seconds_per_step, agop_seconds, source: {e}"),
+                })?,
+            )
         }
         None => None,
     };
@@ -227,7 +231,11 @@ fn run_network(args: &BenchArgs) -> Result<()> {
         batch: 32,
         steps: args.net_steps,
         repeats: args.iters,
-        threads: if args.threads == 0 { rayon::current_num_threads() } else { args.threads },
+        threads: if args.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            args.threads
+        },
         reference,
     };
     let quiet = args.quiet;

@@ -255,7 +255,12 @@ pub fn network_from_report(report: &RunReport) -> Result<Network> {
         .weights
         .as_ref()
         .ok_or_else(|| bad("a network run written with its weights (`run --save-model`)"))?;
-    Network::from_weights(&net.params, report.task.n_symbols, report.task.n_classes, weights)
+    Network::from_weights(
+        &net.params,
+        report.task.n_symbols,
+        report.task.n_classes,
+        weights,
+    )
 }
 
 /// `random`, `symmetric:<H>` or `rfm:<path>`: the init as recorded in `init_m`.

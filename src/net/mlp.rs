@@ -185,7 +185,14 @@ impl Mlp {
             None => (None, h1),
         };
         let mut logits = Array2::<f64>::zeros((rows, self.c));
-        matmul(logits.view_mut(), last.view(), self.output().t(), 1.0, false, Par::Seq);
+        matmul(
+            logits.view_mut(),
+            last.view(),
+            self.output().t(),
+            1.0,
+            false,
+            Par::Seq,
+        );
         MlpCache {
             a: a[..rows].to_vec(),
             b: b[..rows].to_vec(),
@@ -205,11 +212,25 @@ impl Mlp {
         let (g_front, g_out) = grad.split_at_mut(out_off);
         // W_out: dW_out += dYᵀ H_last.
         let mut g_out = view_mut(g_out, c, h);
-        matmul(g_out.view_mut(), dlogits.t(), cache.last.view(), 1.0, true, Par::Seq);
+        matmul(
+            g_out.view_mut(),
+            dlogits.t(),
+            cache.last.view(),
+            1.0,
+            true,
+            Par::Seq,
+        );
         // dH_last = dY W_out.
         let rows = dlogits.nrows();
         let mut d_last = Array2::<f64>::zeros((rows, h));
-        matmul(d_last.view_mut(), dlogits, self.output(), 1.0, false, Par::Seq);
+        matmul(
+            d_last.view_mut(),
+            dlogits,
+            self.output(),
+            1.0,
+            false,
+            Par::Seq,
+        );
         let (g_e, d_z1) = match (self.hidden(), w2_off, cache.z2.as_ref()) {
             (Some(w2), Some(off), Some(z2)) => {
                 // dZ2 = dH2 ⊙ σ′(Z2); dW2 += dZ2ᵀ H1; dH1 = dZ2 W2.

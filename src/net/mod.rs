@@ -209,16 +209,25 @@ impl Network {
         let a: Vec<u32> = pairs.iter().map(|&k| (k / n) as u32).collect();
         let b: Vec<u32> = pairs.iter().map(|&k| (k % n) as u32).collect();
         let mut out = Array2::<f64>::zeros((pairs.len(), self.n_classes()));
-        for (lo, chunk) in (0..pairs.len()).step_by(train::EVAL_CHUNK).map(|lo| (lo, lo..(lo + train::EVAL_CHUNK).min(pairs.len()))) {
+        for (lo, chunk) in (0..pairs.len())
+            .step_by(train::EVAL_CHUNK)
+            .map(|lo| (lo, lo..(lo + train::EVAL_CHUNK).min(pairs.len())))
+        {
             let cache = self.forward(&a[chunk.clone()], &b[chunk.clone()]);
-            out.slice_mut(ndarray::s![lo..chunk.end, ..]).assign(cache.logits());
+            out.slice_mut(ndarray::s![lo..chunk.end, ..])
+                .assign(cache.logits());
         }
         Ok(out)
     }
 
     /// The network of `params` with the flat weights `weights` (as [`params`](Self::params)
     /// returns them), for a task with `n_symbols` symbols and `n_classes` classes.
-    pub fn from_weights(params: &NetParams, n_symbols: usize, n_classes: usize, weights: &[f64]) -> Result<Self> {
+    pub fn from_weights(
+        params: &NetParams,
+        n_symbols: usize,
+        n_classes: usize,
+        weights: &[f64],
+    ) -> Result<Self> {
         let mut net = match params.model {
             ModelKind::Mlp | ModelKind::Mlp2 => Network::Fcn(Mlp::zeros(
                 params.model,

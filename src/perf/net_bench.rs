@@ -96,10 +96,19 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Runs the network benchmark.
-pub fn run_net_bench(config: &NetBenchConfig, progress: &mut dyn FnMut(&str)) -> Result<NetBenchReport> {
+pub fn run_net_bench(
+    config: &NetBenchConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<NetBenchReport> {
     let machine = Machine::current();
     let task = Task::new(TaskSpec::new(Operation::Add, config.modulus))?;
-    let split = Split::build(&task, &SplitSpec::Random { fraction: 0.5, seed: 0 })?;
+    let split = Split::build(
+        &task,
+        &SplitSpec::Random {
+            fraction: 0.5,
+            seed: 0,
+        },
+    )?;
     let n = task.n_symbols();
     let train = NetData::from_pairs(n, &split.train, task.labels());
     let test = NetData::from_pairs(n, &split.test, task.labels());
@@ -120,8 +129,17 @@ pub fn run_net_bench(config: &NetBenchConfig, progress: &mut dyn FnMut(&str)) ->
         let mut step_times = Vec::new();
         let mut last = None;
         for r in 0..config.repeats {
-            let network = Network::random(&NetParams { seed: r as u64, ..params.clone() }, n, task.n_classes())?;
-            let out = net::train(network, &params, &train, &test, None, &mut |_| Control::Continue)?;
+            let network = Network::random(
+                &NetParams {
+                    seed: r as u64,
+                    ..params.clone()
+                },
+                n,
+                task.n_classes(),
+            )?;
+            let out = net::train(network, &params, &train, &test, None, &mut |_| {
+                Control::Continue
+            })?;
             step_times.push(out.seconds.train / config.steps as f64);
             last = Some(out.net);
         }
@@ -139,7 +157,10 @@ pub fn run_net_bench(config: &NetBenchConfig, progress: &mut dyn FnMut(&str)) ->
         }
         let sps = median(step_times);
         let agop_s = median(agop_times);
-        let reference = config.reference.as_ref().filter(|_| model == net::ModelKind::Mlp);
+        let reference = config
+            .reference
+            .as_ref()
+            .filter(|_| model == net::ModelKind::Mlp);
         let row = NetBenchRow {
             model: model.name().into(),
             seconds_per_step: sps,
