@@ -115,7 +115,11 @@ pub fn run_net_bench(
     let mut rows = Vec::new();
     // The transformer row: Nanda et al.'s sizes (d_model 128, 4 heads of 32, d_mlp 512), the same
     // batch, loss and optimizer as the MLP rows.
-    for model in [net::ModelKind::Mlp, net::ModelKind::Mlp2, net::ModelKind::Transformer] {
+    for model in [
+        net::ModelKind::Mlp,
+        net::ModelKind::Mlp2,
+        net::ModelKind::Transformer,
+    ] {
         let params = NetParams {
             model,
             width: config.width,
