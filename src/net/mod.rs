@@ -1,7 +1,14 @@
 //! Neural networks on the same tasks and splits as RFM: the reference's fully connected
-//! networks (`OneLayerFCN` and its two-hidden-layer variant) with hand-derived gradients, torch's
-//! optimizers on flat weight vectors, the training loop, and the network's feature matrices (NFM,
-//! AGOP in closed form, NFA correlations). See SCIENCE.md §7.
+//! networks (`OneLayerFCN` and its two-hidden-layer variant) and the one-layer transformer of
+//! Nanda et al. ([`transformer`]) with hand-derived gradients, torch's optimizers on flat weight
+//! vectors, the training loop, and the network's feature matrices (NFM, AGOP in closed form, NFA
+//! correlations). See SCIENCE.md §7.
+//!
+//! The transformer trains with the same loop and defaults as the MLP (AdamW lr 1e-3, weight
+//! decay 1, batch 32, MSE); Nanda et al.'s setup is full batch with cross-entropy
+//! (`batch: 0, loss: Ce`). Its NFM is the Gram matrix of the operand embeddings at both
+//! positions, its AGOP is taken in the one-hot inputs entering through the token embeddings; it
+//! starts from a random init only and has no AGOP regularizer.
 //!
 //! ```
 //! use symrfm::group::{Operation, Task, TaskSpec};
