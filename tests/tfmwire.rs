@@ -484,3 +484,44 @@ fn a_saved_transformer_predicts_what_the_run_recorded() {
     assert!(!correct.is_empty());
     assert_eq!(correct, report.test_correct);
 }
+
+#[test]
+fn a_sweep_trains_a_transformer_and_keeps_the_mlp_job_id() {
+    let dir = scratch("tfmwire-sweep");
+    std::fs::write(
+        dir.join("grid.json"),
+        r#"{"base": {"task": {"modulus": 7}, "params": {"iters": 2}},
+            "axes": {"net": [{"model": "mlp", "width": 8, "steps": 10},
+                             {"model": "transformer", "d_model": 8, "n_heads": 2, "d_head": 4,
+                              "d_mlp": 16, "steps": 10, "eval_every": 5, "batch": 0, "loss": "ce"}]}}"#,
+    )
+    .unwrap();
+    let o = symrfm(&["sweep", "grid.json", "-o", "s.jsonl", "-q"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("s.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let by_model = |m: &str| {
+        lines
+            .iter()
+            .find(|l| l["config"]["net"]["model"] == m)
+            .unwrap_or_else(|| panic!("no {m} job"))
+    };
+    let t = by_model("transformer");
+    assert_eq!(t["status"], "ok", "{t}");
+    assert_eq!(t["config"]["net"]["d_model"], 8);
+    // Evaluations at steps 0, 5, 10.
+    assert_eq!(
+        t["outcome"]["curves"]["test_acc"].as_array().unwrap().len(),
+        3
+    );
+    // The MLP job's configuration has no transformer sizes, and its id is the one the net
+    // branch (before the transformer's fields existed) gave the same grid entry.
+    let m = by_model("mlp");
+    assert_eq!(m["status"], "ok", "{m}");
+    assert!(m["config"]["net"].get("d_model").is_none());
+    assert_eq!(m["job_id"], "f19cc23761c0f093");
+}
