@@ -725,28 +725,42 @@ fn symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it() {
     let run = |batch: usize| {
         let spec = ExperimentSpec {
             task: TaskSpec::new(Operation::Add, 11),
-            split: SplitSpec::FixedPoints { subgroup: "s".into() },
+            split: SplitSpec::FixedPoints {
+                subgroup: "s".into(),
+            },
             net: Some(NetParams {
                 width: 16,
                 batch,
                 steps: Some(300),
                 agop_every: 100,
                 eval_every: 100,
-                init: symrfm::net::NetInit::Symmetric { subgroup: "stabilizer".into() },
+                init: symrfm::net::NetInit::Symmetric {
+                    subgroup: "stabilizer".into(),
+                },
                 ..NetParams::default()
             }),
             ..ExperimentSpec::default()
         };
         let e = spec.validate().unwrap();
-        e.run_network(&RunOptions::default(), &mut |_| Control::Continue).unwrap().report
+        e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
+            .unwrap()
+            .report
     };
     let full = run(0);
     let trap = full.trap.as_ref().unwrap();
     assert_eq!(trap.stabilizer_order, 2);
     assert_eq!(trap.asymmetry.len(), 4);
-    assert!(trap.asymmetry.iter().all(|&a| a == 0.0), "{:?}", trap.asymmetry);
+    assert!(
+        trap.asymmetry.iter().all(|&a| a == 0.0),
+        "{:?}",
+        trap.asymmetry
+    );
     let mini = run(8);
     let trap = mini.trap.as_ref().unwrap();
     assert_eq!(trap.asymmetry[0], 0.0);
-    assert!(*trap.asymmetry.last().unwrap() > 1e-6, "{:?}", trap.asymmetry);
+    assert!(
+        *trap.asymmetry.last().unwrap() > 1e-6,
+        "{:?}",
+        trap.asymmetry
+    );
 }
