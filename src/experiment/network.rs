@@ -127,14 +127,27 @@ impl Experiment {
             None
         };
         let started = Instant::now();
-        let output = net::train(
-            network,
-            params,
-            &train,
-            &test,
-            symmetries.as_deref(),
-            observer,
-        )?;
+        let go = || {
+            net::train(
+                network,
+                params,
+                &train,
+                &test,
+                symmetries.as_deref(),
+                observer,
+            )
+        };
+        // The transformer works on the current rayon pool: give it `net.threads` workers (the
+        // numbers do not depend on them; the fully connected nets take the count directly).
+        let output = if params.model == net::ModelKind::Transformer && params.threads != 0 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(params.threads)
+                .build()
+                .map_err(|e| Error::param("net.threads", params.threads, e.to_string()))?
+                .install(go)?
+        } else {
+            go()?
+        };
         let total_seconds = started.elapsed().as_secs_f64();
         let test_correct: Vec<usize> = split
             .test
