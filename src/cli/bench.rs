@@ -69,9 +69,9 @@ pub struct BenchArgs {
     /// Backends to time.
     #[arg(long, value_enum, default_value = "all")]
     pub backend: BackendArg,
-    /// Only the network rows: steps per second of the default MLP (and the two-layer net) on
-    /// add mod --net-modulus and the time of one network AGOP; writes bench-net.md and
-    /// bench-net.json instead of bench.md and bench.json.
+    /// Only the network rows: steps per second of the default MLP (and the two-layer net and
+    /// the transformer) on add mod --net-modulus and the time of one network AGOP; writes
+    /// bench-net.md and bench-net.json instead of bench.md and bench.json.
     #[arg(long)]
     pub network: bool,
     /// Modulus of the network rows.

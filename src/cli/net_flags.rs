@@ -1,4 +1,5 @@
-//! The network flags of `run` and `compare` (`--model mlp|mlp2` and its hyper-parameters).
+//! The network flags of `run` and `compare` (`--model mlp|mlp2|transformer` and its
+//! hyper-parameters).
 
 use super::flags::to_flags;
 use anyhow::Result;
@@ -8,22 +9,38 @@ use symrfm::net::{Activation, LossKind, ModelKind, NetInit, NetParams, Optimizer
 /// Which model to train and the network hyper-parameters (ignored for `--model rfm`).
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
-    /// The model: `rfm` (the default), `mlp` (the reference's OneLayerFCN) or `mlp2` (its
-    /// two-hidden-layer variant).
+    /// The model: `rfm` (the default), `mlp` (the reference's OneLayerFCN), `mlp2` (its
+    /// two-hidden-layer variant) or `transformer` (the one-layer transformer of Nanda et al.,
+    /// sizes --d-model --heads --d-head --d-mlp). The training defaults are the reference MLP's
+    /// (AdamW lr 1e-3, weight decay 1, batch 32, MSE); Nanda et al. train the transformer full
+    /// batch with cross-entropy: add `--batch 0 --loss ce`.
     #[arg(long, default_value = "rfm")]
     pub model: String,
-    /// Hidden width of the network.
+    /// Hidden width of the network (mlp, mlp2).
     #[arg(long, default_value_t = 256)]
     pub width: usize,
-    /// Activation: quadratic, relu, linear, silu, softplus.
+    /// Activation: quadratic, relu, linear, silu, softplus (mlp, mlp2; the transformer's MLP
+    /// block is ReLU).
     #[arg(long, default_value = "quadratic")]
     pub act: String,
-    /// Init scale s (weights U(−s/√fan_in, s/√fan_in)).
+    /// Init scale s (weights U(−s/√fan_in, s/√fan_in); transformer: N(0, s²/fan_in)).
     #[arg(long, default_value_t = 1.0)]
     pub init_scale: f64,
+    /// Transformer: width of the residual stream [default: 128].
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Transformer: number of attention heads [default: 4].
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Transformer: width of each head [default: 32].
+    #[arg(long)]
+    pub d_head: Option<usize>,
+    /// Transformer: hidden width of the MLP block [default: 512].
+    #[arg(long)]
+    pub d_mlp: Option<usize>,
     /// First layer: `random`, `symmetric` (projected onto the stabilizer-invariant weights),
     /// `symmetric:<subgroup>`, or `rfm:<run.json>` (rows drawn from N(0, M)). `--perturb ε` adds a
-    /// Gaussian of relative size ε.
+    /// Gaussian of relative size ε. The transformer: `random` only.
     #[arg(long, default_value = "random")]
     pub net_init: String,
     /// Seed of the weights, the minibatch order and sampled symmetries.
@@ -84,6 +101,10 @@ impl NetArgs {
             width: self.width,
             act: conv(Activation::parse("net.act", &self.act))?,
             init_scale: self.init_scale,
+            d_model: self.d_model,
+            n_heads: self.heads,
+            d_head: self.d_head,
+            d_mlp: self.d_mlp,
             init: conv(NetInit::parse("net.init", &self.net_init))?,
             perturb: perturb.unwrap_or(0.0),
             seed: self.net_seed,

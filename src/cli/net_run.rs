@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use symrfm::experiment::{Experiment, NetOutcome, RunOptions};
 use symrfm::group::Task;
+use symrfm::net::ModelKind;
 use symrfm::report::{self, RunReport};
 use symrfm::rfm::Control;
 
@@ -54,6 +55,22 @@ pub fn stem(experiment: &Experiment) -> String {
     }
 }
 
+/// `mlp width 256 quadratic` or `transformer d_model 128, 4 heads of 32, d_mlp 512`.
+fn model_text(p: &symrfm::net::NetParams) -> String {
+    match p.model {
+        ModelKind::Mlp | ModelKind::Mlp2 => {
+            format!("{} width {} {}", p.model.name(), p.width, p.act.name())
+        }
+        ModelKind::Transformer => {
+            let c = p.transformer_config();
+            format!(
+                "transformer d_model {}, {} heads of {}, d_mlp {}",
+                c.d_model, c.n_heads, c.d_head, c.d_mlp
+            )
+        }
+    }
+}
+
 /// Trains with progress lines on stderr (unless `quiet`) and prints the summary.
 pub fn execute(
     experiment: &Experiment,
@@ -72,13 +89,11 @@ pub fn execute(
     };
     if !quiet {
         errln!(
-            "{prefix}symrfm run: {} | {} train / {} test | {} width {} {} | {} lr {} wd {} | batch {} | {} steps",
+            "{prefix}symrfm run: {} | {} train / {} test | {} | {} lr {} wd {} | batch {} | {} steps",
             task.describe(),
             split.train.len(),
             split.test.len(),
-            params.model.name(),
-            params.width,
-            params.act.name(),
+            model_text(params),
             params.optimizer.name(),
             params.lr,
             params.weight_decay,
@@ -152,11 +167,10 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
         print_symmetry(&experiment, "");
         let p = experiment.net_params().context("a network experiment")?;
         outln!(
-            "{} (dry run: nothing trained): {} steps of {} width {}",
+            "{} (dry run: nothing trained): {} steps of {}",
             experiment.task().describe(),
             p.total_steps(experiment.split().train.len()),
-            p.model.name(),
-            p.width
+            model_text(p)
         );
         return Ok(());
     }

@@ -317,10 +317,16 @@ mod tests {
 
     #[test]
     fn split_id_is_the_sha256_of_its_training_pairs() {
-        let a = Split { train: vec![0, 2], test: vec![1, 3] };
+        let a = Split {
+            train: vec![0, 2],
+            test: vec![1, 3],
+        };
         // python3 -c "import hashlib; print(hashlib.sha256(b'4:0,2').hexdigest()[:16])"
         assert_eq!(a.id(), "6ececf234127b02f");
-        let b = Split { train: vec![0, 1], test: vec![2, 3] };
+        let b = Split {
+            train: vec![0, 1],
+            test: vec![2, 3],
+        };
         assert_ne!(a.id(), b.id());
     }
 

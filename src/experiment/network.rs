@@ -11,9 +11,9 @@ use crate::report::{
     MatrixRecord, RunReport, SplitInfo, Summary, TaskInfo, Timings, SCHEMA_VERSION,
 };
 use crate::rfm::intervention::{resolve_subgroup, Interventions};
-use crate::symmetry::{Subgroup, TaskSymmetry};
 use crate::rfm::metrics::argmax;
 use crate::rfm::{Control, RfmParams};
+use crate::symmetry::{Subgroup, TaskSymmetry};
 use std::time::Instant;
 
 /// What a network run produced.
@@ -45,7 +45,7 @@ impl Experiment {
     }
 
     /// The initial network of `spec.net`: random, projected onto H-invariant first layers, or
-    /// drawn from an RFM feature matrix, then perturbed.
+    /// drawn from an RFM feature matrix, then perturbed (the transformer: random only).
     pub fn initial_network(&self) -> Result<Network> {
         let params = self.require_net()?;
         let (task, split) = (&self.task, &self.split);
@@ -74,6 +74,8 @@ impl Experiment {
                 }
                 init::perturb(mlp, params.perturb, params.seed);
             }
+            // Random only: `NetParams::validate` refuses other inits and a perturbation.
+            Network::Transformer(_) => {}
         }
         Ok(network)
     }
@@ -139,14 +141,27 @@ impl Experiment {
             observer(state)
         };
         let started = Instant::now();
-        let output = net::train(
-            network,
-            params,
-            &train,
-            &test,
-            symmetries.as_deref(),
-            &mut observer,
-        )?;
+        let go = || {
+            net::train(
+                network,
+                params,
+                &train,
+                &test,
+                symmetries.as_deref(),
+                &mut observer,
+            )
+        };
+        // The transformer works on the current rayon pool: give it `net.threads` workers (the
+        // numbers do not depend on them; the fully connected nets take the count directly).
+        let output = if params.model == net::ModelKind::Transformer && params.threads != 0 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(params.threads)
+                .build()
+                .map_err(|e| Error::param("net.threads", params.threads, e.to_string()))?
+                .install(go)?
+        } else {
+            go()?
+        };
         let total_seconds = started.elapsed().as_secs_f64();
         let test_correct: Vec<usize> = split
             .test
@@ -186,7 +201,7 @@ impl Experiment {
         });
         let n_train = train.len();
         let record = NetworkRecord {
-            params: params.clone(),
+            params: params.resolved(),
             n_weights: output.net.params().len(),
             total_steps: params.total_steps(n_train),
             steps_per_epoch: params.steps_per_epoch(n_train),

@@ -13,6 +13,7 @@
 
 use super::mlp::Mlp;
 use super::params::ModelKind;
+use super::transformer::Transformer;
 use crate::error::Result;
 use crate::linalg::eigh;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -63,6 +64,7 @@ fn q_matrices(net: &Mlp, a: &[u32], b: &[u32], threads: usize) -> (Array2<f64>, 
             let outer = Array2::from_shape_fn((h, h), |(k, l)| g[[k, l]] * mean[k] * mean[l]);
             (q, outer)
         }
+        ModelKind::Transformer => unreachable!("an Mlp is never a transformer (Mlp::zeros)"),
         ModelKind::Mlp2 => {
             let act = net.activation();
             let w2 = net.hidden().expect("two-layer net has W₂");
@@ -122,6 +124,15 @@ pub fn agop(net: &Mlp, a: &[u32], b: &[u32], threads: usize) -> (Array2<f64>, Ar
     let un = e.dot(&q).dot(&e.t());
     let ce = e.dot(&qc).dot(&e.t());
     (symmetrized(un), symmetrized(ce))
+}
+
+/// The transformer's AGOP over the pairs (a_j, b_j), uncentered and centered as [`agop`]: from
+/// [`Transformer::input_jacobian_moments`] (mean J and mean JᵀJ), the centered one minus J̄ᵀJ̄.
+/// Panics if there are no pairs.
+pub fn transformer_agop(net: &Transformer, a: &[u32], b: &[u32]) -> (Array2<f64>, Array2<f64>) {
+    let (mean, outer) = net.input_jacobian_moments(a, b);
+    let centered = &outer - &mean.t().dot(&mean);
+    (symmetrized(outer), symmetrized(centered))
 }
 
 fn symmetrized(m: Array2<f64>) -> Array2<f64> {

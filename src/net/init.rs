@@ -54,7 +54,7 @@ pub fn random(params: &NetParams, n_symbols: usize, n_classes: usize) -> Result<
     let w = net.params_mut();
     let rest = &mut w[d * h..];
     let n_hidden = match kind {
-        ModelKind::Mlp => 0,
+        ModelKind::Mlp | ModelKind::Transformer => 0,
         ModelKind::Mlp2 => h * h,
     };
     for x in rest[..n_hidden].iter_mut() {

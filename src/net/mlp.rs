@@ -59,6 +59,13 @@ impl Mlp {
         width: usize,
         n_classes: usize,
     ) -> Result<Self> {
+        if kind == ModelKind::Transformer {
+            return Err(Error::param(
+                "net.model",
+                kind.name(),
+                "`mlp` or `mlp2` for a fully connected network",
+            ));
+        }
         if n_symbols == 0 || n_classes == 0 {
             return Err(Error::param(
                 "task",
@@ -80,7 +87,7 @@ impl Mlp {
     fn layout_len(kind: ModelKind, n: usize, h: usize, c: usize) -> usize {
         2 * n * h
             + match kind {
-                ModelKind::Mlp => 0,
+                ModelKind::Mlp | ModelKind::Transformer => 0,
                 ModelKind::Mlp2 => h * h,
             }
             + c * h
@@ -125,7 +132,7 @@ impl Mlp {
     fn offsets(&self) -> (usize, Option<usize>, usize) {
         let e = 2 * self.n * self.h;
         match self.kind {
-            ModelKind::Mlp => (0, None, e),
+            ModelKind::Mlp | ModelKind::Transformer => (0, None, e),
             ModelKind::Mlp2 => (0, Some(e), e + self.h * self.h),
         }
     }

@@ -1,7 +1,14 @@
 //! Neural networks on the same tasks and splits as RFM: the reference's fully connected
-//! networks (`OneLayerFCN` and its two-hidden-layer variant) with hand-derived gradients, torch's
-//! optimizers on flat weight vectors, the training loop, and the network's feature matrices (NFM,
-//! AGOP in closed form, NFA correlations). See SCIENCE.md §7.
+//! networks (`OneLayerFCN` and its two-hidden-layer variant) and the one-layer transformer of
+//! Nanda et al. ([`transformer`]) with hand-derived gradients, torch's optimizers on flat weight
+//! vectors, the training loop, and the network's feature matrices (NFM, AGOP in closed form, NFA
+//! correlations). See SCIENCE.md §7.
+//!
+//! The transformer trains with the same loop and defaults as the MLP (AdamW lr 1e-3, weight
+//! decay 1, batch 32, MSE); Nanda et al.'s setup is full batch with cross-entropy
+//! (`batch: 0, loss: Ce`). Its NFM is the Gram matrix of the operand embeddings at both
+//! positions, its AGOP is taken in the one-hot inputs entering through the token embeddings; it
+//! starts from a random init only and has no AGOP regularizer.
 //!
 //! ```
 //! use symrfm::group::{Operation, Task, TaskSpec};
@@ -31,11 +38,13 @@ pub mod mlp;
 pub mod optim;
 pub mod params;
 pub mod train;
+pub mod transformer;
 
 pub use mlp::{Mlp, MlpCache};
 pub use optim::Optimizer;
 pub use params::{Activation, LossKind, ModelKind, NetInit, NetParams, OptimizerKind};
 pub use train::{train, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetState, StepRecord};
+pub use transformer::{Transformer, TransformerCache, TransformerConfig};
 
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};
@@ -46,13 +55,19 @@ use ndarray::{Array2, ArrayView2};
 pub enum Network {
     /// The fully connected networks (`mlp`, `mlp2`).
     Fcn(Mlp),
+    /// The one-layer transformer (`transformer`).
+    Transformer(Transformer),
 }
 
 /// What a forward pass keeps for the backward pass.
+// One per forward pass; its arrays live on the heap, so the variants' inline sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Cache {
     /// Of a fully connected network.
     Fcn(MlpCache),
+    /// Of the transformer.
+    Transformer(TransformerCache),
 }
 
 impl Cache {
@@ -60,6 +75,7 @@ impl Cache {
     pub fn logits(&self) -> &Array2<f64> {
         match self {
             Cache::Fcn(c) => &c.logits,
+            Cache::Transformer(c) => &c.logits,
         }
     }
 }
@@ -67,12 +83,20 @@ impl Cache {
 impl Network {
     /// The random network of `params` for a task with `n_symbols` symbols and `n_classes`
     /// classes (the first layer as `params.init` says only when it is `random`; the experiment
-    /// layer builds the others).
+    /// layer builds the others). The transformer is drawn by [`Transformer::new`] from
+    /// `params.seed` with the sizes of [`NetParams::transformer_config`].
     pub fn random(params: &NetParams, n_symbols: usize, n_classes: usize) -> Result<Self> {
         match params.model {
             ModelKind::Mlp | ModelKind::Mlp2 => {
                 init::random(params, n_symbols, n_classes).map(Network::Fcn)
             }
+            ModelKind::Transformer => Transformer::new(
+                params.transformer_config(),
+                n_symbols,
+                n_classes,
+                params.seed,
+            )
+            .map(Network::Transformer),
         }
     }
 
@@ -80,6 +104,7 @@ impl Network {
     pub fn kind(&self) -> ModelKind {
         match self {
             Network::Fcn(m) => m.kind(),
+            Network::Transformer(_) => ModelKind::Transformer,
         }
     }
 
@@ -87,6 +112,7 @@ impl Network {
     pub fn n_symbols(&self) -> usize {
         match self {
             Network::Fcn(m) => m.n_symbols(),
+            Network::Transformer(t) => t.n_symbols(),
         }
     }
 
@@ -94,6 +120,7 @@ impl Network {
     pub fn n_classes(&self) -> usize {
         match self {
             Network::Fcn(m) => m.n_classes(),
+            Network::Transformer(t) => t.n_classes(),
         }
     }
 
@@ -101,6 +128,7 @@ impl Network {
     pub fn params(&self) -> &[f64] {
         match self {
             Network::Fcn(m) => m.params(),
+            Network::Transformer(t) => t.params(),
         }
     }
 
@@ -108,6 +136,7 @@ impl Network {
     pub fn params_mut(&mut self) -> &mut [f64] {
         match self {
             Network::Fcn(m) => m.params_mut(),
+            Network::Transformer(t) => t.params_mut(),
         }
     }
 
@@ -115,34 +144,47 @@ impl Network {
     pub fn forward(&self, a: &[u32], b: &[u32]) -> Cache {
         match self {
             Network::Fcn(m) => Cache::Fcn(m.forward(a, b)),
+            Network::Transformer(t) => Cache::Transformer(t.forward(a, b)),
         }
     }
 
-    /// Adds the gradient of `Σ dlogits ⊙ f` with respect to the weights to `grad`.
+    /// Adds the gradient of `Σ dlogits ⊙ f` with respect to the weights to `grad`. Panics if
+    /// `cache` is not from a forward pass of this kind of network.
     pub fn backward(&self, cache: &Cache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
         match (self, cache) {
             (Network::Fcn(m), Cache::Fcn(c)) => m.backward(c, dlogits, grad),
+            (Network::Transformer(t), Cache::Transformer(c)) => t.backward(c, dlogits, grad),
+            _ => panic!("backward: the cache is from another kind of network"),
         }
     }
 
-    /// ∂f/∂x (c × 2n) at x = e_a ‖ e_b.
+    /// ∂f/∂x (c × 2n) at x = e_a ‖ e_b (for the transformer, x enters linearly through the
+    /// token embeddings: see [`Transformer::input_jacobian`]).
     pub fn input_jacobian(&self, a: u32, b: u32) -> Array2<f64> {
         match self {
             Network::Fcn(m) => m.input_jacobian(a, b),
+            Network::Transformer(t) => t.input_jacobian(a, b),
         }
     }
 
-    /// The neural feature matrix (2n × 2n).
+    /// The neural feature matrix (2n × 2n): W₁ᵀW₁ for the fully connected networks, the Gram
+    /// matrix of the operand embeddings at both positions ([`Transformer::embedding_gram`]) for
+    /// the transformer.
     pub fn nfm(&self) -> Array2<f64> {
         match self {
             Network::Fcn(m) => features::nfm(m),
+            Network::Transformer(t) => t.embedding_gram(),
         }
     }
 
-    /// The AGOP over the pairs, uncentered and centered (2n × 2n each).
+    /// The AGOP over the pairs, uncentered ((1/N) Σ_j J_jᵀJ_j) and centered (minus J̄ᵀJ̄, J̄ the
+    /// mean Jacobian), 2n × 2n each, symmetric. `threads` bounds the fully connected networks'
+    /// workers; the transformer runs on the current rayon pool. Neither result depends on the
+    /// number of threads.
     pub fn agop(&self, a: &[u32], b: &[u32], threads: usize) -> (Array2<f64>, Array2<f64>) {
         match self {
             Network::Fcn(m) => features::agop(m, a, b, threads),
+            Network::Transformer(t) => features::transformer_agop(t, a, b),
         }
     }
 
@@ -157,6 +199,7 @@ impl Network {
     ) -> Option<f64> {
         match self {
             Network::Fcn(m) => features::agop_trace_and_grad(m, a, b, weight, grad),
+            Network::Transformer(_) => None,
         }
     }
 
@@ -200,6 +243,12 @@ impl Network {
                 params.width,
                 n_classes,
             )?),
+            ModelKind::Transformer => Network::Transformer(Transformer::new(
+                params.transformer_config(),
+                n_symbols,
+                n_classes,
+                params.seed,
+            )?),
         };
         if weights.len() != net.params().len() {
             return Err(crate::error::Error::param(
@@ -216,6 +265,7 @@ impl Network {
     pub fn as_fcn(&self) -> Option<&Mlp> {
         match self {
             Network::Fcn(m) => Some(m),
+            Network::Transformer(_) => None,
         }
     }
 
@@ -223,6 +273,15 @@ impl Network {
     pub fn as_fcn_mut(&mut self) -> Option<&mut Mlp> {
         match self {
             Network::Fcn(m) => Some(m),
+            Network::Transformer(_) => None,
+        }
+    }
+
+    /// The transformer, if it is one.
+    pub fn as_transformer(&self) -> Option<&Transformer> {
+        match self {
+            Network::Transformer(t) => Some(t),
+            Network::Fcn(_) => None,
         }
     }
 }

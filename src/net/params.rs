@@ -1,6 +1,7 @@
 //! Network hyper-parameters, validated once before training. Errors name the parameter by its
 //! path in the experiment specification (`net.width`, `net.lr`).
 
+use super::transformer::TransformerConfig;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,9 @@ pub enum ModelKind {
     Mlp,
     /// Its two-hidden-layer variant (`TwoLayerFCN`): f(x) = W₃ σ(W₂ σ(W₁ x)), no biases.
     Mlp2,
+    /// The one-layer transformer of Nanda et al. (tokens `a, b, =`; see
+    /// [`crate::net::transformer`]); sizes `d_model`, `n_heads`, `d_head`, `d_mlp`.
+    Transformer,
 }
 
 impl ModelKind {
@@ -24,15 +28,17 @@ impl ModelKind {
         match self {
             ModelKind::Mlp => "mlp",
             ModelKind::Mlp2 => "mlp2",
+            ModelKind::Transformer => "transformer",
         }
     }
 
-    /// Parses a name (`mlp`, `mlp2`); `param` is the name in errors.
+    /// Parses a name (`mlp`, `mlp2`, `transformer`); `param` is the name in errors.
     pub fn parse(param: &'static str, s: &str) -> Result<Self> {
         match s.trim() {
             "mlp" => Ok(ModelKind::Mlp),
             "mlp2" => Ok(ModelKind::Mlp2),
-            other => Err(Error::param(param, other, "`mlp` or `mlp2`")),
+            "transformer" => Ok(ModelKind::Transformer),
+            other => Err(Error::param(param, other, "`mlp`, `mlp2` or `transformer`")),
         }
     }
 }
@@ -291,12 +297,25 @@ fn is_zero(x: &f64) -> bool {
 pub struct NetParams {
     /// The network.
     pub model: ModelKind,
-    /// Hidden width h ≥ 1 (every hidden layer).
+    /// Hidden width h ≥ 1 (every hidden layer; `mlp`, `mlp2`).
     pub width: usize,
-    /// Activation of the hidden layers.
+    /// Activation of the hidden layers (`mlp`, `mlp2`; the transformer's MLP block is ReLU).
     pub act: Activation,
-    /// Init scale s > 0 (bounds ±s/√fan_in).
+    /// Init scale s > 0 (bounds ±s/√fan_in; for the transformer the standard deviations
+    /// s/√fan_in).
     pub init_scale: f64,
+    /// Transformer: width of the residual stream (absent = 128). Only for `transformer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d_model: Option<usize>,
+    /// Transformer: number of attention heads (absent = 4). Only for `transformer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_heads: Option<usize>,
+    /// Transformer: width of each head (absent = 32). Only for `transformer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d_head: Option<usize>,
+    /// Transformer: hidden width of the MLP block (absent = 512). Only for `transformer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d_mlp: Option<usize>,
     /// How the first layer starts.
     #[serde(default, skip_serializing_if = "NetInit::is_random")]
     pub init: NetInit,
@@ -355,6 +374,10 @@ impl Default for NetParams {
             width: 256,
             act: Activation::Quadratic,
             init_scale: 1.0,
+            d_model: None,
+            n_heads: None,
+            d_head: None,
+            d_mlp: None,
             init: NetInit::Random,
             perturb: 0.0,
             seed: 0,
@@ -423,9 +446,13 @@ impl NetParams {
             return Err(Error::param(
                 "net.agop_reg",
                 self.agop_reg,
-                "0 for the model `mlp2` (the AGOP regularizer is implemented for `mlp`)",
+                format!(
+                    "0 for the model `{}` (the AGOP regularizer is implemented for `mlp`)",
+                    self.model.name()
+                ),
             ));
         }
+        self.validate_transformer()?;
         match self.steps {
             Some(s) if s == 0 || s > MAX_STEPS => {
                 return Err(Error::param(
@@ -444,6 +471,78 @@ impl NetParams {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The transformer's sizes and init scale (absent sizes take Nanda et al.'s defaults, see
+    /// [`TransformerConfig::default`]).
+    pub fn transformer_config(&self) -> TransformerConfig {
+        let d = TransformerConfig::default();
+        TransformerConfig {
+            d_model: self.d_model.unwrap_or(d.d_model),
+            n_heads: self.n_heads.unwrap_or(d.n_heads),
+            d_head: self.d_head.unwrap_or(d.d_head),
+            d_mlp: self.d_mlp.unwrap_or(d.d_mlp),
+            init_scale: self.init_scale,
+        }
+    }
+
+    /// The parameters with everything implicit made explicit, as a run file records them: for
+    /// the transformer every size is filled in (others unchanged).
+    pub fn resolved(&self) -> NetParams {
+        let mut p = self.clone();
+        if p.model == ModelKind::Transformer {
+            let c = p.transformer_config();
+            p.d_model = Some(c.d_model);
+            p.n_heads = Some(c.n_heads);
+            p.d_head = Some(c.d_head);
+            p.d_mlp = Some(c.d_mlp);
+        }
+        p
+    }
+
+    /// The transformer's sizes are set only for the transformer and are ≥ 1; the transformer
+    /// starts only from a random init (no symmetric or RFM-drawn init is defined for it) and is
+    /// not perturbed.
+    fn validate_transformer(&self) -> Result<()> {
+        let sizes = [
+            ("net.d_model", self.d_model),
+            ("net.n_heads", self.n_heads),
+            ("net.d_head", self.d_head),
+            ("net.d_mlp", self.d_mlp),
+        ];
+        if self.model != ModelKind::Transformer {
+            if let Some((name, Some(v))) = sizes.iter().find(|(_, v)| v.is_some()) {
+                return Err(Error::param(
+                    name,
+                    v,
+                    format!(
+                        "absent for the model `{}` (a size of the model `transformer`)",
+                        self.model.name()
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if !self.init.is_random() {
+            let shown = match &self.init {
+                NetInit::Random => "random".to_string(),
+                NetInit::Symmetric { subgroup } => format!("symmetric:{subgroup}"),
+                NetInit::Rfm { path } => format!("rfm:{}", path.display()),
+            };
+            return Err(Error::param(
+                "net.init",
+                shown,
+                "`random` for the model `transformer` (symmetric and RFM-drawn inits are defined for `mlp` and `mlp2`)",
+            ));
+        }
+        if self.perturb != 0.0 {
+            return Err(Error::param(
+                "net.perturb",
+                self.perturb,
+                "0 for the model `transformer` (it starts from a random init only)",
+            ));
+        }
+        self.transformer_config().validate()
     }
 
     /// The worker threads to use (`threads`, or all cores when 0).

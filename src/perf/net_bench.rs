@@ -44,7 +44,7 @@ pub struct ReferenceTimes {
 /// One network row.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetBenchRow {
-    /// The model (`mlp`, `mlp2`).
+    /// The model (`mlp`, `mlp2`, `transformer`).
     pub model: String,
     /// Median seconds per optimizer step (forward, backward, AdamW).
     pub seconds_per_step: f64,
@@ -113,7 +113,13 @@ pub fn run_net_bench(
     let train = NetData::from_pairs(n, &split.train, task.labels());
     let test = NetData::from_pairs(n, &split.test, task.labels());
     let mut rows = Vec::new();
-    for model in [net::ModelKind::Mlp, net::ModelKind::Mlp2] {
+    // The transformer row: Nanda et al.'s sizes (d_model 128, 4 heads of 32, d_mlp 512), the same
+    // batch, loss and optimizer as the MLP rows.
+    for model in [
+        net::ModelKind::Mlp,
+        net::ModelKind::Mlp2,
+        net::ModelKind::Transformer,
+    ] {
         let params = NetParams {
             model,
             width: config.width,
@@ -208,7 +214,8 @@ impl NetBenchReport {
             la(self.load_average_after)
         ));
         s.push_str(&format!(
-            "{}, {} training pairs (fraction 0.5, seed 0); width {}, batch {}, AdamW, MSE, float64; \
+            "{}, {} training pairs (fraction 0.5, seed 0); width {} (transformer: d_model 128, 4 heads of 32, \
+             d_mlp 512), batch {}, AdamW, MSE, float64; \
              medians of {} repetitions of {} steps; AGOP over the training pairs on {} thread(s).\n\n",
             self.task, self.n_train, self.width, self.batch, self.repeats, self.steps, self.threads
         ));

@@ -1,10 +1,17 @@
-//! The `network` section of a run file written by a network run (`run --model mlp|mlp2`).
+//! The `network` section of a run file written by a network run (`run --model
+//! mlp|mlp2|transformer`).
 //!
 //! A network run writes the same run file as RFM (task, split, symmetry report, trap record,
 //! `feature_matrices`, summary), with these differences: `params` holds the RFM defaults and is
 //! not used; `iterations` is empty; `feature_matrices` holds the NFM at every recorded step (`t`
 //! is the step), so that everything that reads an RFM M (`decompose`, the analysis) reads the
 //! network's NFM; and this section holds the network's own parameters and curves.
+//!
+//! For the transformer the NFM is the Gram matrix of the operand embeddings at both positions
+//! (`W_E[i] + W_pos[p]`, p = 0, 1; see `symrfm::net::transformer`), the AGOP is taken with respect
+//! to the one-hot inputs entering linearly through the token embeddings, and `params` records
+//! `d_model`, `n_heads`, `d_head`, `d_mlp` (absent for the other models); `width` and `act` are
+//! not used by it.
 
 use super::MatrixRecord;
 use crate::net::{FeatureSnapshot, NetParams, NetSeconds, StepRecord};
@@ -15,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub struct NetFeatureRecord {
     /// Optimizer steps taken.
     pub step: usize,
-    /// NFM = W₁ᵀW₁ (2n × 2n; `t` = step). The same matrix is in the run's `feature_matrices`.
+    /// NFM = W₁ᵀW₁ (2n × 2n; `t` = step; the transformer: the embedding Gram matrix). The same matrix is in the run's `feature_matrices`.
     pub nfm: MatrixRecord,
     /// The uncentered network AGOP (1/N) Σ_j J_jᵀJ_j over the training pairs (the reference's
     /// `calc_full_agop`).
@@ -61,7 +68,8 @@ pub struct NetworkRecord {
     pub features: Vec<NetFeatureRecord>,
     /// Wall seconds per stage (not deterministic).
     pub seconds: NetSeconds,
-    /// The final flat weights (`run --save-model`; layout in `symrfm::net::mlp`).
+    /// The final flat weights (`run --save-model`; layout in `symrfm::net::mlp`, for the
+    /// transformer in `symrfm::net::transformer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<Vec<f64>>,
 }

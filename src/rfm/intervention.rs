@@ -285,11 +285,7 @@ fn permutation_group(sym: &TaskSymmetry, h: &Subgroup) -> PermutationGroup {
 /// set), `rotations` (the elements `r^x` of a group task, those keeping the operands in place),
 /// `full` or `Sym_f`, or a generator list for [`Subgroup::parse`]. Errors name
 /// `params.interventions.subgroup`.
-pub fn resolve_subgroup(
-    sym: &TaskSymmetry,
-    train: &[usize],
-    name: &str,
-) -> Result<Subgroup> {
+pub fn resolve_subgroup(sym: &TaskSymmetry, train: &[usize], name: &str) -> Result<Subgroup> {
     let text = name.trim();
     if sym.is_empty() {
         return Err(Error::param(

@@ -43,3 +43,5 @@ mod sym;
 mod symmetry_cli;
 mod symmetry_group_cli;
 mod symmetry_theory;
+mod tfmwire;
+mod transformer;
