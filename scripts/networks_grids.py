@@ -161,7 +161,7 @@ def part2():
         for seed in SEEDS:
             for batch in [32, 0]:
                 for init, eps in [("random", 0.0), ("symmetric", 0.0), ("symmetric", 1e-6), ("symmetric", 1e-3), ("symmetric", 1e-1)]:
-                    net = mlp("quadratic", seed, batch=batch, perturb=eps)
+                    net = mlp("quadratic", seed, batch=batch, perturb=eps, steps=9000)
                     if init == "symmetric":
                         net["init"] = {"kind": "symmetric", "subgroup": "stabilizer"}
                     label = f"Fix<{h}> | {init}{'' if eps == 0 else f' +{eps:g}'} | batch {batch or 'full'}"
@@ -177,7 +177,7 @@ def part2():
             del row["init"]
     write(
         "part2-add32",
-        "Issue 23 part 2: add mod 32 with test = Fix<s> and Fix<r^4,s>: networks started at random or "
+        "Issue 23 part 2: add mod 32 with test = Fix<s> and Fix<r^4,s>: networks (9000 optimizer steps) started at random or "
         "exactly H-symmetric (projected first layer), perturbed by eps, minibatch 32 or full batch; RFM "
         "from M_0 = I or perturbed M_0 (seeds 0-2).",
         {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},

@@ -188,7 +188,15 @@ impl Experiment {
                 sym.score(&test_correct);
             }
         }
-        let trap = recorder.map(|r| r.finish());
+        // The recorder counts evaluations (0, 1, …); a network's trap record speaks in optimizer
+        // steps, like the rest of its run file.
+        let trap = recorder.map(|r| {
+            let mut t = r.finish();
+            let step_of = |i: usize| output.steps.get(i).map(|r| r.step);
+            t.escaped_at = t.escaped_at.and_then(step_of);
+            t.broken_at = t.escaped_at;
+            t
+        });
         let mut warnings = Vec::new();
         let final_analysis = output.features.last().and_then(|f| {
             match analyze_matrix(task, f.nfm.view(), &AnalysisOptions::default()) {
