@@ -117,6 +117,7 @@ row() { # row PROGRAM RUN LOAD ACC
     echo "$1,$2,$w,$k,$3,$4" >>"$csv"
     printf '%s\t%s\t%s\t%s\n' "$1" "$w" "$k" "$4" >>"$times"
 }
+quiet
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$reps"); do
     quiet

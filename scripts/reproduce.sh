@@ -17,6 +17,8 @@
 #   6  any finite group: mul on groups of equal order, abelian vs not (scripts/groups.sh); symmetric vs
 #      broken splits on D12 and S4 (scripts/nonabelian_symmetric.sh); graph distance and comparisons
 #      with fixed-point splits of a Sym_f element (scripts/structural.sh)        (results/groups.md)
+#   7  RFM and neural networks side by side on symmetric splits, what decides trapping, non-abelian
+#      groups (scripts/networks.sh)                                           (results/networks.md)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
 #
@@ -31,12 +33,12 @@ STEPS=()
 for arg in "$@"; do
   case $arg in
     --resume) RESUME=1 ;;
-    1|2|3|4|5|6) STEPS+=("$arg") ;;
+    1|2|3|4|5|6|7) STEPS+=("$arg") ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--resume] [1 2 3 4 5 6]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--resume] [1 2 3 4 5 6 7]" >&2; exit 2 ;;
   esac
 done
-[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4 5 6)
+[[ ${#STEPS[@]} -gt 0 ]] || STEPS=(1 2 3 4 5 6 7)
 
 cargo build --release --quiet
 BIN=target/release/symrfm
@@ -133,6 +135,12 @@ if wants 6; then
   scripts/nonabelian_symmetric.sh
   scripts/structural.sh
   done_step 6
+fi
+
+if wants 7; then
+  step 7 "RFM and neural networks on symmetric splits (issue 23; about 20 minutes)"
+  SYMRFM=$BIN scripts/networks.sh
+  done_step 7
 fi
 
 echo

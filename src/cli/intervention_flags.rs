@@ -186,19 +186,32 @@ pub fn trap_line(report: &RunReport) -> Option<String> {
     }
     let max = trap.asymmetry.iter().fold(0.0f64, |a, &b| a.max(b));
     let last = trap.asymmetry.last().copied().unwrap_or(0.0);
+    // A network run's trap record counts evaluations and steps, and escapes at accuracy 0.99.
+    let network = report.network.is_some();
+    let (matrix, per, rule, stuck) = if network {
+        (
+            "the NFM",
+            "per evaluation",
+            "reached 0.99",
+            "stayed below 0.99",
+        )
+    } else {
+        ("M_t", "per iteration", "left its first value", "unchanged")
+    };
+    let when = if network { "step" } else { "t" };
     Some(format!(
-        "trap: asymmetry of M_t w.r.t. the stabilizer {} (order {}): final {last:.3e}, max {max:.3e}, growth rate {}; {}",
+        "trap: asymmetry of {matrix} w.r.t. the stabilizer {} (order {}): final {last:.3e}, max {max:.3e}, growth rate {}; {}",
         trap.stabilizer,
         trap.stabilizer_order,
         trap.growth_rate
-            .map_or("n/a".to_string(), |r| format!("{r:.3} per iteration (×{:.3})", r.exp())),
+            .map_or("n/a".to_string(), |r| format!("{r:.3} {per} (×{:.3})", r.exp())),
         match (trap.escaped_at, trap.escape_asymmetry) {
             (Some(t), Some(a)) => format!(
-                "escaped at t = {t} (accuracy on the {} trapped pairs left its first value; asymmetry {a:.3e})",
+                "escaped at {when} = {t} (accuracy on the {} trapped pairs {rule}; asymmetry {a:.3e})",
                 trap.trapped_pairs
             ),
             _ if trap.trapped_pairs == 0 => "no trapped pairs".to_string(),
-            _ => format!("never escaped (accuracy on the {} trapped pairs unchanged)", trap.trapped_pairs),
+            _ => format!("never escaped (accuracy on the {} trapped pairs {stuck})", trap.trapped_pairs),
         },
     ))
 }

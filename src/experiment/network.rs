@@ -188,12 +188,17 @@ impl Experiment {
                 sym.score(&test_correct);
             }
         }
-        // The recorder counts evaluations (0, 1, …); a network's trap record speaks in optimizer
-        // steps, like the rest of its run file.
+        // A network starts with random predictions, so "left its first value" (RFM's escape) says
+        // nothing: a network has escaped at the first evaluation where the accuracy on the trapped
+        // pairs reaches 0.99, recorded as its optimizer step (the recorder counts evaluations).
         let trap = recorder.map(|r| {
             let mut t = r.finish();
-            let step_of = |i: usize| output.steps.get(i).map(|r| r.step);
-            t.escaped_at = t.escaped_at.and_then(step_of);
+            let escape = t
+                .trapped_accuracy
+                .iter()
+                .position(|&a| a >= NET_ESCAPE_ACCURACY);
+            t.escaped_at = escape.and_then(|i| output.steps.get(i).map(|r| r.step));
+            t.escape_asymmetry = escape.and_then(|i| t.asymmetry.get(i).copied());
             t.broken_at = t.escaped_at;
             t
         });
@@ -292,6 +297,9 @@ fn init_name(init: &NetInit) -> String {
         NetInit::Rfm { path } => format!("network:rfm:{}", path.display()),
     }
 }
+
+/// The accuracy on the trapped pairs at which a network run counts as escaped from the trap.
+pub const NET_ESCAPE_ACCURACY: f64 = 0.99;
 
 /// The coordinate permutations (of the 2n inputs) of the elements of `h`.
 fn coordinate_permutations(sym: &TaskSymmetry, h: &Subgroup) -> Vec<Vec<usize>> {
