@@ -13,10 +13,25 @@ pub fn loss_and_grad(
     logits: ArrayView2<'_, f64>,
     labels: &[u32],
 ) -> (f64, Array2<f64>) {
+    let mut grad = Array2::<f64>::zeros((0, 0));
+    let loss = loss_and_grad_into(kind, logits, labels, &mut grad);
+    (loss, grad)
+}
+
+/// [`loss_and_grad`] writing the gradient into `grad` (resized to the shape of `logits` when
+/// needed), for a training loop that reuses its buffers.
+pub fn loss_and_grad_into(
+    kind: LossKind,
+    logits: ArrayView2<'_, f64>,
+    labels: &[u32],
+    grad: &mut Array2<f64>,
+) -> f64 {
     let (rows, c) = logits.dim();
-    let mut grad = Array2::<f64>::zeros((rows, c));
+    if grad.dim() != (rows, c) {
+        *grad = Array2::<f64>::zeros((rows, c));
+    }
     if rows == 0 {
-        return (0.0, grad);
+        return 0.0;
     }
     match kind {
         LossKind::Mse => {
@@ -34,7 +49,7 @@ pub fn loss_and_grad(
                     *gj = 2.0 * r * scale;
                 }
             }
-            (sum * scale, grad)
+            sum * scale
         }
         LossKind::Ce => {
             let scale = 1.0 / rows as f64;
@@ -51,7 +66,7 @@ pub fn loss_and_grad(
                     *gj = (pj - if j == y { 1.0 } else { 0.0 }) * scale;
                 }
             }
-            (sum * scale, grad)
+            sum * scale
         }
     }
 }

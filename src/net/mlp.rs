@@ -15,11 +15,12 @@
 //!
 //! Storing W₁ transposed makes the gather and the scatter-add touch contiguous rows.
 
+use super::mlp_step::{hidden_blocks, sum_blocks, Block};
 use super::params::{Activation, ModelKind};
 use crate::error::{Error, Result};
 use crate::linalg::matmul;
 use faer::Par;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// A fully connected network (one or two hidden layers) with its weights.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,6 +165,9 @@ impl Mlp {
     pub fn forward(&self, a: &[u32], b: &[u32]) -> MlpCache {
         let (n, h) = (self.n, self.h);
         let rows = a.len().min(b.len());
+        if self.kind == ModelKind::Mlp {
+            return self.forward_blocks(&a[..rows], &b[..rows]);
+        }
         let e = self.embedding();
         let mut z1 = Array2::<f64>::zeros((rows, h));
         for (i, mut row) in z1.axis_iter_mut(Axis(0)).enumerate() {
@@ -203,9 +207,74 @@ impl Mlp {
         }
     }
 
+    /// The one-hidden-layer forward pass, block by block of hidden units (see [`super::mlp_step`]).
+    fn forward_blocks(&self, a: &[u32], b: &[u32]) -> MlpCache {
+        let (rows, h) = (a.len(), self.h);
+        let mut z1 = Array2::<f64>::zeros((rows, h));
+        let mut last = Array2::<f64>::zeros((rows, h));
+        let mut parts = Vec::new();
+        for cols in hidden_blocks(h) {
+            let block = Block::of(self, cols.clone());
+            let (mut z, mut sz, mut l) = (
+                Array2::zeros((0, 0)),
+                Array2::zeros((0, 0)),
+                Array2::zeros((0, 0)),
+            );
+            block.forward(self.act, self.n, a, b, &mut z, &mut sz, &mut l);
+            z1.slice_mut(s![.., cols.clone()]).assign(&z);
+            last.slice_mut(s![.., cols]).assign(&sz);
+            parts.push(l);
+        }
+        let mut logits = Array2::<f64>::zeros((rows, self.c));
+        sum_blocks(&mut logits, &parts);
+        MlpCache {
+            a: a.to_vec(),
+            b: b.to_vec(),
+            z1,
+            z2: None,
+            last,
+            logits,
+        }
+    }
+
+    /// The one-hidden-layer backward pass, block by block of hidden units.
+    fn backward_blocks(&self, cache: &MlpCache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
+        let (n, h) = (self.n, self.h);
+        let (_, _, out_off) = self.offsets();
+        let dy = dlogits.as_standard_layout();
+        let (mut d, mut g_out) = (Array2::zeros((0, 0)), Array2::zeros((0, 0)));
+        for cols in hidden_blocks(h) {
+            let block = Block::of(self, cols.clone());
+            let z = cache.z1.slice(s![.., cols.clone()]).to_owned();
+            let sz = cache.last.slice(s![.., cols.clone()]).to_owned();
+            let mut g_e = Array2::<f64>::zeros((2 * n, cols.len()));
+            block.backward(
+                self.act,
+                n,
+                &cache.a,
+                &cache.b,
+                &z,
+                &sz,
+                dy.view(),
+                &mut d,
+                &mut g_e,
+                &mut g_out,
+            );
+            for (off, part) in [(0, &g_e), (out_off, &g_out)] {
+                for (r, row) in part.axis_iter(Axis(0)).enumerate() {
+                    let dst = &mut grad[off + r * h + cols.start..off + r * h + cols.end];
+                    dst.iter_mut().zip(row).for_each(|(g, &x)| *g += x);
+                }
+            }
+        }
+    }
+
     /// Adds the gradient of `Σ_ij dlogits[i, j] · f(x_i)_j` with respect to the weights to `grad`
     /// (same layout as [`params`](Self::params)).
     pub fn backward(&self, cache: &MlpCache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
+        if self.kind == ModelKind::Mlp {
+            return self.backward_blocks(cache, dlogits, grad);
+        }
         let (n, h, c) = (self.n, self.h, self.c);
         let (_, w2_off, out_off) = self.offsets();
         let act = self.act;

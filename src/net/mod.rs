@@ -35,6 +35,7 @@ pub mod features;
 pub mod init;
 pub mod loss;
 pub mod mlp;
+pub mod mlp_step;
 pub mod optim;
 pub mod params;
 pub mod train;

@@ -57,30 +57,134 @@ impl Optimizer {
 
     /// One update of `w` with the gradient `g`.
     pub fn step(&mut self, w: &mut [f64], g: &[f64]) {
+        let update = self.begin_step();
+        let threads = self.threads;
+        let (m, v) = (&mut self.m, &mut self.v);
+        if threads <= 1 || w.len() < 2 * ADAM_CHUNK {
+            update.apply(w, g, m, v);
+            return;
+        }
+        use rayon::prelude::*;
+        let min_len = w.len().div_ceil(ADAM_CHUNK).div_ceil(threads);
+        let v_chunks = v
+            .chunks_mut(ADAM_CHUNK)
+            .map(Some)
+            .chain(std::iter::repeat_with(|| None));
+        let items: Vec<_> = w
+            .chunks_mut(ADAM_CHUNK)
+            .zip(g.chunks(ADAM_CHUNK))
+            .zip(m.chunks_mut(ADAM_CHUNK))
+            .zip(v_chunks)
+            .collect();
+        items
+            .into_par_iter()
+            .with_min_len(min_len)
+            .for_each(|(((w, g), m), v)| update.apply(w, g, m, v.unwrap_or_default()));
+    }
+
+    /// Starts step t + 1: counts it and returns its elementwise update, to be applied to every
+    /// weight exactly once (in any order and on any thread: each weight's update is the same
+    /// arithmetic) with its slices of the state ([`state_mut`](Self::state_mut)).
+    pub fn begin_step(&mut self) -> Update {
         self.step += 1;
+        self.update_at(self.step)
+    }
+
+    /// The updates of the next `count` steps, counted as taken (for a training loop that runs
+    /// them elsewhere: see [`super::mlp_step`]).
+    pub fn plan_steps(&mut self, count: usize) -> Vec<Update> {
+        (0..count).map(|_| self.begin_step()).collect()
+    }
+
+    /// The elementwise update of step `step` (1-based).
+    fn update_at(&self, step: u64) -> Update {
         match self.kind {
-            OptimizerKind::Adamw => self.adamw(w, g),
-            OptimizerKind::Sgd => self.sgd(w, g),
+            OptimizerKind::Adamw => {
+                let t = step as f64;
+                let (b1, b2) = (self.beta1, self.beta2);
+                let bc1 = 1.0 - b1.powf(t);
+                let bc2 = 1.0 - b2.powf(t);
+                Update::Adamw {
+                    decay: 1.0 - self.lr * self.weight_decay,
+                    lerp_w: 1.0 - b1,
+                    b2,
+                    one_minus_b2: 1.0 - b2,
+                    neg_step: -(self.lr / bc1),
+                    bc2_sqrt: bc2.sqrt(),
+                    eps: self.eps,
+                }
+            }
+            OptimizerKind::Sgd => Update::Sgd {
+                lr: self.lr,
+                weight_decay: self.weight_decay,
+                momentum: self.momentum,
+                first: step == 1,
+            },
         }
     }
 
+    /// The state in the layout of the weights: first moment (AdamW) or momentum buffer (SGD), and
+    /// the second moment (AdamW; empty for SGD).
+    pub fn state_mut(&mut self) -> (&mut [f64], &mut [f64]) {
+        (&mut self.m, &mut self.v)
+    }
+
+    /// The state, read-only (as [`state_mut`](Self::state_mut)).
+    pub fn state(&self) -> (&[f64], &[f64]) {
+        (&self.m, &self.v)
+    }
+}
+
+/// The elementwise update of one optimizer step (from [`Optimizer::begin_step`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Update {
     /// `torch.optim.AdamW` (amsgrad off): `p ← p·(1 − lr·wd)`; `m ← m + (1 − β₁)(g − m)` (torch's
     /// `lerp` for a weight below 1/2); `v ← β₂v + ((1 − β₂)g)g`; `p ← p + (−lr/bc₁)·m / (√v/√bc₂ + ε)`
     /// with `bc_i = 1 − β_i^t`.
-    fn adamw(&mut self, w: &mut [f64], g: &[f64]) {
-        let t = self.step as f64;
-        let (b1, b2) = (self.beta1, self.beta2);
-        let bc1 = 1.0 - b1.powf(t);
-        let bc2 = 1.0 - b2.powf(t);
-        let (decay, lerp_w, neg_step, bc2_sqrt, eps) = (
-            1.0 - self.lr * self.weight_decay,
-            1.0 - b1,
-            -(self.lr / bc1),
-            bc2.sqrt(),
-            self.eps,
-        );
-        let update = |w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]| {
-            crate::simd::dispatch(AdamwLoop {
+    Adamw {
+        /// 1 − lr·wd.
+        decay: f64,
+        /// 1 − β₁.
+        lerp_w: f64,
+        /// β₂.
+        b2: f64,
+        /// 1 − β₂.
+        one_minus_b2: f64,
+        /// −lr / bc₁.
+        neg_step: f64,
+        /// √bc₂.
+        bc2_sqrt: f64,
+        /// ε.
+        eps: f64,
+    },
+    /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
+    /// at the first step, then `μ·buf + d`; `p ← p − lr·buf`.
+    Sgd {
+        /// Learning rate.
+        lr: f64,
+        /// Weight decay.
+        weight_decay: f64,
+        /// Momentum μ.
+        momentum: f64,
+        /// Whether this is the first step (the buffer starts at d).
+        first: bool,
+    },
+}
+
+impl Update {
+    /// Updates the weights `w` with their gradient `g` and their state `m`, `v` (slices of the
+    /// same weights; `v` is ignored by SGD).
+    pub fn apply(&self, w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]) {
+        match *self {
+            Update::Adamw {
+                decay,
+                lerp_w,
+                b2,
+                one_minus_b2,
+                neg_step,
+                bc2_sqrt,
+                eps,
+            } => crate::simd::dispatch(AdamwLoop {
                 w,
                 g,
                 m,
@@ -88,42 +192,28 @@ impl Optimizer {
                 decay,
                 lerp_w,
                 b2,
-                one_minus_b2: 1.0 - b2,
+                one_minus_b2,
                 neg_step,
                 bc2_sqrt,
                 eps,
-            })
-        };
-        if self.threads <= 1 || w.len() < 2 * ADAM_CHUNK {
-            update(w, g, &mut self.m, &mut self.v);
-            return;
-        }
-        use rayon::prelude::*;
-        let min_len = w.len().div_ceil(ADAM_CHUNK).div_ceil(self.threads);
-        let chunks = w
-            .par_chunks_mut(ADAM_CHUNK)
-            .zip(g.par_chunks(ADAM_CHUNK))
-            .zip(self.m.par_chunks_mut(ADAM_CHUNK))
-            .zip(self.v.par_chunks_mut(ADAM_CHUNK));
-        chunks
-            .with_min_len(min_len)
-            .for_each(|(((w, g), m), v)| update(w, g, m, v));
-    }
-
-    /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
-    /// at the first step, then `μ·buf + d`; `p ← p − lr·buf`.
-    fn sgd(&mut self, w: &mut [f64], g: &[f64]) {
-        let (lr, wd, mu) = (self.lr, self.weight_decay, self.momentum);
-        let first = self.step == 1;
-        for ((p, &gi), buf) in w.iter_mut().zip(g).zip(&mut self.m) {
-            let d = if wd != 0.0 { gi + wd * *p } else { gi };
-            let d = if mu != 0.0 {
-                *buf = if first { d } else { *buf * mu + d };
-                *buf
-            } else {
-                d
-            };
-            *p += -lr * d;
+            }),
+            Update::Sgd {
+                lr,
+                weight_decay: wd,
+                momentum: mu,
+                first,
+            } => {
+                for ((p, &gi), buf) in w.iter_mut().zip(g).zip(m.iter_mut()) {
+                    let d = if wd != 0.0 { gi + wd * *p } else { gi };
+                    let d = if mu != 0.0 {
+                        *buf = if first { d } else { *buf * mu + d };
+                        *buf
+                    } else {
+                        d
+                    };
+                    *p += -lr * d;
+                }
+            }
         }
     }
 }
@@ -175,11 +265,22 @@ impl crate::simd::HotLoop for AdamwLoop<'_> {
                 m[i] = g[i] - (g[i] - m[i]) * k;
             }
         }
-        for i in 0..len {
-            let gi = g[i];
-            v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
-            let denom = v[i].sqrt() / bc2_sqrt + eps;
-            w[i] = w[i] * decay + neg_step * m[i] / denom;
+        if bc2_sqrt == 1.0 {
+            // 1 − β₂^t rounds to exactly 1 after a few thousand steps (t > 1853 for β₂ = 0.98):
+            // dividing by it is then the identity, and the loop saves one division per weight.
+            for i in 0..len {
+                let gi = g[i];
+                v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
+                let denom = v[i].sqrt() + eps;
+                w[i] = w[i] * decay + neg_step * m[i] / denom;
+            }
+        } else {
+            for i in 0..len {
+                let gi = g[i];
+                v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
+                let denom = v[i].sqrt() / bc2_sqrt + eps;
+                w[i] = w[i] * decay + neg_step * m[i] / denom;
+            }
         }
     }
 }
@@ -221,6 +322,37 @@ mod tests {
                 "{w:?} {w_ref:?}"
             );
         }
+    }
+
+    /// Late steps, where 1 − β₂^t rounds to 1 and the update skips the division by √bc₂: the
+    /// weights equal torch's formula (with the division) bit for bit.
+    #[test]
+    fn late_adamw_steps_equal_torch_formula_bit_for_bit() {
+        let params = NetParams::default();
+        let mut opt = Optimizer::new(&params, 3);
+        let updates = opt.plan_steps(1860);
+        assert_eq!(opt.steps(), 1860);
+        let (mut w, mut m, mut v) = (vec![0.3, -0.7, 2.0], vec![0.0; 3], vec![0.0; 3]);
+        let (mut w_ref, mut m_ref, mut v_ref) = (w.clone(), m.clone(), v.clone());
+        for (t, u) in (1..=1860).zip(&updates) {
+            let g: Vec<f64> = w.iter().map(|x| 0.5 * x - 0.01 * (t % 7) as f64).collect();
+            let g_ref: Vec<f64> = w_ref
+                .iter()
+                .map(|x| 0.5 * x - 0.01 * (t % 7) as f64)
+                .collect();
+            u.apply(&mut w, &g, &mut m, &mut v);
+            let bc1 = 1.0 - 0.9f64.powf(t as f64);
+            let bc2_sqrt = (1.0 - 0.98f64.powf(t as f64)).sqrt();
+            for i in 0..3 {
+                w_ref[i] *= 1.0 - 1e-3 * 1.0;
+                m_ref[i] += (1.0 - 0.9) * (g_ref[i] - m_ref[i]);
+                v_ref[i] = v_ref[i] * 0.98 + (1.0 - 0.98) * g_ref[i] * g_ref[i];
+                let denom = v_ref[i].sqrt() / bc2_sqrt + 1e-8;
+                w_ref[i] += -(1e-3 / bc1) * m_ref[i] / denom;
+            }
+        }
+        assert!(matches!(updates[1859], Update::Adamw { bc2_sqrt, .. } if bc2_sqrt == 1.0));
+        assert_eq!(w, w_ref);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::init::{rng, STREAM_SHUFFLE, STREAM_SYMMETRY};
 use super::loss;
+use super::mlp_step::{StepBatch, Stepper};
 use super::optim::Optimizer;
 use super::params::NetParams;
 use super::Network;
@@ -139,6 +140,35 @@ pub fn epoch_batches(r: &mut ChaCha8Rng, n: usize, batch: usize) -> Vec<Vec<u32>
         }
     }
     order.chunks(batch.max(1)).map(|c| c.to_vec()).collect()
+}
+
+/// The minibatches of a run, one at a time: the epochs of [`epoch_batches`] in order, each drawn
+/// when its first batch is needed.
+struct BatchStream<'r> {
+    rng: &'r mut ChaCha8Rng,
+    n: usize,
+    batch: usize,
+    epoch: std::vec::IntoIter<Vec<u32>>,
+}
+
+impl<'r> BatchStream<'r> {
+    fn new(rng: &'r mut ChaCha8Rng, n: usize, batch: usize) -> Self {
+        BatchStream {
+            rng,
+            n,
+            batch,
+            epoch: Vec::new().into_iter(),
+        }
+    }
+
+    fn next_batch(&mut self) -> Vec<u32> {
+        loop {
+            if let Some(b) = self.epoch.next() {
+                return b;
+            }
+            self.epoch = epoch_batches(self.rng, self.n, self.batch).into_iter();
+        }
+    }
 }
 
 /// The minibatches of the first `steps` steps of a run with `params` on `n_train` pairs (indices
@@ -369,48 +399,91 @@ pub fn train(
         complete = false;
     }
     let mut step = 0;
-    'outer: while complete && step < total {
-        for batch in epoch_batches(&mut shuffle, n_train, bsize) {
-            if step == total {
-                break 'outer;
-            }
-            let t0 = Instant::now();
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            let (task, full) = batch_loss_and_grad(
-                &net,
-                params,
-                train,
-                &batch,
-                symmetries,
-                &mut sym_rng,
-                &mut grad,
-            );
-            check(full, step)?;
-            opt.step(net.params_mut(), &grad);
-            step += 1;
-            seconds.train += t0.elapsed().as_secs_f64();
-            let last = step == total;
-            if step % agop_period == 0 || last {
-                let t0 = Instant::now();
-                features_out.push(snapshot(&net, train, step, threads)?);
-                seconds.features += t0.elapsed().as_secs_f64();
-            }
-            if step % eval_period == 0 || last {
-                record(&net, step, Some(task), &mut seconds, &mut steps);
-                let state = NetState {
-                    record: steps.last().expect("just recorded"),
-                    total_steps: total,
-                    net: &net,
-                };
-                if observer(&state) == Control::Stop {
-                    if !last {
-                        complete = false;
-                        if features_out.last().map(|f| f.step) != Some(step) {
-                            features_out.push(snapshot(&net, train, step, threads)?);
-                        }
+    let mut stream = BatchStream::new(&mut shuffle, n_train, bsize);
+    let fast = net
+        .as_fcn()
+        .is_some_and(|m| Stepper::applies(m, params.agop_reg, params.symmetry_loss));
+    while complete && step < total {
+        // Steps up to the next evaluation or feature snapshot run without interruption.
+        let next = [
+            total,
+            (step / agop_period + 1) * agop_period,
+            (step / eval_period + 1) * eval_period,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(total);
+        let t0 = Instant::now();
+        let task = if fast {
+            let batches: Vec<StepBatch> = (step..next)
+                .map(|_| {
+                    let batch = stream.next_batch();
+                    StepBatch {
+                        a: batch.iter().map(|&i| train.a[i as usize]).collect(),
+                        b: batch.iter().map(|&i| train.b[i as usize]).collect(),
+                        y: batch.iter().map(|&i| train.labels[i as usize]).collect(),
                     }
-                    break 'outer;
+                })
+                .collect();
+            let updates = opt.plan_steps(next - step);
+            let Network::Fcn(mlp) = &mut net else {
+                unreachable!("the fast step is for fully connected networks")
+            };
+            let mut stepper = Stepper::new(mlp, &opt, params.loss);
+            let done = stepper.run(&batches, &updates, threads);
+            stepper.finish(mlp, &mut opt);
+            if let Some(failed) = done.failed {
+                // Recompute the failing loss for the message (the weights are those before it).
+                let b = &batches[failed];
+                let cache = net.forward(&b.a, &b.b);
+                let (task, _) = loss::loss_and_grad(params.loss, cache.logits().view(), &b.y);
+                check(task, step + failed)?;
+            }
+            step = next;
+            done.losses.last().copied().unwrap_or(f64::NAN)
+        } else {
+            let mut task = f64::NAN;
+            while step < next {
+                let batch = stream.next_batch();
+                grad.iter_mut().for_each(|g| *g = 0.0);
+                let (t, full) = batch_loss_and_grad(
+                    &net,
+                    params,
+                    train,
+                    &batch,
+                    symmetries,
+                    &mut sym_rng,
+                    &mut grad,
+                );
+                check(full, step)?;
+                opt.step(net.params_mut(), &grad);
+                task = t;
+                step += 1;
+            }
+            task
+        };
+        seconds.train += t0.elapsed().as_secs_f64();
+        let last = step == total;
+        if step % agop_period == 0 || last {
+            let t0 = Instant::now();
+            features_out.push(snapshot(&net, train, step, threads)?);
+            seconds.features += t0.elapsed().as_secs_f64();
+        }
+        if step % eval_period == 0 || last {
+            record(&net, step, Some(task), &mut seconds, &mut steps);
+            let state = NetState {
+                record: steps.last().expect("just recorded"),
+                total_steps: total,
+                net: &net,
+            };
+            if observer(&state) == Control::Stop {
+                if !last {
+                    complete = false;
+                    if features_out.last().map(|f| f.step) != Some(step) {
+                        features_out.push(snapshot(&net, train, step, threads)?);
+                    }
                 }
+                break;
             }
         }
     }

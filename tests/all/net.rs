@@ -273,6 +273,70 @@ fn training_is_bit_identical_for_one_and_two_threads_and_learns() {
     assert!(a.steps.last().unwrap().train_loss < a.steps[0].train_loss);
 }
 
+/// The one-hidden-layer network trains with a fast step (blocks of hidden units on two threads,
+/// weights kept contiguous between evaluations): it must give exactly the numbers of the plain
+/// loop — forward, loss, backward, optimizer step — over the same minibatches, for AdamW (past
+/// the step where 1 − β₂^t rounds to 1) and SGD, an odd width and a ragged last batch.
+#[test]
+fn the_fast_mlp_step_equals_the_plain_loop_bit_for_bit() {
+    let (_, train, test) = data(11, Operation::Add);
+    for (optimizer, steps, act) in [
+        (net::OptimizerKind::Adamw, 1900, Activation::Quadratic),
+        (net::OptimizerKind::Sgd, 120, Activation::Relu),
+    ] {
+        let params = NetParams {
+            width: 17,
+            act,
+            batch: 7, // 60 training pairs: the last batch of an epoch has 4
+            optimizer,
+            lr: if optimizer == net::OptimizerKind::Sgd {
+                0.05
+            } else {
+                1e-3
+            },
+            momentum: 0.9,
+            steps: Some(steps),
+            eval_every: 37,
+            threads: 2,
+            ..NetParams::default()
+        };
+        let start = Network::random(&params, 11, 11).unwrap();
+        let fast = net::train(start.clone(), &params, &train, &test, None, &mut |_| {
+            Control::Continue
+        })
+        .unwrap();
+        let mut plain = start;
+        let mut opt = net::Optimizer::new(&params, plain.params().len());
+        let mut r = init::rng(params.seed, 3);
+        let mut grad = vec![0.0; plain.params().len()];
+        for batch in net::train::batch_schedule(&params, train.len(), steps) {
+            grad.iter_mut().for_each(|g| *g = 0.0);
+            net::train::batch_loss_and_grad(
+                &plain, &params, &train, &batch, None, &mut r, &mut grad,
+            );
+            opt.step(plain.params_mut(), &grad);
+        }
+        let same = fast
+            .net
+            .params()
+            .iter()
+            .zip(plain.params())
+            .filter(|(a, b)| a.to_bits() == b.to_bits())
+            .count();
+        assert_eq!(same, plain.params().len(), "{optimizer:?}: weights differ");
+        assert_eq!(
+            fast.optimizer, opt,
+            "{optimizer:?}: optimizer state differs"
+        );
+        let last = fast.steps.last().unwrap();
+        assert_eq!(last.step, steps);
+        assert!(
+            last.train_loss < fast.steps[0].train_loss,
+            "{optimizer:?} did not train"
+        );
+    }
+}
+
 #[test]
 fn the_observer_stops_training_and_the_output_is_incomplete() {
     let (_, train, test) = data(7, Operation::Add);

@@ -1,0 +1,431 @@
+//! The reference's one-hidden-layer network (`mlp`) computed in fixed blocks of hidden units, and
+//! its fast training step.
+//!
+//! f(x) = W_out σ(W₁x) = Σ_k W_out[:, K_k] σ(W₁[K_k, :] x) over the blocks K_k of hidden units.
+//! Each block's forward pass, backward pass and optimizer update touch only its own columns of
+//! E = W₁ᵀ and W_out; the blocks meet once per step, when their partial outputs are added (in
+//! block order, starting from zero) into f(x). [`Mlp::forward`] and [`Mlp::backward`] compute
+//! exactly these block sums with the [`Block`] functions below, and so does the fast step
+//! ([`Stepper`]): the general training loop and the fast step give the same numbers bit for bit.
+//!
+//! The blocks are fixed by the width ([`HIDDEN_BLOCKS`] of them), never by the number of threads,
+//! so the numbers do not depend on `threads`. The fast step keeps each block's weights, optimizer
+//! state and gradients contiguous for a run of steps (copied in and out around it), runs the
+//! blocks on up to [`HIDDEN_BLOCKS`] threads that meet at one barrier per step, and neither
+//! allocates nor zeroes anything per step: the gradient of E is a scatter-add into rows that the
+//! optimizer update sets back to zero as it reads them.
+
+use super::loss;
+use super::mlp::Mlp;
+use super::optim::{Optimizer, Update};
+use super::params::{Activation, LossKind};
+use crate::linalg::matmul;
+use faer::Par;
+use ndarray::{s, Array2, ArrayView2, Axis};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Number of blocks of hidden units (fewer when the width is smaller).
+pub const HIDDEN_BLOCKS: usize = 2;
+
+/// The blocks of hidden units of a network of width `h`.
+pub fn hidden_blocks(h: usize) -> Vec<Range<usize>> {
+    crate::parallel::even_ranges(h, HIDDEN_BLOCKS)
+}
+
+/// Resizes `a` to `rows × cols` (reallocating only when the shape changes; contents unspecified).
+fn ensure(a: &mut Array2<f64>, rows: usize, cols: usize) {
+    if a.dim() != (rows, cols) {
+        *a = Array2::zeros((rows, cols));
+    }
+}
+
+/// The weights of one block of hidden units, contiguous.
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    /// The hidden units of the block.
+    pub cols: Range<usize>,
+    /// E[:, cols] (2n × w).
+    pub e: Array2<f64>,
+    /// W_out[:, cols] (c × w).
+    pub out: Array2<f64>,
+}
+
+impl Block {
+    /// The block `cols` of `mlp`'s weights.
+    pub fn of(mlp: &Mlp, cols: Range<usize>) -> Self {
+        Block {
+            e: mlp.embedding().slice(s![.., cols.clone()]).to_owned(),
+            out: mlp.output().slice(s![.., cols.clone()]).to_owned(),
+            cols,
+        }
+    }
+
+    /// Pre-activations z = E[a] + E[n + b] and activations σ(z) (rows × w), and the block's part
+    /// of the outputs l = σ(z) W_outᵀ (rows × c).
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward(
+        &self,
+        act: Activation,
+        n: usize,
+        a: &[u32],
+        b: &[u32],
+        z: &mut Array2<f64>,
+        sz: &mut Array2<f64>,
+        l: &mut Array2<f64>,
+    ) {
+        let (rows, w, c) = (a.len(), self.e.ncols(), self.out.nrows());
+        ensure(z, rows, w);
+        ensure(sz, rows, w);
+        ensure(l, rows, c);
+        for (i, (mut zr, mut sr)) in z
+            .axis_iter_mut(Axis(0))
+            .zip(sz.axis_iter_mut(Axis(0)))
+            .enumerate()
+        {
+            let ea = self.e.row(a[i] as usize);
+            let eb = self.e.row(n + b[i] as usize);
+            for (((zo, so), &x), &y) in zr.iter_mut().zip(sr.iter_mut()).zip(&ea).zip(&eb) {
+                *zo = x + y;
+                *so = act.value(*zo);
+            }
+        }
+        matmul(l.view_mut(), sz.view(), self.out.t(), 1.0, false, Par::Seq);
+    }
+
+    /// The gradient of `Σ dy ⊙ f` for this block: `g_out = dyᵀ σ(z)` (overwritten) and
+    /// `dz = (dy W_out) ⊙ σ′(z)` (in `d`) added to the rows a_i and n + b_i of `g_e`, in row order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        act: Activation,
+        n: usize,
+        a: &[u32],
+        b: &[u32],
+        z: &Array2<f64>,
+        sz: &Array2<f64>,
+        dy: ArrayView2<'_, f64>,
+        d: &mut Array2<f64>,
+        g_e: &mut Array2<f64>,
+        g_out: &mut Array2<f64>,
+    ) {
+        let (rows, w) = z.dim();
+        ensure(d, rows, w);
+        ensure(g_out, self.out.nrows(), w);
+        matmul(g_out.view_mut(), dy.t(), sz.view(), 1.0, false, Par::Seq);
+        matmul(d.view_mut(), dy, self.out.view(), 1.0, false, Par::Seq);
+        d.zip_mut_with(z, |x, &zz| *x *= act.derivative(zz));
+        for (i, row) in d.axis_iter(Axis(0)).enumerate() {
+            for k in [a[i] as usize, n + b[i] as usize] {
+                let mut dst = g_e.row_mut(k);
+                for (g, &x) in dst.iter_mut().zip(&row) {
+                    *g += x;
+                }
+            }
+        }
+    }
+}
+
+/// Adds the block outputs `parts` into `logits` in block order, starting from zero.
+pub(crate) fn sum_blocks<'a>(
+    logits: &mut Array2<f64>,
+    parts: impl IntoIterator<Item = &'a Array2<f64>>,
+) {
+    logits.fill(0.0);
+    for p in parts {
+        logits.zip_mut_with(p, |x, &y| *x += y);
+    }
+}
+
+/// One block in the fast step: weights, optimizer state and buffers, all contiguous.
+struct BlockState {
+    block: Block,
+    m_e: Array2<f64>,
+    v_e: Array2<f64>,
+    m_out: Array2<f64>,
+    v_out: Array2<f64>,
+    /// Gradient of E[:, cols]; zero between steps.
+    g_e: Array2<f64>,
+    g_out: Array2<f64>,
+    z: Array2<f64>,
+    sz: Array2<f64>,
+    d: Array2<f64>,
+}
+
+/// The columns `cols` of the row-major `rows × h` block of `flat` starting at `off`.
+fn columns(flat: &[f64], off: usize, rows: usize, h: usize, cols: &Range<usize>) -> Array2<f64> {
+    if flat.is_empty() {
+        return Array2::zeros((0, 0));
+    }
+    let full = ArrayView2::from_shape((rows, h), &flat[off..off + rows * h])
+        .expect("the block lies inside the layout");
+    full.slice(s![.., cols.clone()]).to_owned()
+}
+
+/// Writes `part` back into the columns `cols` of the row-major `rows × h` block at `off`.
+fn put_columns(flat: &mut [f64], off: usize, h: usize, cols: &Range<usize>, part: &Array2<f64>) {
+    for (r, row) in part.axis_iter(Axis(0)).enumerate() {
+        let dst = &mut flat[off + r * h + cols.start..off + r * h + cols.end];
+        dst.iter_mut().zip(row).for_each(|(x, &y)| *x = y);
+    }
+}
+
+impl BlockState {
+    /// The optimizer update of the block's weights; then the rows of the E gradient that the
+    /// batch (first symbols `a`, second symbols `b`) touched are set back to zero.
+    fn update(&mut self, u: &Update, n: usize, a: &[u32], b: &[u32]) {
+        let contiguous = "owned arrays in standard layout";
+        u.apply(
+            self.block.e.as_slice_mut().expect(contiguous),
+            self.g_e.as_slice().expect(contiguous),
+            self.m_e.as_slice_mut().expect(contiguous),
+            self.v_e.as_slice_mut().unwrap_or_default(),
+        );
+        u.apply(
+            self.block.out.as_slice_mut().expect(contiguous),
+            self.g_out.as_slice().expect(contiguous),
+            self.m_out.as_slice_mut().expect(contiguous),
+            self.v_out.as_slice_mut().unwrap_or_default(),
+        );
+        for (&x, &y) in a.iter().zip(b) {
+            self.g_e.row_mut(x as usize).fill(0.0);
+            self.g_e.row_mut(n + y as usize).fill(0.0);
+        }
+    }
+}
+
+/// One step's minibatch: first symbols, second symbols, labels.
+pub(crate) struct StepBatch {
+    pub a: Vec<u32>,
+    pub b: Vec<u32>,
+    pub y: Vec<u32>,
+}
+
+/// The fast training step of a one-hidden-layer network with a plain task loss (no regularizer):
+/// built from the network and the optimizer, run for a list of minibatches, written back.
+pub(crate) struct Stepper {
+    act: Activation,
+    loss: LossKind,
+    n: usize,
+    c: usize,
+    blocks: Vec<BlockState>,
+}
+
+/// A barrier for a fixed number of threads that spins briefly, then yields; it opens for good
+/// (returning false) once any thread aborts.
+struct SpinBarrier {
+    parties: usize,
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+    aborted: AtomicBool,
+}
+
+impl SpinBarrier {
+    fn new(parties: usize) -> Self {
+        SpinBarrier {
+            parties,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+            aborted: AtomicBool::new(false),
+        }
+    }
+
+    /// Waits for every party; false when a party aborted.
+    fn wait(&self) -> bool {
+        let gen = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.parties {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == gen {
+                if self.aborted.load(Ordering::Relaxed) {
+                    return false;
+                }
+                if spins < 4096 {
+                    spins += 1;
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+        !self.aborted.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the barrier for good if its thread unwinds.
+struct AbortOnUnwind<'a>(&'a SpinBarrier);
+
+impl Drop for AbortOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.aborted.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a run of steps produced: the task loss of each step taken, and the index of the step
+/// whose loss was not finite (the run stops before updating with it).
+pub(crate) struct StepsDone {
+    pub losses: Vec<f64>,
+    pub failed: Option<usize>,
+}
+
+impl Stepper {
+    /// Whether the fast step applies: a one-hidden-layer network trained on the task loss only.
+    pub fn applies(mlp: &Mlp, agop_reg: f64, symmetry_loss: f64) -> bool {
+        mlp.kind() == super::params::ModelKind::Mlp && agop_reg == 0.0 && symmetry_loss == 0.0
+    }
+
+    /// Copies the blocks of `mlp`'s weights and of the optimizer's state.
+    pub fn new(mlp: &Mlp, opt: &Optimizer, loss: LossKind) -> Self {
+        let (n2, h, c) = (2 * mlp.n_symbols(), mlp.width(), mlp.n_classes());
+        let out_off = n2 * h;
+        let (m, v) = opt.state();
+        let blocks = hidden_blocks(h)
+            .into_iter()
+            .map(|cols| {
+                let w = cols.len();
+                BlockState {
+                    m_e: columns(m, 0, n2, h, &cols),
+                    v_e: columns(v, 0, n2, h, &cols),
+                    m_out: columns(m, out_off, c, h, &cols),
+                    v_out: columns(v, out_off, c, h, &cols),
+                    g_e: Array2::zeros((n2, w)),
+                    g_out: Array2::zeros((c, w)),
+                    z: Array2::zeros((0, 0)),
+                    sz: Array2::zeros((0, 0)),
+                    d: Array2::zeros((0, 0)),
+                    block: Block::of(mlp, cols),
+                }
+            })
+            .collect();
+        Stepper {
+            act: mlp.activation(),
+            loss,
+            n: mlp.n_symbols(),
+            c,
+            blocks,
+        }
+    }
+
+    /// Writes the blocks back into the network's weights and the optimizer's state.
+    pub fn finish(self, mlp: &mut Mlp, opt: &mut Optimizer) {
+        let (n2, h) = (2 * mlp.n_symbols(), mlp.width());
+        let out_off = n2 * h;
+        let params = mlp.params_mut();
+        for bs in &self.blocks {
+            put_columns(params, 0, h, &bs.block.cols, &bs.block.e);
+            put_columns(params, out_off, h, &bs.block.cols, &bs.block.out);
+        }
+        let (m, v) = opt.state_mut();
+        for bs in &self.blocks {
+            put_columns(m, 0, h, &bs.block.cols, &bs.m_e);
+            put_columns(m, out_off, h, &bs.block.cols, &bs.m_out);
+            if !v.is_empty() {
+                put_columns(v, 0, h, &bs.block.cols, &bs.v_e);
+                put_columns(v, out_off, h, &bs.block.cols, &bs.v_out);
+            }
+        }
+    }
+
+    /// Takes one optimizer step per batch (`updates[i]` for `batches[i]`) on up to `threads`
+    /// threads (the numbers do not depend on it).
+    pub fn run(&mut self, batches: &[StepBatch], updates: &[Update], threads: usize) -> StepsDone {
+        let workers = threads.clamp(1, self.blocks.len().max(1));
+        let (act, loss, n, c) = (self.act, self.loss, self.n, self.c);
+        // Per block and step parity, the block's outputs of the step (read by every worker after
+        // the step's barrier; the parity keeps a fast worker's next step from overwriting them).
+        let slots: Vec<[Mutex<Array2<f64>>; 2]> = (0..self.blocks.len())
+            .map(|_| {
+                [
+                    Mutex::new(Array2::zeros((0, 0))),
+                    Mutex::new(Array2::zeros((0, 0))),
+                ]
+            })
+            .collect();
+        let barrier = SpinBarrier::new(workers);
+        let worker = |mine: &mut [BlockState], first: usize, record: bool| -> StepsDone {
+            let _guard = AbortOnUnwind(&barrier);
+            let mut logits = Array2::<f64>::zeros((0, 0));
+            let mut dy = Array2::<f64>::zeros((0, 0));
+            let mut losses = Vec::with_capacity(if record { batches.len() } else { 0 });
+            for (step, (batch, u)) in batches.iter().zip(updates).enumerate() {
+                let parity = step % 2;
+                for (k, bs) in mine.iter_mut().enumerate() {
+                    let mut l = slots[first + k][parity]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    bs.block
+                        .forward(act, n, &batch.a, &batch.b, &mut bs.z, &mut bs.sz, &mut l);
+                }
+                if workers > 1 && !barrier.wait() {
+                    return StepsDone {
+                        losses,
+                        failed: Some(step),
+                    };
+                }
+                ensure(&mut logits, batch.a.len(), c);
+                let parts: Vec<_> = slots
+                    .iter()
+                    .map(|s| s[parity].lock().unwrap_or_else(|e| e.into_inner()))
+                    .collect();
+                sum_blocks(&mut logits, parts.iter().map(|g| &**g));
+                drop(parts);
+                let task = loss::loss_and_grad_into(loss, logits.view(), &batch.y, &mut dy);
+                if !task.is_finite() {
+                    return StepsDone {
+                        losses,
+                        failed: Some(step),
+                    };
+                }
+                if record {
+                    losses.push(task);
+                }
+                for bs in mine.iter_mut() {
+                    bs.block.backward(
+                        act,
+                        n,
+                        &batch.a,
+                        &batch.b,
+                        &bs.z,
+                        &bs.sz,
+                        dy.view(),
+                        &mut bs.d,
+                        &mut bs.g_e,
+                        &mut bs.g_out,
+                    );
+                    bs.update(u, n, &batch.a, &batch.b);
+                }
+            }
+            StepsDone {
+                losses,
+                failed: None,
+            }
+        };
+        if workers == 1 {
+            return worker(&mut self.blocks, 0, true);
+        }
+        // One block per worker (HIDDEN_BLOCKS = workers here): the caller runs the first.
+        let (head, tail) = self.blocks.split_at_mut(1);
+        std::thread::scope(|sc| {
+            let others: Vec<_> = tail
+                .chunks_mut(1)
+                .enumerate()
+                .map(|(i, mine)| {
+                    let worker = &worker;
+                    sc.spawn(move || worker(mine, 1 + i, false))
+                })
+                .collect();
+            let done = worker(head, 0, true);
+            for h in others {
+                if let Err(panic) = h.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            done
+        })
+    }
+}
