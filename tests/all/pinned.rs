@@ -207,6 +207,14 @@ fn every_committed_result_file_loads_with_todays_readers() {
                 assert!(v["runs"].as_array().is_some_and(|r| !r.is_empty()));
                 "symmetry-acquisition".into()
             }
+            Some("json") if name.starts_with("part3-") => {
+                // scripts/networks_part3.py: the feature decompositions along training.
+                let v = crate::common::json(&path);
+                assert_eq!(v["kind"], "networks-part3");
+                let rows = v["rows"].as_array().expect("rows");
+                assert!(rows.iter().any(|r| r["model"] == "mlp") && rows.iter().any(|r| r["model"] == "rfm"));
+                "networks-part3".into()
+            }
             Some("json") => read_file(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
                 .kind()
