@@ -203,8 +203,119 @@ def part4():
     )
 
 
+def transformer(seed=0, **kw):
+    """The one-layer transformer of Nanda et al. at a size this machine trains in seconds per run
+    (d_model 64, 4 heads of 16, d_mlp 256; Nanda et al.: 128, 4 x 32, 512 at p = 113), trained
+    as they do: full batch, cross-entropy, AdamW lr 1e-3, weight decay 1, 1500 steps."""
+    net = mlp("quadratic", seed, model="transformer", batch=0, loss="ce", steps=1500, d_model=64,
+              n_heads=4, d_head=16, d_mlp=256)
+    del net["epochs"]
+    net.update(kw)
+    return net
+
+
+def pair(a, b, n):
+    return a * n + b
+
+
+def part1b():
+    """Part 1, second set: two held-out points, orbit splits, p = 61, and the transformer."""
+    n = 31
+    diag = [pair(a, a, n) for a in range(n)]
+    # Two test points fixed by a common reflection (both on the diagonal, fixed by s) or by
+    # different ones ((a, a) is fixed by s only, (a, b) with a != b by another reflection):
+    # base = Fix(s), all of it but the held-out points moved back to train.
+    cases = [
+        ("common (0,0) (1,1)", [pair(0, 0, n), pair(1, 1, n)], []),
+        ("common (2,2) (9,9)", [pair(2, 2, n), pair(9, 9, n)], []),
+        ("different (0,0) (0,1)", [pair(0, 0, n)], [pair(0, 1, n)]),
+        ("different (2,2) (4,9)", [pair(2, 2, n)], [pair(4, 9, n)]),
+    ]
+    rows = []
+    for label, keep, extra in cases:
+        edits = [{"kind": "move-to-train", "pairs": sorted(set(diag) - set(keep))}]
+        if extra:
+            edits.append({"kind": "hold-out", "pairs": extra})
+        split = {"kind": "edited", "base": fixed("s"), "edits": edits}
+        for seed in SEEDS:
+            for model_label, net in models(seed):
+                if net is None and seed > 0:
+                    continue
+                rows.append(job(f"{label} | {model_label}", split, net))
+    write(
+        "part1-two-points",
+        "Issue 23 part 1: add mod 31, everything in train but two points fixed by a common reflection "
+        "(both fixed by s: the training set is <s>-invariant) or by different reflections (no "
+        "non-trivial stabilizer); RFM beside the networks (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": n}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+    # Orbit splits: random <s>-invariant splits (whole orbits {(a,b), (b,a)}) vs random splits.
+    rows = []
+    for frac in [0.3, 0.5, 0.7]:
+        for seed in SEEDS:
+            for kind, split in [
+                ("orbit <s>", {"kind": "orbit", "subgroup": "s", "fraction": frac, "seed": seed}),
+                ("random", {"kind": "random", "fraction": frac, "seed": seed}),
+            ]:
+                for model_label, net in models(seed):
+                    rows.append(job(f"{kind} {frac} | {model_label}", split, net))
+    write(
+        "part1-orbit",
+        "Issue 23 part 1: add mod 31, orbit splits (whole <s>-orbits, an <s>-invariant training set at "
+        "any fraction) against random splits of the same fractions (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": n}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+    # p = 61: the seed paper's size, networks for 100 epochs (114 steps each).
+    rows = []
+    for seed in SEEDS:
+        for split_label, split in symmetric_splits(seed):
+            if split_label == "random 20":
+                continue
+            for model_label, net in models(seed):
+                if net is None and seed > 0 and split_label == "symmetric":
+                    continue
+                if net is not None:
+                    net["epochs"] = 100
+                rows.append(job(f"{split_label} | {model_label}", split, net))
+    write(
+        "part1-p61",
+        "Issue 23 part 1: add mod 61, test = Fix(s) and its edits (seeds 0-2), RFM beside the "
+        "networks (100 epochs = 11,400 steps).",
+        {"task": {"operation": "add", "modulus": 61}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+    # The transformer on the splits of part1-p31 (symmetric, random 10, pairs 10) and add mod 32.
+    rows = []
+    for seed in SEEDS:
+        for split_label, split in symmetric_splits(seed):
+            if split_label in ("random 1", "random 20"):
+                continue
+            rows.append(job(f"{split_label} | transformer", split, transformer(seed)))
+    write(
+        "part1-p31-transformer",
+        "Issue 23 part 1: the one-layer transformer (d_model 64, 4 heads, d_mlp 256, full batch, CE, "
+        "1500 steps) on the splits of part1-p31 (symmetric, random 10, pairs 10; seeds 0-2).",
+        {"task": {"modulus": 31}, "params": {"iters": RFM_ITERS}},
+        {"task.operation": ["add", "sub", "mul", "div"], ".": rows},
+    )
+    rows = []
+    for h in ["s", "r^16,s", "r^8,s", "r^4,s", "r^2,s"]:
+        for seed in SEEDS:
+            rows.append(job(f"Fix<{h}> | transformer", fixed(h), transformer(seed)))
+    write(
+        "part1-add32-transformer",
+        "Issue 23 part 1: the transformer on add mod 32 with test = the fixed points of <s>, "
+        "<r^16,s>, <r^8,s>, <r^4,s>, <r^2,s> (seeds 0-2).",
+        {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
+
+
 if __name__ == "__main__":
     part1()
+    part1b()
     part2()
     part4()
     print("wrote data/grids/networks-*.json")
