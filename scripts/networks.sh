@@ -3,6 +3,7 @@
 #
 #   scripts/networks.sh            # every part (about 25 minutes on a quiet 2-core machine)
 #   scripts/networks.sh 1 2        # only the listed parts
+#   SWEEP_ARGS="-j 1 --cores 1" scripts/networks.sh 1t   # extra `symrfm sweep` options
 #
 # Parts (grids written by scripts/networks_grids.py into data/grids/networks-*.json; each is an
 # ordinary `symrfm sweep` grid, so `--shard I/N` or scripts/slurm/ run it on a cluster):
@@ -31,6 +32,7 @@ grids() {
   case $1 in
     1) echo part1-p31 part1-add32 part1-add32-random part1-z3xz7 ;;
     1b) echo part1-two-points part1-orbit part1-p61 ;;
+    1p) echo part1-p61 ;;
     1t) echo part1-p31-transformer part1-add32-transformer ;;
     2) echo part2-add32 ;;
     4) echo part4-groups ;;
@@ -46,7 +48,8 @@ for part in "${PARTS[@]}"; do
   for g in $(grids "$part"); do
     echo "=== $g"
     rm -rf "results/networks/$g.jsonl" "target/networks/$g"
-    "$BIN" sweep "data/grids/networks-$g.json" -o "results/networks/$g.jsonl" -q --save-runs "target/networks/$g"
+    # shellcheck disable=SC2086  # SWEEP_ARGS: extra sweep options, e.g. "-j 1 --cores 1" on a shared machine
+    "$BIN" sweep "data/grids/networks-$g.json" -o "results/networks/$g.jsonl" -q --save-runs "target/networks/$g" ${SWEEP_ARGS:-}
     python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
   done
 done

@@ -273,6 +273,63 @@ pub(crate) struct StepsDone {
     pub failed: Option<usize>,
 }
 
+/// Steps per chunk of [`Stepper::run_adaptive`]: the unit at which the number of threads is chosen.
+const CHUNK_STEPS: usize = 64;
+/// The mode not in use is timed again after this many chunks times how much slower it was (so a
+/// mode that loses by far is probed rarely), at most [`REPROBE_MAX`] chunks apart.
+const REPROBE_EVERY: f64 = 32.0;
+const REPROBE_MAX: f64 = 4096.0;
+
+/// Chooses, chunk by chunk, whether the blocks run on one thread or on several, by the measured
+/// wall time per step of each (two threads that meet every step are fast on an idle machine and
+/// slow on an oversubscribed one). Only speed depends on the choice: the numbers are the same.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ThreadChooser {
+    /// Seconds per step with one thread and with several (moving averages), once measured.
+    per_step: [Option<f64>; 2],
+    /// Chunks since the mode not in use was last timed.
+    since_probe: usize,
+}
+
+impl ThreadChooser {
+    /// 0: one thread; 1: several.
+    fn choose(&self, threads: usize) -> usize {
+        if threads < 2 {
+            return 0;
+        }
+        match self.per_step {
+            [_, None] => 1,
+            [None, _] => 0,
+            [Some(one), Some(many)] => {
+                let (best, ratio) = if many <= one {
+                    (1, one / many)
+                } else {
+                    (0, many / one)
+                };
+                let period = (REPROBE_EVERY * ratio).min(REPROBE_MAX);
+                if self.since_probe as f64 >= period {
+                    1 - best
+                } else {
+                    best
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, mode: usize, seconds_per_step: f64) {
+        let probe = match self.per_step {
+            [Some(one), Some(many)] => (mode == 1) != (many <= one),
+            _ => true,
+        };
+        self.since_probe = if probe { 0 } else { self.since_probe + 1 };
+        let slot = &mut self.per_step[mode];
+        *slot = Some(match *slot {
+            Some(old) => 0.5 * old + 0.5 * seconds_per_step,
+            None => seconds_per_step,
+        });
+    }
+}
+
 impl Stepper {
     /// Whether the fast step applies: a one-hidden-layer network trained on the task loss only.
     pub fn applies(mlp: &Mlp, agop_reg: f64, symmetry_loss: f64) -> bool {
@@ -329,6 +386,40 @@ impl Stepper {
                 put_columns(v, out_off, h, &bs.block.cols, &bs.v_out);
             }
         }
+    }
+
+    /// [`run`](Self::run) in chunks of [`CHUNK_STEPS`] steps, each on one thread or on up to
+    /// `threads` as `chooser` finds faster on this machine now.
+    pub fn run_adaptive(
+        &mut self,
+        batches: &[StepBatch],
+        updates: &[Update],
+        threads: usize,
+        chooser: &mut ThreadChooser,
+    ) -> StepsDone {
+        let mut done = StepsDone {
+            losses: Vec::with_capacity(batches.len()),
+            failed: None,
+        };
+        for (lo, chunk) in batches.chunks(CHUNK_STEPS).enumerate() {
+            let lo = lo * CHUNK_STEPS;
+            let mode = chooser.choose(threads);
+            let t0 = std::time::Instant::now();
+            let part = self.run(
+                chunk,
+                &updates[lo..lo + chunk.len()],
+                if mode == 1 { threads } else { 1 },
+            );
+            if chunk.len() == CHUNK_STEPS {
+                chooser.record(mode, t0.elapsed().as_secs_f64() / chunk.len() as f64);
+            }
+            done.losses.extend(part.losses);
+            if let Some(f) = part.failed {
+                done.failed = Some(lo + f);
+                break;
+            }
+        }
+        done
     }
 
     /// Takes one optimizer step per batch (`updates[i]` for `batches[i]`) on up to `threads`
@@ -427,5 +518,44 @@ impl Stepper {
             }
             done
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds the chooser a machine where one thread takes `one` and several take `many` seconds
+    /// per step, and returns the modes it picks for `chunks` chunks.
+    fn picks(one: f64, many: f64, chunks: usize) -> Vec<usize> {
+        let mut c = ThreadChooser::default();
+        (0..chunks)
+            .map(|_| {
+                let mode = c.choose(2);
+                c.record(mode, if mode == 1 { many } else { one });
+                mode
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_chooser_tries_both_modes_then_keeps_the_faster_and_reprobes_rarely() {
+        assert_eq!(ThreadChooser::default().choose(1), 0);
+        // Idle machine: two threads twice as fast; one thread probed every ~64 chunks.
+        let idle = picks(2.0, 1.0, 300);
+        assert_eq!(&idle[..3], &[1, 0, 1]);
+        let probes = idle[2..].iter().filter(|&&m| m == 0).count();
+        assert!(
+            (3..=6).contains(&probes),
+            "{probes} probes of one thread in 298 chunks"
+        );
+        // Oversubscribed machine: two threads 30× slower, probed at most every 960 chunks.
+        let loaded = picks(1.0, 30.0, 2000);
+        assert_eq!(&loaded[..3], &[1, 0, 0]);
+        let probes = loaded[2..].iter().filter(|&&m| m == 1).count();
+        assert!(
+            (1..=2).contains(&probes),
+            "{probes} probes of two threads in 1998 chunks"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use super::init::{rng, STREAM_SHUFFLE, STREAM_SYMMETRY};
 use super::loss;
-use super::mlp_step::{StepBatch, Stepper};
+use super::mlp_step::{StepBatch, Stepper, ThreadChooser};
 use super::optim::Optimizer;
 use super::params::NetParams;
 use super::Network;
@@ -400,6 +400,7 @@ pub fn train(
     }
     let mut step = 0;
     let mut stream = BatchStream::new(&mut shuffle, n_train, bsize);
+    let mut chooser = ThreadChooser::default();
     let fast = net
         .as_fcn()
         .is_some_and(|m| Stepper::applies(m, params.agop_reg, params.symmetry_loss));
@@ -430,7 +431,7 @@ pub fn train(
                 unreachable!("the fast step is for fully connected networks")
             };
             let mut stepper = Stepper::new(mlp, &opt, params.loss);
-            let done = stepper.run(&batches, &updates, threads);
+            let done = stepper.run_adaptive(&batches, &updates, threads, &mut chooser);
             stepper.finish(mlp, &mut opt);
             if let Some(failed) = done.failed {
                 // Recompute the failing loss for the message (the weights are those before it).
