@@ -12,6 +12,14 @@
 #   2  what decides trapping: symmetric/perturbed network inits, full batch vs minibatch; RFM from a
 #      perturbed M_0 (add mod 32, Fix<s> and Fix<r^4,s>)
 #   4  non-abelian groups: mul on D12, S4, A5 at training fractions 0.3-0.9
+#   4i the irreps of part 4: its seed-0 runs at fractions 0.7, 0.9 again with the NFM every 1000
+#      steps, then `symrfm decompose --eigen 8 --isotypic full` of every final NFM / M
+#      (tables by scripts/networks_irreps.py)
+#   5  Hwang & Park: steps to 0.99 with and without the symmetry-prompting loss and the AGOP
+#      regularizer (add mod 31); graph distance (cycle, path, grid) and comparisons (max, sign,
+#      |a-b|) with RFM and the networks
+#   5d the symmetry diagnostic along network training (needs a binary whose networks record
+#      `symmetry_diagnostic`; not part of the default set)
 # Sweep lines go to results/networks/<grid>.jsonl (committed), full run files (NFM, AGOP along
 # training) to target/networks/<grid>/ (not committed), tables to results/networks/<grid>.md.
 set -euo pipefail
@@ -19,7 +27,9 @@ cd "$(dirname "$0")/.."
 BIN=${SYMRFM:-target/release/symrfm}
 [[ -n ${SYMRFM:-} ]] || cargo build --release --quiet
 PARTS=("$@")
-[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(1 2 4)
+[[ ${#PARTS[@]} -gt 0 ]] || PARTS=(1 2 4 4i 5)
+# Extra sweep flags, e.g. SWEEP_ARGS="-j 1 --cores 1" on a shared machine.
+read -r -a SWEEP_EXTRA <<< "${SWEEP_ARGS:-}"
 python3 scripts/networks_grids.py
 mkdir -p results/networks target/networks
 grids() {
@@ -27,15 +37,29 @@ grids() {
     1) echo part1-p31 part1-add32 part1-add32-random part1-z3xz7 ;;
     2) echo part2-add32 ;;
     4) echo part4-groups ;;
-    *) echo "unknown part $1 (1, 2 or 4)" >&2; exit 2 ;;
+    4i) echo part4-irreps ;;
+    5) echo part5-grok part5-tasks part5-agop ;;
+    5d) echo part5-diagnostic ;;
+    *) echo "unknown part $1 (1, 2, 4, 4i, 5 or 5d)" >&2; exit 2 ;;
   esac
 }
 for part in "${PARTS[@]}"; do
   for g in $(grids "$part"); do
     echo "=== $g"
     rm -rf "results/networks/$g.jsonl" "target/networks/$g"
-    "$BIN" sweep "data/grids/networks-$g.json" -o "results/networks/$g.jsonl" -q --save-runs "target/networks/$g"
-    python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
+    "$BIN" sweep "data/grids/networks-$g.json" -o "results/networks/$g.jsonl" -q --save-runs "target/networks/$g" "${SWEEP_EXTRA[@]}"
+    case $g in
+      part4-irreps)
+        for run in target/networks/$g/*.json; do
+          [[ $run == *.decompose.json ]] && continue
+          "$BIN" decompose "$run" --eigen 8 --isotypic full -q --force --out "${run%.json}.decompose.json" > /dev/null
+        done
+        python3 scripts/networks_irreps.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
+      part5-grok | part5-agop)
+        python3 scripts/networks_summary.py --steps-range "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
+      *)
+        python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
+    esac
   done
 done
 echo "tables in results/networks/*.md"
