@@ -51,8 +51,16 @@ for part in "${PARTS[@]}"; do
     case $g in
       part4-irreps)
         for run in target/networks/$g/*.json; do
-          [[ $run == *.decompose.json ]] && continue
+          [[ $run == *.decompose*.json || $run == *.centred.json ]] && continue
           "$BIN" decompose "$run" --eigen 8 --isotypic full -q --force --out "${run%.json}.decompose.json" > /dev/null
+          # the part of the final matrix that is not a multiple of the identity
+          python3 scripts/networks_irreps.py --centred "$run" "${run%.json}.centred.json"
+          "$BIN" decompose "${run%.json}.centred.json" --task mul --group "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["task"]["spec"]["group_name"])' "$run")" \
+            --eigen 8 --isotypic full -q --force --out "${run%.json}.centred.decompose.json" > /dev/null
+          # the NFM recorded along training (network runs): every snapshot step K
+          for k in $(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(*[f["step"] for f in (d.get("network") or {}).get("features", [])])' "$run"); do
+            "$BIN" decompose "$run" --iter "$k" --eigen 8 --isotypic full -q --force --out "${run%.json}.decompose-t$k.json" > /dev/null
+          done
         done
         python3 scripts/networks_irreps.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
       part5-grok | part5-agop)
