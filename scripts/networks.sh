@@ -64,7 +64,24 @@ for part in "${PARTS[@]}"; do
         done
         python3 scripts/networks_irreps.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
       part5-grok | part5-agop)
-        python3 scripts/networks_summary.py --steps-range "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
+        python3 scripts/networks_summary.py --steps-range "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
+        # memorization and generalization steps (part5-grok also counted up to the AGOP runs' 6000 steps)
+        { python3 scripts/networks_grok_steps.py "results/networks/$g.jsonl"
+          if [[ $g == part5-grok ]]; then echo; python3 scripts/networks_grok_steps.py "results/networks/$g.jsonl" 6000; fi
+          echo; python3 scripts/networks_grok_steps.py --threshold 0.95 "results/networks/$g.jsonl" 6000
+        } > "results/networks/$g-steps.md" ;;
+      part5-tasks)
+        python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
+        # the order of Sym_f of each task (exact search)
+        { echo; echo "| task | symbols | classes | order of Sym_f |"; echo "|---|---|---|---|"
+          for t in "graph-distance --graph cycle:31" "graph-distance --graph path:31" "graph-distance --graph grid:6x6" \
+                   "max -p 31" "sign -p 31" "abs-diff -p 31" "add -p 31"; do
+            # shellcheck disable=SC2086
+            "$BIN" symmetry --task $t --out "target/networks/$g/symmetry.json" --force > /dev/null
+            python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print("| %s | %s | %s | %s |" % (sys.argv[2], d["n_symbols"], d["n_classes"], d["order"]))' \
+              "target/networks/$g/symmetry.json" "$t"
+          done
+        } >> "results/networks/$g.md" ;;
       *)
         python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
     esac
