@@ -62,7 +62,8 @@ for part in "${PARTS[@]}"; do
             "$BIN" decompose "$run" --iter "$k" --eigen 8 --isotypic full -q --force --out "${run%.json}.decompose-t$k.json" > /dev/null
           done
         done
-        python3 scripts/networks_irreps.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
+        { python3 scripts/networks_irreps.py --shares "results/networks/$g.jsonl" "target/networks/$g"; echo
+          python3 scripts/networks_irreps.py "results/networks/$g.jsonl" "target/networks/$g"; } > "results/networks/$g.md" ;;
       part5-grok | part5-agop)
         python3 scripts/networks_summary.py --steps-range "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
         # memorization and generalization steps (part5-grok also counted up to the AGOP runs' 6000 steps)

@@ -3,6 +3,7 @@
 
     python3 scripts/networks_irreps.py RESULTS.jsonl RUNS_DIR > TABLE.md
     python3 scripts/networks_irreps.py --centred RUN.json OUT.json   # M - (mean diagonal) I, bare matrix
+    python3 scripts/networks_irreps.py --shares RESULTS.jsonl RUNS_DIR > TABLE.md  # compact: top-8 shares
 
 Reads the sweep lines of `networks-part4-irreps` and, for every job, the run file RUNS_DIR/<id>.json
 and its decompositions written by scripts/networks.sh (part 4i):
@@ -82,7 +83,56 @@ def centred(run_path, out_path):
     os.replace(tmp, out_path)
 
 
+def shares(results, runs_dir):
+    """One compact table per group: the share (%) of the 8 leading eigenvectors' energy in each isotypic
+    component of Sym_f, with the share a uniform vector would have in the header; final matrices and,
+    for networks, the NFM at the first snapshot with test accuracy >= 0.99."""
+    by_group = {}
+    for r in load_lines(results):
+        if r["status"] == "ok":
+            by_group.setdefault(r["config"]["task"]["group_name"], []).append(r)
+    for g, rows in by_group.items():
+        head = None
+        out = []
+        for r in rows:
+            jid = r["job_id"]
+            frac, _, model = r["config"]["label"].partition(" | ")
+            dec = load(os.path.join(runs_dir, f"{jid}.decompose.json"))
+            iso = dec["eigen"]["isotypic"]
+            comps = iso["components"]
+            total = sum(c["dimension"] for c in comps)
+            if head is None:
+                head = [f"{c['label']} (deg {c['degree']}; {100 * c['dimension'] / total:.0f})" for c in comps]
+
+            def row(d, what):
+                e = d["eigen"]["isotypic"]["energy"]
+                sh = [100 * sum(v[j] for v in e) / len(e) for j in range(len(comps))]
+                return f"| {frac} | {model} | {what} | " + " | ".join(f"{x:.0f}" for x in sh) + " |"
+
+            acc = r["outcome"]["summary"]["final_test_acc"]
+            out.append(row(dec, f"final (test {acc:.2f})"))
+            run = load(os.path.join(runs_dir, f"{jid}.json"))
+            if "network" in run:
+                first = r["outcome"]["summary"]["first_iter_test_acc_ge_099"]
+                steps = [f["step"] for f in run["network"]["features"]]
+                at = next((k for k in steps if first is not None and k >= first), None)
+                if at is not None:
+                    out.append(row(load(os.path.join(runs_dir, f"{jid}.decompose-t{at}.json")),
+                                   f"step {at} (first ≥ 0.99 at {first})"))
+        print()
+        print(f"**{g}**: share (%) of the 8 leading eigenvectors of M / the NFM in each isotypic component of Sym_f "
+              "(in parentheses: the share of a uniform vector)")
+        print()
+        print("| fraction | model | matrix | " + " | ".join(head) + " |")
+        print("|" + "---|" * (3 + len(head)))
+        for l in out:
+            print(l)
+
+
 def main():
+    if sys.argv[1] == "--shares":
+        shares(sys.argv[2], sys.argv[3])
+        return
     if sys.argv[1] == "--centred":
         centred(sys.argv[2], sys.argv[3])
         return
