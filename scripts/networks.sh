@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 23: RFM and neural networks side by side on symmetric splits (results/networks.md).
 #
-#   scripts/networks.sh            # every part (about 25 minutes on a quiet 2-core machine)
+#   scripts/networks.sh            # parts 1 2 4 4i 5 (about 25 minutes for 1-4 and another 25 for 4i and 5,
+#                                  # measured on the shared 2-core machine; 5d is not in the default set)
 #   scripts/networks.sh 1 2        # only the listed parts
 #
 # Parts (grids written by scripts/networks_grids.py into data/grids/networks-*.json; each is an
