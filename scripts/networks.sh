@@ -18,7 +18,8 @@
 #      (tables by scripts/networks_irreps.py)
 #   5  Hwang & Park: steps to 0.99 with and without the symmetry-prompting loss and the AGOP
 #      regularizer (add mod 31); graph distance (cycle, path, grid) and comparisons (max, sign,
-#      |a-b|) with RFM and the networks
+#      |a-b|) with RFM and the networks, on random splits and on the fixed points of one element
+#      of Sym_f (the symmetric splits of results/groups.md)
 #   5d the symmetry diagnostic along network training (needs a binary whose networks record
 #      `symmetry_diagnostic`; not part of the default set)
 # Sweep lines go to results/networks/<grid>.jsonl (committed), full run files (NFM, AGOP along
@@ -39,7 +40,7 @@ grids() {
     2) echo part2-add32 ;;
     4) echo part4-groups ;;
     4i) echo part4-irreps ;;
-    5) echo part5-grok part5-tasks part5-agop ;;
+    5) echo part5-grok part5-tasks part5-fixed part5-agop ;;
     5d) echo part5-diagnostic ;;
     *) echo "unknown part $1 (1, 2, 4, 4i, 5 or 5d)" >&2; exit 2 ;;
   esac

@@ -269,6 +269,36 @@ def part5():
         {"params": {"iters": RFM_ITERS}},
         {"task": tasks, ".": rows},
     )
+    # The symmetric splits of results/groups.md (scripts/structural.sh) with the networks: test = the
+    # fixed points of one element g of Sym_f, and the twin with 10 random training pairs moved.
+    rows = []
+    for task, g in [
+        ({"operation": "graph-distance", "graph": "cycle:31"}, "#63"),
+        ({"operation": "abs-diff", "modulus": 31}, "#3"),
+        ({"operation": "sign", "modulus": 31}, "#1"),
+    ]:
+        base = fixed(g)
+        for seed in SEEDS:
+            for split_label, split in [("symmetric", base), ("random 10", edited(base, "move-random", 10, seed))]:
+                for model_label, net in [
+                    ("rfm", None),
+                    ("mlp-quadratic", mlp("quadratic", seed, steps=10000)),
+                    ("mlp-relu", mlp("relu", seed, steps=10000)),
+                ]:
+                    if net is None and seed > 0 and split_label == "symmetric":
+                        continue
+                    j = job(f"Fix({g}) {split_label} | {model_label}", split, net)
+                    j["task"] = task
+                    rows.append(j)
+    write(
+        "part5-fixed",
+        "Issue 23 part 5: graph distance on cycle:31, |a-b| and sign(a-b) on 0..30 with test = the fixed "
+        "points of one element g of Sym_f (the splits of results/groups.md, scripts/structural.sh) and "
+        "the twin with 10 random training pairs moved (seeds 0-2): RFM (60 iterations) beside the networks "
+        "(10000 steps).",
+        {"params": {"iters": RFM_ITERS}},
+        {".": rows},
+    )
     # The three-stage dynamic needs the symmetry diagnostic on network predictors (not in the
     # binary these sweeps ran with): the plain and symmetry-loss runs of part5-grok (seeds 0-2)
     # with the diagnostic on 200 probe points and the NFM every 500 steps.
@@ -293,17 +323,18 @@ def part5():
 
 
 def part4_irreps():
-    """Part 4, irreps: the part-4 runs of seed 0 at fractions 0.7 and 0.9 again, with the NFM
+    """Part 4, irreps: the part-4 runs of seeds 0 and 1 at fractions 0.7 and 0.9 again, with the NFM
     saved every 1000 steps, for `symrfm decompose --eigen K --isotypic full` along training."""
     rows = []
     for frac in [0.7, 0.9]:
-        split = {"kind": "random", "fraction": frac, "seed": 0}
-        rows.append(job(f"{frac} | rfm", split, None))
-        rows.append(job(f"{frac} | mlp-quadratic", split, mlp("quadratic", 0, agop_every=1000)))
-        rows.append(job(f"{frac} | mlp-relu", split, mlp("relu", 0, agop_every=1000)))
+        for seed in [0, 1]:
+            split = {"kind": "random", "fraction": frac, "seed": seed}
+            rows.append(job(f"{frac} | rfm", split, None))
+            rows.append(job(f"{frac} | mlp-quadratic", split, mlp("quadratic", seed, agop_every=1000)))
+            rows.append(job(f"{frac} | mlp-relu", split, mlp("relu", seed, agop_every=1000)))
     write(
         "part4-irreps",
-        "Issue 23 part 4, irreps: mul on D12, S4, A5 at training fractions 0.7 and 0.9 (seed 0), RFM "
+        "Issue 23 part 4, irreps: mul on D12, S4, A5 at training fractions 0.7 and 0.9 (seeds 0, 1), RFM "
         "beside the networks of part4-groups with the NFM recorded every 1000 steps.",
         {"task": {"operation": "mul"}, "params": {"iters": RFM_ITERS}},
         {"task.group_name": ["D12", "S4", "A5"], ".": rows},

@@ -97,6 +97,7 @@ def shares(results, runs_dir):
         for r in rows:
             jid = r["job_id"]
             frac, _, model = r["config"]["label"].partition(" | ")
+            frac = f"{frac} | {r['config']['split'].get('seed')}"
             dec = load(os.path.join(runs_dir, f"{jid}.decompose.json"))
             iso = dec["eigen"]["isotypic"]
             comps = iso["components"]
@@ -123,8 +124,8 @@ def shares(results, runs_dir):
         print(f"**{g}**: share (%) of the 8 leading eigenvectors of M / the NFM in each isotypic component of Sym_f "
               "(in parentheses: the share of a uniform vector)")
         print()
-        print("| fraction | model | matrix | " + " | ".join(head) + " |")
-        print("|" + "---|" * (3 + len(head)))
+        print("| fraction | seed | model | matrix | " + " | ".join(head) + " |")
+        print("|" + "---|" * (4 + len(head)))
         for l in out:
             print(l)
 
@@ -143,7 +144,7 @@ def main():
             continue
         g = r["config"]["task"].get("group_name")
         by_group.setdefault(g, []).append(r)
-    print("Commands: `scripts/networks.sh 4i` (grid `networks-part4-irreps`, seed 0 for the split and the network), "
+    print("Commands: `scripts/networks.sh 4i` (grid `networks-part4-irreps`, seed k for the split and the network), "
           "then for every run `symrfm decompose RUN.json --eigen 8 --isotypic full` (and `--iter K` for the NFM at step K).")
     for g, rows in by_group.items():
         header = None
@@ -153,6 +154,7 @@ def main():
             jid = r["job_id"]
             label = r["config"]["label"]
             frac, _, model = label.partition(" | ")
+            frac = f"{frac} | {r['config']['split'].get('seed')}"
             dpath = os.path.join(runs_dir, f"{jid}.decompose.json")
             if not os.path.exists(dpath):
                 lines.append(f"| {frac} | {model} | (no decomposition) |")
@@ -200,19 +202,19 @@ def main():
               "dimension, of M and of M − cI (c = mean diagonal); the 8 leading eigenvectors' energy per dimension "
               "(1 = no preference).")
         print()
-        print("| fraction | model | test acc | " + " | ".join(f"M11 {h}" for h in header) + " | M11 off-component | "
+        print("| fraction | seed | model | test acc | " + " | ".join(f"M11 {h}" for h in header) + " | M11 off-component | "
               + " | ".join(f"M11 − cI {h}" for h in header) + " | "
               + " | ".join(f"top-8 {h}" for h in header) + " |")
-        print("|" + "---|" * (3 + 3 * len(header) + 1))
+        print("|" + "---|" * (4 + 3 * len(header) + 1))
         for l in lines:
             print(l)
         if along:
             print()
             print(f"Along training ({g}, networks; the NFM every 1000 steps):")
             print()
-            print("| fraction | model | step | test acc | " + " | ".join(f"M11 {h}" for h in header) + " | "
+            print("| fraction | seed | model | step | test acc | " + " | ".join(f"M11 {h}" for h in header) + " | "
                   + " | ".join(f"top-8 {h}" for h in header) + " |")
-            print("|" + "---|" * (4 + 2 * len(header)))
+            print("|" + "---|" * (5 + 2 * len(header)))
             for l in along:
                 print(l)
 
