@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Tables of results/networks.md from the sweep results of scripts/networks.sh (standard library only).
 
-    python3 scripts/networks_summary.py RESULTS.jsonl [RUNS_DIR] > TABLE.md
+    python3 scripts/networks_summary.py [--steps-range] RESULTS.jsonl [RUNS_DIR] > TABLE.md
 
 Job labels are `<split> | <model>` (scripts/networks_grids.py). One row per split, one column per model:
 final test accuracy as mean [min-max] over the seeds, and the first evaluation with test accuracy >= 0.99
 (RFM: the iteration; networks: the optimizer step) as the median over the seeds that reached it, with how
 many did (`k/n`). With RUNS_DIR (the sweep's --save-runs directory) each row also shows the split id of
 its runs (`split.id` of the run files): one id per row means RFM and the networks saw the same split.
+With --steps-range the first-step cells also give the range and the seeds that reached 0.99:
+`median [min-max] (k/n; seeds ...)`.
 """
 
 import collections
@@ -54,8 +56,11 @@ def describe_ids(entries, n_models):
 
 
 def main():
-    rows = load(sys.argv[1])
-    runs_dir = sys.argv[2] if len(sys.argv) > 2 else None
+    args = sys.argv[1:]
+    steps_range = "--steps-range" in args
+    args = [a for a in args if a != "--steps-range"]
+    rows = load(args[0])
+    runs_dir = args[1] if len(args) > 1 else None
     cells = collections.OrderedDict()
     models = []
     ids = collections.defaultdict(set)
@@ -73,8 +78,10 @@ def main():
             failed.append(f"{tname} {label}: {r.get('error')}")
             continue
         s = r["outcome"]["summary"]
+        net = r["config"].get("net")
+        seed = net["seed"] if net else r["config"]["split"].get("seed")
         cells.setdefault(key, collections.defaultdict(list))[model].append(
-            (s["final_test_acc"], s["first_iter_test_acc_ge_099"])
+            (s["final_test_acc"], s["first_iter_test_acc_ge_099"], seed)
         )
         sid = split_id(runs_dir, r["job_id"])
         if sid:
@@ -94,11 +101,16 @@ def main():
                 accs.append("–")
                 firsts.append("–")
                 continue
-            a = [x for x, _ in v]
+            a = [x for x, _, _ in v]
             rng = f" [{min(a):.2f}–{max(a):.2f}]" if len(a) > 1 and max(a) > min(a) else ""
             accs.append(f"{statistics.mean(a):.2f}{rng}")
-            reached = [f for _, f in v if f is not None]
-            firsts.append(f"{statistics.median(reached):g} ({len(reached)}/{len(v)})" if reached else f"never (0/{len(v)})")
+            reached = [f for _, f, _ in v if f is not None]
+            if steps_range and reached:
+                rng = f" [{min(reached):g}–{max(reached):g}]" if len(reached) > 1 else ""
+                seeds = ",".join(str(sd) for _, f, sd in v if f is not None)
+                firsts.append(f"{statistics.median(reached):g}{rng} ({len(reached)}/{len(v)}; seeds {seeds})")
+            else:
+                firsts.append(f"{statistics.median(reached):g} ({len(reached)}/{len(v)})" if reached else f"never (0/{len(v)})")
         line = [tname, split] + accs + firsts
         if runs_dir:
             line.append(describe_ids(ids.get((tname, split), set()), len(models)))

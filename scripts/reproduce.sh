@@ -138,7 +138,7 @@ if wants 6; then
 fi
 
 if wants 7; then
-  step 7 "RFM and neural networks on symmetric splits (issue 23; about 20 minutes)"
+  step 7 "RFM and neural networks on symmetric splits (issue 23; about 50 minutes)"
   SYMRFM=$BIN scripts/networks.sh
   done_step 7
 fi
