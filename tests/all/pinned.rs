@@ -212,7 +212,10 @@ fn every_committed_result_file_loads_with_todays_readers() {
                 let v = crate::common::json(&path);
                 assert_eq!(v["kind"], "networks-part3");
                 let rows = v["rows"].as_array().expect("rows");
-                assert!(rows.iter().any(|r| r["model"] == "mlp") && rows.iter().any(|r| r["model"] == "rfm"));
+                assert!(
+                    rows.iter().any(|r| r["model"] == "mlp")
+                        && rows.iter().any(|r| r["model"] == "rfm")
+                );
                 "networks-part3".into()
             }
             Some("json") => read_file(&path)
