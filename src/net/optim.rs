@@ -104,7 +104,7 @@ impl Optimizer {
                 let (b1, b2) = (self.beta1, self.beta2);
                 let bc1 = 1.0 - b1.powf(t);
                 let bc2 = 1.0 - b2.powf(t);
-                Update::Adamw {
+                Update::Adamw(AdamwCoeffs {
                     decay: 1.0 - self.lr * self.weight_decay,
                     lerp_w: 1.0 - b1,
                     b2,
@@ -112,7 +112,7 @@ impl Optimizer {
                     neg_step: -(self.lr / bc1),
                     bc2_sqrt: bc2.sqrt(),
                     eps: self.eps,
-                }
+                })
             }
             OptimizerKind::Sgd => Update::Sgd {
                 lr: self.lr,
@@ -141,22 +141,7 @@ pub enum Update {
     /// `torch.optim.AdamW` (amsgrad off): `p ← p·(1 − lr·wd)`; `m ← m + (1 − β₁)(g − m)` (torch's
     /// `lerp` for a weight below 1/2); `v ← β₂v + ((1 − β₂)g)g`; `p ← p + (−lr/bc₁)·m / (√v/√bc₂ + ε)`
     /// with `bc_i = 1 − β_i^t`.
-    Adamw {
-        /// 1 − lr·wd.
-        decay: f64,
-        /// 1 − β₁.
-        lerp_w: f64,
-        /// β₂.
-        b2: f64,
-        /// 1 − β₂.
-        one_minus_b2: f64,
-        /// −lr / bc₁.
-        neg_step: f64,
-        /// √bc₂.
-        bc2_sqrt: f64,
-        /// ε.
-        eps: f64,
-    },
+    Adamw(AdamwCoeffs),
     /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
     /// at the first step, then `μ·buf + d`; `p ← p − lr·buf`.
     Sgd {
@@ -171,32 +156,31 @@ pub enum Update {
     },
 }
 
+/// The coefficients of one AdamW step (see [`Update::Adamw`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamwCoeffs {
+    /// 1 − lr·wd.
+    pub decay: f64,
+    /// 1 − β₁.
+    pub lerp_w: f64,
+    /// β₂.
+    pub b2: f64,
+    /// 1 − β₂.
+    pub one_minus_b2: f64,
+    /// −lr / bc₁.
+    pub neg_step: f64,
+    /// √bc₂.
+    pub bc2_sqrt: f64,
+    /// ε.
+    pub eps: f64,
+}
+
 impl Update {
     /// Updates the weights `w` with their gradient `g` and their state `m`, `v` (slices of the
     /// same weights; `v` is ignored by SGD).
     pub fn apply(&self, w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]) {
         match *self {
-            Update::Adamw {
-                decay,
-                lerp_w,
-                b2,
-                one_minus_b2,
-                neg_step,
-                bc2_sqrt,
-                eps,
-            } => crate::simd::dispatch(AdamwLoop {
-                w,
-                g,
-                m,
-                v,
-                decay,
-                lerp_w,
-                b2,
-                one_minus_b2,
-                neg_step,
-                bc2_sqrt,
-                eps,
-            }),
+            Update::Adamw(k) => crate::simd::dispatch(AdamwLoop { w, g, m, v, k }),
             Update::Sgd {
                 lr,
                 weight_decay: wd,
@@ -225,13 +209,7 @@ struct AdamwLoop<'a> {
     g: &'a [f64],
     m: &'a mut [f64],
     v: &'a mut [f64],
-    decay: f64,
-    lerp_w: f64,
-    b2: f64,
-    one_minus_b2: f64,
-    neg_step: f64,
-    bc2_sqrt: f64,
-    eps: f64,
+    k: AdamwCoeffs,
 }
 
 impl crate::simd::HotLoop for AdamwLoop<'_> {
@@ -239,11 +217,8 @@ impl crate::simd::HotLoop for AdamwLoop<'_> {
 
     #[inline(always)]
     fn run(self) {
-        let AdamwLoop {
-            w,
-            g,
-            m,
-            v,
+        let AdamwLoop { w, g, m, v, k } = self;
+        let AdamwCoeffs {
             decay,
             lerp_w,
             b2,
@@ -251,7 +226,7 @@ impl crate::simd::HotLoop for AdamwLoop<'_> {
             neg_step,
             bc2_sqrt,
             eps,
-        } = self;
+        } = k;
         let len = w.len().min(g.len()).min(m.len()).min(v.len());
         let (w, g, m, v) = (&mut w[..len], &g[..len], &mut m[..len], &mut v[..len]);
         // torch's `lerp`: `m + w·(g − m)` for a weight below 1/2, `g − (g − m)(1 − w)` otherwise.
@@ -351,7 +326,7 @@ mod tests {
                 w_ref[i] += -(1e-3 / bc1) * m_ref[i] / denom;
             }
         }
-        assert!(matches!(updates[1859], Update::Adamw { bc2_sqrt, .. } if bc2_sqrt == 1.0));
+        assert!(matches!(updates[1859], Update::Adamw(k) if k.bc2_sqrt == 1.0));
         assert_eq!(w, w_ref);
     }
 
