@@ -158,6 +158,9 @@ fn print_summary(report: &RunReport, prefix: &str) {
             );
         }
     }
+    if let Some(line) = super::run::acquisition_line(report) {
+        outln!("{prefix}{line}");
+    }
 }
 
 /// Runs `symrfm run --model mlp|mlp2`.

@@ -349,21 +349,36 @@ fn print_analysis(report: &RunReport, label: &str) {
             last.t
         );
     }
-    if !report.symmetry_diagnostic.is_empty() {
-        let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
-        let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
-        let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
-        outln!(
-            "{prefix}symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
-             {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
-            it(lead.symmetry_first),
-            it(lead.accuracy_first),
-            lead_text(lead.lead),
-            it(lead.symmetry_half),
-            it(lead.accuracy_half),
-            lead_text(lead.half_lead)
-        );
+    if let Some(line) = acquisition_line(report) {
+        outln!("{prefix}{line}");
     }
+}
+
+/// The symmetry-acquisition lead of a run with the diagnostic: when the held-out agreement and the
+/// test accuracy reach [`LEAD_THRESHOLD`] and their halfway points (iterations for RFM, optimizer
+/// steps for a network).
+pub fn acquisition_line(report: &RunReport) -> Option<String> {
+    if report.symmetry_diagnostic.is_empty() {
+        return None;
+    }
+    let unit = if report.network.is_some() {
+        "step"
+    } else {
+        "iteration"
+    };
+    let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
+    let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
+    let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
+    Some(format!(
+        "symmetry: held-out agreement >= {LEAD_THRESHOLD} at {unit} {}, test accuracy >= \
+         {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
+        it(lead.symmetry_first),
+        it(lead.accuracy_first),
+        lead_text(lead.lead),
+        it(lead.symmetry_half),
+        it(lead.accuracy_half),
+        lead_text(lead.half_lead)
+    ))
 }
 
 /// One line about the final M.

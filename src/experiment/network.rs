@@ -3,7 +3,7 @@
 
 use super::run::RunOptions;
 use super::spec::Experiment;
-use crate::analysis::{analyze_matrix, AnalysisOptions};
+use crate::analysis::{analyze_matrix, AnalysisOptions, InvarianceProbe, SymmetryDiagnostic};
 use crate::error::{Error, Result};
 use crate::net::{self, init, NetData, NetInit, NetOutput, NetParams, NetState, Network};
 use crate::report::network::{NetFeatureRecord, NetworkRecord};
@@ -130,7 +130,21 @@ impl Experiment {
         // Orbit_S(train)), both at every evaluation (t = optimizer step).
         let interventions = Interventions::new(task, split, &RfmParams::default())?;
         let mut recorder = interventions.trap_recorder();
+        // The symmetry-acquisition diagnostic of the network at every evaluation (iter = step).
+        let analysis = self.spec.analysis.run_options(task);
+        let probe = analysis
+            .symmetry
+            .then(|| InvarianceProbe::new(&sym, split, analysis.symmetry_points))
+            .transpose()?;
+        let mut diagnostics: Vec<SymmetryDiagnostic> = Vec::new();
         let mut observer = |state: &NetState<'_>| {
+            if let Some(probe) = &probe {
+                diagnostics.push(probe.measure_with(
+                    state.record.step,
+                    state.record.test_acc,
+                    state.net,
+                ));
+            }
             if let Some(rec) = recorder.as_mut() {
                 rec.push(&state.net.nfm());
                 if rec.has_trapped_pairs() {
@@ -252,7 +266,7 @@ impl Experiment {
             symmetry,
             structure: Vec::new(),
             final_analysis,
-            symmetry_diagnostic: Vec::new(),
+            symmetry_diagnostic: diagnostics,
             analysis: self.spec.analysis.clone(),
             model: None,
             init: None,
