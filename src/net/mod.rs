@@ -43,7 +43,10 @@ pub mod transformer;
 pub use mlp::{Mlp, MlpCache};
 pub use optim::Optimizer;
 pub use params::{Activation, LossKind, ModelKind, NetInit, NetParams, OptimizerKind};
-pub use train::{train, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetState, StepRecord};
+pub use train::{
+    train, train_from, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetStart, NetState,
+    StepRecord,
+};
 pub use transformer::{Transformer, TransformerCache, TransformerConfig};
 
 use crate::error::Result;

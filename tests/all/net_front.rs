@@ -162,3 +162,169 @@ fn cli_network_run_records_the_diagnostic() {
     let report: RunReport = common::read(&dir.join("n.json"));
     assert!(report.symmetry_diagnostic.is_empty());
 }
+
+/// The report without what differs between two runs of the same parameters (timings, the
+/// command line).
+fn comparable(mut r: RunReport) -> RunReport {
+    r.timings = Default::default();
+    r.command_line.clear();
+    if let Some(n) = r.network.as_mut() {
+        n.seconds = Default::default();
+        n.steps.iter_mut().for_each(|s| s.seconds = 0.0);
+    }
+    r
+}
+
+fn resume_spec(params: NetParams, steps: usize) -> ExperimentSpec {
+    ExperimentSpec {
+        task: TaskSpec::new(Operation::Add, 11),
+        split: SplitSpec::FixedPoints {
+            subgroup: "s".into(),
+        },
+        net: Some(NetParams {
+            steps: Some(steps),
+            eval_every: 10,
+            agop_every: 20,
+            ..params
+        }),
+        analysis: AnalysisSpec {
+            symmetry_diagnostic: true,
+            ..AnalysisSpec::default()
+        },
+        ..ExperimentSpec::default()
+    }
+}
+
+/// N steps in one go equal N/2-ish steps (off the evaluation schedule, mid-epoch) continued to N,
+/// and a run stopped by its observer continued: every record but the timings, the final weights
+/// and the optimizer state, bit for bit; for the MLP with minibatches and the symmetry loss, SGD
+/// with momentum, and the transformer.
+#[test]
+fn a_continued_network_run_is_the_uninterrupted_run() {
+    use symrfm::experiment::NetResumption;
+    use symrfm::net::{ModelKind, OptimizerKind};
+    let cases = [
+        NetParams {
+            width: 12,
+            batch: 8,
+            symmetry_loss: 0.5,
+            ..NetParams::default()
+        },
+        NetParams {
+            width: 12,
+            batch: 16,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.05,
+            momentum: 0.9,
+            weight_decay: 1e-3,
+            ..NetParams::default()
+        },
+        NetParams {
+            model: ModelKind::Transformer,
+            d_model: Some(8),
+            n_heads: Some(2),
+            d_head: Some(4),
+            d_mlp: Some(16),
+            batch: 8,
+            ..NetParams::default()
+        },
+    ];
+    let go = |_: &symrfm::net::NetState<'_>| Control::Continue;
+    for params in cases {
+        let run = |steps: usize, stop_at: Option<usize>| {
+            let e = resume_spec(params.clone(), steps).validate().unwrap();
+            e.run_network(&RunOptions::default(), &mut |s| {
+                if Some(s.record.step) == stop_at {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            })
+            .unwrap()
+            .report
+        };
+        let full = run(60, None);
+        assert!(full.complete);
+        let trap = full.trap.as_ref().expect("a trap record");
+        assert!(trap.trapped_pairs > 0 && trap.asymmetry.len() == 7);
+        assert_eq!(full.symmetry_diagnostic.len(), 7);
+        for (part, steps) in [(run(25, None), Some(60)), (run(60, Some(30)), None)] {
+            let resumption = NetResumption::new(part.clone(), steps).unwrap();
+            assert_eq!(resumption.done(), if steps.is_some() { 25 } else { 30 });
+            let resumed = resumption
+                .run(&RunOptions::default(), &mut go.clone())
+                .unwrap();
+            assert_eq!(
+                comparable(resumed.report),
+                comparable(full.clone()),
+                "{:?}",
+                params.model
+            );
+        }
+        // Not to fewer steps than done, nor from a file without the resume state.
+        let part = run(25, None);
+        assert!(NetResumption::new(part.clone(), Some(25)).is_err());
+        assert!(NetResumption::new(part.clone(), None).is_err(), "complete");
+        let mut old = part;
+        old.network.as_mut().unwrap().resume = None;
+        let e = NetResumption::new(old, Some(60)).unwrap_err().to_string();
+        assert!(e.contains("resume state"), "{e}");
+    }
+}
+
+/// `run --resume` on a network file: the joined file equals the uninterrupted run's; flags that
+/// would change the numbers are refused.
+#[test]
+fn cli_resumes_a_network_run() {
+    let dir = scratch("net_front_resume");
+    let base = [
+        "run",
+        "--model",
+        "mlp",
+        "--task",
+        "add",
+        "-p",
+        "11",
+        "--width",
+        "12",
+        "--batch",
+        "8",
+        "--eval-every",
+        "10",
+        "--agop-every",
+        "20",
+        "--symmetry-diagnostic",
+        "-q",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        symrfm(&a, &dir)
+    };
+    common::ok(&run(with(&["--steps", "40", "--out", "full.json"])));
+    common::ok(&run(with(&["--steps", "15", "--out", "part.json"])));
+    let out = common::ok(&symrfm(
+        &["run", "--resume", "part.json", "--steps", "40", "-q"],
+        &dir,
+    ));
+    assert!(out.contains("wrote part.json"), "{out}");
+    let full: RunReport = common::read(&dir.join("full.json"));
+    let joined: RunReport = common::read(&dir.join("part.json"));
+    assert!(joined.complete);
+    assert_eq!(comparable(joined), comparable(full));
+    let refused = common::usage_error(&symrfm(
+        &[
+            "run",
+            "--resume",
+            "part.json",
+            "--steps",
+            "60",
+            "--lr",
+            "0.1",
+        ],
+        &dir,
+    ));
+    assert!(refused.contains("--lr"), "{refused}");
+}
