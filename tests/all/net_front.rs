@@ -328,3 +328,99 @@ fn cli_resumes_a_network_run() {
     ));
     assert!(refused.contains("--lr"), "{refused}");
 }
+
+/// `report --strip` on a network run: one panel per recorded NFM, captioned with the optimizer
+/// step and the test accuracy of the evaluation at that step (none off the evaluation schedule).
+#[test]
+fn the_strip_of_a_network_run_shows_the_nfm_over_the_steps() {
+    let spec = ExperimentSpec {
+        task: TaskSpec::new(Operation::Add, 7),
+        net: Some(NetParams {
+            width: 8,
+            steps: Some(40),
+            eval_every: 10,
+            agop_every: 15,
+            ..NetParams::default()
+        }),
+        ..ExperimentSpec::default()
+    };
+    let report = spec
+        .validate()
+        .unwrap()
+        .run_network(&RunOptions::default(), &mut |_| Control::Continue)
+        .unwrap()
+        .report;
+    let strip =
+        symrfm::report::strip::matrix_strip(&report, std::path::Path::new("net.json")).unwrap();
+    let acc = |step: usize| {
+        let steps = &report.network.as_ref().unwrap().steps;
+        steps.iter().find(|r| r.step == step).unwrap().test_acc
+    };
+    let captions: Vec<&str> = strip
+        .figure
+        .panels
+        .iter()
+        .map(|p| p.caption.as_str())
+        .collect();
+    assert_eq!(
+        captions,
+        [
+            format!("step = 0 · test {:.3}", acc(0)),
+            "step = 15 · not evaluated".to_string(),
+            format!("step = 30 · test {:.3}", acc(30)),
+            format!("step = 40 (final) · test {:.3}", acc(40)),
+        ]
+    );
+    assert!(strip.figure.title.contains("NFM"), "{}", strip.figure.title);
+    assert_eq!(strip.figure.panels[3].values.dim(), (14, 14));
+    assert!(strip.caption.contains("optimizer step"));
+}
+
+/// `report --matrix` on a network run draws the NFM, its decomposition and the accuracy and loss
+/// curves over the steps; `--strip` the NFMs over the steps.
+#[test]
+fn cli_report_figures_of_a_network_run() {
+    let dir = scratch("net_front_report");
+    common::ok(&symrfm(
+        &[
+            "run",
+            "--model",
+            "mlp",
+            "--task",
+            "add",
+            "-p",
+            "7",
+            "--width",
+            "8",
+            "--steps",
+            "40",
+            "--eval-every",
+            "10",
+            "--agop-every",
+            "20",
+            "-q",
+            "--out",
+            "net.json",
+        ],
+        &dir,
+    ));
+    common::ok(&symrfm(
+        &["report", "--matrix", "net.json", "--out", "figs"],
+        &dir,
+    ));
+    for f in ["matrix-net", "accuracy-net", "loss-net"] {
+        assert!(dir.join(format!("figs/{f}.png")).exists(), "{f}");
+    }
+    let svg = std::fs::read_to_string(dir.join("figs/accuracy-net.svg")).unwrap();
+    assert!(svg.contains("optimizer step"));
+    common::ok(&symrfm(
+        &[
+            "report", "--matrix", "net.json", "--strip", "--out", "strip",
+        ],
+        &dir,
+    ));
+    let svg = std::fs::read_to_string(dir.join("strip/strip-net.svg")).unwrap();
+    for caption in ["step = 0", "step = 20", "step = 40 (final)"] {
+        assert!(svg.contains(caption), "{caption}");
+    }
+}
