@@ -273,7 +273,7 @@ pub fn resume(
     }
     // Rewriting the file being continued loses nothing (the joined run holds all of it).
     let out: PathBuf = args.out.clone().unwrap_or_else(|| path.to_path_buf());
-    let in_place = super::resume::same_file(&out, path);
+    let in_place = super::flags::same_file(&out, path);
     prepare_output(&out, args.force || in_place, args.quiet)?;
     let steps = given
         .iter()
