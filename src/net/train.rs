@@ -462,12 +462,12 @@ pub fn train_from(
             step += 1;
             seconds.train += t0.elapsed().as_secs_f64();
             let last = step == total;
-            if step % agop_period == 0 || last {
+            if step.is_multiple_of(agop_period) || last {
                 let t0 = Instant::now();
                 features_out.push(snapshot(&net, train, step, threads)?);
                 seconds.features += t0.elapsed().as_secs_f64();
             }
-            if step % eval_period == 0 || last {
+            if step.is_multiple_of(eval_period) || last {
                 let test_hits = record(&net, step, Some(task), &mut seconds, &mut steps);
                 let state = NetState {
                     record: steps.last().expect("just recorded"),

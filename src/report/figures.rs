@@ -137,50 +137,6 @@ fn circ(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::{analyze_matrix, AnalysisOptions};
-    use crate::group::{Operation, Task, TaskSpec};
-    use crate::symmetry::TaskSymmetry;
-
-    #[test]
-    fn heatmap_cells_hold_the_coefficients_of_the_named_elements() {
-        let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
-        let dih = TaskSymmetry::of(&task);
-        let perms = crate::analysis::matrix::symmetry_permutations(&dih).unwrap();
-        // M = 2 Π(r^3) − 0.5 Π(s r^5): exactly two non-zero cells.
-        let d = 14;
-        let mut m = Array2::<f64>::zeros((d, d));
-        for (g, w) in [(3usize, 2.0), (7 + 5, -0.5)] {
-            let dense = perms[g].to_matrix();
-            m = m + dense.mapv(|v| v * w);
-        }
-        let sym = (&m + &m.t()) / 2.0;
-        let a = analyze_matrix(&task, sym.view(), &AnalysisOptions::default()).unwrap();
-        let hm = decomposition_heatmap(&a, "M").unwrap().figure;
-        assert_eq!(hm.values.dim(), (2, 7));
-        for e in &a.group.as_ref().unwrap().decomposition.elements {
-            let (row, col) = (e.index / 7, e.index % 7);
-            assert_eq!(hm.values[[row, col]], e.coefficient);
-            let expect = dih.element_name(row * 7 + col);
-            assert_eq!(e.name, expect);
-        }
-        // The symmetrized M has weight on r^3 and its inverse r^4 (Π(r^3)ᵀ = Π(r^4)), and on the
-        // reflection (its own inverse).
-        assert!((hm.values[[0, 3]] - 1.0).abs() < 1e-12);
-        assert!((hm.values[[0, 4]] - 1.0).abs() < 1e-12);
-        assert!((hm.values[[1, 5]] + 0.5).abs() < 1e-12);
-        let others = hm.values.iter().filter(|v| v.abs() > 1e-12).count();
-        assert_eq!(others, 3);
-        let subtitle = hm.subtitle.unwrap();
-        assert!(
-            subtitle.starts_with("largest: r^3 +1.000, r^4 +1.000, s r^5 -0.500;"),
-            "{subtitle}"
-        );
-    }
-}
-
 /// The curves of a network run over the optimizer steps (its evaluations): train and test
 /// accuracy, and log10 of the train and test task loss. Empty without evaluations.
 pub fn network_curves(steps: &[crate::net::StepRecord], task: &str) -> Vec<Captioned<LineChart>> {
@@ -236,4 +192,48 @@ pub fn network_curves(steps: &[crate::net::StepRecord], task: &str) -> Vec<Capti
             ),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze_matrix, AnalysisOptions};
+    use crate::group::{Operation, Task, TaskSpec};
+    use crate::symmetry::TaskSymmetry;
+
+    #[test]
+    fn heatmap_cells_hold_the_coefficients_of_the_named_elements() {
+        let task = Task::new(TaskSpec::new(Operation::Add, 7)).unwrap();
+        let dih = TaskSymmetry::of(&task);
+        let perms = crate::analysis::matrix::symmetry_permutations(&dih).unwrap();
+        // M = 2 Π(r^3) − 0.5 Π(s r^5): exactly two non-zero cells.
+        let d = 14;
+        let mut m = Array2::<f64>::zeros((d, d));
+        for (g, w) in [(3usize, 2.0), (7 + 5, -0.5)] {
+            let dense = perms[g].to_matrix();
+            m = m + dense.mapv(|v| v * w);
+        }
+        let sym = (&m + &m.t()) / 2.0;
+        let a = analyze_matrix(&task, sym.view(), &AnalysisOptions::default()).unwrap();
+        let hm = decomposition_heatmap(&a, "M").unwrap().figure;
+        assert_eq!(hm.values.dim(), (2, 7));
+        for e in &a.group.as_ref().unwrap().decomposition.elements {
+            let (row, col) = (e.index / 7, e.index % 7);
+            assert_eq!(hm.values[[row, col]], e.coefficient);
+            let expect = dih.element_name(row * 7 + col);
+            assert_eq!(e.name, expect);
+        }
+        // The symmetrized M has weight on r^3 and its inverse r^4 (Π(r^3)ᵀ = Π(r^4)), and on the
+        // reflection (its own inverse).
+        assert!((hm.values[[0, 3]] - 1.0).abs() < 1e-12);
+        assert!((hm.values[[0, 4]] - 1.0).abs() < 1e-12);
+        assert!((hm.values[[1, 5]] + 0.5).abs() < 1e-12);
+        let others = hm.values.iter().filter(|v| v.abs() > 1e-12).count();
+        assert_eq!(others, 3);
+        let subtitle = hm.subtitle.unwrap();
+        assert!(
+            subtitle.starts_with("largest: r^3 +1.000, r^4 +1.000, s r^5 -0.500;"),
+            "{subtitle}"
+        );
+    }
 }
