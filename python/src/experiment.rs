@@ -21,7 +21,7 @@ use symrfm::solve::Backend;
 /// The result of a run (the Rust half of `symrfm.RunResult`).
 #[pyclass(module = "symrfm._core", name = "RunCore", frozen)]
 pub struct PyRun {
-    report: RunReport,
+    pub(crate) report: RunReport,
     model: Option<Model>,
 }
 
@@ -216,47 +216,47 @@ fn parse_backend(backend: &str) -> PyResult<Backend> {
 
 type Observer<'a> = dyn FnMut(&IterationState<'_>) -> Control + Send + 'a;
 
-/// Drives one training loop (`train` runs it with the observer it is given) and returns its
-/// outcome with, when the run was stopped by an exception (Ctrl-C or one raised by the callback),
-/// that exception.
+/// Sends one evaluation's message to the Python thread and answers whether to go on.
+pub(crate) type Handover<'a, M> = dyn FnMut(M) -> bool + Send + 'a;
+
+/// Drives one training loop (`train` runs it with a function that hands each evaluation's
+/// message `M` over and answers whether to go on) and returns its outcome with, when the run was
+/// stopped by an exception (Ctrl-C or one raised by the callback), that exception. The callback
+/// gets `to_dict(message)`; returning `False` stops the run. Shared by RFM and network runs.
 ///
 /// The library runs the loop on a worker of its thread pool, but Python runs signal handlers (and
 /// expects notebook callbacks) on the main thread. So training runs on a scoped thread and sends
-/// each iteration's record here; this thread, with the GIL released in between, calls the
+/// each evaluation's message here; this thread, with the GIL released in between, calls the
 /// callback, checks for signals every 50 ms and answers whether to go on.
-fn drive(
+pub(crate) fn drive_loop<M: Send, O: Send>(
     py: Python<'_>,
-    total: usize,
     callback: Option<Py<PyAny>>,
-    train: impl FnOnce(&mut Observer<'_>) -> symrfm::Result<Outcome> + Send,
-) -> PyResult<(PyRun, Option<PyErr>)> {
+    to_dict: impl Fn(Python<'_>, &M) -> PyResult<Py<PyAny>> + Send + Sync,
+    train: impl FnOnce(&mut Handover<'_, M>) -> symrfm::Result<O> + Send,
+) -> PyResult<(O, Option<PyErr>)> {
     let mut pending: Option<PyErr> = None;
-    type Message = (IterationRecord, std::sync::mpsc::SyncSender<bool>);
-    let (tx, rx) = std::sync::mpsc::channel::<Message>();
+    let (tx, rx) = std::sync::mpsc::channel::<(M, std::sync::mpsc::SyncSender<bool>)>();
     let outcome = py.detach(|| {
         let rx = rx;
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let tx = tx;
-                train(&mut |state: &IterationState<'_>| {
+                train(&mut |message: M| {
                     let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
-                    if tx.send((state.record.clone(), reply_tx)).is_err() {
-                        return Control::Stop;
+                    if tx.send((message, reply_tx)).is_err() {
+                        return false;
                     }
-                    match reply_rx.recv() {
-                        Ok(true) => Control::Continue,
-                        _ => Control::Stop,
-                    }
+                    matches!(reply_rx.recv(), Ok(true))
                 })
             });
             loop {
                 match rx.recv_timeout(std::time::Duration::from_millis(50)) {
-                    Ok((record, reply)) => {
+                    Ok((message, reply)) => {
                         let go_on = pending.is_none()
                             && Python::attach(|py| -> PyResult<bool> {
                                 py.check_signals()?;
                                 if let Some(cb) = &callback {
-                                    let ret = cb.call1(py, (record_dict(py, &record, total)?,))?;
+                                    let ret = cb.call1(py, (to_dict(py, &message)?,))?;
                                     let ret = ret.bind(py);
                                     if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
                                         return Ok(false);
@@ -288,16 +288,45 @@ fn drive(
             })
         })
     });
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => return Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
-    };
-    if !outcome.warnings.is_empty() {
-        let warnings = py.import("warnings")?;
-        for w in &outcome.warnings {
-            warnings.call_method1("warn", (w.as_str(),))?;
+    match outcome {
+        Ok(o) => Ok((o, pending)),
+        Err(e) => Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
+    }
+}
+
+/// Issues the run's warnings as Python warnings.
+pub(crate) fn warn(py: Python<'_>, warnings: &[String]) -> PyResult<()> {
+    if !warnings.is_empty() {
+        let module = py.import("warnings")?;
+        for w in warnings {
+            module.call_method1("warn", (w.as_str(),))?;
         }
     }
+    Ok(())
+}
+
+/// [`drive_loop`] for an RFM run: the callback gets each iteration's record.
+fn drive(
+    py: Python<'_>,
+    total: usize,
+    callback: Option<Py<PyAny>>,
+    train: impl FnOnce(&mut Observer<'_>) -> symrfm::Result<Outcome> + Send,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let (outcome, pending) = drive_loop(
+        py,
+        callback,
+        |py, r: &IterationRecord| Ok(record_dict(py, r, total)?.into_any().unbind()),
+        |send| {
+            train(&mut |state: &IterationState<'_>| {
+                if send(state.record.clone()) {
+                    Control::Continue
+                } else {
+                    Control::Stop
+                }
+            })
+        },
+    )?;
+    warn(py, &outcome.warnings)?;
     Ok((
         PyRun {
             report: outcome.report,

@@ -7,11 +7,11 @@
 
 use crate::convert::from_json;
 use crate::errors::IntoPyResult;
-use crate::experiment::PyRun;
+use crate::experiment::{drive_loop, warn, PyRun};
 use crate::task::PySplit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
-use symrfm::experiment::{ExperimentSpec, NetOutcome, RunOptions};
+use pyo3::types::PyDict;
+use symrfm::experiment::{ExperimentSpec, NetOutcome, NetResumption, RunOptions};
 use symrfm::net::{NetState, StepRecord};
 use symrfm::rfm::Control;
 
@@ -35,6 +35,32 @@ fn step_dict<'py>(py: Python<'py>, r: &StepRecord, total: usize) -> PyResult<Bou
     d.set_item("seconds", r.seconds)?;
     Ok(d)
 }
+
+/// Drives a network run (fresh or continued) with the callback getting each evaluation's record.
+fn drive_network(
+    py: Python<'_>,
+    callback: Option<Py<PyAny>>,
+    train: impl FnOnce(&mut NetObserver<'_>) -> symrfm::Result<NetOutcome> + Send,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let (outcome, pending) = drive_loop(
+        py,
+        callback,
+        |py, (r, total): &(StepRecord, usize)| Ok(step_dict(py, r, *total)?.into_any().unbind()),
+        |send| {
+            train(&mut |state: &NetState<'_>| {
+                if send((state.record.clone(), state.total_steps)) {
+                    Control::Continue
+                } else {
+                    Control::Stop
+                }
+            })
+        },
+    )?;
+    warn(py, &outcome.warnings)?;
+    Ok((PyRun::from_report(outcome.report), pending))
+}
+
+type NetObserver<'a> = dyn FnMut(&NetState<'_>) -> Control + Send + 'a;
 
 /// Trains the network of `spec_json` (an experiment spec with `net`). Returns the result and,
 /// when the run was stopped by an exception (Ctrl-C or one raised by the callback), that
@@ -60,83 +86,47 @@ fn run_network(
         save_model,
         save_predictions: false,
     };
-    let mut pending: Option<PyErr> = None;
-    type Message = (StepRecord, usize, std::sync::mpsc::SyncSender<bool>);
-    let (tx, rx) = std::sync::mpsc::channel::<Message>();
-    let outcome: symrfm::Result<NetOutcome> = py.detach(|| {
-        let rx = rx;
-        std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
-                let tx = tx;
-                experiment.run_network(&options, &mut |state: &NetState<'_>| {
-                    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel(1);
-                    if tx
-                        .send((state.record.clone(), state.total_steps, reply_tx))
-                        .is_err()
-                    {
-                        return Control::Stop;
-                    }
-                    match reply_rx.recv() {
-                        Ok(true) => Control::Continue,
-                        _ => Control::Stop,
-                    }
-                })
-            });
-            loop {
-                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
-                    Ok((record, total, reply)) => {
-                        let go_on = pending.is_none()
-                            && Python::attach(|py| -> PyResult<bool> {
-                                py.check_signals()?;
-                                if let Some(cb) = &callback {
-                                    let ret = cb.call1(py, (step_dict(py, &record, total)?,))?;
-                                    let ret = ret.bind(py);
-                                    if ret.is_instance_of::<PyBool>() && !ret.extract::<bool>()? {
-                                        return Ok(false);
-                                    }
-                                }
-                                Ok(true)
-                            })
-                            .unwrap_or_else(|e| {
-                                pending = Some(e);
-                                false
-                            });
-                        let _ = reply.send(go_on);
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if pending.is_none() {
-                            if let Err(e) = Python::attach(|py| py.check_signals()) {
-                                pending = Some(e);
-                            }
-                        }
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            }
-            worker.join().unwrap_or_else(|_| {
-                Err(symrfm::Error::Numerical {
-                    iteration: 0,
-                    what: "the training thread panicked".into(),
-                })
-            })
+    drive_network(py, callback, |observer| {
+        experiment.run_network(&options, observer)
+    })
+}
+
+/// Continues the network run `previous` (`symrfm run --resume` on a network file) to `steps`
+/// optimizer steps in all (default: its own total) through
+/// `symrfm::experiment::NetResumption`: the result is the report an uninterrupted run would have
+/// written, apart from timings and the command line.
+#[pyfunction]
+#[pyo3(signature = (previous, steps=None, threads=0, command_line=Vec::new(), save_model=false, callback=None))]
+fn resume_network(
+    py: Python<'_>,
+    previous: &PyRun,
+    steps: Option<usize>,
+    threads: usize,
+    command_line: Vec<String>,
+    save_model: bool,
+    callback: Option<Py<PyAny>>,
+) -> PyResult<(PyRun, Option<PyErr>)> {
+    let report = previous.report.clone();
+    let resumption = py
+        .detach(|| -> symrfm::Result<NetResumption> {
+            let mut r = NetResumption::new(report, steps)?;
+            r.set_threads(threads)?;
+            Ok(r)
         })
-    });
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => return Err(pending.unwrap_or_else(|| crate::errors::to_py(e))),
+        .py_err()?;
+    let options = RunOptions {
+        max_memory: None,
+        command_line,
+        save_model,
+        save_predictions: false,
     };
-    if !outcome.warnings.is_empty() {
-        let warnings = py.import("warnings")?;
-        for w in &outcome.warnings {
-            warnings.call_method1("warn", (w.as_str(),))?;
-        }
-    }
-    Ok((PyRun::from_report(outcome.report), pending))
+    drive_network(py, callback, |observer| resumption.run(&options, observer))
 }
 
 /// Registers the functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split_csv, m)?)?;
     m.add_function(wrap_pyfunction!(run_network, m)?)?;
+    m.add_function(wrap_pyfunction!(resume_network, m)?)?;
     Ok(())
 }

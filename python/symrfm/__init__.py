@@ -13,7 +13,7 @@ Python gives exactly the numbers (and writes exactly the JSON) of the same run t
 """
 
 from ._core import NumericalError, __version__
-from ._task import Split, Subgroup, SymmetryGroup, Task
+from ._task import PairDataset, Split, Subgroup, SymmetryGroup, Task
 from ._run import CompareResult, Predictions, RunResult, compare, resume, run
 from ._interventions import Commutant, EnforceCirculant, GroupAlgebra, Intervention
 from ._analysis import (
@@ -40,6 +40,7 @@ __all__ = [
     "SymmetryGroup",
     "Subgroup",
     "Split",
+    "PairDataset",
     "run",
     "RunResult",
     "Predictions",

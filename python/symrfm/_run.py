@@ -480,16 +480,24 @@ def run(
     loss: str = "mse",
     agop_reg: float = 0.0,
     symmetry_loss: float = 0.0,
+    d_model: Optional[int] = None,
+    heads: Optional[int] = None,
+    d_head: Optional[int] = None,
+    d_mlp: Optional[int] = None,
 ) -> RunResult:
     """Trains an RFM (or, with ``model="mlp"``/``"mlp2"``, a network), exactly as ``symrfm run``
     does with the same settings.
 
     Networks (``model="mlp"``: the reference's OneLayerFCN, ``"mlp2"``: its two-hidden-layer
-    variant) take the CLI's network flags of the same names: ``width``, ``act``, ``init_scale``,
+    variant, ``"transformer"``: the one-layer transformer with ``d_model``, ``heads``, ``d_head``,
+    ``d_mlp``) take the CLI's network flags of the same names: ``width``, ``act``, ``init_scale``,
     ``net_init`` (``random``, ``symmetric``, ``symmetric:<subgroup>``, ``rfm:<run.json>``),
     ``net_seed``, ``optimizer``, ``lr``, ``weight_decay``, ``momentum``, ``batch`` (0 = full
     batch), ``epochs`` or ``steps``, ``eval_every``, ``agop_every``, ``loss`` (mse, ce),
-    ``agop_reg``, ``symmetry_loss``, and ``perturb``. The callback then gets
+    ``agop_reg``, ``symmetry_loss``, and ``perturb``, and the analysis options
+    (``symmetry_diagnostic``, ``symmetry_points``, ``theory_subgroup``, …: the diagnostic is
+    recorded at every evaluation, its ``iter`` the optimizer step). A network run continues with
+    :func:`resume` (``steps``: the new total). The callback then gets
     ``callback(step, record)`` at every evaluation (record: ``step``, ``epoch``,
     ``batch_loss``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``, ``seconds``);
     the curves are :attr:`RunResult.network_metrics`, the NFM/AGOP snapshots
@@ -555,7 +563,16 @@ def run(
         }
         if net["steps"] is None:
             del net["steps"]
-        spec = {"task": task.spec, "split": split.spec, "params": {}, "label": label, "net": net}
+        for key, value in (("d_model", d_model), ("n_heads", heads), ("d_head", d_head), ("d_mlp", d_mlp)):
+            if value is not None:
+                net[key] = check_int(value, f"net.{key}")
+        spec = {
+            "task": task.spec, "split": split.spec, "params": {}, "label": label, "net": net,
+            "analysis": _analysis(
+                structure, symmetry_diagnostic, symmetry_points, fourier_top_k, commutant_subgroup,
+                None if theory_subgroup is None else _subgroup_text(theory_subgroup),
+            ),
+        }
         spec["params"] = _params(
             kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision, None, False
         )
@@ -592,14 +609,9 @@ def run(
             "params": params,
             "init_m": _init_path(init_m, task, temp),
             "label": label,
-            "analysis": {
-                "structure": bool(structure),
-                "symmetry_diagnostic": bool(symmetry_diagnostic),
-                "symmetry_points": None if symmetry_points is None else check_int(symmetry_points, "analysis.symmetry_points"),
-                "fourier_top_k": None if fourier_top_k is None else check_int(fourier_top_k, "analysis.fourier_top_k"),
-                "commutant_subgroup": None if commutant_subgroup is None else _subgroup_text(commutant_subgroup),
-                "theory_subgroup": theory,
-            },
+            "analysis": _analysis(
+                structure, symmetry_diagnostic, symmetry_points, fourier_top_k, commutant_subgroup, theory
+            ),
         }
         if init_obj is not None:
             spec["init"] = init_obj
@@ -631,6 +643,25 @@ def run(
     result = RunResult(core, task)
     result._split = split
     return _raise_pending(result, pending)
+
+
+def _analysis(
+    structure: bool,
+    symmetry_diagnostic: bool,
+    symmetry_points: Optional[int],
+    fourier_top_k: Optional[int],
+    commutant_subgroup: Union[str, Subgroup, None],
+    theory: Optional[str],
+) -> Dict[str, Any]:
+    """The ``analysis`` section of an experiment spec (RFM and network runs alike)."""
+    return {
+        "structure": bool(structure),
+        "symmetry_diagnostic": bool(symmetry_diagnostic),
+        "symmetry_points": None if symmetry_points is None else check_int(symmetry_points, "analysis.symmetry_points"),
+        "fourier_top_k": None if fourier_top_k is None else check_int(fourier_top_k, "analysis.fourier_top_k"),
+        "commutant_subgroup": None if commutant_subgroup is None else _subgroup_text(commutant_subgroup),
+        "theory_subgroup": theory,
+    }
 
 
 def _net_init(text: str) -> Dict[str, Any]:
@@ -705,6 +736,7 @@ def resume(
     previous: Union[RunResult, str, os.PathLike],
     iters: Optional[int] = None,
     *,
+    steps: Optional[int] = None,
     threads: int = 0,
     max_memory: Optional[int] = None,
     save_model: bool = False,
@@ -724,6 +756,11 @@ def resume(
     when the run had them. Raises ValueError naming ``params.iters`` when ``iters`` is not above
     the iterations done, ``analysis.structure`` for runs with the per-iteration structure (which
     cannot be continued), or the reason a file cannot be continued. ``previous`` is not changed.
+
+    A network run (``model="mlp"``, …) continues to ``steps`` optimizer steps in all (default:
+    its own total) from the weights, optimizer state and generator position its file records
+    (``network.resume``); the result equals the uninterrupted run's bit for bit apart from
+    timings (``iters`` is refused for it, ``net.steps`` names a total not above the steps done).
     """
     call = _non_defaults(resume, locals())
     if isinstance(previous, RunResult):
@@ -744,8 +781,32 @@ def resume(
     if max_memory is not None:
         max_memory = check_int(max_memory, "max_memory") * (1 << 20)
     report = json.loads(prev_core.report_json())
-    total = iters if iters is not None else report["params"]["iters"]
     label = report.get("label") or ""
+    if report.get("network") is not None:
+        if iters is not None:
+            raise ValueError(f"iters: {iters} for a network run; give steps (the new total of optimizer steps)")
+        if max_memory is not None or save_predictions:
+            raise ValueError("max_memory, save_predictions: not for a network run")
+        net = dict(report["network"]["params"])
+        if steps is not None:
+            net["steps"] = check_int(steps, "net.steps", 1)
+        if command_line is None:
+            call["previous"] = source
+            command_line = _call_text("resume", call)
+        core, pending = _drive(
+            _n_evaluations(net, report["split"]["n_train"]),
+            label,
+            quiet,
+            progress,
+            callback,
+            lambda observer: _core.resume_network(
+                prev_core, None if steps is None else net["steps"], threads, command_line, bool(save_model), observer
+            ),
+        )
+        return _raise_pending(RunResult(core, task), pending)
+    if steps is not None:
+        raise ValueError(f"steps: {steps} for an RFM run; give iters (the new total of iterations)")
+    total = iters if iters is not None else report["params"]["iters"]
     if command_line is None:
         call["previous"] = source
         command_line = _call_text("resume", call)

@@ -598,6 +598,18 @@ class Split:
             "train": np.asarray(self.train, dtype=np.int64), "test": np.asarray(self.test, dtype=np.int64),
         }
 
+    def dataset(self, part: str = "train") -> "PairDataset":
+        """The training (``part="train"``) or test (``"test"``) pairs as a map-style dataset:
+        ``len(ds)`` pairs, ``ds[i]`` = (x, label) with x the one-hot float64 array e_a ‖ e_b of
+        length 2n and label a Python int, in the order of :meth:`arrays`. It needs nothing but
+        numpy: ``torch.utils.data.DataLoader(split.dataset("train"), batch_size=32,
+        shuffle=True)`` takes it as it is (its default collation stacks the arrays into a
+        float64 tensor and the labels into an int64 tensor)."""
+        if part not in ("train", "test"):
+            raise ValueError(f"part: {part!r}; allowed: 'train' or 'test'")
+        a = self.arrays()
+        return PairDataset(a[f"x_{part}"], a[f"y_{part}"], a[part], part)
+
     @property
     def moved_to_test(self) -> np.ndarray:
         """The pairs the edits moved from train to test, in edit order."""
@@ -624,3 +636,33 @@ class Split:
 
     def __repr__(self) -> str:
         return f"Split({self.kind}, {self.n_train} train / {self.n_test} test, {self.task.description})"
+
+
+class PairDataset:
+    """The pairs of one part of a split as a map-style dataset (:meth:`Split.dataset`):
+    ``len(ds)``, ``ds[i]`` = (x, label) with x the one-hot float64 numpy array e_a ‖ e_b and
+    label an int; negative indices count from the end, as for a list. The read-only arrays are
+    ``x`` (len × 2n), ``y`` (labels, int64) and ``pairs`` (the pair indices a·n + b)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, pairs: np.ndarray, part: str) -> None:
+        for v in (x, y, pairs):
+            v.setflags(write=False)
+        self.x = x
+        self.y = y
+        self.pairs = pairs
+        self.part = part
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: Any) -> Tuple[np.ndarray, int]:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"index: expected an integer, got {type(i).__name__}")
+        n = len(self.y)
+        j = int(i) + n if i < 0 else int(i)
+        if not 0 <= j < n:
+            raise IndexError(f"index {i} out of range for {n} {self.part} pairs")
+        return self.x[j].copy(), int(self.y[j])
+
+    def __repr__(self) -> str:
+        return f"PairDataset({self.part}, {len(self)} pairs, x of length {self.x.shape[1]})"

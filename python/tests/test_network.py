@@ -91,3 +91,77 @@ def test_split_arrays_are_one_hot_pairs_with_labels():
         i, j = np.flatnonzero(x)
         assert (i, j - n) == divmod(int(k), n)
         assert y == t.labels[i, j - n]
+
+
+def test_transformer_sizes_and_the_diagnostic_match_the_cli(cli, tmp_path):
+    cli("run", "-p", "7", "--model", "transformer", "--d-model", "8", "--heads", "2", "--d-head", "4",
+        "--d-mlp", "16", "--steps", "20", "--eval-every", "10", "--symmetry-diagnostic", "-q",
+        "--out", "cli.json")
+    cli_json = json.loads((tmp_path / "cli.json").read_text())
+    t = symrfm.Task("add", 7)
+    r = symrfm.run(t, model="transformer", d_model=8, heads=2, d_head=4, d_mlp=16, steps=20, eval_every=10,
+                   symmetry_diagnostic=True, quiet=True)
+    assert strip_network_timings(cli_json) == strip_network_timings(r.report)
+    p = r.report["network"]["params"]
+    assert (p["d_model"], p["n_heads"], p["d_head"], p["d_mlp"]) == (8, 2, 4, 16)
+    assert [d["iter"] for d in r.report["symmetry_diagnostic"]] == [0, 10, 20]
+
+
+def test_a_resumed_network_run_is_the_uninterrupted_run(tmp_path):
+    t = symrfm.Task("add", 11)
+    s = symrfm.Split.fixed_points(t, "s")
+    kw = dict(model="mlp", width=12, batch=8, eval_every=10, agop_every=20, symmetry_loss=0.5,
+              symmetry_diagnostic=True, quiet=True)
+    full = symrfm.run(t, s, steps=60, **kw)
+    part = symrfm.run(t, s, steps=25, **kw)
+    seen = []
+    joined = symrfm.resume(part, steps=60, quiet=True, callback=lambda step, rec: seen.append(step))
+    assert seen == [30, 40, 50, 60]
+    assert joined.complete
+    assert strip_network_timings(joined.report) == strip_network_timings(full.report)
+    assert joined.to_pandas().index.tolist() == [0, 10, 20, 30, 40, 50, 60]
+    # An interrupted run (KeyboardInterrupt from the callback) resumed from its file.
+    def stop(step, rec):
+        if step >= 30:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as e:
+        symrfm.run(t, s, steps=60, callback=stop, **kw)
+    partial = e.value.result
+    assert not partial.complete
+    partial.save(tmp_path / "partial.json")
+    again = symrfm.resume(tmp_path / "partial.json", quiet=True)
+    assert strip_network_timings(again.report) == strip_network_timings(full.report)
+    with pytest.raises(ValueError, match="net.steps"):
+        symrfm.resume(full, steps=60, quiet=True)
+    with pytest.raises(ValueError, match="iters"):
+        symrfm.resume(part, 70, quiet=True)
+
+
+def test_split_dataset_is_a_map_style_dataset_of_one_hot_pairs():
+    t = symrfm.Task("sub", 7)
+    s = symrfm.Split.random(t, 0.5, 0)
+    a = s.arrays()
+    for part in ("train", "test"):
+        ds = s.dataset(part)
+        assert len(ds) == len(a[f"y_{part}"])
+        for i in range(len(ds)):
+            x, y = ds[i]
+            assert isinstance(y, int) and x.dtype == np.float64 and x.shape == (14,)
+            np.testing.assert_array_equal(x, a[f"x_{part}"][i])
+            assert y == a[f"y_{part}"][i]
+            k = int(a[part][i])
+            assert y == t.labels[k // 7, k % 7]
+        x, y = ds[-1]
+        np.testing.assert_array_equal(x, a[f"x_{part}"][-1])
+        with pytest.raises(IndexError):
+            ds[len(ds)]
+        # What torch's DataLoader does with it: index 0..len-1, stack the items.
+        xs = np.stack([ds[i][0] for i in range(len(ds))])
+        np.testing.assert_array_equal(xs, a[f"x_{part}"])
+        x[0] = 5.0  # an item is a copy: the dataset is unchanged
+        assert ds[len(ds) - 1][0][0] == a[f"x_{part}"][-1][0]
+    with pytest.raises(ValueError, match="part"):
+        s.dataset("validation")
+    with pytest.raises(TypeError):
+        s.dataset()[1.5]

@@ -19,6 +19,11 @@
 //! prediction the engine already does per iteration) plus |test| · (|G| − 1) · c operations. A seeded
 //! subset of the test points can be used instead of all of them ([`InvarianceProbe::new`]).
 //!
+//! The probe works for any predictor ([`Predictor`]): the RFM predictor of an iteration
+//! ([`InvarianceProbe::measure`]) and a network ([`crate::net::Network`], at every evaluation of a
+//! network run, with `iter` = the optimizer step), or a closure giving f on a list of pairs
+//! ([`InvarianceProbe::measure_with`]).
+//!
 //! [`acquisition_lead`] compares when the diagnostic and the test accuracy reach a threshold (and
 //! their halfway points), to test whether symmetry is acquired before test accuracy rises.
 
@@ -27,8 +32,8 @@ use crate::error::{Error, Result};
 use crate::kernel::onehot::Tokens;
 use crate::rfm::metrics::argmax;
 use crate::rfm::{predict, IterationState};
-use crate::symmetry::TaskSymmetry;
-use ndarray::ArrayView2;
+use crate::symmetry::{Subgroup, TaskSymmetry};
+use ndarray::{Array2, ArrayView2};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -85,6 +90,25 @@ impl SymmetryDiagnostic {
     }
 }
 
+/// A predictor f on pairs: the outputs at the pairs (a_i, b_i) (symbols 0..n, not offset), one
+/// row of c scores per pair, in the order given.
+pub trait Predictor {
+    /// f at the pairs (a_i, b_i).
+    fn predict_pairs(&self, a: &[u32], b: &[u32]) -> Array2<f64>;
+}
+
+impl<F: Fn(&[u32], &[u32]) -> Array2<f64>> Predictor for F {
+    fn predict_pairs(&self, a: &[u32], b: &[u32]) -> Array2<f64> {
+        self(a, b)
+    }
+}
+
+impl Predictor for crate::net::Network {
+    fn predict_pairs(&self, a: &[u32], b: &[u32]) -> Array2<f64> {
+        self.outputs(a, b)
+    }
+}
+
 /// Precomputed images of the probed test points under every non-identity element.
 #[derive(Clone, Debug)]
 pub struct InvarianceProbe {
@@ -101,6 +125,8 @@ pub struct InvarianceProbe {
     needed_second: Vec<u32>,
     /// Row of each pair index in the prediction matrix (`u32::MAX` if not needed).
     row_of: Vec<u32>,
+    /// Number of symbols n (the second token of a pair is offset by n).
+    n: usize,
 }
 
 impl InvarianceProbe {
@@ -125,6 +151,28 @@ impl InvarianceProbe {
         // the identity, listed first, is skipped
         Self::from_action(sym.n(), split, max_points, sym.len() - 1, |e, k| {
             sym.act_index(e + 1, k)
+        })
+    }
+
+    /// A probe under the non-identity elements of a subgroup `h` of Sym_f only (for example the
+    /// subgroup a network was made invariant under). Errors as [`new`](Self::new), and when `h`
+    /// is trivial.
+    pub fn for_subgroup(
+        sym: &TaskSymmetry,
+        h: &Subgroup,
+        split: &Split,
+        max_points: Option<usize>,
+    ) -> Result<Self> {
+        let elements: Vec<usize> = h.elements().iter().copied().filter(|&g| g != 0).collect();
+        if sym.is_empty() || elements.is_empty() || h.order() > sym.len() {
+            return Err(Error::param(
+                "analysis.symmetry_diagnostic",
+                "a subgroup",
+                "a non-trivial subgroup of a listed Sym_f",
+            ));
+        }
+        Self::from_action(sym.n(), split, max_points, elements.len(), |e, k| {
+            sym.act_index(elements[e], k)
         })
     }
 
@@ -194,6 +242,7 @@ impl InvarianceProbe {
             needed_first,
             needed_second,
             row_of,
+            n,
         })
     }
 
@@ -218,6 +267,28 @@ impl InvarianceProbe {
             par,
         );
         self.from_predictions(state.record.iter, state.record.test_acc, f.view())
+    }
+
+    /// The diagnostic of any predictor (a network, a closure): evaluates `f` on the pairs of
+    /// [`query`](Self::query) (as symbols 0..n) and reports it as iteration `iter` (for a network
+    /// run: the optimizer step) with test accuracy `test_acc`.
+    ///
+    /// # Panics
+    /// If the predictor does not return one row per pair.
+    #[track_caller]
+    pub fn measure_with(
+        &self,
+        iter: usize,
+        test_acc: f64,
+        predictor: &(impl Predictor + ?Sized),
+    ) -> SymmetryDiagnostic {
+        let b: Vec<u32> = self
+            .needed_second
+            .iter()
+            .map(|&t| t - self.n as u32)
+            .collect();
+        let f = predictor.predict_pairs(&self.needed_first, &b);
+        self.from_predictions(iter, test_acc, f.view())
     }
 
     /// The diagnostic from predictions `f` (one row per pair of [`query`](Self::query), one column
@@ -481,6 +552,62 @@ mod tests {
         let b = InvarianceProbe::new(&dih, &split, Some(5)).unwrap();
         assert_eq!(a.points, b.points);
         assert!(InvarianceProbe::new(&dih, &split, Some(0)).is_err());
+    }
+
+    /// `measure_with` maps the queried pairs to symbols correctly: a network (and a closure over a
+    /// dense table) measured through it gives the diagnostic of its outputs on every pair.
+    #[test]
+    fn measure_with_a_network_or_a_closure_matches_the_dense_table() {
+        let task = Task::new(TaskSpec::new(Operation::Sub, 7)).unwrap();
+        let dih = TaskSymmetry::of(&task);
+        let split = Split::random(49, 0.5, 3).unwrap();
+        let params = crate::net::NetParams {
+            width: 8,
+            ..Default::default()
+        };
+        let net = crate::net::Network::random(&params, 7, 7).unwrap();
+        let all: Vec<usize> = (0..49).collect();
+        let f_all = net.predict(&all).unwrap();
+        let mut in_test = vec![false; 49];
+        split.test.iter().for_each(|&k| in_test[k] = true);
+        let probe = InvarianceProbe::new(&dih, &split, None).unwrap();
+        let d = probe.measure_with(7, 0.5, &net);
+        let (agree, change, heldout, cosine) = brute_force(&dih, &probe.points, &in_test, &f_all);
+        assert_eq!((d.iter, d.test_acc), (7, 0.5));
+        assert!((d.agreement - agree).abs() < 1e-12);
+        assert!((d.mean_change - change).abs() < 1e-12);
+        assert!((d.heldout_agreement.unwrap() - heldout.unwrap()).abs() < 1e-12);
+        assert!((d.heldout_cosine.unwrap() - cosine.unwrap()).abs() < 1e-12);
+        let table = |a: &[u32], b: &[u32]| {
+            Array2::from_shape_fn((a.len(), 7), |(r, c)| {
+                f_all[[a[r] as usize * 7 + b[r] as usize, c]]
+            })
+        };
+        let e = probe.measure_with(7, 0.5, &table);
+        assert!((e.mean_change - change).abs() < 1e-12 && e.agreement == d.agreement);
+        // A predictor of the label alone is exactly invariant under Sym_f.
+        let labels = task.labels().to_vec();
+        let invariant = |a: &[u32], b: &[u32]| {
+            Array2::from_shape_fn((a.len(), 7), |(r, c)| {
+                let y = labels[a[r] as usize * 7 + b[r] as usize] as usize;
+                if c == y {
+                    1.0 + y as f64
+                } else {
+                    0.1 * c as f64
+                }
+            })
+        };
+        let d = probe.measure_with(0, 0.0, &invariant);
+        assert_eq!((d.agreement, d.mean_change), (1.0, 0.0));
+        // Under one reflection only: the pairs it moves.
+        let s = Subgroup::parse(&dih, "s").unwrap();
+        let probe = InvarianceProbe::for_subgroup(&dih, &s, &split, None).unwrap();
+        let d = probe.measure_with(0, 0.0, &invariant);
+        assert_eq!((d.n_elements, d.agreement), (1, 1.0));
+        assert!(d.pairs <= split.test.len() && d.pairs > 0);
+        assert!(
+            InvarianceProbe::for_subgroup(&dih, &Subgroup::trivial(&dih), &split, None).is_err()
+        );
     }
 
     /// On a non-abelian group task the probe sees |G| − 1 elements and, acting freely, skips no

@@ -553,6 +553,15 @@ impl RfmArgs {
     }
 }
 
+/// Whether `a` and `b` name the same file (the same path, or the same existing file).
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    a == b
+        || match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,22 @@ pub fn execute(
     label: &str,
     quiet: bool,
 ) -> Result<NetOutcome> {
+    execute_with(experiment, label, quiet, &mut |observer| {
+        experiment.run_network(options, observer)
+    })
+}
+
+/// The observer of a network run: progress about 20 times per run and the interrupt.
+pub type NetObserver<'o> = dyn FnMut(&symrfm::net::NetState<'_>) -> Control + Send + 'o;
+
+/// [`execute`] with the training done by `train` (a fresh run or a continuation), which gets the
+/// observer.
+pub fn execute_with(
+    experiment: &Experiment,
+    label: &str,
+    quiet: bool,
+    train: &mut dyn FnMut(&mut NetObserver<'_>) -> symrfm::Result<NetOutcome>,
+) -> Result<NetOutcome> {
     let params = experiment.net_params().context("a network experiment")?;
     let (task, split) = (experiment.task(), experiment.split());
     print_symmetry(experiment, label);
@@ -104,8 +120,7 @@ pub fn execute(
     // About 20 progress lines per run.
     let every = (total / 20).max(1);
     let mut next = 0usize;
-    let outcome = experiment
-        .run_network(options, &mut |state| {
+    let outcome = train(&mut |state| {
             let r = state.record;
             if !quiet && (r.step >= next || r.step == state.total_steps) {
                 errln!(
@@ -148,15 +163,11 @@ fn print_summary(report: &RunReport, prefix: &str) {
             c(f.nfa_corr_no_diag)
         );
     }
-    if let Some(a) = &report.final_analysis {
-        if let Some(g) = &a.group {
-            outln!(
-                "{prefix}final NFM: largest elements {}; residual to the group algebra {}; commutant distance {}",
-                g.decomposition.top_text(3, 4),
-                report::sci(g.decomposition.residual, 3),
-                report::sci(g.commutant_distance, 3)
-            );
-        }
+    if let Some(a) = report.final_analysis.as_ref().filter(|a| a.group.is_some()) {
+        outln!("{prefix}{}", super::run::final_summary(a, "NFM"));
+    }
+    if let Some(line) = super::run::acquisition_line(report) {
+        outln!("{prefix}{line}");
     }
 }
 
@@ -195,7 +206,8 @@ pub fn run(args: &RunArgs, command_line: Vec<String>) -> Result<()> {
     conclude(args, &out, &outcome.report)
 }
 
-fn conclude(args: &RunArgs, out: &Path, report: &RunReport) -> Result<()> {
+/// Writes the run file (and `--npy`) and prints the closing lines.
+pub fn conclude(args: &RunArgs, out: &Path, report: &RunReport) -> Result<()> {
     report::write_json_atomic(out, report)?;
     if args.npy {
         if let Some(m) = report.final_m() {
@@ -205,28 +217,14 @@ fn conclude(args: &RunArgs, out: &Path, report: &RunReport) -> Result<()> {
     }
     if !report.complete {
         errln!(
-            "interrupted; wrote the partial run (\"complete\": false) to {}",
+            "interrupted; wrote the partial run (\"complete\": false) to {}; continue it with \
+             `symrfm run --resume {}`",
+            out.display(),
             out.display()
         );
         return Err(symrfm::Error::Interrupted.into());
     }
-    let s = &report.summary;
-    outln!(
-        "first step with test accuracy >= 0.99: {}",
-        s.first_iter_test_acc_ge_099
-            .map_or("never".to_string(), |t| t.to_string())
-    );
-    outln!(
-        "final accuracy: train {:.4}, test {:.4}",
-        s.final_train_acc,
-        s.final_test_acc
-    );
-    if let Some(line) = super::run::theory_line(report) {
-        outln!("{line}");
-    }
-    if let Some(line) = super::intervention_flags::trap_line(report) {
-        outln!("{line}");
-    }
+    super::run::print_outcome(report);
     if let Some(net) = &report.network {
         outln!(
             "time: {:.2} s (train {:.2}, eval {:.2}, features {:.2})",
@@ -238,4 +236,74 @@ fn conclude(args: &RunArgs, out: &Path, report: &RunReport) -> Result<()> {
     }
     outln!("wrote {}", out.display());
     Ok(())
+}
+
+/// The `run` flags that may be given with `--resume` on a network run file (clap ids).
+pub const WITH_RESUME: &[&str] = &[
+    "resume",
+    "steps",
+    "out",
+    "threads",
+    "save_model",
+    "quiet",
+    "force",
+];
+
+/// `symrfm run --resume PATH` on a network run file: continue it to `--steps` in all (default:
+/// its own total).
+pub fn resume(
+    args: &RunArgs,
+    path: &Path,
+    given: &[(String, String)],
+    command_line: Vec<String>,
+) -> Result<()> {
+    use symrfm::experiment::NetResumption;
+    if let Some((_, flag)) = given
+        .iter()
+        .find(|(id, _)| !WITH_RESUME.contains(&id.as_str()))
+    {
+        return Err(symrfm::Error::param(
+            "--resume",
+            format!("{} with {flag}", path.display()),
+            "--resume alone: the network run continues with the parameters its file records; \
+             only --steps (the new total), --out, --force, --threads, --save-model and -q may \
+             be given with it",
+        )
+        .into());
+    }
+    // Rewriting the file being continued loses nothing (the joined run holds all of it).
+    let out: PathBuf = args.out.clone().unwrap_or_else(|| path.to_path_buf());
+    let in_place = super::flags::same_file(&out, path);
+    prepare_output(&out, args.force || in_place, args.quiet)?;
+    let steps = given
+        .iter()
+        .any(|(id, _)| id == "steps")
+        .then_some(args.net.steps)
+        .flatten();
+    let mut resumption = NetResumption::from_file(path, steps).map_err(|e| to_flags(e, &[]))?;
+    resumption
+        .set_threads(args.rfm.threads)
+        .map_err(|e| to_flags(e, &[]))?;
+    let experiment = resumption.experiment().clone();
+    let done = resumption.done();
+    if !args.quiet {
+        let total = experiment
+            .net_params()
+            .map_or(0, |p| p.total_steps(experiment.split().train.len()));
+        errln!(
+            "resuming {}: {done} steps done, continuing at step {} up to {total} in all",
+            path.display(),
+            done + 1
+        );
+    }
+    let options = RunOptions {
+        max_memory: None,
+        command_line,
+        save_model: args.save_model,
+        save_predictions: false,
+    };
+    let outcome = execute_with(&experiment, "", args.quiet, &mut |observer| {
+        resumption.run(&options, observer)
+    })?;
+    conclude(args, &out, &outcome.report)
 }

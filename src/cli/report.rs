@@ -261,6 +261,19 @@ fn draw_matrix(
             caption: format!("{} Source: {file}.", c.caption),
         });
     }
+    if let Some(net) = &run.network {
+        for (c, kind) in figures::network_curves(&net.steps, &analysis.task)
+            .into_iter()
+            .zip(["accuracy", "loss"])
+        {
+            let files = plot::save(&c.figure, &out_dir.join(format!("{kind}-{stem}")))?;
+            artifacts.push(Artifact {
+                files,
+                caption: format!("{} Source: {file}.", c.caption),
+            });
+        }
+        return Ok(artifacts);
+    }
     match figures::structure_chart(&run.structure, &analysis.task) {
         Some(c) => {
             let files = plot::save(&c.figure, &out_dir.join(format!("structure-{stem}")))?;

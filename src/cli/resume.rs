@@ -58,6 +58,9 @@ fn given_flags(command_line: &[String]) -> Vec<(String, String)> {
 /// `symrfm run --resume PATH`.
 pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()> {
     let given = given_flags(&command_line);
+    if is_network_run(path) {
+        return super::net_run::resume(args, path, &given, command_line);
+    }
     if let Some((_, flag)) = given
         .iter()
         .find(|(id, _)| !WITH_RESUME.contains(&id.as_str()))
@@ -87,7 +90,7 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
     // Rewriting the file being continued loses nothing (the joined run holds all of it), so it
     // needs no --force; any other existing output does.
     let out: PathBuf = args.out.clone().unwrap_or_else(|| path.to_path_buf());
-    let in_place = same_file(&out, path);
+    let in_place = super::flags::same_file(&out, path);
     prepare_output(&out, args.force || in_place, args.quiet)?;
     prepare_npy_outputs(args, &out, args.force)?;
     let mut options = run_options(&args.rfm, command_line, args.save_model);
@@ -107,11 +110,11 @@ pub fn run(args: &RunArgs, path: &Path, command_line: Vec<String>) -> Result<()>
     conclude(args, &experiment, &out, outcome.report)
 }
 
-/// Whether `a` and `b` name the same file (the same path, or the same existing file).
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || match (a.canonicalize(), b.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
+/// Whether `path` is a readable run file of a network run (anything else goes to the RFM path,
+/// which reports what is wrong with it).
+fn is_network_run(path: &Path) -> bool {
+    matches!(
+        symrfm::report::read_file(path),
+        Ok(symrfm::report::SymrfmFile::Run(report)) if report.network.is_some()
+    )
 }

@@ -60,7 +60,9 @@ pub struct RunArgs {
     /// --iters iterations in all (default: the file's own count); iteration numbers go on and the
     /// curves are joined in one file (by default the file itself, rewritten). Only --iters, --out,
     /// --force, --threads, --max-memory, --npy, --save-model, --save-predictions and -q may be
-    /// given with it.
+    /// given with it. A network run file (`--model`) continues to --steps steps in all
+    /// (default: its own total), with only --steps, --out, --force, --threads, --save-model
+    /// and -q.
     #[arg(long, value_name = "RUN.json")]
     pub resume: Option<PathBuf>,
     /// No progress output.
@@ -337,7 +339,7 @@ fn print_analysis(report: &RunReport, label: &str) {
         format!("{label}: ")
     };
     if let Some(a) = &report.final_analysis {
-        outln!("{prefix}{}", final_summary(a));
+        outln!("{prefix}{}", final_summary(a, "M"));
     }
     if let (Some(first), Some(last)) = (report.structure.get(1), report.structure.last()) {
         let dlog = last.circulance_dlog.is_some();
@@ -349,29 +351,44 @@ fn print_analysis(report: &RunReport, label: &str) {
             last.t
         );
     }
-    if !report.symmetry_diagnostic.is_empty() {
-        let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
-        let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
-        let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
-        outln!(
-            "{prefix}symmetry: held-out agreement >= {LEAD_THRESHOLD} at iteration {}, test accuracy >= \
-             {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
-            it(lead.symmetry_first),
-            it(lead.accuracy_first),
-            lead_text(lead.lead),
-            it(lead.symmetry_half),
-            it(lead.accuracy_half),
-            lead_text(lead.half_lead)
-        );
+    if let Some(line) = acquisition_line(report) {
+        outln!("{prefix}{line}");
     }
 }
 
+/// The symmetry-acquisition lead of a run with the diagnostic: when the held-out agreement and the
+/// test accuracy reach [`LEAD_THRESHOLD`] and their halfway points (iterations for RFM, optimizer
+/// steps for a network).
+pub fn acquisition_line(report: &RunReport) -> Option<String> {
+    if report.symmetry_diagnostic.is_empty() {
+        return None;
+    }
+    let unit = if report.network.is_some() {
+        "step"
+    } else {
+        "iteration"
+    };
+    let lead = acquisition_lead(&report.symmetry_diagnostic, LEAD_THRESHOLD);
+    let it = |t: Option<usize>| t.map_or("never".to_string(), |t| t.to_string());
+    let lead_text = |l: Option<i64>| l.map_or("undefined".to_string(), |l| format!("{l:+}"));
+    Some(format!(
+        "symmetry: held-out agreement >= {LEAD_THRESHOLD} at {unit} {}, test accuracy >= \
+         {LEAD_THRESHOLD} at {} (lead {}); halfway points {} and {} (lead {})",
+        it(lead.symmetry_first),
+        it(lead.accuracy_first),
+        lead_text(lead.lead),
+        it(lead.symmetry_half),
+        it(lead.accuracy_half),
+        lead_text(lead.half_lead)
+    ))
+}
+
 /// One line about the final M.
-fn final_summary(a: &MatrixAnalysis) -> String {
+pub fn final_summary(a: &MatrixAnalysis, name: &str) -> String {
     match &a.group {
         Some(g) => {
             format!(
-                "final M: largest elements {}; residual to the group algebra {}; commutant \
+                "final {name}: largest elements {}; residual to the group algebra {}; commutant \
                  distance {}",
                 g.decomposition.top_text(3, 4),
                 report::sci(g.decomposition.residual, 3),
@@ -379,7 +396,7 @@ fn final_summary(a: &MatrixAnalysis) -> String {
             )
         }
         None => format!(
-            "final M: no symmetry group ({}); effective rank {:.2}",
+            "final {name}: no symmetry group ({}); effective rank {:.2}",
             a.task, a.blocks.effective_rank.entropy_rank
         ),
     }
@@ -517,23 +534,7 @@ pub fn conclude(
         );
         return Err(symrfm::Error::Interrupted.into());
     }
-    let s = &report.summary;
-    outln!(
-        "first iteration t with test accuracy >= 0.99 (metrics use M_t, M_0 = I): {}",
-        s.first_iter_test_acc_ge_099
-            .map_or("never".to_string(), |t| t.to_string())
-    );
-    outln!(
-        "final accuracy: train {:.4}, test {:.4}",
-        s.final_train_acc,
-        s.final_test_acc
-    );
-    if let Some(line) = theory_line(&report) {
-        outln!("{line}");
-    }
-    if let Some(line) = super::intervention_flags::trap_line(&report) {
-        outln!("{line}");
-    }
+    print_outcome(&report);
     let st = &report.timings.stages;
     outln!(
         "time: {:.2} s (kernel {:.2}, solve {:.2}, predict {:.2}, agop {:.2}, eig {:.2})",
@@ -547,6 +548,33 @@ pub fn conclude(
     outln!("{}", memory_line(experiment));
     outln!("wrote {}", out.display());
     Ok(())
+}
+
+/// The outcome lines of a finished run, RFM or network: when test accuracy first reached 0.99
+/// (an iteration t, or an optimizer step), the final accuracies, the orbit theory and the trap.
+pub fn print_outcome(report: &RunReport) {
+    let s = &report.summary;
+    let first = if report.network.is_some() {
+        "first step with test accuracy >= 0.99"
+    } else {
+        "first iteration t with test accuracy >= 0.99 (metrics use M_t, M_0 = I)"
+    };
+    outln!(
+        "{first}: {}",
+        s.first_iter_test_acc_ge_099
+            .map_or("never".to_string(), |t| t.to_string())
+    );
+    outln!(
+        "final accuracy: train {:.4}, test {:.4}",
+        s.final_train_acc,
+        s.final_test_acc
+    );
+    if let Some(line) = theory_line(report) {
+        outln!("{line}");
+    }
+    if let Some(line) = super::intervention_flags::trap_line(report) {
+        outln!("{line}");
+    }
 }
 
 /// Sets the run options of `--save-predictions`: the predictions, and with `--npy` the model

@@ -11,12 +11,14 @@
 
 pub mod ill_posed;
 pub mod model;
+pub mod net_resume;
 pub mod network;
 pub mod resume;
 pub mod run;
 pub mod spec;
 
 pub use model::Model;
+pub use net_resume::NetResumption;
 pub use network::{network_from_report, NetOutcome};
 pub use resume::Resumption;
 pub use run::{Outcome, RunOptions};

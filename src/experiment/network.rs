@@ -3,16 +3,18 @@
 
 use super::run::RunOptions;
 use super::spec::Experiment;
-use crate::analysis::{analyze_matrix, AnalysisOptions};
+use crate::analysis::{analyze_matrix, AnalysisOptions, InvarianceProbe, SymmetryDiagnostic};
 use crate::error::{Error, Result};
-use crate::net::{self, init, NetData, NetInit, NetOutput, NetParams, NetState, Network};
-use crate::report::network::{NetFeatureRecord, NetworkRecord};
+use crate::net::{
+    self, init, NetData, NetInit, NetOutput, NetParams, NetSeconds, NetStart, NetState, Network,
+    StepRecord,
+};
+use crate::report::network::{NetFeatureRecord, NetResumeRecord, NetworkRecord};
 use crate::report::{
     MatrixRecord, RunReport, SplitInfo, Summary, TaskInfo, Timings, SCHEMA_VERSION,
 };
 use crate::rfm::intervention::{resolve_subgroup, Interventions};
-use crate::rfm::metrics::argmax;
-use crate::rfm::{Control, RfmParams};
+use crate::rfm::{Control, RfmParams, TrapDynamics};
 use crate::symmetry::{Subgroup, TaskSymmetry};
 use std::time::Instant;
 
@@ -109,6 +111,19 @@ impl Experiment {
         network: Network,
         observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
     ) -> Result<NetOutcome> {
+        self.run_network_joined(options, network, None, observer)
+    }
+
+    /// The run from `network`, or with `previous` the continuation of a run file: `network`
+    /// holds its weights after `previous.start.step` steps and the report joins the file's
+    /// records (those an uninterrupted run has) with the new ones.
+    pub(crate) fn run_network_joined(
+        &self,
+        options: &RunOptions,
+        network: Network,
+        previous: Option<&NetPrevious>,
+        observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
+    ) -> Result<NetOutcome> {
         let params = self.require_net()?;
         let (task, split) = (&self.task, &self.split);
         let (train, test) = self.net_data();
@@ -130,24 +145,38 @@ impl Experiment {
         // Orbit_S(train)), both at every evaluation (t = optimizer step).
         let interventions = Interventions::new(task, split, &RfmParams::default())?;
         let mut recorder = interventions.trap_recorder();
+        // The symmetry-acquisition diagnostic of the network at every evaluation (iter = step).
+        let analysis = self.spec.analysis.run_options(task);
+        let probe = analysis
+            .symmetry
+            .then(|| InvarianceProbe::new(&sym, split, analysis.symmetry_points))
+            .transpose()?;
+        let mut diagnostics: Vec<SymmetryDiagnostic> = Vec::new();
         let mut observer = |state: &NetState<'_>| {
+            if let Some(probe) = &probe {
+                diagnostics.push(probe.measure_with(
+                    state.record.step,
+                    state.record.test_acc,
+                    state.net,
+                ));
+            }
             if let Some(rec) = recorder.as_mut() {
                 rec.push(&state.net.nfm());
                 if rec.has_trapped_pairs() {
-                    let hits = hits(state.net, &test);
-                    rec.observe(state.record.step, &hits);
+                    rec.observe(state.record.step, state.test_hits);
                 }
             }
             observer(state)
         };
         let started = Instant::now();
         let go = || {
-            net::train(
+            net::train_from(
                 network,
                 params,
                 &train,
                 &test,
                 symmetries.as_deref(),
+                previous.map(|p| p.start.clone()),
                 &mut observer,
             )
         };
@@ -162,7 +191,23 @@ impl Experiment {
         } else {
             go()?
         };
-        let total_seconds = started.elapsed().as_secs_f64();
+        let mut total_seconds = started.elapsed().as_secs_f64();
+        // The records of the whole run: the file's (those on the schedule), then the new ones.
+        let n_train = train.len();
+        let mut steps: Vec<StepRecord> = Vec::new();
+        let mut features: Vec<NetFeatureRecord> = Vec::new();
+        let mut seconds = output.seconds.clone();
+        if let Some(p) = previous {
+            steps = p.steps.clone();
+            features = p.features.clone();
+            diagnostics = p.diagnostics.iter().cloned().chain(diagnostics).collect();
+            seconds.train += p.seconds.train;
+            seconds.eval += p.seconds.eval;
+            seconds.features += p.seconds.features;
+            total_seconds += p.total_seconds;
+        }
+        steps.extend(output.steps.iter().cloned());
+        features.extend(output.features.iter().map(NetFeatureRecord::new));
         let test_correct: Vec<usize> = split
             .test
             .iter()
@@ -170,17 +215,13 @@ impl Experiment {
             .filter(|(_, &h)| h)
             .map(|(&k, _)| k)
             .collect();
-        let first_099 = output
-            .steps
-            .iter()
-            .find(|r| r.test_acc >= 0.99)
-            .map(|r| r.step);
-        let last = output.steps.last();
+        let first_099 = steps.iter().find(|r| r.test_acc >= 0.99).map(|r| r.step);
+        let last = steps.last();
         let summary = Summary {
             first_iter_test_acc_ge_099: first_099,
             final_train_acc: last.map_or(0.0, |r| r.train_acc),
             final_test_acc: last.map_or(0.0, |r| r.test_acc),
-            best_test_acc: output.steps.iter().map(|r| r.test_acc).fold(0.0, f64::max),
+            best_test_acc: steps.iter().map(|r| r.test_acc).fold(0.0, f64::max),
         };
         let mut symmetry = self.symmetry.clone();
         if let Some(sym) = symmetry.as_mut() {
@@ -193,11 +234,18 @@ impl Experiment {
         // pairs reaches 0.99, recorded as its optimizer step (the recorder counts evaluations).
         let trap = recorder.map(|r| {
             let mut t = r.finish();
+            if let Some(old) = previous.and_then(|p| p.trap.as_ref()) {
+                let mut joined = old.clone();
+                joined.asymmetry.extend(t.asymmetry);
+                joined.trapped_accuracy.extend(t.trapped_accuracy);
+                joined.summarize(0);
+                t = joined;
+            }
             let escape = t
                 .trapped_accuracy
                 .iter()
                 .position(|&a| a >= NET_ESCAPE_ACCURACY);
-            t.escaped_at = escape.and_then(|i| output.steps.get(i).map(|r| r.step));
+            t.escaped_at = escape.and_then(|i| steps.get(i).map(|r| r.step));
             t.escape_asymmetry = escape.and_then(|i| t.asymmetry.get(i).copied());
             t.broken_at = t.escaped_at;
             t
@@ -212,17 +260,19 @@ impl Experiment {
                 }
             }
         });
-        let n_train = train.len();
         let record = NetworkRecord {
             params: params.resolved(),
             n_weights: output.net.params().len(),
             total_steps: params.total_steps(n_train),
             steps_per_epoch: params.steps_per_epoch(n_train),
-            steps: output.steps.clone(),
-            features: output.features.iter().map(NetFeatureRecord::new).collect(),
-            seconds: output.seconds.clone(),
+            steps,
+            features,
+            seconds,
             weights: options.save_model.then(|| output.net.params().to_vec()),
+            resume: NetResumeRecord::new(&output),
         };
+        let feature_matrices: Vec<MatrixRecord> =
+            record.features.iter().map(|f| f.nfm.clone()).collect();
         let report = RunReport {
             schema_version: SCHEMA_VERSION,
             kind: "run".into(),
@@ -235,11 +285,7 @@ impl Experiment {
             split: SplitInfo::new(&self.spec.split, split),
             init_m: init_name(&params.init),
             iterations: Vec::new(),
-            feature_matrices: output
-                .features
-                .iter()
-                .map(|f| MatrixRecord::new(f.step, &f.nfm))
-                .collect(),
+            feature_matrices,
             test_correct,
             summary,
             memory_estimate_bytes: 0,
@@ -252,7 +298,7 @@ impl Experiment {
             symmetry,
             structure: Vec::new(),
             final_analysis,
-            symmetry_diagnostic: Vec::new(),
+            symmetry_diagnostic: diagnostics,
             analysis: self.spec.analysis.clone(),
             model: None,
             init: None,
@@ -309,15 +355,17 @@ fn coordinate_permutations(sym: &TaskSymmetry, h: &Subgroup) -> Vec<Vec<usize>> 
         .collect()
 }
 
-/// Whether `net` classifies each pair of `data` correctly (argmax of the logits, ties to the
-/// lowest class, as the training loop's accuracy).
-fn hits(net: &Network, data: &NetData) -> Vec<bool> {
-    let cache = net.forward(&data.a, &data.b);
-    cache
-        .logits()
-        .rows()
-        .into_iter()
-        .zip(&data.labels)
-        .map(|(row, &y)| argmax(row.iter().copied()) == y as usize)
-        .collect()
+/// What the continuation of a network run takes over from its run file: the records an
+/// uninterrupted run has (evaluations and diagnostics on the evaluation schedule, feature
+/// matrices on the feature schedule; a run stopped early or shorter has extra ones at its last
+/// step), and where training goes on.
+#[derive(Clone, Debug)]
+pub(crate) struct NetPrevious {
+    pub start: NetStart,
+    pub steps: Vec<StepRecord>,
+    pub features: Vec<NetFeatureRecord>,
+    pub diagnostics: Vec<SymmetryDiagnostic>,
+    pub trap: Option<TrapDynamics>,
+    pub seconds: NetSeconds,
+    pub total_seconds: f64,
 }

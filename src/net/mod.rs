@@ -44,7 +44,10 @@ pub mod transformer;
 pub use mlp::{Mlp, MlpCache};
 pub use optim::Optimizer;
 pub use params::{Activation, LossKind, ModelKind, NetInit, NetParams, OptimizerKind};
-pub use train::{train, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetState, StepRecord};
+pub use train::{
+    train, train_from, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetStart, NetState,
+    StepRecord,
+};
 pub use transformer::{Transformer, TransformerCache, TransformerConfig};
 
 use crate::error::Result;
@@ -216,16 +219,24 @@ impl Network {
         }
         let a: Vec<u32> = pairs.iter().map(|&k| (k / n) as u32).collect();
         let b: Vec<u32> = pairs.iter().map(|&k| (k % n) as u32).collect();
-        let mut out = Array2::<f64>::zeros((pairs.len(), self.n_classes()));
-        for (lo, chunk) in (0..pairs.len())
-            .step_by(train::EVAL_CHUNK)
-            .map(|lo| (lo, lo..(lo + train::EVAL_CHUNK).min(pairs.len())))
-        {
-            let cache = self.forward(&a[chunk.clone()], &b[chunk.clone()]);
-            out.slice_mut(ndarray::s![lo..chunk.end, ..])
+        Ok(self.outputs(&a, &b))
+    }
+
+    /// The outputs f(x) at the pairs (a_i, b_i) (symbols 0..n; one row of c scores per pair), by
+    /// forward passes over fixed chunks of [`train::EVAL_CHUNK`] pairs.
+    ///
+    /// # Panics
+    /// If `a` and `b` differ in length or a symbol is not below n.
+    pub fn outputs(&self, a: &[u32], b: &[u32]) -> Array2<f64> {
+        assert_eq!(a.len(), b.len(), "outputs: as many first as second symbols");
+        let mut out = Array2::<f64>::zeros((a.len(), self.n_classes()));
+        for lo in (0..a.len()).step_by(train::EVAL_CHUNK) {
+            let hi = (lo + train::EVAL_CHUNK).min(a.len());
+            let cache = self.forward(&a[lo..hi], &b[lo..hi]);
+            out.slice_mut(ndarray::s![lo..hi, ..])
                 .assign(cache.logits());
         }
-        Ok(out)
+        out
     }
 
     /// The network of `params` with the flat weights `weights` (as [`params`](Self::params)

@@ -55,6 +55,18 @@ impl Optimizer {
         self.step
     }
 
+    /// Sets the worker threads of the update (an execution setting, not serialized: an
+    /// optimizer read from a file has 0, one thread).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads;
+    }
+
+    /// The first moment (AdamW) or momentum buffer (SGD), and the second moment (AdamW; empty
+    /// for SGD).
+    pub fn moments(&self) -> (&[f64], &[f64]) {
+        (&self.m, &self.v)
+    }
+
     /// One update of `w` with the gradient `g`.
     pub fn step(&mut self, w: &mut [f64], g: &[f64]) {
         let update = self.begin_step();

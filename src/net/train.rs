@@ -107,6 +107,21 @@ pub struct NetState<'a> {
     pub total_steps: usize,
     /// The network now.
     pub net: &'a Network,
+    /// Which test pairs the network classifies correctly now (test order; from this
+    /// evaluation's test pass).
+    pub test_hits: &'a [bool],
+}
+
+/// Where a continued run starts ([`train_from`]): the optimizer state after `step` steps and the
+/// position of the symmetry-loss generator. The minibatch order is replayed from the seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetStart {
+    /// Optimizer steps already taken (≥ 1).
+    pub step: usize,
+    /// The optimizer state after them.
+    pub optimizer: Optimizer,
+    /// The word position of the symmetry-loss generator (stream 3) after them.
+    pub symmetry_rng_word_pos: u128,
 }
 
 /// What training produced.
@@ -126,6 +141,19 @@ pub struct NetOutput {
     pub complete: bool,
     /// Wall seconds per stage.
     pub seconds: NetSeconds,
+    /// The word position of the symmetry-loss generator after the last step.
+    pub symmetry_rng_word_pos: u128,
+}
+
+impl NetOutput {
+    /// Where a continuation of this run starts ([`train_from`]).
+    pub fn end(&self) -> NetStart {
+        NetStart {
+            step: self.optimizer.steps() as usize,
+            optimizer: self.optimizer.clone(),
+            symmetry_rng_word_pos: self.symmetry_rng_word_pos,
+        }
+    }
 }
 
 /// The minibatches of epoch `epoch_rng` draws: a Fisher–Yates shuffle of 0..n (from the top, as
@@ -323,11 +351,28 @@ fn transformed(
 /// Trains `net` with `params` on `train`, evaluating on `test`. `symmetries` (coordinate
 /// permutations of Sym_f) feed the symmetry-prompting loss when `params.symmetry_loss > 0`.
 pub fn train(
+    net: Network,
+    params: &NetParams,
+    train: &NetData,
+    test: &NetData,
+    symmetries: Option<&[Vec<usize>]>,
+    observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
+) -> Result<NetOutput> {
+    train_from(net, params, train, test, symmetries, None, observer)
+}
+
+/// [`train`], or with `start` its continuation: `net` holds the weights after `start.step`
+/// steps, the minibatches of the steps done are replayed from the seed (not taken), and
+/// training goes on at step `start.step + 1` with the next minibatch, exactly as an
+/// uninterrupted run. The continuation records no step-`start.step` evaluation (the run being
+/// continued has it).
+pub fn train_from(
     mut net: Network,
     params: &NetParams,
     train: &NetData,
     test: &NetData,
     symmetries: Option<&[Vec<usize>]>,
+    start: Option<NetStart>,
     observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
 ) -> Result<NetOutput> {
     params.validate()?;
@@ -348,6 +393,28 @@ pub fn train(
     let mut opt = Optimizer::new(params, net.params().len());
     let mut shuffle = rng(params.seed, STREAM_SHUFFLE);
     let mut sym_rng = rng(params.seed, STREAM_SYMMETRY);
+    // A continuation: the optimizer state, the generator's position, the epochs drawn so far.
+    let mut skip = 0;
+    let first_step = start.as_ref().map_or(0, |s| s.step);
+    if let Some(start) = start {
+        if start.step == 0 || start.step >= total || start.optimizer.steps() != start.step as u64 {
+            return Err(Error::param(
+                "net.steps",
+                total,
+                format!(
+                    "a total number of steps above the {} done (with an optimizer that took them)",
+                    start.step
+                ),
+            ));
+        }
+        opt = start.optimizer;
+        opt.set_threads(threads);
+        sym_rng.set_word_pos(start.symmetry_rng_word_pos);
+        for _ in 0..start.step / per_epoch {
+            epoch_batches(&mut shuffle, n_train, bsize);
+        }
+        skip = start.step % per_epoch;
+    }
     let mut grad = vec![0.0; net.params().len()];
     let mut seconds = NetSeconds::default();
     let started = Instant::now();
@@ -361,7 +428,7 @@ pub fn train(
                   steps: &mut Vec<StepRecord>| {
         let t0 = Instant::now();
         let (train_loss, train_acc, _) = evaluate(net, params, train, threads);
-        let (test_loss, test_acc, _) = evaluate(net, params, test, threads);
+        let (test_loss, test_acc, test_hits) = evaluate(net, params, test, threads);
         seconds.eval += t0.elapsed().as_secs_f64();
         steps.push(StepRecord {
             step,
@@ -373,6 +440,7 @@ pub fn train(
             test_acc,
             seconds: started.elapsed().as_secs_f64(),
         });
+        test_hits
     };
     let check = |x: f64, step: usize| {
         if x.is_finite() {
@@ -385,21 +453,28 @@ pub fn train(
         }
     };
 
-    record(&net, 0, None, &mut seconds, &mut steps);
-    let t0 = Instant::now();
-    features_out.push(snapshot(&net, train, 0, threads)?);
-    seconds.features += t0.elapsed().as_secs_f64();
     let mut complete = true;
-    let state = NetState {
-        record: &steps[0],
-        total_steps: total,
-        net: &net,
-    };
-    if observer(&state) == Control::Stop {
-        complete = false;
+    if first_step == 0 {
+        let test_hits = record(&net, 0, None, &mut seconds, &mut steps);
+        let t0 = Instant::now();
+        features_out.push(snapshot(&net, train, 0, threads)?);
+        seconds.features += t0.elapsed().as_secs_f64();
+        let state = NetState {
+            record: &steps[0],
+            total_steps: total,
+            net: &net,
+            test_hits: &test_hits,
+        };
+        if observer(&state) == Control::Stop {
+            complete = false;
+        }
     }
-    let mut step = 0;
+    let mut step = first_step;
     let mut stream = BatchStream::new(&mut shuffle, n_train, bsize);
+    // A continuation: the batches of the current epoch already taken.
+    for _ in 0..skip {
+        stream.next_batch();
+    }
     let mut chooser = ThreadChooser::default();
     let fast = net
         .as_fcn()
@@ -465,17 +540,18 @@ pub fn train(
         };
         seconds.train += t0.elapsed().as_secs_f64();
         let last = step == total;
-        if step % agop_period == 0 || last {
+        if step.is_multiple_of(agop_period) || last {
             let t0 = Instant::now();
             features_out.push(snapshot(&net, train, step, threads)?);
             seconds.features += t0.elapsed().as_secs_f64();
         }
-        if step % eval_period == 0 || last {
-            record(&net, step, Some(task), &mut seconds, &mut steps);
+        if step.is_multiple_of(eval_period) || last {
+            let test_hits = record(&net, step, Some(task), &mut seconds, &mut steps);
             let state = NetState {
                 record: steps.last().expect("just recorded"),
                 total_steps: total,
                 net: &net,
+                test_hits: &test_hits,
             };
             if observer(&state) == Control::Stop {
                 if !last {
@@ -490,6 +566,7 @@ pub fn train(
     }
     let (_, _, test_hits) = evaluate(&net, params, test, threads);
     Ok(NetOutput {
+        symmetry_rng_word_pos: sym_rng.get_word_pos(),
         steps,
         features: features_out,
         net,

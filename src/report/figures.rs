@@ -137,6 +137,63 @@ fn circ(
     }
 }
 
+/// The curves of a network run over the optimizer steps (its evaluations): train and test
+/// accuracy, and log10 of the train and test task loss. Empty without evaluations.
+pub fn network_curves(steps: &[crate::net::StepRecord], task: &str) -> Vec<Captioned<LineChart>> {
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    let x: Vec<f64> = steps.iter().map(|r| r.step as f64).collect();
+    let few = steps.len() <= 30;
+    let series = |label: &str, y: Vec<f64>| Series {
+        label: label.into(),
+        x: x.clone(),
+        y,
+        markers: few,
+        ..Series::default()
+    };
+    let mut acc = LineChart::new(
+        format!("Accuracy over the optimizer steps — {task}"),
+        "optimizer step",
+        "accuracy",
+    );
+    acc.y_range = Some((-0.02, 1.02));
+    acc.series
+        .push(series("train", steps.iter().map(|r| r.train_acc).collect()));
+    acc.series
+        .push(series("test", steps.iter().map(|r| r.test_acc).collect()));
+    let log = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
+    let mut loss = LineChart::new(
+        format!("Task loss over the optimizer steps — {task}"),
+        "optimizer step",
+        "log10 task loss",
+    );
+    loss.series.push(series(
+        "train",
+        steps.iter().map(|r| log(r.train_loss)).collect(),
+    ));
+    loss.series.push(series(
+        "test",
+        steps.iter().map(|r| log(r.test_loss)).collect(),
+    ));
+    vec![
+        Captioned {
+            figure: acc,
+            caption: format!(
+                "Train and test accuracy of the network at each evaluation (step 0, every \
+                 `eval_every` steps, the last step), {task}."
+            ),
+        },
+        Captioned {
+            figure: loss,
+            caption: format!(
+                "log10 of the train and test task loss (MSE: mean over pairs × classes; CE: mean \
+                 over pairs) at each evaluation, {task}."
+            ),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,9 @@
 //! not used by it.
 
 use super::MatrixRecord;
-use crate::net::{FeatureSnapshot, NetParams, NetSeconds, StepRecord};
+use crate::net::{
+    FeatureSnapshot, NetOutput, NetParams, NetSeconds, NetStart, Optimizer, StepRecord,
+};
 use serde::{Deserialize, Serialize};
 
 /// The feature matrices of one recorded step.
@@ -72,4 +74,47 @@ pub struct NetworkRecord {
     /// transformer in `symrfm::net::transformer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<Vec<f64>>,
+    /// What continuing the run needs (`run --resume`): written by every network run (absent in
+    /// files written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<NetResumeRecord>,
+}
+
+/// The state of a network run after its last step, from which `run --resume` continues it
+/// exactly: the weights, the optimizer state, and the position of the symmetry-loss generator.
+/// The minibatch order is not stored: it is replayed from `params.seed` and `step`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetResumeRecord {
+    /// Optimizer steps taken.
+    pub step: usize,
+    /// The flat weights after them.
+    pub weights: Vec<f64>,
+    /// The optimizer: its hyper-parameters, `step`, `m` (AdamW's first moment, SGD's momentum
+    /// buffer) and `v` (AdamW's second moment; empty for SGD), one entry per weight.
+    pub optimizer: Optimizer,
+    /// The word position of the symmetry-loss generator (ChaCha8, stream 3; 0 without that loss).
+    pub symmetry_rng_word_pos: u64,
+}
+
+impl NetResumeRecord {
+    /// The record of a training output (None if the generator's position does not fit 64 bits,
+    /// which takes more than 2⁶⁴ draws).
+    pub fn new(output: &NetOutput) -> Option<Self> {
+        let end = output.end();
+        Some(NetResumeRecord {
+            step: end.step,
+            weights: output.net.params().to_vec(),
+            optimizer: end.optimizer,
+            symmetry_rng_word_pos: u64::try_from(end.symmetry_rng_word_pos).ok()?,
+        })
+    }
+
+    /// Where the continuation starts.
+    pub fn start(&self) -> NetStart {
+        NetStart {
+            step: self.step,
+            optimizer: self.optimizer.clone(),
+            symmetry_rng_word_pos: self.symmetry_rng_word_pos as u128,
+        }
+    }
 }

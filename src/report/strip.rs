@@ -95,6 +95,13 @@ pub fn matrix_strip(run: &RunReport, path: &Path) -> Result<Captioned<MatrixStri
         reason,
     };
     let records = &run.feature_matrices;
+    if records.len() < 2 && run.network.is_some() {
+        return Err(bad(format!(
+            "{} recorded NFM; a strip needs two or more: a network run records one at step 0, \
+             every `net.agop_every` steps and at its last step",
+            records.len()
+        )));
+    }
     if records.len() < 2 {
         return Err(bad(format!(
             "{} saved feature matrix (t = {}); a strip of M_t needs two or more: train with \
@@ -105,6 +112,7 @@ pub fn matrix_strip(run: &RunReport, path: &Path) -> Result<Captioned<MatrixStri
                 .map_or("none".to_string(), |r| r.t.to_string()),
         )));
     }
+    let network = run.network.is_some();
     let chosen = spread(records.len(), STRIP_MAX_PANELS);
     let mut panels = Vec::with_capacity(chosen.len());
     let mut limit = 0.0f64;
@@ -119,18 +127,26 @@ pub fn matrix_strip(run: &RunReport, path: &Path) -> Result<Captioned<MatrixStri
             .iter()
             .filter(|v| v.is_finite())
             .fold(limit, |a, v| a.max(v.abs()));
-        let acc = run
-            .iterations
-            .iter()
-            .find(|r| r.iter == rec.t)
-            .map_or("not evaluated".to_string(), |r| {
-                format!("test {:.3}", r.test_acc)
-            });
+        // A network's NFM at step t is evaluated when t is an evaluation step (the last always is).
+        let test_acc = match &run.network {
+            Some(net) => net
+                .steps
+                .iter()
+                .find(|r| r.step == rec.t)
+                .map(|r| r.test_acc),
+            None => run
+                .iterations
+                .iter()
+                .find(|r| r.iter == rec.t)
+                .map(|r| r.test_acc),
+        };
+        let acc = test_acc.map_or("not evaluated".to_string(), |a| format!("test {a:.3}"));
         let last = i + 1 == records.len();
         panels.push(StripPanel {
             t: rec.t,
             caption: format!(
-                "t = {}{} · {acc}",
+                "{} = {}{} · {acc}",
+                if network { "step" } else { "t" },
                 rec.t,
                 if last { " (final)" } else { "" }
             ),
@@ -157,25 +173,45 @@ pub fn matrix_strip(run: &RunReport, path: &Path) -> Result<Captioned<MatrixStri
         String::new()
     };
     let figure = MatrixStrip {
-        title: format!(
-            "Feature matrix M_t over the iterations — {}",
-            run.task.description
-        ),
+        title: if network {
+            format!(
+                "Network NFM over the optimizer steps — {}",
+                run.task.description
+            )
+        } else {
+            format!(
+                "Feature matrix M_t over the iterations — {}",
+                run.task.description
+            )
+        },
         subtitle: format!("{file}: {d}×{d}, {shown}{pooled_note}; one colour scale"),
         panels,
         scale: ColorScale::Diverging {
             limit: if limit > 0.0 { limit } else { 1.0 },
         },
     };
-    let caption = format!(
-        "Heatmaps of the feature matrices M_t saved by the run {file} ({}), {shown}, side by \
+    let caption = if network {
+        format!(
+            "Heatmaps of the network's neural feature matrix (NFM) at the steps recorded by the \
+             run {file} ({}), {shown}, side by side in the optimizer step{pooled_note}. One \
+             diverging colour scale for all panels (blue negative, white 0, red positive, limit \
+             {}); the lines separate the first and second operand's blocks. Under each panel: \
+             the step and the test accuracy of the network there (\"not evaluated\" off the \
+             evaluation schedule).",
+            run.task.description,
+            tick(figure.scale_limit()),
+        )
+    } else {
+        format!(
+            "Heatmaps of the feature matrices M_t saved by the run {file} ({}), {shown}, side by \
          side in t{pooled_note}. One diverging colour scale for all panels (blue negative, white \
          0, red positive, limit {}); the lines separate the first and second operand's blocks. \
          Under each panel: t and the test accuracy of the predictor with M_t (the final M is not \
          evaluated).",
-        run.task.description,
-        tick(figure.scale_limit()),
-    );
+            run.task.description,
+            tick(figure.scale_limit()),
+        )
+    };
     Ok(Captioned { figure, caption })
 }
 
