@@ -576,6 +576,34 @@ impl JacobianScratch {
     }
 }
 
+/// The hidden units of the MLP block are cut into two contiguous blocks whatever the thread count
+/// (`0..mlp_half(dm)`, `mlp_half(dm)..dm`); a chunk's two blocks run in parallel when the pool has
+/// two threads, and their sums over hidden units are added in block order, so the numbers do not
+/// depend on the number of threads.
+fn mlp_half(dm: usize) -> usize {
+    dm.div_ceil(2)
+}
+
+/// The hidden units of MLP block `k` (0 or 1).
+fn mlp_block(k: usize, dm: usize) -> std::ops::Range<usize> {
+    if k == 0 {
+        0..mlp_half(dm)
+    } else {
+        mlp_half(dm)..dm
+    }
+}
+
+/// `[f(0, x[0]), f(1, x[1])]`, on two threads of the current pool when it has more than one.
+fn in_two<A: Send, R: Send>(x: [A; 2], f: impl Fn(usize, A) -> R + Sync) -> [R; 2] {
+    let [x0, x1] = x;
+    let (r0, r1) = if workers() > 1 {
+        rayon::join(|| f(0, x0), || f(1, x1))
+    } else {
+        (f(0, x0), f(1, x1))
+    };
+    [r0, r1]
+}
+
 /// Number of workers for the current rayon pool.
 fn workers() -> usize {
     rayon::current_num_threads().max(1)
@@ -912,28 +940,49 @@ impl Transformer {
             Par::Seq,
         );
         r += &t.c;
-        // m = ReLU(r W_in + b_in)
+        // m = ReLU(r W_in + b_in) and r' = r + m W_out + b_out, by blocks of hidden units:
+        // r' = r + b_out + Σ_k m[:, k] W_out[k, :] summed in block order.
         let mut m = buffers::zeros(rows, dm);
-        matmul(
-            m.view_mut(),
-            r.view(),
-            self.w(l.w_in, d, dm),
-            1.0,
-            false,
-            Par::Seq,
-        );
-        m += &self.vec(l.b_in, dm);
-        m.mapv_inplace(|u| u.max(0.0));
-        // r' = r + m W_out + b_out
         let mut r2 = buffers::zeros(rows, d);
-        matmul(
-            r2.view_mut(),
-            m.view(),
+        let mut p1 = buffers::zeros(rows, d);
+        let (w_in, b_in, w_out) = (
+            self.w(l.w_in, d, dm),
+            self.vec(l.b_in, dm),
             self.w(l.w_out, dm, d),
-            1.0,
-            false,
-            Par::Seq,
         );
+        let half = mlp_half(dm);
+        let (m0, m1) = m.view_mut().split_at(Axis(1), half);
+        let rv = r.view();
+        in_two(
+            [(m0, r2.view_mut()), (m1, p1.view_mut())],
+            |k, (mut mk, mut pk)| {
+                let cols = mlp_block(k, dm);
+                matmul(
+                    mk.view_mut(),
+                    rv,
+                    w_in.slice(s![.., cols.clone()]),
+                    1.0,
+                    false,
+                    Par::Seq,
+                );
+                let bk = b_in.slice(s![cols.clone()]);
+                for mut row in mk.rows_mut() {
+                    for (u, &bb) in row.iter_mut().zip(&bk) {
+                        *u = (*u + bb).max(0.0);
+                    }
+                }
+                matmul(
+                    pk.view_mut(),
+                    mk.view(),
+                    w_out.slice(s![cols, ..]),
+                    1.0,
+                    false,
+                    Par::Seq,
+                );
+            },
+        );
+        r2 += &p1;
+        buffers::give(p1);
         r2 += &self.vec(l.b_out, d);
         r2 += &r;
         let mut logits = buffers::zeros(rows, l.c);
@@ -1129,18 +1178,58 @@ impl Transformer {
         matmul(gr.view_mut(), gl, wu.t(), 1.0, false, Par::Seq);
         // r' = r + m W_out + b_out
         w.b_out += &gr.sum_axis(Axis(0));
-        matmul(w.w_out.view_mut(), cc.m.t(), gr.view(), 1.0, true, Par::Seq);
+        // m = ReLU(r W_in + b_in), by the blocks of hidden units of the forward pass: each block
+        // owns its rows of ∂W_out, columns of ∂W_in and ∂b_in; ∂L/∂r gets the blocks' terms
+        // `∂L/∂m[:, k] W_in[:, k]ᵀ` added in block order.
         let mut gu = buffers::zeros(rows, dm);
-        matmul(gu.view_mut(), gr.view(), w_out.t(), 1.0, false, Par::Seq);
-        ndarray::Zip::from(&mut gu).and(&cc.m).for_each(|g, &m| {
-            if m <= 0.0 {
-                *g = 0.0;
-            }
-        });
-        // m = ReLU(r W_in + b_in)
-        matmul(w.w_in.view_mut(), cc.r.t(), gu.view(), 1.0, true, Par::Seq);
-        w.b_in += &gu.sum_axis(Axis(0));
-        matmul(gr.view_mut(), gu.view(), w_in.t(), 1.0, true, Par::Seq);
+        let mut q0 = buffers::zeros(rows, d);
+        let mut q1 = buffers::zeros(rows, d);
+        let half = mlp_half(dm);
+        {
+            let (gwo0, gwo1) = w.w_out.view_mut().split_at(Axis(0), half);
+            let (gwi0, gwi1) = w.w_in.view_mut().split_at(Axis(1), half);
+            let (gbi0, gbi1) = w.b_in.view_mut().split_at(Axis(0), half);
+            let (gu0, gu1) = gu.view_mut().split_at(Axis(1), half);
+            let grv = gr.view();
+            in_two(
+                [
+                    (gwo0, gwi0, gbi0, gu0, q0.view_mut()),
+                    (gwo1, gwi1, gbi1, gu1, q1.view_mut()),
+                ],
+                |k, (mut gwo, mut gwi, mut gbi, mut guk, mut qk)| {
+                    let cols = mlp_block(k, dm);
+                    let mk = cc.m.slice(s![.., cols.clone()]);
+                    matmul(gwo.view_mut(), mk.t(), grv, 1.0, true, Par::Seq);
+                    matmul(
+                        guk.view_mut(),
+                        grv,
+                        w_out.slice(s![cols.clone(), ..]).t(),
+                        1.0,
+                        false,
+                        Par::Seq,
+                    );
+                    ndarray::Zip::from(&mut guk).and(&mk).for_each(|g, &m| {
+                        if m <= 0.0 {
+                            *g = 0.0;
+                        }
+                    });
+                    matmul(gwi.view_mut(), cc.r.t(), guk.view(), 1.0, true, Par::Seq);
+                    gbi += &guk.sum_axis(Axis(0));
+                    matmul(
+                        qk.view_mut(),
+                        guk.view(),
+                        w_in.slice(s![.., cols]).t(),
+                        1.0,
+                        false,
+                        Par::Seq,
+                    );
+                },
+            );
+        }
+        gr += &q0;
+        gr += &q1;
+        buffers::give(q0);
+        buffers::give(q1);
         // r = x_2 + z W_O
         p.gc += &gr.sum_axis(Axis(0));
         matmul(w.wo.view_mut(), cc.z.t(), gr.view(), 1.0, true, Par::Seq);
