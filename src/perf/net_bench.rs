@@ -278,3 +278,76 @@ impl NetBenchReport {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_files_of_both_kinds_load_and_reach_their_rows() {
+        // A file written before the `model` field (results/bench-net-reference.json) is the mlp's.
+        let mlp: ReferenceTimes = serde_json::from_str(
+            r#"{"seconds_per_step": 0.002, "agop_seconds": 27.0, "source": "ref"}"#,
+        )
+        .unwrap();
+        assert_eq!((mlp.model.as_str(), mlp.agop_seconds), ("mlp", Some(27.0)));
+        // scripts/bench_reference_transformer.py's file: extra fields, no AGOP.
+        let tfm: ReferenceTimes = serde_json::from_str(
+            r#"{"model": "transformer", "seconds_per_step": 0.004,
+                "seconds_per_step_full": 0.008, "source": "torch"}"#,
+        )
+        .unwrap();
+        assert_eq!(tfm.agop_seconds, None);
+        let config = NetBenchConfig {
+            modulus: 61,
+            width: 256,
+            batch: 32,
+            steps: 1,
+            repeats: 1,
+            threads: 1,
+            references: vec![mlp.clone(), tfm.clone()],
+        };
+        assert_eq!(config.reference_for("mlp"), Some(&mlp));
+        assert_eq!(config.reference_for("transformer"), Some(&tfm));
+        assert_eq!(config.reference_for("mlp2"), None);
+        let row = |model: &str, s: f64, r: Option<&ReferenceTimes>| NetBenchRow {
+            model: model.into(),
+            seconds_per_step: s,
+            steps_per_second: 1.0 / s,
+            agop_seconds: 0.5,
+            nfa_seconds: 0.1,
+            step_speedup: r.map(|r| r.seconds_per_step / s),
+            agop_speedup: r.and_then(|r| r.agop_seconds.map(|a| a / 0.5)),
+        };
+        let report = NetBenchReport {
+            machine: Machine::current(),
+            load_average_after: [0.0; 3],
+            task: "add".into(),
+            n_train: 1,
+            width: 256,
+            batch: 32,
+            steps: 1,
+            repeats: 1,
+            threads: 1,
+            rows: vec![
+                row("mlp", 0.001, Some(&mlp)),
+                row("transformer", 0.001, Some(&tfm)),
+            ],
+            reference: Some(mlp),
+            transformer_reference: Some(tfm),
+        };
+        let md = report.to_markdown();
+        assert!(
+            md.contains("| mlp | 1000.0 | 1000 | 500.00 | 100.00 | 2.0× | 54.0× |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| transformer | 1000.0 | 1000 | 500.00 | 100.00 | 4.0× | – |"),
+            "{md}"
+        );
+        assert!(md.contains("Reference of the `transformer` row"), "{md}");
+        let back: NetBenchReport =
+            serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        assert_eq!(back, report);
+    }
+}
