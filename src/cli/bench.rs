@@ -80,10 +80,14 @@ pub struct BenchArgs {
     /// Timed optimizer steps per repetition of the network rows.
     #[arg(long, default_value_t = 2000)]
     pub net_steps: usize,
-    /// The reference's times on this machine (JSON written by scripts/bench_reference_net.py:
-    /// `seconds_per_step`, `agop_seconds`, `source`), printed beside ours with the speed-ups.
+    /// Reference times on this machine, printed beside ours with the speed-ups; repeat the flag
+    /// for both: JSON written by scripts/bench_reference_net.py (the reference repository's
+    /// `OneLayerFCN`, compared with the `mlp` row) or by scripts/bench_reference_transformer.py
+    /// (PyTorch running our transformer, `"model": "transformer"`, compared with the
+    /// `transformer` row). Fields: `model` (default `mlp`), `seconds_per_step`, `agop_seconds`
+    /// (optional), `source`.
     #[arg(long, value_name = "FILE")]
-    pub net_reference: Option<PathBuf>,
+    pub net_reference: Vec<PathBuf>,
     /// Directory for bench.md and bench.json.
     #[arg(long, default_value = "results")]
     pub out_dir: PathBuf,
@@ -210,21 +214,34 @@ fn run_network(args: &BenchArgs) -> Result<()> {
     let md = args.out_dir.join("bench-net.md");
     super::flags::prepare_output(&json, args.force, args.quiet)?;
     super::flags::prepare_output(&md, args.force, args.quiet)?;
-    let reference = match &args.net_reference {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
+    let mut references: Vec<symrfm::perf::net_bench::ReferenceTimes> = Vec::new();
+    for path in &args.net_reference {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let r: symrfm::perf::net_bench::ReferenceTimes =
+            serde_json::from_str(&text).map_err(|e| Error::InvalidInput {
                 path: path.clone(),
-                reason: e.to_string(),
+                reason: format!("expected model, seconds_per_step, agop_seconds, source: {e}"),
             })?;
-            Some(
-                serde_json::from_str(&text).map_err(|e| Error::InvalidInput {
-                    path: path.clone(),
-                    reason: format!("expected seconds_per_step, agop_seconds, source: {e}"),
-                })?,
-            )
+        if r.model != "mlp" && r.model != "transformer" {
+            return Err(Error::InvalidInput {
+                path: path.clone(),
+                reason: format!("model {:?}: expected \"mlp\" or \"transformer\"", r.model),
+            }
+            .into());
         }
-        None => None,
-    };
+        if references.iter().any(|o| o.model == r.model) {
+            return Err(Error::param(
+                "--net-reference",
+                path.display(),
+                format!("at most one file per model ({} given twice)", r.model),
+            )
+            .into());
+        }
+        references.push(r);
+    }
     let config = symrfm::perf::net_bench::NetBenchConfig {
         modulus: args.net_modulus,
         width: 256,
@@ -236,7 +253,7 @@ fn run_network(args: &BenchArgs) -> Result<()> {
         } else {
             args.threads
         },
-        reference,
+        references,
     };
     let quiet = args.quiet;
     let report = symrfm::perf::net_bench::run_net_bench(&config, &mut |msg| {

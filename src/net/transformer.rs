@@ -71,7 +71,7 @@ use crate::error::{Error, Result};
 use crate::linalg::matmul;
 use crate::parallel::map_items;
 use faer::Par;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -210,25 +210,6 @@ fn mat(p: &[f64], off: usize, rows: usize, cols: usize) -> ArrayView2<'_, f64> {
     ArrayView2::from_shape((rows, cols), &p[off..off + rows * cols]).expect("parameter layout")
 }
 
-/// `p[off ..] += src` (row-major order of `src`).
-fn add_block(p: &mut [f64], off: usize, src: ArrayView2<'_, f64>) {
-    for (g, s) in p[off..off + src.len()].iter_mut().zip(src.iter()) {
-        *g += s;
-    }
-}
-
-/// `p[off ..] += src`.
-fn add_vec(p: &mut [f64], off: usize, src: ArrayView1<'_, f64>) {
-    for (g, s) in p[off..off + src.len()].iter_mut().zip(src.iter()) {
-        *g += s;
-    }
-}
-
-/// `u ⊗ v` as a matrix.
-fn outer(u: &Array1<f64>, v: &Array1<f64>) -> Array2<f64> {
-    Array2::from_shape_fn((u.len(), v.len()), |(i, j)| u[i] * v[j])
-}
-
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum()
 }
@@ -249,10 +230,14 @@ pub struct Transformer {
 }
 
 /// Per-token quantities shared by every pair of a batch: the residual rows at positions 0 and 1
-/// for each token (`x0`, `x1`), the constant row at position 2 (`c`), their keys and values, the
-/// query, and the attention scores.
+/// of the distinct tokens the batch uses (`x0`, `x1`; one row per token, ascending), the constant
+/// row at position 2 (`c`), their keys and values, the query, and the attention scores.
 #[derive(Clone, Debug)]
 struct Tables {
+    /// The token (row of `W_E`) of each row of `x0`.
+    tok0: Vec<u32>,
+    /// The token of each row of `x1`.
+    tok1: Vec<u32>,
     x0: Array2<f64>,
     x1: Array2<f64>,
     c: Array1<f64>,
@@ -289,13 +274,163 @@ struct ChunkCache {
 pub struct TransformerCache {
     /// Logits at the `=` position, batch × n_classes.
     pub logits: Array2<f64>,
+    /// Row of `tables.x0` of each pair (position 0).
     a: Vec<u32>,
+    /// Row of `tables.x1` of each pair (position 1).
     b: Vec<u32>,
     tables: Tables,
     chunks: Vec<ChunkCache>,
 }
 
-/// One chunk's contribution to the gradient (summed over chunks in order).
+impl Drop for Tables {
+    /// Hands the large buffers back to this thread's free list (see [`buffers`]).
+    fn drop(&mut self) {
+        for a in [
+            &mut self.x0,
+            &mut self.x1,
+            &mut self.k0,
+            &mut self.k1,
+            &mut self.v0,
+            &mut self.v1,
+        ] {
+            buffers::give(std::mem::take(a));
+        }
+    }
+}
+
+impl Drop for ChunkCache {
+    /// Hands the buffers back to this thread's free list (see [`buffers`]).
+    fn drop(&mut self) {
+        for a in [
+            &mut self.alpha,
+            &mut self.z,
+            &mut self.r,
+            &mut self.m,
+            &mut self.r2,
+        ] {
+            buffers::give(std::mem::take(a));
+        }
+    }
+}
+
+/// A per-thread free list of `f64` buffers: a training step allocates the same few arrays (up to
+/// d_mlp × 256 values) every step, and returning them to the system allocator made every step
+/// fault its pages in again. Buffers come back zeroed; results do not depend on which buffer is
+/// reused.
+mod buffers {
+    use ndarray::Array2;
+    use std::cell::RefCell;
+
+    /// Buffers kept per thread.
+    const KEPT: usize = 48;
+
+    thread_local! {
+        static FREE: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A `rows × cols` array of zeros, in the smallest kept buffer that is large enough.
+    pub(super) fn zeros(rows: usize, cols: usize) -> Array2<f64> {
+        let len = rows * cols;
+        let reused = FREE
+            .try_with(|f| {
+                let mut f = f.borrow_mut();
+                let best = f
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.capacity() >= len)
+                    .min_by_key(|(_, v)| v.capacity())
+                    .map(|(i, _)| i);
+                best.map(|i| f.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        let mut v = reused.unwrap_or_default();
+        v.clear();
+        v.resize(len, 0.0);
+        Array2::from_shape_vec((rows, cols), v).expect("rows × cols values")
+    }
+
+    /// Keeps the buffer of `a` for a later [`zeros`] on this thread (drops it when the list is full).
+    pub(super) fn give(a: Array2<f64>) {
+        let (v, _) = a.into_raw_vec_and_offset();
+        if v.capacity() == 0 {
+            return;
+        }
+        let _ = FREE.try_with(|f| {
+            let mut f = f.borrow_mut();
+            if f.len() < KEPT {
+                f.push(v);
+            }
+        });
+    }
+}
+
+/// Gradients of the attention inputs accumulated per table row (summed over chunks in order).
+struct AttnGrad {
+    /// Σ over pairs of ∂L/∂r (the direct path into `x_2`).
+    gc: Array1<f64>,
+    /// ∂L/∂score scatter-added per table row: `[t, h]`.
+    sig0: Array2<f64>,
+    sig1: Array2<f64>,
+    sig2: Array1<f64>,
+    /// ∂L/∂value scatter-added per table row.
+    gv0: Array2<f64>,
+    gv1: Array2<f64>,
+    gv2: Array1<f64>,
+}
+
+impl AttnGrad {
+    fn zeros(l: &Layout, t0: usize, t1: usize) -> AttnGrad {
+        AttnGrad {
+            gc: Array1::zeros(l.d),
+            sig0: Array2::zeros((t0, l.heads)),
+            sig1: Array2::zeros((t1, l.heads)),
+            sig2: Array1::zeros(l.heads),
+            gv0: buffers::zeros(t0, l.hd),
+            gv1: buffers::zeros(t1, l.hd),
+            gv2: Array1::zeros(l.hd),
+        }
+    }
+
+    fn add(&mut self, o: &AttnGrad) {
+        self.gc += &o.gc;
+        self.sig0 += &o.sig0;
+        self.sig1 += &o.sig1;
+        self.sig2 += &o.sig2;
+        self.gv0 += &o.gv0;
+        self.gv1 += &o.gv1;
+        self.gv2 += &o.gv2;
+    }
+
+    fn recycle(self) {
+        buffers::give(self.gv0);
+        buffers::give(self.gv1);
+    }
+}
+
+/// Where one chunk accumulates the gradients of the dense blocks: the gradient vector's own
+/// blocks (a batch of one chunk) or the chunk's [`Partial`].
+struct WeightGrads<'a> {
+    wu: ArrayViewMut2<'a, f64>,
+    b_out: ArrayViewMut1<'a, f64>,
+    w_out: ArrayViewMut2<'a, f64>,
+    w_in: ArrayViewMut2<'a, f64>,
+    b_in: ArrayViewMut1<'a, f64>,
+    wo: ArrayViewMut2<'a, f64>,
+}
+
+impl WeightGrads<'_> {
+    fn add(&mut self, p: &Partial) {
+        self.wu += &p.wu;
+        self.b_out += &p.b_out;
+        self.w_out += &p.w_out;
+        self.w_in += &p.w_in;
+        self.b_in += &p.b_in;
+        self.wo += &p.wo;
+    }
+}
+
+/// One chunk's contribution to the gradient, for batches of several chunks (added in chunk order).
 struct Partial {
     wu: Array2<f64>,
     b_out: Array1<f64>,
@@ -303,16 +438,7 @@ struct Partial {
     w_in: Array2<f64>,
     b_in: Array1<f64>,
     wo: Array2<f64>,
-    /// Σ over pairs of ∂L/∂r (the direct path into `x_2`).
-    gc: Array1<f64>,
-    /// ∂L/∂score scatter-added per token: `[t, h]`.
-    sig0: Array2<f64>,
-    sig1: Array2<f64>,
-    sig2: Array1<f64>,
-    /// ∂L/∂value scatter-added per token.
-    gv0: Array2<f64>,
-    gv1: Array2<f64>,
-    gv2: Array1<f64>,
+    attn: AttnGrad,
 }
 
 impl Partial {
@@ -324,31 +450,98 @@ impl Partial {
             w_in: Array2::zeros((l.d, l.dm)),
             b_in: Array1::zeros(l.dm),
             wo: Array2::zeros((l.hd, l.d)),
-            gc: Array1::zeros(l.d),
-            sig0: Array2::zeros((t0, l.heads)),
-            sig1: Array2::zeros((t1, l.heads)),
-            sig2: Array1::zeros(l.heads),
-            gv0: Array2::zeros((t0, l.hd)),
-            gv1: Array2::zeros((t1, l.hd)),
-            gv2: Array1::zeros(l.hd),
+            attn: AttnGrad::zeros(l, t0, t1),
         }
     }
 
-    fn add(&mut self, o: &Partial) {
-        self.wu += &o.wu;
-        self.b_out += &o.b_out;
-        self.w_out += &o.w_out;
-        self.w_in += &o.w_in;
-        self.b_in += &o.b_in;
-        self.wo += &o.wo;
-        self.gc += &o.gc;
-        self.sig0 += &o.sig0;
-        self.sig1 += &o.sig1;
-        self.sig2 += &o.sig2;
-        self.gv0 += &o.gv0;
-        self.gv1 += &o.gv1;
-        self.gv2 += &o.gv2;
+    fn split(&mut self) -> (WeightGrads<'_>, &mut AttnGrad) {
+        (
+            WeightGrads {
+                wu: self.wu.view_mut(),
+                b_out: self.b_out.view_mut(),
+                w_out: self.w_out.view_mut(),
+                w_in: self.w_in.view_mut(),
+                b_in: self.b_in.view_mut(),
+                wo: self.wo.view_mut(),
+            },
+            &mut self.attn,
+        )
     }
+}
+
+/// The parameter blocks of a gradient vector, mutable and disjoint (layout order).
+struct GradBlocks<'a> {
+    we: &'a mut [f64],
+    pos: &'a mut [f64],
+    wq: &'a mut [f64],
+    wk: &'a mut [f64],
+    wv: &'a mut [f64],
+    wo: &'a mut [f64],
+    w_in: &'a mut [f64],
+    b_in: &'a mut [f64],
+    w_out: &'a mut [f64],
+    b_out: &'a mut [f64],
+    wu: &'a mut [f64],
+}
+
+impl<'a> GradBlocks<'a> {
+    fn new(g: &'a mut [f64], l: &Layout) -> GradBlocks<'a> {
+        let (we, g) = g.split_at_mut(l.pos - l.we);
+        let (pos, g) = g.split_at_mut(l.wq - l.pos);
+        let (wq, g) = g.split_at_mut(l.wk - l.wq);
+        let (wk, g) = g.split_at_mut(l.wv - l.wk);
+        let (wv, g) = g.split_at_mut(l.wo - l.wv);
+        let (wo, g) = g.split_at_mut(l.w_in - l.wo);
+        let (w_in, g) = g.split_at_mut(l.b_in - l.w_in);
+        let (b_in, g) = g.split_at_mut(l.w_out - l.b_in);
+        let (w_out, g) = g.split_at_mut(l.b_out - l.w_out);
+        let (b_out, wu) = g.split_at_mut(l.wu - l.b_out);
+        GradBlocks {
+            we,
+            pos,
+            wq,
+            wk,
+            wv,
+            wo,
+            w_in,
+            b_in,
+            w_out,
+            b_out,
+            wu,
+        }
+    }
+
+    /// The dense blocks as matrices, for [`Transformer::backward_chunk`].
+    fn dense(&mut self, l: &Layout) -> WeightGrads<'_> {
+        fn m(s: &mut [f64], r: usize, c: usize) -> ArrayViewMut2<'_, f64> {
+            ArrayViewMut2::from_shape((r, c), s).expect("parameter layout")
+        }
+        WeightGrads {
+            wu: m(self.wu, l.d, l.c),
+            b_out: ArrayViewMut1::from(&mut *self.b_out),
+            w_out: m(self.w_out, l.dm, l.d),
+            w_in: m(self.w_in, l.d, l.dm),
+            b_in: ArrayViewMut1::from(&mut *self.b_in),
+            wo: m(self.wo, l.hd, l.d),
+        }
+    }
+}
+
+/// The distinct values of `t` (each < n) in ascending order and, per entry of `t`, its index
+/// among them.
+fn distinct(t: &[u32], n: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut row = vec![u32::MAX; n];
+    for &x in t {
+        row[x as usize] = 0;
+    }
+    let mut values = Vec::new();
+    for (v, r) in row.iter_mut().enumerate() {
+        if *r == 0 {
+            *r = values.len() as u32;
+            values.push(v as u32);
+        }
+    }
+    (values, t.iter().map(|&x| row[x as usize]).collect())
 }
 
 /// Buffers of one input-Jacobian computation (one class per row), reused across pairs.
@@ -381,6 +574,34 @@ impl JacobianScratch {
             j: z(2 * l.n),
         }
     }
+}
+
+/// The hidden units of the MLP block are cut into two contiguous blocks whatever the thread count
+/// (`0..mlp_half(dm)`, `mlp_half(dm)..dm`); a chunk's two blocks run in parallel when the pool has
+/// two threads, and their sums over hidden units are added in block order, so the numbers do not
+/// depend on the number of threads.
+fn mlp_half(dm: usize) -> usize {
+    dm.div_ceil(2)
+}
+
+/// The hidden units of MLP block `k` (0 or 1).
+fn mlp_block(k: usize, dm: usize) -> std::ops::Range<usize> {
+    if k == 0 {
+        0..mlp_half(dm)
+    } else {
+        mlp_half(dm)..dm
+    }
+}
+
+/// `[f(0, x[0]), f(1, x[1])]`, on two threads of the current pool when it has more than one.
+fn in_two<A: Send, R: Send>(x: [A; 2], f: impl Fn(usize, A) -> R + Sync) -> [R; 2] {
+    let [x0, x1] = x;
+    let (r0, r1) = if workers() > 1 {
+        rayon::join(|| f(0, x0), || f(1, x1))
+    } else {
+        (f(0, x0), f(1, x1))
+    };
+    [r0, r1]
 }
 
 /// Number of workers for the current rayon pool.
@@ -518,10 +739,22 @@ impl Transformer {
 
     /// The operand rows of `W_E` (tokens 0..n) plus the position-`p` embedding.
     fn operand_rows(&self, p: usize) -> Array2<f64> {
+        let all: Vec<u32> = (0..self.layout.n as u32).collect();
+        self.operand_rows_of(p, &all)
+    }
+
+    /// The rows `W_E[t] + W_pos[p]` for the tokens `t` of `tok`.
+    fn operand_rows_of(&self, p: usize, tok: &[u32]) -> Array2<f64> {
         let l = &self.layout;
-        let pos = self.w(l.pos, 3, l.d).row(p).to_owned();
-        let mut x = self.w(l.we, l.n, l.d).to_owned();
-        x += &pos;
+        let d = l.d;
+        let pos = &self.params[l.pos + p * d..l.pos + (p + 1) * d];
+        let mut x = buffers::zeros(tok.len(), d);
+        for (mut row, &t) in x.rows_mut().into_iter().zip(tok) {
+            let e = &self.params[l.we + t as usize * d..l.we + (t as usize + 1) * d];
+            for ((x, e), p) in row.iter_mut().zip(e).zip(pos) {
+                *x = e + p;
+            }
+        }
         x
     }
 
@@ -533,7 +766,13 @@ impl Transformer {
             a.iter().chain(b).all(|&t| (t as usize) < n),
             "forward: operand token ≥ n = {n}"
         );
-        self.forward_tables(self.operand_rows(0), self.operand_rows(1), a, b)
+        // Tables only for the tokens the batch uses (a minibatch of 32 pairs of p = 61 uses
+        // about 25 of the 61 at each position).
+        let (tok0, ia) = distinct(a, n);
+        let (tok1, ib) = distinct(b, n);
+        let x0 = self.operand_rows_of(0, &tok0);
+        let x1 = self.operand_rows_of(1, &tok1);
+        self.forward_tables(x0, x1, tok0, tok1, ia, ib)
     }
 
     /// Logits for one pair given the two operand embedding rows directly: `x_0 = e0 + W_pos[0]`,
@@ -549,12 +788,13 @@ impl Transformer {
         let pos = self.w(l.pos, 3, l.d);
         let x0 = Array2::from_shape_fn((1, l.d), |(_, j)| e0[j] + pos[[0, j]]);
         let x1 = Array2::from_shape_fn((1, l.d), |(_, j)| e1[j] + pos[[1, j]]);
-        let cache = self.forward_tables(x0, x1, &[0], &[0]);
+        let cache = self.forward_tables(x0, x1, vec![0], vec![0], vec![0], vec![0]);
         cache.logits.row(0).to_owned()
     }
 
-    /// Builds the per-token tables from the residual rows of positions 0 and 1.
-    fn tables(&self, x0: Array2<f64>, x1: Array2<f64>) -> Tables {
+    /// Builds the per-token tables from the residual rows of positions 0 and 1 (`tok0`, `tok1`:
+    /// the token of each row).
+    fn tables(&self, x0: Array2<f64>, x1: Array2<f64>, tok0: Vec<u32>, tok1: Vec<u32>) -> Tables {
         let l = &self.layout;
         let (d, hd) = (l.d, l.hd);
         let (wq, wk, wv) = (
@@ -564,7 +804,7 @@ impl Transformer {
         );
         let c = &self.w(l.we, l.n + 1, d).row(l.n) + &self.w(l.pos, 3, d).row(2);
         let prod = |x: &Array2<f64>, w: ArrayView2<'_, f64>| {
-            let mut out = Array2::zeros((x.nrows(), hd));
+            let mut out = buffers::zeros(x.nrows(), hd);
             matmul(out.view_mut(), x.view(), w, 1.0, false, Par::Seq);
             out
         };
@@ -591,6 +831,8 @@ impl Transformer {
             ) * scale
         });
         Tables {
+            tok0,
+            tok1,
             x0,
             x1,
             c,
@@ -608,16 +850,18 @@ impl Transformer {
     }
 
     /// Forward pass where pair `i` reads row `a[i]` of `x0` and row `b[i]` of `x1` as its
-    /// residual at positions 0 and 1.
+    /// residual at positions 0 and 1 (rows of tokens `tok0`, `tok1`).
     fn forward_tables(
         &self,
         x0: Array2<f64>,
         x1: Array2<f64>,
-        a: &[u32],
-        b: &[u32],
+        tok0: Vec<u32>,
+        tok1: Vec<u32>,
+        a: Vec<u32>,
+        b: Vec<u32>,
     ) -> TransformerCache {
         let l = &self.layout;
-        let tables = self.tables(x0, x1);
+        let tables = self.tables(x0, x1, tok0, tok1);
         let batch = a.len();
         let n_chunks = batch.div_ceil(CHUNK);
         let chunks: Vec<(ChunkCache, Array2<f64>)> = map_items(
@@ -630,17 +874,25 @@ impl Transformer {
                 self.forward_chunk(&tables, &a[lo..hi], &b[lo..hi])
             },
         );
-        let mut logits = Array2::zeros((batch, l.c));
         let mut caches = Vec::with_capacity(n_chunks);
-        for (i, (cache, lg)) in chunks.into_iter().enumerate() {
-            let lo = i * CHUNK;
-            logits.slice_mut(s![lo..lo + lg.nrows(), ..]).assign(&lg);
+        let logits = if n_chunks == 1 {
+            let (cache, lg) = chunks.into_iter().next().expect("one chunk");
             caches.push(cache);
-        }
+            lg
+        } else {
+            let mut logits = buffers::zeros(batch, l.c);
+            for (i, (cache, lg)) in chunks.into_iter().enumerate() {
+                let lo = i * CHUNK;
+                logits.slice_mut(s![lo..lo + lg.nrows(), ..]).assign(&lg);
+                buffers::give(lg);
+                caches.push(cache);
+            }
+            logits
+        };
         TransformerCache {
             logits,
-            a: a.to_vec(),
-            b: b.to_vec(),
+            a,
+            b,
             tables,
             chunks: caches,
         }
@@ -650,8 +902,8 @@ impl Transformer {
         let l = &self.layout;
         let (d, hd, dh, dm, heads) = (l.d, l.hd, l.dh, l.dm, l.heads);
         let rows = a.len();
-        let mut alpha = Array2::<f64>::zeros((rows, 3 * heads));
-        let mut z = Array2::<f64>::zeros((rows, hd));
+        let mut alpha = buffers::zeros(rows, 3 * heads);
+        let mut z = buffers::zeros(rows, hd);
         let v2 = t.v2.as_slice().expect("standard layout");
         for i in 0..rows {
             let (ta, tb) = (a[i] as usize, b[i] as usize);
@@ -678,7 +930,7 @@ impl Transformer {
             }
         }
         // r = x_2 + z W_O
-        let mut r = Array2::<f64>::zeros((rows, d));
+        let mut r = buffers::zeros(rows, d);
         matmul(
             r.view_mut(),
             z.view(),
@@ -688,31 +940,52 @@ impl Transformer {
             Par::Seq,
         );
         r += &t.c;
-        // m = ReLU(r W_in + b_in)
-        let mut m = Array2::<f64>::zeros((rows, dm));
-        matmul(
-            m.view_mut(),
-            r.view(),
+        // m = ReLU(r W_in + b_in) and r' = r + m W_out + b_out, by blocks of hidden units:
+        // r' = r + b_out + Σ_k m[:, k] W_out[k, :] summed in block order.
+        let mut m = buffers::zeros(rows, dm);
+        let mut r2 = buffers::zeros(rows, d);
+        let mut p1 = buffers::zeros(rows, d);
+        let (w_in, b_in, w_out) = (
             self.w(l.w_in, d, dm),
-            1.0,
-            false,
-            Par::Seq,
-        );
-        m += &self.vec(l.b_in, dm);
-        m.mapv_inplace(|u| u.max(0.0));
-        // r' = r + m W_out + b_out
-        let mut r2 = Array2::<f64>::zeros((rows, d));
-        matmul(
-            r2.view_mut(),
-            m.view(),
+            self.vec(l.b_in, dm),
             self.w(l.w_out, dm, d),
-            1.0,
-            false,
-            Par::Seq,
         );
+        let half = mlp_half(dm);
+        let (m0, m1) = m.view_mut().split_at(Axis(1), half);
+        let rv = r.view();
+        in_two(
+            [(m0, r2.view_mut()), (m1, p1.view_mut())],
+            |k, (mut mk, mut pk)| {
+                let cols = mlp_block(k, dm);
+                matmul(
+                    mk.view_mut(),
+                    rv,
+                    w_in.slice(s![.., cols.clone()]),
+                    1.0,
+                    false,
+                    Par::Seq,
+                );
+                let bk = b_in.slice(s![cols.clone()]);
+                for mut row in mk.rows_mut() {
+                    for (u, &bb) in row.iter_mut().zip(&bk) {
+                        *u = (*u + bb).max(0.0);
+                    }
+                }
+                matmul(
+                    pk.view_mut(),
+                    mk.view(),
+                    w_out.slice(s![cols, ..]),
+                    1.0,
+                    false,
+                    Par::Seq,
+                );
+            },
+        );
+        r2 += &p1;
+        buffers::give(p1);
         r2 += &self.vec(l.b_out, d);
         r2 += &r;
-        let mut logits = Array2::<f64>::zeros((rows, l.c));
+        let mut logits = buffers::zeros(rows, l.c);
         matmul(
             logits.view_mut(),
             r2.view(),
@@ -733,13 +1006,32 @@ impl Transformer {
         grad: &mut [f64],
     ) {
         let l = &self.layout;
+        let (n, d) = (l.n, l.d);
         let (gx0, gx1, gc) = self.backward_tables(cache, dlogits, grad);
-        // x0[t] = W_E[t] + W_pos[0], x1[t] = W_E[t] + W_pos[1], x_2 = W_E[n] + W_pos[2].
-        let mut gwe = &gx0 + &gx1;
-        gwe.push_row(gc.view()).expect("d columns");
-        add_block(grad, l.we, gwe.view());
-        let gpos = ndarray::stack![Axis(0), gx0.sum_axis(Axis(0)), gx1.sum_axis(Axis(0)), gc];
-        add_block(grad, l.pos, gpos.view());
+        let t = &cache.tables;
+        let g = GradBlocks::new(grad, l);
+        // x0[r] = W_E[tok0[r]] + W_pos[0], x1[r] = W_E[tok1[r]] + W_pos[1], x_2 = W_E[n] + W_pos[2]:
+        // scatter-add the table rows into the embedding rows of their tokens.
+        for (p, gx, tok) in [(0, &gx0, &t.tok0), (1, &gx1, &t.tok1)] {
+            for (row, &tk) in gx.rows().into_iter().zip(tok) {
+                let dst = &mut g.we[tk as usize * d..(tk as usize + 1) * d];
+                for (g, x) in dst.iter_mut().zip(row) {
+                    *g += x;
+                }
+            }
+            let sum = gx.sum_axis(Axis(0));
+            for (g, x) in g.pos[p * d..(p + 1) * d].iter_mut().zip(&sum) {
+                *g += x;
+            }
+        }
+        for (g, x) in g.we[n * d..(n + 1) * d].iter_mut().zip(&gc) {
+            *g += x;
+        }
+        for (g, x) in g.pos[2 * d..3 * d].iter_mut().zip(&gc) {
+            *g += x;
+        }
+        buffers::give(gx0);
+        buffers::give(gx1);
     }
 
     /// The backward pass down to the residual rows: accumulates the gradients of every block from
@@ -761,39 +1053,59 @@ impl Transformer {
         assert_eq!(grad.len(), l.len, "backward: grad has the length of params");
         let t = &cache.tables;
         let (t0, t1) = (t.x0.nrows(), t.x1.nrows());
-        let partials: Vec<Partial> = map_items(
-            cache.chunks.len(),
-            workers(),
-            || (),
-            |i, _| {
-                let lo = i * CHUNK;
-                let rows = cache.chunks[i].r.nrows();
-                self.backward_chunk(
-                    t,
-                    &cache.chunks[i],
-                    &cache.a[lo..lo + rows],
-                    &cache.b[lo..lo + rows],
-                    dlogits.slice(s![lo..lo + rows, ..]),
-                )
-            },
-        );
-        let mut p = Partial::zeros(l, t0, t1);
-        for part in &partials {
-            p.add(part);
+        let mut g = GradBlocks::new(grad, l);
+        let mut p = AttnGrad::zeros(l, t0, t1);
+        if cache.chunks.len() == 1 {
+            // One chunk (every minibatch up to CHUNK pairs): straight into the gradient.
+            self.backward_chunk(
+                t,
+                &cache.chunks[0],
+                &cache.a,
+                &cache.b,
+                dlogits,
+                &mut g.dense(l),
+                &mut p,
+            );
+        } else {
+            let partials: Vec<Partial> = map_items(
+                cache.chunks.len(),
+                workers(),
+                || (),
+                |i, _| {
+                    let lo = i * CHUNK;
+                    let rows = cache.chunks[i].r.nrows();
+                    let mut part = Partial::zeros(l, t0, t1);
+                    let (mut sink, attn) = part.split();
+                    self.backward_chunk(
+                        t,
+                        &cache.chunks[i],
+                        &cache.a[lo..lo + rows],
+                        &cache.b[lo..lo + rows],
+                        dlogits.slice(s![lo..lo + rows, ..]),
+                        &mut sink,
+                        attn,
+                    );
+                    part
+                },
+            );
+            let mut dense = g.dense(l);
+            for part in partials {
+                dense.add(&part);
+                p.add(&part.attn);
+                part.attn.recycle();
+            }
         }
-        add_block(grad, l.wo, p.wo.view());
-        add_block(grad, l.w_in, p.w_in.view());
-        add_vec(grad, l.b_in, p.b_in.view());
-        add_block(grad, l.w_out, p.w_out.view());
-        add_vec(grad, l.b_out, p.b_out.view());
-        add_block(grad, l.wu, p.wu.view());
 
         // Scores s_p,h = q_h · k_p,h / √dₕ.
         let scale = 1.0 / (dh as f64).sqrt();
         let gk = |sig: &Array2<f64>| {
-            Array2::from_shape_fn((sig.nrows(), hd), |(r, j)| {
-                sig[[r, j / dh]] * t.q[j] * scale
-            })
+            let mut out = buffers::zeros(sig.nrows(), hd);
+            for (mut o, s) in out.rows_mut().into_iter().zip(sig.rows()) {
+                for (j, o) in o.iter_mut().enumerate() {
+                    *o = s[j / dh] * t.q[j] * scale;
+                }
+            }
+            out
         };
         let (gk0, gk1) = (gk(&p.sig0), gk(&p.sig1));
         let gk2 = Array1::from_shape_fn(hd, |j| p.sig2[j / dh] * t.q[j] * scale);
@@ -808,18 +1120,25 @@ impl Transformer {
         let wq = self.w(l.wq, d, hd);
         let wk = self.w(l.wk, d, hd);
         let wv = self.w(l.wv, d, hd);
-        add_block(grad, l.wq, outer(&t.c, &gq).view());
-        let mut gwk = outer(&t.c, &gk2);
+        let outer_add = |dst: &mut [f64], v: &Array1<f64>| {
+            for (row, &ci) in dst.chunks_exact_mut(hd).zip(&t.c) {
+                for (g, &vj) in row.iter_mut().zip(v) {
+                    *g += ci * vj;
+                }
+            }
+        };
+        outer_add(g.wq, &gq);
+        outer_add(g.wk, &gk2);
+        let mut gwk = ArrayViewMut2::from_shape((d, hd), &mut *g.wk).expect("parameter layout");
         matmul(gwk.view_mut(), t.x0.t(), gk0.view(), 1.0, true, Par::Seq);
         matmul(gwk.view_mut(), t.x1.t(), gk1.view(), 1.0, true, Par::Seq);
-        add_block(grad, l.wk, gwk.view());
-        let mut gwv = outer(&t.c, &p.gv2);
+        outer_add(g.wv, &p.gv2);
+        let mut gwv = ArrayViewMut2::from_shape((d, hd), &mut *g.wv).expect("parameter layout");
         matmul(gwv.view_mut(), t.x0.t(), p.gv0.view(), 1.0, true, Par::Seq);
         matmul(gwv.view_mut(), t.x1.t(), p.gv1.view(), 1.0, true, Par::Seq);
-        add_block(grad, l.wv, gwv.view());
 
         let gx = |gk: &Array2<f64>, gv: &Array2<f64>| {
-            let mut out = Array2::<f64>::zeros((gk.nrows(), d));
+            let mut out = buffers::zeros(gk.nrows(), d);
             matmul(out.view_mut(), gk.view(), wk.t(), 1.0, false, Par::Seq);
             matmul(out.view_mut(), gv.view(), wv.t(), 1.0, true, Par::Seq);
             out
@@ -827,9 +1146,15 @@ impl Transformer {
         let gx0 = gx(&gk0, &p.gv0);
         let gx1 = gx(&gk1, &p.gv1);
         let gc = &p.gc + &wq.dot(&gq) + wk.dot(&gk2) + wv.dot(&p.gv2);
+        buffers::give(gk0);
+        buffers::give(gk1);
+        p.recycle();
         (gx0, gx1, gc)
     }
 
+    /// One chunk's backward pass: the dense blocks' gradients added into `w`, the attention
+    /// inputs' into `p`.
+    #[allow(clippy::too_many_arguments)]
     fn backward_chunk(
         &self,
         t: &Tables,
@@ -837,44 +1162,78 @@ impl Transformer {
         a: &[u32],
         b: &[u32],
         gl: ArrayView2<'_, f64>,
-    ) -> Partial {
+        w: &mut WeightGrads<'_>,
+        p: &mut AttnGrad,
+    ) {
         let l = &self.layout;
         let (d, hd, dh, dm, heads) = (l.d, l.hd, l.dh, l.dm, l.heads);
         let rows = a.len();
-        let mut p = Partial::zeros(l, t.x0.nrows(), t.x1.nrows());
         let wu = self.w(l.wu, d, l.c);
         let w_out = self.w(l.w_out, dm, d);
         let w_in = self.w(l.w_in, d, dm);
         let wo = self.w(l.wo, hd, d);
         // logits = r' W_U
-        matmul(p.wu.view_mut(), cc.r2.t(), gl, 1.0, false, Par::Seq);
-        let mut gr = Array2::<f64>::zeros((rows, d)); // ∂L/∂r', then ∂L/∂r
+        matmul(w.wu.view_mut(), cc.r2.t(), gl, 1.0, true, Par::Seq);
+        let mut gr = buffers::zeros(rows, d); // ∂L/∂r', then ∂L/∂r
         matmul(gr.view_mut(), gl, wu.t(), 1.0, false, Par::Seq);
         // r' = r + m W_out + b_out
-        p.b_out = gr.sum_axis(Axis(0));
-        matmul(
-            p.w_out.view_mut(),
-            cc.m.t(),
-            gr.view(),
-            1.0,
-            false,
-            Par::Seq,
-        );
-        let mut gu = Array2::<f64>::zeros((rows, dm));
-        matmul(gu.view_mut(), gr.view(), w_out.t(), 1.0, false, Par::Seq);
-        ndarray::Zip::from(&mut gu).and(&cc.m).for_each(|g, &m| {
-            if m <= 0.0 {
-                *g = 0.0;
-            }
-        });
-        // m = ReLU(r W_in + b_in)
-        matmul(p.w_in.view_mut(), cc.r.t(), gu.view(), 1.0, false, Par::Seq);
-        p.b_in = gu.sum_axis(Axis(0));
-        matmul(gr.view_mut(), gu.view(), w_in.t(), 1.0, true, Par::Seq);
+        w.b_out += &gr.sum_axis(Axis(0));
+        // m = ReLU(r W_in + b_in), by the blocks of hidden units of the forward pass: each block
+        // owns its rows of ∂W_out, columns of ∂W_in and ∂b_in; ∂L/∂r gets the blocks' terms
+        // `∂L/∂m[:, k] W_in[:, k]ᵀ` added in block order.
+        let mut gu = buffers::zeros(rows, dm);
+        let mut q0 = buffers::zeros(rows, d);
+        let mut q1 = buffers::zeros(rows, d);
+        let half = mlp_half(dm);
+        {
+            let (gwo0, gwo1) = w.w_out.view_mut().split_at(Axis(0), half);
+            let (gwi0, gwi1) = w.w_in.view_mut().split_at(Axis(1), half);
+            let (gbi0, gbi1) = w.b_in.view_mut().split_at(Axis(0), half);
+            let (gu0, gu1) = gu.view_mut().split_at(Axis(1), half);
+            let grv = gr.view();
+            in_two(
+                [
+                    (gwo0, gwi0, gbi0, gu0, q0.view_mut()),
+                    (gwo1, gwi1, gbi1, gu1, q1.view_mut()),
+                ],
+                |k, (mut gwo, mut gwi, mut gbi, mut guk, mut qk)| {
+                    let cols = mlp_block(k, dm);
+                    let mk = cc.m.slice(s![.., cols.clone()]);
+                    matmul(gwo.view_mut(), mk.t(), grv, 1.0, true, Par::Seq);
+                    matmul(
+                        guk.view_mut(),
+                        grv,
+                        w_out.slice(s![cols.clone(), ..]).t(),
+                        1.0,
+                        false,
+                        Par::Seq,
+                    );
+                    ndarray::Zip::from(&mut guk).and(&mk).for_each(|g, &m| {
+                        if m <= 0.0 {
+                            *g = 0.0;
+                        }
+                    });
+                    matmul(gwi.view_mut(), cc.r.t(), guk.view(), 1.0, true, Par::Seq);
+                    gbi += &guk.sum_axis(Axis(0));
+                    matmul(
+                        qk.view_mut(),
+                        guk.view(),
+                        w_in.slice(s![.., cols]).t(),
+                        1.0,
+                        false,
+                        Par::Seq,
+                    );
+                },
+            );
+        }
+        gr += &q0;
+        gr += &q1;
+        buffers::give(q0);
+        buffers::give(q1);
         // r = x_2 + z W_O
-        p.gc = gr.sum_axis(Axis(0));
-        matmul(p.wo.view_mut(), cc.z.t(), gr.view(), 1.0, false, Par::Seq);
-        let mut gz = Array2::<f64>::zeros((rows, hd));
+        p.gc += &gr.sum_axis(Axis(0));
+        matmul(w.wo.view_mut(), cc.z.t(), gr.view(), 1.0, true, Par::Seq);
+        let mut gz = buffers::zeros(rows, hd);
         matmul(gz.view_mut(), gr.view(), wo.t(), 1.0, false, Par::Seq);
         // z_h = Σ_p α_h,p v_h,p ; α_h = softmax(s_h)
         let v2 = t.v2.as_slice().expect("standard layout");
@@ -909,7 +1268,9 @@ impl Transformer {
                 }
             }
         }
-        p
+        buffers::give(gr);
+        buffers::give(gu);
+        buffers::give(gz);
     }
 
     /// The input Jacobian by the general backward pass (one table row per class): the slow
@@ -930,7 +1291,7 @@ impl Transformer {
         let x0 = Array2::from_shape_fn((c, d), |(_, j)| r0[j]);
         let x1 = Array2::from_shape_fn((c, d), |(_, j)| r1[j]);
         let idx: Vec<u32> = (0..c as u32).collect();
-        let cache = self.forward_tables(x0, x1, &idx, &idx);
+        let cache = self.forward_tables(x0, x1, idx.clone(), idx.clone(), idx.clone(), idx);
         let eye = Array2::<f64>::eye(c);
         let mut scratch = vec![0.0; l.len];
         let (g0, g1, _) = self.backward_tables(&cache, eye.view(), &mut scratch);
@@ -971,8 +1332,8 @@ impl Transformer {
             &cache.tables,
             &cache.chunks[0],
             0,
-            a,
-            b,
+            cache.a[0],
+            cache.b[0],
             &shared,
             &mut scratch,
         );
@@ -1000,7 +1361,7 @@ impl Transformer {
                 let chunk = &cache.chunks[ci];
                 let lo = ci * CHUNK;
                 for i in 0..chunk.r.nrows() {
-                    let (ta, tb) = (a[lo + i], b[lo + i]);
+                    let (ta, tb) = (cache.a[lo + i], cache.b[lo + i]);
                     self.jacobian_into(&cache.tables, chunk, i, ta, tb, &shared, &mut scratch);
                     sum += &scratch.j;
                     matmul(
@@ -1044,7 +1405,7 @@ impl Transformer {
         (wu.t().to_owned(), p)
     }
 
-    /// `scratch.j ← ∂logits/∂x` for pair `row` of `chunk` (tokens `a`, `b`). With `dlogits = e_k`
+    /// `scratch.j ← ∂logits/∂x` for pair `row` of `chunk` (rows `a`, `b` of the tables). With `dlogits = e_k`
     /// for every class k at once: `∂L/∂r' = W_U[:, k]`, `∂L/∂m = P[k] ⊙ 1[m > 0]`,
     /// `∂L/∂r = W_U[:, k] + (∂L/∂m) W_inᵀ`, then attention and the embedding as in the backward pass.
     #[allow(clippy::too_many_arguments)]
@@ -1221,9 +1582,16 @@ mod tests {
                 assert!(row.slice(s![3 * h..3 * h + 3]).iter().all(|&w| w > 0.0));
             }
         }
-        assert_eq!(cache.tables.k0.dim(), (5, 8));
+        // One table row per distinct token: a ∈ {0, 4}, b ∈ {1, 3}.
+        assert_eq!(cache.tables.tok0, [0, 4]);
+        assert_eq!(cache.tables.tok1, [1, 3]);
+        assert_eq!(
+            (&cache.a[..], &cache.b[..]),
+            (&[0, 1, 1][..], &[0, 0, 1][..])
+        );
+        assert_eq!(cache.tables.k0.dim(), (2, 8));
         // Pairs sharing `a` share the position-0 attention score.
-        assert_eq!(cache.tables.s0.dim(), (5, 2));
+        assert_eq!(cache.tables.s0.dim(), (2, 2));
         assert_eq!(cache.logits.dim(), (3, 4));
     }
 

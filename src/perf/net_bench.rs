@@ -1,6 +1,8 @@
-//! `symrfm bench --network`: optimizer steps per second of the reference's default MLP and the
-//! time of one network AGOP, beside the reference's numbers measured on the same machine
-//! (`scripts/bench_reference_net.py`).
+//! `symrfm bench --network`: optimizer steps per second of the reference's default MLP, the
+//! two-layer net and the transformer, and the time of one network AGOP, beside reference numbers
+//! measured on the same machine: the reference repository's `OneLayerFCN` for the `mlp` row
+//! (`scripts/bench_reference_net.py`) and PyTorch running our transformer for the `transformer`
+//! row (`scripts/bench_reference_transformer.py`).
 
 use super::machine::Machine;
 use crate::data::{Split, SplitSpec};
@@ -26,19 +28,30 @@ pub struct NetBenchConfig {
     pub repeats: usize,
     /// Worker threads for the AGOP (training steps are sequential).
     pub threads: usize,
-    /// The reference's numbers on this machine, if measured: seconds per step and per AGOP.
-    pub reference: Option<ReferenceTimes>,
+    /// Reference numbers on this machine, if measured, at most one per model (`mlp`,
+    /// `transformer`): seconds per step (and per AGOP).
+    pub references: Vec<ReferenceTimes>,
 }
 
-/// The reference implementation's times (from `scripts/bench_reference_net.py`).
+/// A reference's times on this machine: the reference repository's `OneLayerFCN` (model `mlp`,
+/// from `scripts/bench_reference_net.py`) or PyTorch running our transformer (model
+/// `transformer`, from `scripts/bench_reference_transformer.py`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceTimes {
-    /// Seconds per optimizer step of `train_net.py`'s loop.
+    /// The row it is compared with (`mlp` when absent, as in files written before the field).
+    #[serde(default = "default_reference_model")]
+    pub model: String,
+    /// Seconds per optimizer step (for `mlp`: of `train_net.py`'s loop).
     pub seconds_per_step: f64,
-    /// Seconds of one `agop_utils.calc_full_agop`.
-    pub agop_seconds: f64,
-    /// Where the numbers come from.
+    /// Seconds of one `agop_utils.calc_full_agop` (`mlp` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agop_seconds: Option<f64>,
+    /// Where the numbers come from (script, torch version, threads, load average).
     pub source: String,
+}
+
+fn default_reference_model() -> String {
+    "mlp".into()
 }
 
 /// One network row.
@@ -54,7 +67,8 @@ pub struct NetBenchRow {
     pub agop_seconds: f64,
     /// Median seconds of the NFA correlations (√AGOP by eigendecomposition).
     pub nfa_seconds: f64,
-    /// Reference seconds per step / ours (the reference's rows only for `mlp`).
+    /// Reference seconds per step / ours (rows with a reference of their model: `mlp` against the
+    /// reference repository, `transformer` against PyTorch running the same model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_speedup: Option<f64>,
     /// Reference AGOP seconds / ours.
@@ -85,9 +99,12 @@ pub struct NetBenchReport {
     pub threads: usize,
     /// The rows.
     pub rows: Vec<NetBenchRow>,
-    /// The reference's times, when given.
+    /// The reference repository's times (the `mlp` row's), when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceTimes>,
+    /// PyTorch's times on our transformer (the `transformer` row's), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformer_reference: Option<ReferenceTimes>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -161,10 +178,7 @@ pub fn run_net_bench(
         }
         let sps = median(step_times);
         let agop_s = median(agop_times);
-        let reference = config
-            .reference
-            .as_ref()
-            .filter(|_| model == net::ModelKind::Mlp);
+        let reference = config.reference_for(model.name());
         let row = NetBenchRow {
             model: model.name().into(),
             seconds_per_step: sps,
@@ -172,7 +186,7 @@ pub fn run_net_bench(
             agop_seconds: agop_s,
             nfa_seconds: median(nfa_times),
             step_speedup: reference.map(|r| r.seconds_per_step / sps),
-            agop_speedup: reference.map(|r| r.agop_seconds / agop_s),
+            agop_speedup: reference.and_then(|r| r.agop_seconds.map(|s| s / agop_s)),
         };
         progress(&format!(
             "{}: {:.1} µs per step ({:.0} steps/s), AGOP {:.2} ms",
@@ -194,8 +208,16 @@ pub fn run_net_bench(
         repeats: config.repeats,
         threads: config.threads,
         rows,
-        reference: config.reference.clone(),
+        reference: config.reference_for("mlp").cloned(),
+        transformer_reference: config.reference_for("transformer").cloned(),
     })
+}
+
+impl NetBenchConfig {
+    /// The reference of the row `model`, if given.
+    pub fn reference_for(&self, model: &str) -> Option<&ReferenceTimes> {
+        self.references.iter().find(|r| r.model == model)
+    }
 }
 
 impl NetBenchReport {
@@ -235,14 +257,97 @@ impl NetBenchReport {
             ));
         }
         if let Some(r) = &self.reference {
+            let agop = r.agop_seconds.map_or(String::new(), |a| {
+                format!(", {a:.2} s per `calc_full_agop`")
+            });
             s.push_str(&format!(
-                "\nReference (rfm-grokking 73181df `OneLayerFCN`, torch, float64): {:.1} µs per step, {:.2} s per \
-                 `calc_full_agop`; source: {}.\n",
+                "\nReference of the `mlp` row (rfm-grokking 73181df `OneLayerFCN`, torch, float64): {:.1} µs per \
+                 step{agop}; source: {}.\n",
                 r.seconds_per_step * 1e6,
-                r.agop_seconds,
+                r.source
+            ));
+        }
+        if let Some(r) = &self.transformer_reference {
+            s.push_str(&format!(
+                "\nReference of the `transformer` row (PyTorch running the same model, \
+                 scripts/torch_transformer_fixture.py, float64; no AGOP timed): {:.1} µs per step; source: {}.\n",
+                r.seconds_per_step * 1e6,
                 r.source
             ));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_files_of_both_kinds_load_and_reach_their_rows() {
+        // A file written before the `model` field (results/bench-net-reference.json) is the mlp's.
+        let mlp: ReferenceTimes = serde_json::from_str(
+            r#"{"seconds_per_step": 0.002, "agop_seconds": 27.0, "source": "ref"}"#,
+        )
+        .unwrap();
+        assert_eq!((mlp.model.as_str(), mlp.agop_seconds), ("mlp", Some(27.0)));
+        // scripts/bench_reference_transformer.py's file: extra fields, no AGOP.
+        let tfm: ReferenceTimes = serde_json::from_str(
+            r#"{"model": "transformer", "seconds_per_step": 0.004,
+                "seconds_per_step_full": 0.008, "source": "torch"}"#,
+        )
+        .unwrap();
+        assert_eq!(tfm.agop_seconds, None);
+        let config = NetBenchConfig {
+            modulus: 61,
+            width: 256,
+            batch: 32,
+            steps: 1,
+            repeats: 1,
+            threads: 1,
+            references: vec![mlp.clone(), tfm.clone()],
+        };
+        assert_eq!(config.reference_for("mlp"), Some(&mlp));
+        assert_eq!(config.reference_for("transformer"), Some(&tfm));
+        assert_eq!(config.reference_for("mlp2"), None);
+        let row = |model: &str, s: f64, r: Option<&ReferenceTimes>| NetBenchRow {
+            model: model.into(),
+            seconds_per_step: s,
+            steps_per_second: 1.0 / s,
+            agop_seconds: 0.5,
+            nfa_seconds: 0.1,
+            step_speedup: r.map(|r| r.seconds_per_step / s),
+            agop_speedup: r.and_then(|r| r.agop_seconds.map(|a| a / 0.5)),
+        };
+        let report = NetBenchReport {
+            machine: Machine::current(),
+            load_average_after: [0.0; 3],
+            task: "add".into(),
+            n_train: 1,
+            width: 256,
+            batch: 32,
+            steps: 1,
+            repeats: 1,
+            threads: 1,
+            rows: vec![
+                row("mlp", 0.001, Some(&mlp)),
+                row("transformer", 0.001, Some(&tfm)),
+            ],
+            reference: Some(mlp),
+            transformer_reference: Some(tfm),
+        };
+        let md = report.to_markdown();
+        assert!(
+            md.contains("| mlp | 1000.0 | 1000 | 500.00 | 100.00 | 2.0× | 54.0× |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| transformer | 1000.0 | 1000 | 500.00 | 100.00 | 4.0× | – |"),
+            "{md}"
+        );
+        assert!(md.contains("Reference of the `transformer` row"), "{md}");
+        let back: NetBenchReport =
+            serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        assert_eq!(back, report);
     }
 }

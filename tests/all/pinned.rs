@@ -190,8 +190,16 @@ fn every_committed_result_file_loads_with_todays_readers() {
                 assert!(!r.rows.is_empty(), "{}: no rows", path.display());
                 "bench-net".into()
             }
-            Some("json") if name == "bench-net-reference.json" => {
-                let _: symrfm::perf::net_bench::ReferenceTimes = crate::common::read(&path);
+            // bench-net-reference.json (the reference repository, `mlp`) and
+            // bench-net-reference-transformer.json (PyTorch running our transformer).
+            Some("json") if name.starts_with("bench-net-reference") => {
+                let r: symrfm::perf::net_bench::ReferenceTimes = crate::common::read(&path);
+                assert!(
+                    r.model == "mlp" || r.model == "transformer",
+                    "{}: model {}",
+                    path.display(),
+                    r.model
+                );
                 "bench-net reference".into()
             }
             // Written by examples and scripts, not by the binary: checked as JSON with their
