@@ -85,6 +85,9 @@ for part in "${PARTS[@]}"; do
           if [[ $g == part5-grok ]]; then echo; python3 scripts/networks_grok_steps.py "results/networks/$g.jsonl" 6000; fi
           echo; python3 scripts/networks_grok_steps.py --threshold 0.95 "results/networks/$g.jsonl" 6000
         } > "results/networks/$g-steps.md" ;;
+      part5-diagnostic)
+        python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
+        { echo; python3 scripts/networks_diagnostic.py "results/networks/$g.jsonl" "target/networks/$g"; } >> "results/networks/$g.md" ;;
       part5-tasks)
         python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md"
         # the order of Sym_f of each task (exact search)

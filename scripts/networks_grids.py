@@ -442,10 +442,15 @@ def part1b():
     for h in ["s", "r^16,s", "r^8,s", "r^4,s", "r^2,s"]:
         for seed in SEEDS:
             rows.append(job(f"Fix<{h}> | transformer", fixed(h), transformer(seed)))
+    # Random controls with the training fractions of Fix<r^8,s>, Fix<r^4,s>, Fix<r^2,s>.
+    for frac in [0.875, 0.75, 0.5]:
+        for seed in SEEDS:
+            rows.append(job(f"random {frac} | transformer", {"kind": "random", "fraction": frac, "seed": seed},
+                            transformer(seed)))
     write(
         "part1-add32-transformer",
         "Issue 23 part 1: the transformer on add mod 32 with test = the fixed points of <s>, "
-        "<r^16,s>, <r^8,s>, <r^4,s>, <r^2,s> (seeds 0-2).",
+        "<r^16,s>, <r^8,s>, <r^4,s>, <r^2,s>, and random splits of the same training fractions (seeds 0-2).",
         {"task": {"operation": "add", "modulus": 32}, "params": {"iters": RFM_ITERS}},
         {".": rows},
     )

@@ -71,7 +71,8 @@ pub struct BenchArgs {
     pub backend: BackendArg,
     /// Only the network rows: steps per second of the default MLP (and the two-layer net and
     /// the transformer) on add mod --net-modulus and the time of one network AGOP; writes
-    /// bench-net.md and bench-net.json instead of bench.md and bench.json.
+    /// bench-net.md and bench-net.json instead of bench.md and bench.json, and replaces the
+    /// network section of an existing bench.md in the output directory (kept by later full runs).
     #[arg(long)]
     pub network: bool,
     /// Modulus of the network rows.
@@ -189,7 +190,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     })?;
     let _ = std::fs::remove_dir_all(&scratch);
     symrfm::report::write_json_atomic(&json, &report)?;
-    let text = report.to_markdown();
+    let mut text = report.to_markdown();
+    // Keep the network section that `bench --network` wrote into the previous bench.md.
+    let old = std::fs::read_to_string(&md).unwrap_or_default();
+    if let (Some(a), Some(b)) = (
+        old.find(symrfm::perf::markdown::NETWORK_SECTION_BEGIN),
+        old.find(symrfm::perf::markdown::NETWORK_SECTION_END),
+    ) {
+        if a < b {
+            let inner = &old[a + symrfm::perf::markdown::NETWORK_SECTION_BEGIN.len()..b];
+            let section = inner.trim().strip_prefix("## ").map(|r| format!("# {r}"));
+            if let Some(section) = section {
+                text = symrfm::perf::markdown::splice_network_section(&text, &section);
+            }
+        }
+    }
     symrfm::report::write::write_atomic(&md, text.as_bytes())?;
     if !quiet {
         for line in report.targets() {
@@ -212,8 +227,13 @@ fn run_network(args: &BenchArgs) -> Result<()> {
     }
     let json = args.out_dir.join("bench-net.json");
     let md = args.out_dir.join("bench-net.md");
+    // An existing bench.md gets the network rows as a section of its own (replaced on a rerun).
+    let bench_md = args.out_dir.join("bench.md");
     super::flags::prepare_output(&json, args.force, args.quiet)?;
     super::flags::prepare_output(&md, args.force, args.quiet)?;
+    if bench_md.exists() {
+        super::flags::prepare_output(&bench_md, args.force, args.quiet)?;
+    }
     let mut references: Vec<symrfm::perf::net_bench::ReferenceTimes> = Vec::new();
     for path in &args.net_reference {
         let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
@@ -262,8 +282,18 @@ fn run_network(args: &BenchArgs) -> Result<()> {
         }
     })?;
     symrfm::report::write_json_atomic(&json, &report)?;
-    symrfm::report::write::write_atomic(&md, report.to_markdown().as_bytes())?;
+    let text = report.to_markdown();
+    symrfm::report::write::write_atomic(&md, text.as_bytes())?;
     outln!("wrote {} and {}", md.display(), json.display());
+    if bench_md.exists() {
+        let doc = std::fs::read_to_string(&bench_md).map_err(|e| symrfm::Error::Io {
+            path: bench_md.clone(),
+            source: e,
+        })?;
+        let spliced = symrfm::perf::markdown::splice_network_section(&doc, &text);
+        symrfm::report::write::write_atomic(&bench_md, spliced.as_bytes())?;
+        outln!("updated the network section of {}", bench_md.display());
+    }
     Ok(())
 }
 

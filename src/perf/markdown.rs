@@ -348,3 +348,56 @@ impl BenchReport {
         out
     }
 }
+
+/// First line of the network section that `symrfm bench --network` keeps in bench.md.
+pub const NETWORK_SECTION_BEGIN: &str = "<!-- symrfm bench --network: begin -->";
+/// Last line of that section.
+pub const NETWORK_SECTION_END: &str = "<!-- symrfm bench --network: end -->";
+
+/// `doc` with the network section (between [`NETWORK_SECTION_BEGIN`] and
+/// [`NETWORK_SECTION_END`]) replaced by `section`, or `section` appended when `doc` has none. The
+/// section's own top-level heading (`# …`) becomes a second-level one.
+pub fn splice_network_section(doc: &str, section: &str) -> String {
+    let body = section
+        .strip_prefix("# ")
+        .map_or_else(|| section.to_string(), |rest| format!("## {rest}"));
+    let block = format!(
+        "{NETWORK_SECTION_BEGIN}\n{}\n{NETWORK_SECTION_END}\n",
+        body.trim_end()
+    );
+    match (
+        doc.find(NETWORK_SECTION_BEGIN),
+        doc.find(NETWORK_SECTION_END),
+    ) {
+        (Some(a), Some(b)) if a < b => {
+            let end = b + NETWORK_SECTION_END.len();
+            let end = end + usize::from(doc[end..].starts_with('\n'));
+            format!("{}{block}{}", &doc[..a], &doc[end..])
+        }
+        _ => format!("{}\n\n{block}", doc.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod network_section_tests {
+    use super::*;
+
+    #[test]
+    fn the_network_section_is_appended_once_and_then_replaced() {
+        let doc = "# symrfm benchmark\n\nrows\n";
+        let once = splice_network_section(doc, "# symrfm bench --network\n\nold table\n");
+        assert!(once.starts_with(doc.trim_end()));
+        assert!(once.contains("## symrfm bench --network\n\nold table\n"));
+        let twice = splice_network_section(&once, "# symrfm bench --network\n\nnew table\n");
+        assert!(twice.contains("new table") && !twice.contains("old table"));
+        assert_eq!(twice.matches(NETWORK_SECTION_BEGIN).count(), 1);
+        assert_eq!(
+            splice_network_section(&twice, "# symrfm bench --network\n\nnew table\n"),
+            twice
+        );
+        // Text after the section survives.
+        let with_tail = format!("{twice}\n## Later\n");
+        let again = splice_network_section(&with_tail, "# x\n\nthird\n");
+        assert!(again.ends_with("## Later\n") && again.contains("third"));
+    }
+}
