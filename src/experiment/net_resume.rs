@@ -15,7 +15,7 @@ use super::run::RunOptions;
 use super::spec::{Experiment, ExperimentSpec};
 use crate::error::{Error, Result};
 use crate::net::{NetState, Network};
-use crate::report::{read_file, RunReport, SymrfmFile};
+use crate::report::RunReport;
 use crate::rfm::{Control, RfmParams};
 use std::path::Path;
 
@@ -33,24 +33,7 @@ impl NetResumption {
     /// Reads the run file at `path` and prepares its continuation to `steps` optimizer steps in
     /// all (default: the file's own total, for an interrupted run). Errors name the file.
     pub fn from_file(path: &Path, steps: Option<usize>) -> Result<Self> {
-        let bad = |reason: String| Error::InvalidInput {
-            path: path.to_path_buf(),
-            reason,
-        };
-        match read_file(path)? {
-            SymrfmFile::Run(report) => Self::new(*report, steps).map_err(|e| match e {
-                Error::InvalidParameter {
-                    name: "resume",
-                    allowed,
-                    ..
-                } => bad(allowed),
-                e => e,
-            }),
-            other => Err(bad(format!(
-                "a run file (kind \"run\") to continue, not a {} file",
-                other.kind()
-            ))),
-        }
+        super::resume::continue_run_file(path, |report| Self::new(report, steps))
     }
 
     /// Prepares the continuation of the network run `previous` to `steps` optimizer steps in all

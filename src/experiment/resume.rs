@@ -87,28 +87,37 @@ pub struct Resumption {
     save_predictions: bool,
 }
 
+/// Reads the run file at `path` and hands it to `prepare` (an RFM or a network continuation);
+/// errors that name `resume` (the report cannot be continued) are reported against the file.
+pub(crate) fn continue_run_file<T>(
+    path: &Path,
+    prepare: impl FnOnce(RunReport) -> Result<T>,
+) -> Result<T> {
+    let bad = |reason: String| Error::InvalidInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match read_file(path)? {
+        SymrfmFile::Run(report) => prepare(*report).map_err(|e| match e {
+            Error::InvalidParameter {
+                name: "resume",
+                allowed,
+                ..
+            } => bad(allowed),
+            e => e,
+        }),
+        other => Err(bad(format!(
+            "a run file (kind \"run\") to continue, not a {} file",
+            other.kind()
+        ))),
+    }
+}
+
 impl Resumption {
     /// Reads the run file at `path` and prepares its continuation to `iters` iterations in all
     /// (default: the file's own `params.iters`, for an interrupted run). Errors name the file.
     pub fn from_file(path: &Path, iters: Option<usize>) -> Result<Self> {
-        let bad = |reason: String| Error::InvalidInput {
-            path: path.to_path_buf(),
-            reason,
-        };
-        match read_file(path)? {
-            SymrfmFile::Run(report) => Self::new(*report, iters).map_err(|e| match e {
-                Error::InvalidParameter {
-                    name: "resume",
-                    allowed,
-                    ..
-                } => bad(allowed),
-                e => e,
-            }),
-            other => Err(bad(format!(
-                "a run file (kind \"run\") to continue, not a {} file",
-                other.kind()
-            ))),
-        }
+        continue_run_file(path, |report| Self::new(report, iters))
     }
 
     /// Prepares the continuation of `previous` to `iters` iterations in all (default: its own
