@@ -37,6 +37,18 @@ pub fn loss_and_grad_into(
         LossKind::Mse => {
             let scale = 1.0 / (rows * c) as f64;
             let mut sum = 0.0;
+            if let (Some(f), Some(g)) = (logits.as_slice(), grad.as_slice_mut()) {
+                // Contiguous rows: the same sums in the same order, without iterator overhead.
+                for (i, (row, gr)) in f.chunks_exact(c).zip(g.chunks_exact_mut(c)).enumerate() {
+                    let y = labels[i] as usize;
+                    for (j, (&fj, gj)) in row.iter().zip(gr.iter_mut()).enumerate() {
+                        let r = fj - if j == y { 1.0 } else { 0.0 };
+                        sum += r * r;
+                        *gj = 2.0 * r * scale;
+                    }
+                }
+                return sum * scale;
+            }
             for (i, (row, mut g)) in logits
                 .axis_iter(Axis(0))
                 .zip(grad.axis_iter_mut(Axis(0)))

@@ -79,17 +79,16 @@ impl Block {
         ensure(z, rows, w);
         ensure(sz, rows, w);
         ensure(l, rows, c);
-        for (i, (mut zr, mut sr)) in z
-            .axis_iter_mut(Axis(0))
-            .zip(sz.axis_iter_mut(Axis(0)))
-            .enumerate()
-        {
-            let ea = self.e.row(a[i] as usize);
-            let eb = self.e.row(n + b[i] as usize);
-            for (((zo, so), &x), &y) in zr.iter_mut().zip(sr.iter_mut()).zip(&ea).zip(&eb) {
-                *zo = x + y;
-                *so = act.value(*zo);
-            }
+        let e = self.e.as_slice().expect(CONTIGUOUS);
+        let (zs, ss) = (
+            z.as_slice_mut().expect(CONTIGUOUS),
+            sz.as_slice_mut().expect(CONTIGUOUS),
+        );
+        // The activation is chosen once, outside the loop (the same arithmetic as `act.value`).
+        match act {
+            Activation::Quadratic => gather(e, w, n, a, b, zs, ss, |v| v * v),
+            Activation::Relu => gather(e, w, n, a, b, zs, ss, |v| if v > 0.0 { v } else { 0.0 }),
+            _ => gather(e, w, n, a, b, zs, ss, |v| act.value(v)),
         }
         matmul(l.view_mut(), sz.view(), self.out.t(), 1.0, false, Par::Seq);
     }
@@ -115,15 +114,55 @@ impl Block {
         ensure(g_out, self.out.nrows(), w);
         matmul(g_out.view_mut(), dy.t(), sz.view(), 1.0, false, Par::Seq);
         matmul(d.view_mut(), dy, self.out.view(), 1.0, false, Par::Seq);
-        d.zip_mut_with(z, |x, &zz| *x *= act.derivative(zz));
-        for (i, row) in d.axis_iter(Axis(0)).enumerate() {
+        let ds = d.as_slice_mut().expect(CONTIGUOUS);
+        let zs = z.as_slice().expect(CONTIGUOUS);
+        match act {
+            Activation::Quadratic => scale_by(ds, zs, |v| 2.0 * v),
+            Activation::Relu => scale_by(ds, zs, |v| if v > 0.0 { 1.0 } else { 0.0 }),
+            _ => scale_by(ds, zs, |v| act.derivative(v)),
+        }
+        let g = g_e.as_slice_mut().expect(CONTIGUOUS);
+        for (i, row) in ds.chunks_exact(w).enumerate() {
             for k in [a[i] as usize, n + b[i] as usize] {
-                let mut dst = g_e.row_mut(k);
-                for (g, &x) in dst.iter_mut().zip(&row) {
-                    *g += x;
+                for (gk, &x) in g[k * w..(k + 1) * w].iter_mut().zip(row) {
+                    *gk += x;
                 }
             }
         }
+    }
+}
+
+const CONTIGUOUS: &str = "owned arrays in standard layout";
+
+/// z_i = E[a_i] + E[n + b_i] and σ(z_i) for every row i (E row-major with rows of `w`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gather(
+    e: &[f64],
+    w: usize,
+    n: usize,
+    a: &[u32],
+    b: &[u32],
+    z: &mut [f64],
+    sz: &mut [f64],
+    sigma: impl Fn(f64) -> f64,
+) {
+    for (i, (zr, sr)) in z.chunks_exact_mut(w).zip(sz.chunks_exact_mut(w)).enumerate() {
+        let ea = &e[a[i] as usize * w..][..w];
+        let eb = &e[(n + b[i] as usize) * w..][..w];
+        for k in 0..w {
+            let v = ea[k] + eb[k];
+            zr[k] = v;
+            sr[k] = sigma(v);
+        }
+    }
+}
+
+/// d ← d ⊙ σ′(z), elementwise.
+#[inline(always)]
+fn scale_by(d: &mut [f64], z: &[f64], sigma_prime: impl Fn(f64) -> f64) {
+    for (x, &v) in d.iter_mut().zip(z) {
+        *x *= sigma_prime(v);
     }
 }
 
