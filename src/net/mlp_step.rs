@@ -147,7 +147,11 @@ fn gather(
     sz: &mut [f64],
     sigma: impl Fn(f64) -> f64,
 ) {
-    for (i, (zr, sr)) in z.chunks_exact_mut(w).zip(sz.chunks_exact_mut(w)).enumerate() {
+    for (i, (zr, sr)) in z
+        .chunks_exact_mut(w)
+        .zip(sz.chunks_exact_mut(w))
+        .enumerate()
+    {
         let ea = &e[a[i] as usize * w..][..w];
         let eb = &e[(n + b[i] as usize) * w..][..w];
         for k in 0..w {
