@@ -103,6 +103,8 @@ for part in "${PARTS[@]}"; do
       *)
         python3 scripts/networks_summary.py "results/networks/$g.jsonl" "target/networks/$g" > "results/networks/$g.md" ;;
     esac
+    # the test accuracy along training, per split (from the saved runs)
+    python3 scripts/networks_figures.py "results/networks/$g.jsonl" "target/networks/$g" "results/networks/$g.svg"
   done
 done
-echo "tables in results/networks/*.md"
+echo "tables in results/networks/*.md, figures in results/networks/*.svg"
