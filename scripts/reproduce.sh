@@ -17,8 +17,9 @@
 #   6  any finite group: mul on groups of equal order, abelian vs not (scripts/groups.sh); symmetric vs
 #      broken splits on D12 and S4 (scripts/nonabelian_symmetric.sh); graph distance and comparisons
 #      with fixed-point splits of a Sym_f element (scripts/structural.sh)        (results/groups.md)
-#   7  RFM and neural networks side by side on symmetric splits, what decides trapping, non-abelian
-#      groups (scripts/networks.sh)                                           (results/networks.md)
+#   7  RFM, MLPs and the transformer side by side on symmetric splits, what decides trapping, features along
+#      training, non-abelian groups and irreps, symmetry acquisition
+#      (scripts/networks.sh)                                                 (results/networks.md)
 # A step whose subcommand or split kind this symrfm does not have yet is skipped with a message
 # saying what is missing; the summary at the end lists the skipped steps.
 #
@@ -138,7 +139,7 @@ if wants 6; then
 fi
 
 if wants 7; then
-  step 7 "RFM and neural networks on symmetric splits (issue 23; about 50 minutes)"
+  step 7 "RFM and neural networks on symmetric splits (issue 23; about 90 minutes, every part of results/networks.md)"
   SYMRFM=$BIN scripts/networks.sh
   done_step 7
 fi
