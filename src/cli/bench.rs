@@ -190,21 +190,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     })?;
     let _ = std::fs::remove_dir_all(&scratch);
     symrfm::report::write_json_atomic(&json, &report)?;
-    let mut text = report.to_markdown();
     // Keep the network section that `bench --network` wrote into the previous bench.md.
     let old = std::fs::read_to_string(&md).unwrap_or_default();
-    if let (Some(a), Some(b)) = (
-        old.find(symrfm::perf::markdown::NETWORK_SECTION_BEGIN),
-        old.find(symrfm::perf::markdown::NETWORK_SECTION_END),
-    ) {
-        if a < b {
-            let inner = &old[a + symrfm::perf::markdown::NETWORK_SECTION_BEGIN.len()..b];
-            let section = inner.trim().strip_prefix("## ").map(|r| format!("# {r}"));
-            if let Some(section) = section {
-                text = symrfm::perf::markdown::splice_network_section(&text, &section);
-            }
-        }
-    }
+    let text = symrfm::perf::markdown::keep_network_section(&old, &report.to_markdown());
     symrfm::report::write::write_atomic(&md, text.as_bytes())?;
     if !quiet {
         for line in report.targets() {

@@ -354,6 +354,23 @@ pub const NETWORK_SECTION_BEGIN: &str = "<!-- symrfm bench --network: begin -->"
 /// Last line of that section.
 pub const NETWORK_SECTION_END: &str = "<!-- symrfm bench --network: end -->";
 
+/// Where the network section (its marker lines included, and the newline after the last) lies in
+/// `doc`.
+fn network_section_range(doc: &str) -> Option<std::ops::Range<usize>> {
+    let a = doc.find(NETWORK_SECTION_BEGIN)?;
+    let b = doc.find(NETWORK_SECTION_END).filter(|&b| b > a)?;
+    let end = b + NETWORK_SECTION_END.len();
+    Some(a..end + usize::from(doc[end..].starts_with('\n')))
+}
+
+/// `doc` with its network section replaced by `block` (markers included), or `block` appended.
+fn put_network_block(doc: &str, block: &str) -> String {
+    match network_section_range(doc) {
+        Some(r) => format!("{}{block}{}", &doc[..r.start], &doc[r.end..]),
+        None => format!("{}\n\n{block}", doc.trim_end()),
+    }
+}
+
 /// `doc` with the network section (between [`NETWORK_SECTION_BEGIN`] and
 /// [`NETWORK_SECTION_END`]) replaced by `section`, or `section` appended when `doc` has none. The
 /// section's own top-level heading (`# …`) becomes a second-level one.
@@ -365,16 +382,19 @@ pub fn splice_network_section(doc: &str, section: &str) -> String {
         "{NETWORK_SECTION_BEGIN}\n{}\n{NETWORK_SECTION_END}\n",
         body.trim_end()
     );
-    match (
-        doc.find(NETWORK_SECTION_BEGIN),
-        doc.find(NETWORK_SECTION_END),
-    ) {
-        (Some(a), Some(b)) if a < b => {
-            let end = b + NETWORK_SECTION_END.len();
-            let end = end + usize::from(doc[end..].starts_with('\n'));
-            format!("{}{block}{}", &doc[..a], &doc[end..])
+    put_network_block(doc, &block)
+}
+
+/// `new` with the network section of `old` (as it stands), when `old` has one: a full benchmark
+/// rewrites bench.md and keeps the rows `bench --network` wrote into it.
+pub fn keep_network_section(old: &str, new: &str) -> String {
+    match network_section_range(old) {
+        Some(r) => {
+            let block = &old[r];
+            let nl = if block.ends_with('\n') { "" } else { "\n" };
+            put_network_block(new, &format!("{block}{nl}"))
         }
-        _ => format!("{}\n\n{block}", doc.trim_end()),
+        None => new.to_string(),
     }
 }
 
@@ -399,5 +419,10 @@ mod network_section_tests {
         let with_tail = format!("{twice}\n## Later\n");
         let again = splice_network_section(&with_tail, "# x\n\nthird\n");
         assert!(again.ends_with("## Later\n") && again.contains("third"));
+        // A full benchmark's new document keeps the old section as it stands.
+        let rewritten = keep_network_section(&again, "# symrfm benchmark\n\nnew rows\n");
+        assert!(rewritten.starts_with("# symrfm benchmark\n\nnew rows"));
+        assert!(rewritten.contains("third") && !rewritten.contains("## Later"));
+        assert_eq!(keep_network_section(doc, "plain\n"), "plain\n");
     }
 }
