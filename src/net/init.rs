@@ -211,8 +211,8 @@ pub fn symmetrize_transformer(t: &mut Transformer, perms: &[Vec<usize>]) -> Resu
             ));
         }
         swaps |= swap;
-        for i in 0..2 * n {
-            let (x, y) = (root(&mut parent, i % n), root(&mut parent, p[i] % n));
+        for (i, &pi) in p.iter().enumerate() {
+            let (x, y) = (root(&mut parent, i % n), root(&mut parent, pi % n));
             parent[x.max(y)] = x.min(y);
         }
     }
