@@ -333,6 +333,7 @@ mod tests {
         assert_eq!(config.reference_for("mlp2"), None);
         let row = |model: &str, s: f64, r: Option<&ReferenceTimes>| NetBenchRow {
             model: model.into(),
+            precision: Precision::F64,
             seconds_per_step: s,
             steps_per_second: 1.0 / s,
             agop_seconds: 0.5,
@@ -352,6 +353,10 @@ mod tests {
             threads: 1,
             rows: vec![
                 row("mlp", 0.001, Some(&mlp)),
+                NetBenchRow {
+                    precision: Precision::F32,
+                    ..row("mlp", 0.0005, None)
+                },
                 row("transformer", 0.001, Some(&tfm)),
             ],
             reference: Some(mlp),
@@ -366,6 +371,15 @@ mod tests {
             md.contains("| transformer | 1000.0 | 1000 | 500.00 | 100.00 | 4.0× | – |"),
             "{md}"
         );
+        // An f32 row: named so, not compared with the (float64) reference.
+        assert!(
+            md.contains("| mlp (f32) | 500.0 | 2000 | 500.00 | 100.00 | – | – |"),
+            "{md}"
+        );
+        // Rows of f64 runs carry no precision field (files written before it load).
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["rows"][0].get("precision").is_none());
+        assert_eq!(json["rows"][1]["precision"], "f32");
         assert!(md.contains("Reference of the `transformer` row"), "{md}");
         let back: NetBenchReport =
             serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
