@@ -4,6 +4,10 @@
 //! vectors, the training loop, and the network's feature matrices (NFM, AGOP in closed form, NFA
 //! correlations). See SCIENCE.md §7.
 //!
+//! Training runs in `f64` or, with `net.precision = "f32"`, in `f32`: the models, losses,
+//! optimizers and the training step are generic over [`NetReal`] ([`real`]); everything after
+//! training (evaluation, feature matrices, `predict`) reads the weights widened to `f64`.
+//!
 //! The transformer trains with the same loop and defaults as the MLP (AdamW lr 1e-3, weight
 //! decay 1, batch 32, MSE); Nanda et al.'s setup is full batch with cross-entropy
 //! (`batch: 0, loss: Ce`). Its NFM is the Gram matrix of the operand embeddings at both

@@ -1,4 +1,4 @@
-//! Optimizers on flat f64 slices with exactly torch.optim's update formulas (single-tensor CPU
+//! Optimizers on flat f64 (or f32) slices with exactly torch.optim's update formulas (single-tensor CPU
 //! path), so that a run reproduces a PyTorch run from the same weights and batches.
 
 use super::params::{NetParams, OptimizerKind};

@@ -37,7 +37,7 @@
 //! added in chunk order. The numbers are bit-identical for any number of threads.
 //!
 //! # Parameter layout
-//! One flat `f64` vector, blocks in this order, each row-major:
+//! One flat vector (`f64`, or `f32` in a float32 training loop), blocks in this order, each row-major:
 //!
 //! | block | shape | |
 //! |---|---|---|
