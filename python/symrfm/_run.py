@@ -392,6 +392,37 @@ def _init_path(init_m: Any, task: Task, stack: List[str]) -> Optional[str]:
 
 _NOT_RECORDED = ("callback", "quiet", "progress", "command_line", "params")
 
+# Arguments of `run` that only one model family reads: given to the other, they are refused (as
+# the CLI refuses the flags) rather than silently ignored.
+_RFM_ONLY = (
+    "kernel", "bandwidth", "ridge", "iters", "agop_power", "centering", "save_every", "init_m",
+    "interventions", "exact_symmetry", "init", "init_seed", "max_memory", "backend", "structure",
+    "save_predictions",
+)
+_NET_ONLY = (
+    "width", "act", "init_scale", "net_init", "net_seed", "optimizer", "lr", "weight_decay",
+    "momentum", "batch", "epochs", "steps", "eval_every", "agop_every", "loss", "agop_reg",
+    "symmetry_loss", "d_model", "heads", "d_head", "d_mlp",
+)
+
+
+def _check_model_args(model: str, call: Dict[str, Any]) -> None:
+    """Raises ValueError for the first argument `call` gives that `model` does not read."""
+    if model == "rfm":
+        for name in _NET_ONLY:
+            if name in call:
+                raise ValueError(
+                    f"invalid value for model: 'rfm' (the default) with {name}={call[name]!r} "
+                    f"(allowed: {name} with model='mlp', 'mlp2' or 'transformer': it sets a network)"
+                )
+    else:
+        for name in _RFM_ONLY:
+            if name in call:
+                raise ValueError(
+                    f"invalid value for {name}: {call[name]!r} "
+                    f"(allowed: RFM runs only; this run is model={model!r})"
+                )
+
 
 def _non_defaults(func: Callable[..., Any], args: Dict[str, Any]) -> Dict[str, Any]:
     """The arguments of a call that differ from the defaults (recorded as its command line)."""
@@ -541,6 +572,7 @@ def run(
     the value and what is allowed; numerical failures raise :class:`NumericalError`.
     """
     call = _non_defaults(run, locals())
+    _check_model_args(model, call)
     task = _resolve_task(task, modulus)
     if split is None:
         split = Split.random(task, fraction, seed)

@@ -70,6 +70,19 @@ def test_bad_network_values_name_the_parameter():
         symrfm.run(t, model="mlp", net_init="banana", steps=10, quiet=True)
 
 
+def test_arguments_of_the_other_model_family_are_refused():
+    t = symrfm.Task("add", 7)
+    with pytest.raises(ValueError, match=r"iters: 3 .*RFM runs only.*model='mlp'"):
+        symrfm.run(t, model="mlp", iters=3, steps=10, quiet=True)
+    with pytest.raises(ValueError, match="structure"):
+        symrfm.run(t, model="transformer", structure=True, steps=10, quiet=True)
+    with pytest.raises(ValueError, match=r"model: 'rfm'.*width=16"):
+        symrfm.run(t, width=16, iters=2, quiet=True)
+    # Shared arguments are accepted by both.
+    assert symrfm.run(t, model="mlp", width=8, steps=4, threads=1, quiet=True).complete
+    assert symrfm.run(t, iters=2, threads=1, quiet=True).complete
+
+
 def test_split_to_csv_is_byte_equal_to_the_cli(cli, tmp_path):
     t = symrfm.Task("add", 11)
     s = symrfm.Split.random(t, 0.4, 3)

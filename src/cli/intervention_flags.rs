@@ -61,7 +61,8 @@ pub struct InterventionArgs {
     /// Seed of `--init random-circulant` and of `--perturb`.
     #[arg(long, value_name = "SEED", default_value_t = 0)]
     pub init_seed: u64,
-    /// Perturb M_0 by ε·E, E symmetric Gaussian with ‖E‖_F = ‖M_0‖_F.
+    /// Perturb M_0 by ε·E, E symmetric Gaussian with ‖E‖_F = ‖M_0‖_F (a network: its first layer,
+    /// the transformer's embeddings, by a Gaussian of relative size ε, seeded by --net-seed).
     #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
     pub perturb: Option<f64>,
 }

@@ -37,6 +37,7 @@ pub mod interrupt;
 pub mod intervention_flags;
 pub mod isotypic_report;
 pub mod merge;
+pub mod model_flags;
 pub mod net_flags;
 pub mod net_run;
 pub mod progress;
@@ -68,10 +69,27 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     let result = match cli.command {
         Command::Run(args) => match &args.resume {
             Some(path) => resume::run(&args, path, command_line),
-            None if args.net.is_network() => net_run::run(&args, command_line),
-            None => run::run(&args, command_line),
+            None => model_flags::check(
+                &resume::given_flags(&command_line, "run"),
+                args.net.is_network(),
+                args.net.model.trim(),
+            )
+            .map_err(anyhow::Error::from)
+            .and_then(|()| {
+                if args.net.is_network() {
+                    net_run::run(&args, command_line)
+                } else {
+                    run::run(&args, command_line)
+                }
+            }),
         },
-        Command::Compare(args) => compare::compare(&args, command_line),
+        Command::Compare(args) => model_flags::check(
+            &resume::given_flags(&command_line, "compare"),
+            args.net.is_network(),
+            args.net.model.trim(),
+        )
+        .map_err(anyhow::Error::from)
+        .and_then(|()| compare::compare(&args, command_line)),
         Command::Decompose(args) => decompose::decompose(&args, command_line),
         Command::Bench(args) => bench::run(&args),
         Command::Sweep(args) => sweep::run(&args, command_line),

@@ -40,7 +40,8 @@ pub struct NetArgs {
     pub d_mlp: Option<usize>,
     /// First layer: `random`, `symmetric` (projected onto the stabilizer-invariant weights),
     /// `symmetric:<subgroup>`, or `rfm:<run.json>` (rows drawn from N(0, M)). `--perturb ε` adds a
-    /// Gaussian of relative size ε. The transformer: `random` only.
+    /// Gaussian of relative size ε. The transformer: `random` or `symmetric[:<subgroup>]`
+    /// (token embeddings averaged over H's orbits, operand positions tied when H exchanges them).
     #[arg(long, default_value = "random")]
     pub net_init: String,
     /// Seed of the weights, the minibatch order and sampled symmetries.

@@ -256,17 +256,14 @@ pub const WITH_RESUME: &[&str] = &[
 pub fn resume(
     args: &RunArgs,
     path: &Path,
-    given: &[(String, String)],
+    given: &[super::model_flags::Given],
     command_line: Vec<String>,
 ) -> Result<()> {
     use symrfm::experiment::NetResumption;
-    if let Some((_, flag)) = given
-        .iter()
-        .find(|(id, _)| !WITH_RESUME.contains(&id.as_str()))
-    {
+    if let Some(g) = given.iter().find(|g| !WITH_RESUME.contains(&g.id.as_str())) {
         return Err(symrfm::Error::param(
             "--resume",
-            format!("{} with {flag}", path.display()),
+            format!("{} with {}", path.display(), g.flag),
             "--resume alone: the network run continues with the parameters its file records; \
              only --steps (the new total), --out, --force, --threads, --save-model and -q may \
              be given with it",
@@ -279,7 +276,7 @@ pub fn resume(
     prepare_output(&out, args.force || in_place, args.quiet)?;
     let steps = given
         .iter()
-        .any(|(id, _)| id == "steps")
+        .any(|g| g.id == "steps")
         .then_some(args.net.steps)
         .flatten();
     let mut resumption = NetResumption::from_file(path, steps).map_err(|e| to_flags(e, &[]))?;

@@ -46,40 +46,51 @@ impl Experiment {
         )
     }
 
-    /// The initial network of `spec.net`: random, projected onto H-invariant first layers, or
-    /// drawn from an RFM feature matrix, then perturbed (the transformer: random only).
+    /// The initial network of `spec.net`: random, projected onto H-invariant first layers (the
+    /// transformer: H-invariant embeddings), or drawn from an RFM feature matrix (fully connected
+    /// nets), then perturbed.
     pub fn initial_network(&self) -> Result<Network> {
         let params = self.require_net()?;
-        let (task, split) = (&self.task, &self.split);
-        let mut network = Network::random(params, task.n_symbols(), task.n_classes())?;
+        let mut network = Network::random(params, self.task.n_symbols(), self.task.n_classes())?;
+        let symmetric = match &params.init {
+            NetInit::Symmetric { subgroup } => Some(self.init_permutations(subgroup)?),
+            _ => None,
+        };
         match &mut network {
             Network::Fcn(mlp) => {
-                match &params.init {
-                    NetInit::Random => {}
-                    NetInit::Symmetric { subgroup } => {
-                        let sym = TaskSymmetry::of(task);
-                        if sym.is_empty() {
-                            return Err(Error::param(
-                                "net.init",
-                                task.describe(),
-                                "a task whose Sym_f lists its elements (a symmetric init projects onto a subgroup of it)",
-                            ));
-                        }
-                        let h = resolve_subgroup(&sym, &split.train, subgroup)
-                            .map_err(|e| e.renamed("net.init"))?;
-                        init::symmetrize(mlp, &coordinate_permutations(&sym, &h))?;
-                    }
-                    NetInit::Rfm { path } => {
-                        let m = crate::report::read::load_matrix(path, None)?;
-                        init::from_feature_matrix(mlp, &m, params)?;
-                    }
+                if let Some(perms) = &symmetric {
+                    init::symmetrize(mlp, perms)?;
+                }
+                if let NetInit::Rfm { path } = &params.init {
+                    let m = crate::report::read::load_matrix(path, None)?;
+                    init::from_feature_matrix(mlp, &m, params)?;
                 }
                 init::perturb(mlp, params.perturb, params.seed);
             }
-            // Random only: `NetParams::validate` refuses other inits and a perturbation.
-            Network::Transformer(_) => {}
+            // `NetParams::validate` refuses an RFM-drawn transformer.
+            Network::Transformer(t) => {
+                if let Some(perms) = &symmetric {
+                    init::symmetrize_transformer(t, perms)?;
+                }
+                init::perturb_transformer(t, params.perturb, params.seed)?;
+            }
         }
         Ok(network)
+    }
+
+    /// The coordinate permutations of the subgroup a symmetric init names.
+    fn init_permutations(&self, subgroup: &str) -> Result<Vec<Vec<usize>>> {
+        let sym = TaskSymmetry::of(&self.task);
+        if sym.is_empty() {
+            return Err(Error::param(
+                "net.init",
+                self.task.describe(),
+                "a task whose Sym_f lists its elements (a symmetric init projects onto a subgroup of it)",
+            ));
+        }
+        let h = resolve_subgroup(&sym, &self.split.train, subgroup)
+            .map_err(|e| e.renamed("net.init"))?;
+        Ok(coordinate_permutations(&sym, &h))
     }
 
     fn require_net(&self) -> Result<&NetParams> {

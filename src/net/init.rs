@@ -4,6 +4,7 @@
 
 use super::mlp::Mlp;
 use super::params::{ModelKind, NetParams};
+use super::transformer::Transformer;
 use crate::error::{Error, Result};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -124,17 +125,129 @@ pub fn perturb(net: &mut Mlp, epsilon: f64, seed: u64) {
     if epsilon == 0.0 {
         return;
     }
-    let mut r = rng(seed, 2);
     let mut e = net.embedding_mut();
-    let noise: Vec<f64> = (0..e.len()).map(|_| standard_normal(&mut r)).collect();
-    let norm_w = e.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut values: Vec<f64> = e.iter().copied().collect();
+    perturb_values(&mut values, epsilon, seed);
+    for (w, v) in e.iter_mut().zip(values) {
+        *w = v;
+    }
+}
+
+/// `w + ε‖w‖ r/‖r‖` with r i.i.d. standard normal (stream 2 of `seed`), in place.
+fn perturb_values(w: &mut [f64], epsilon: f64, seed: u64) {
+    let mut r = rng(seed, 2);
+    let noise: Vec<f64> = (0..w.len()).map(|_| standard_normal(&mut r)).collect();
+    let norm_w = w.iter().map(|v| v * v).sum::<f64>().sqrt();
     let norm_r = noise.iter().map(|v| v * v).sum::<f64>().sqrt();
     let k = if norm_r > 0.0 {
         epsilon * norm_w / norm_r
     } else {
         0.0
     };
-    for (w, z) in e.iter_mut().zip(&noise) {
+    for (w, z) in w.iter_mut().zip(&noise) {
         *w += k * z;
     }
+}
+
+/// The token embedding `W_E` ((n + 1) × d, row n is `=`) and the position embedding `W_pos`
+/// (3 × d) of a transformer, as one contiguous slice of its parameters (they are adjacent).
+fn transformer_embeddings(t: &mut Transformer) -> Result<(&mut [f64], usize, usize)> {
+    let blocks = t.blocks();
+    let find = |name: &str| blocks.iter().find(|b| b.0 == name).cloned();
+    let (Some(we), Some(pos)) = (find("W_E"), find("W_pos")) else {
+        return Err(Error::param(
+            "net.model",
+            "transformer",
+            "a transformer with W_E and W_pos",
+        ));
+    };
+    let (rows, d) = (we.2[0], we.2[1]);
+    let (start, end) = (we.1, pos.1 + 3 * d);
+    if pos.1 != start + rows * d {
+        return Err(Error::param(
+            "net.model",
+            "transformer",
+            "W_pos right after W_E",
+        ));
+    }
+    Ok((&mut t.params_mut()[start..end], rows - 1, d))
+}
+
+/// The transformer's counterpart of [`symmetrize`]: makes its output exactly invariant under H by
+/// constraining the embeddings. `perms` are H's permutations of the 2n input coordinates (a ↦
+/// coordinate a, b ↦ n + b). An element h maps (a, b) to (σ(a), τ(b)), or — when it exchanges the
+/// two inputs — to (σ(b), τ(a)). The token embedding is shared by both positions, so every row of
+/// W_E is replaced by the mean over its orbit under all the σ and τ of H (the `=` row is kept), and
+/// when some h exchanges the inputs the position embeddings of a and b are replaced by their mean
+/// (attention from `=` then sees the same set of keys and values for (a, b) and its image). A
+/// subgroup of relabellings makes W_E constant on orbits, as [`symmetrize`] makes W₁'s columns.
+pub fn symmetrize_transformer(t: &mut Transformer, perms: &[Vec<usize>]) -> Result<()> {
+    let (emb, n, d) = transformer_embeddings(t)?;
+    let bad = |what: &str| {
+        Error::param(
+            "net.init",
+            format!("{} permutations", perms.len()),
+            format!("permutations of the {} input coordinates ({what})", 2 * n),
+        )
+    };
+    if perms.is_empty() || perms.iter().any(|p| p.len() != 2 * n) {
+        return Err(bad("one per element of H"));
+    }
+    // Union-find over the n symbols: a ~ σ(a) and b ~ τ(b) for every element.
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut swaps = false;
+    for p in perms {
+        let swap = p[0] >= n;
+        if (0..n).any(|i| (p[i] >= n) != swap || (p[n + i] < n) != swap) {
+            return Err(bad(
+                "each element keeps or exchanges the two inputs as a whole",
+            ));
+        }
+        swaps |= swap;
+        for (i, &pi) in p.iter().enumerate() {
+            let (x, y) = (root(&mut parent, i % n), root(&mut parent, pi % n));
+            parent[x.max(y)] = x.min(y);
+        }
+    }
+    let mut sums = vec![0.0; n * d];
+    let mut counts = vec![0usize; n];
+    for a in 0..n {
+        let r = root(&mut parent, a);
+        counts[r] += 1;
+        for k in 0..d {
+            sums[r * d + k] += emb[a * d + k];
+        }
+    }
+    for a in 0..n {
+        let r = root(&mut parent, a);
+        for k in 0..d {
+            emb[a * d + k] = sums[r * d + k] / counts[r] as f64;
+        }
+    }
+    if swaps {
+        let pos = (n + 1) * d;
+        for k in 0..d {
+            let mean = 0.5 * (emb[pos + k] + emb[pos + d + k]);
+            emb[pos + k] = mean;
+            emb[pos + d + k] = mean;
+        }
+    }
+    Ok(())
+}
+
+/// The transformer's counterpart of [`perturb`]: adds a Gaussian of relative size ε to its token
+/// and position embeddings (W_E and W_pos as one vector; stream 2); ε = 0 changes nothing.
+pub fn perturb_transformer(t: &mut Transformer, epsilon: f64, seed: u64) -> Result<()> {
+    if epsilon != 0.0 {
+        let (emb, _, _) = transformer_embeddings(t)?;
+        perturb_values(emb, epsilon, seed);
+    }
+    Ok(())
 }

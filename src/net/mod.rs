@@ -12,7 +12,8 @@
 //! decay 1, batch 32, MSE); Nanda et al.'s setup is full batch with cross-entropy
 //! (`batch: 0, loss: Ce`). Its NFM is the Gram matrix of the operand embeddings at both
 //! positions, its AGOP is taken in the one-hot inputs entering through the token embeddings; it
-//! starts from a random init only and has no AGOP regularizer.
+//! starts from a random or symmetric init ([`init::symmetrize_transformer`]; no RFM-drawn one)
+//! and has no AGOP regularizer.
 //!
 //! ```
 //! use symrfm::group::{Operation, Task, TaskSpec};

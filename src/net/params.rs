@@ -509,8 +509,8 @@ impl NetParams {
     }
 
     /// The transformer's sizes are set only for the transformer and are ≥ 1; the transformer
-    /// starts only from a random init (no symmetric or RFM-drawn init is defined for it) and is
-    /// not perturbed.
+    /// starts from a random or symmetric init (no RFM-drawn one: it has no first layer on
+    /// e_a ‖ e_b).
     fn validate_transformer(&self) -> Result<()> {
         let sizes = [
             ("net.d_model", self.d_model),
@@ -531,23 +531,13 @@ impl NetParams {
             }
             return Ok(());
         }
-        if !self.init.is_random() {
-            let shown = match &self.init {
-                NetInit::Random => "random".to_string(),
-                NetInit::Symmetric { subgroup } => format!("symmetric:{subgroup}"),
-                NetInit::Rfm { path } => format!("rfm:{}", path.display()),
-            };
+        if let NetInit::Rfm { path } = &self.init {
             return Err(Error::param(
                 "net.init",
-                shown,
-                "`random` for the model `transformer` (symmetric and RFM-drawn inits are defined for `mlp` and `mlp2`)",
-            ));
-        }
-        if self.perturb != 0.0 {
-            return Err(Error::param(
-                "net.perturb",
-                self.perturb,
-                "0 for the model `transformer` (it starts from a random init only)",
+                format!("rfm:{}", path.display()),
+                "`random`, `symmetric` or `symmetric:<subgroup>` for the model `transformer` (an \
+                 RFM-drawn first layer is defined for `mlp` and `mlp2`: the transformer has no \
+                 first layer on e_a ‖ e_b)",
             ));
         }
         self.transformer_config().validate()

@@ -815,7 +815,8 @@ impl<T: NetReal> Transformer<T> {
             matmul(out.view_mut(), x.view(), w, T::one(), false, Par::Seq);
             out
         };
-        let (k0, k1, v0, v1) = (prod(&x0, wk), prod(&x1, wk), prod(&x0, wv), prod(&x1, wv));
+        // Keys and values of the two operand positions, one position per thread.
+        let [(k0, v0), (k1, v1)] = in_two([&x0, &x1], |_, x| (prod(x, wk), prod(x, wv)));
         let q = c.dot(&wq);
         let k2 = c.dot(&wk);
         let v2 = c.dot(&wv);
@@ -1135,41 +1136,18 @@ impl<T: NetReal> Transformer<T> {
             }
         };
         outer_add(g.wq, &gq);
-        outer_add(g.wk, &gk2);
-        let mut gwk = ArrayViewMut2::from_shape((d, hd), &mut *g.wk).expect("parameter layout");
-        matmul(
-            gwk.view_mut(),
-            t.x0.t(),
-            gk0.view(),
-            T::one(),
-            true,
-            Par::Seq,
-        );
-        matmul(
-            gwk.view_mut(),
-            t.x1.t(),
-            gk1.view(),
-            T::one(),
-            true,
-            Par::Seq,
-        );
-        outer_add(g.wv, &p.gv2);
-        let mut gwv = ArrayViewMut2::from_shape((d, hd), &mut *g.wv).expect("parameter layout");
-        matmul(
-            gwv.view_mut(),
-            t.x0.t(),
-            p.gv0.view(),
-            T::one(),
-            true,
-            Par::Seq,
-        );
-        matmul(
-            gwv.view_mut(),
-            t.x1.t(),
-            p.gv1.view(),
-            T::one(),
-            true,
-            Par::Seq,
+        // ∂L/∂W_K and ∂L/∂W_V, one per thread (each summed in the same order as alone).
+        in_two(
+            [
+                (&mut *g.wk, &gk2, &gk0, &gk1),
+                (&mut *g.wv, &p.gv2, &p.gv0, &p.gv1),
+            ],
+            |_, (dst, g2, g0, g1)| {
+                outer_add(dst, g2);
+                let mut gw = ArrayViewMut2::from_shape((d, hd), dst).expect("parameter layout");
+                matmul(gw.view_mut(), t.x0.t(), g0.view(), T::one(), true, Par::Seq);
+                matmul(gw.view_mut(), t.x1.t(), g1.view(), T::one(), true, Par::Seq);
+            },
         );
 
         let gx = |gk: &Array2<T>, gv: &Array2<T>| {
@@ -1178,8 +1156,7 @@ impl<T: NetReal> Transformer<T> {
             matmul(out.view_mut(), gv.view(), wv.t(), T::one(), true, Par::Seq);
             out
         };
-        let gx0 = gx(&gk0, &p.gv0);
-        let gx1 = gx(&gk1, &p.gv1);
+        let [gx0, gx1] = in_two([(&gk0, &p.gv0), (&gk1, &p.gv1)], |_, (gk, gv)| gx(gk, gv));
         let gc = &p.gc + &wq.dot(&gq) + wk.dot(&gk2) + wv.dot(&p.gv2);
         buffers::give(gk0);
         buffers::give(gk1);

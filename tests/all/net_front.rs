@@ -424,3 +424,147 @@ fn cli_report_figures_of_a_network_run() {
         assert!(svg.contains(caption), "{caption}");
     }
 }
+
+/// A flag one model family does not read is refused in one line with exit 2, naming the flag and
+/// its value, for `run` and `compare`, both ways; nothing is written.
+#[test]
+fn flags_of_the_other_model_family_are_usage_errors() {
+    let dir = scratch("net_front_model_flags");
+    for (args, names) in [
+        (
+            &[
+                "run", "--model", "mlp", "-p", "11", "--iters", "5", "--out", "a.json",
+            ][..],
+            &["--iters", "5", "RFM runs only"][..],
+        ),
+        (
+            &[
+                "run",
+                "--model",
+                "transformer",
+                "-p",
+                "11",
+                "--structure",
+                "--out",
+                "a.json",
+            ],
+            &["--structure", "RFM runs only"],
+        ),
+        (
+            &[
+                "run",
+                "--model",
+                "mlp",
+                "-p",
+                "11",
+                "--project",
+                "commutant:s",
+                "--out",
+                "a.json",
+            ],
+            &["--project", "commutant:s"],
+        ),
+        (
+            &[
+                "compare", "--model", "mlp", "-p", "11", "--ridge", "0.5", "--out", "a.json",
+            ],
+            &["--ridge", "0.5"],
+        ),
+        (
+            &["run", "-p", "11", "--steps", "30", "--out", "a.json"],
+            &["--model", "--steps"],
+        ),
+        (
+            &["compare", "-p", "11", "--lr", "0.1", "--out", "a.json"],
+            &["--model", "--lr"],
+        ),
+    ] {
+        let err = common::usage_error(&symrfm(args, &dir));
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        for name in names {
+            assert!(err.contains(name), "{args:?}: {err}");
+        }
+        assert!(!dir.join("a.json").exists(), "{args:?} wrote a file");
+    }
+    // Shared flags go to both families.
+    common::ok(&symrfm(
+        &[
+            "run",
+            "--model",
+            "mlp",
+            "-p",
+            "7",
+            "--width",
+            "4",
+            "--steps",
+            "3",
+            "--threads",
+            "1",
+            "--seed",
+            "2",
+            "-q",
+            "--out",
+            "b.json",
+        ],
+        &dir,
+    ));
+}
+
+/// The transformer's symmetric init (`symmetric:H`: token embeddings averaged over H's orbits,
+/// the two operand positions' embeddings averaged when H exchanges the operands) makes its
+/// output invariant under H, and full-batch training on an H-invariant split keeps it so (to
+/// rounding: attention sums its keys in another order for the exchanged pair); a random init is
+/// not invariant. A perturbed symmetric init is not invariant either.
+#[test]
+fn a_symmetric_transformer_stays_invariant_under_its_subgroup() {
+    let tiny = |init: NetInit, perturb: f64, subgroup: &str| ExperimentSpec {
+        task: TaskSpec::new(Operation::Add, 11),
+        split: SplitSpec::Orbit {
+            subgroup: subgroup.into(),
+            fraction: 0.5,
+            seed: 3,
+        },
+        net: Some(NetParams {
+            model: symrfm::net::ModelKind::Transformer,
+            d_model: Some(8),
+            n_heads: Some(2),
+            d_head: Some(4),
+            d_mlp: Some(16),
+            batch: 0,
+            steps: Some(60),
+            eval_every: 20,
+            agop_every: 60,
+            init,
+            perturb,
+            ..NetParams::default()
+        }),
+        ..ExperimentSpec::default()
+    };
+    for subgroup in ["s", "r", "r,s"] {
+        let changes = |init: NetInit, perturb: f64| -> Vec<f64> {
+            let e = tiny(init, perturb, subgroup).validate().unwrap();
+            let sym = TaskSymmetry::of(e.task());
+            let h = Subgroup::parse(&sym, subgroup).unwrap();
+            let probe = InvarianceProbe::for_subgroup(&sym, &h, e.split(), None).unwrap();
+            let mut out = Vec::new();
+            e.run_network(&RunOptions::default(), &mut |state| {
+                let d = probe.measure_with(state.record.step, 0.0, state.net);
+                assert!(d.pairs > 0);
+                out.push(d.relative_change);
+                Control::Continue
+            })
+            .unwrap();
+            out
+        };
+        let symmetric = NetInit::Symmetric {
+            subgroup: subgroup.into(),
+        };
+        let sym = changes(symmetric.clone(), 0.0);
+        assert_eq!(sym.len(), 4, "{subgroup}");
+        assert!(sym.iter().all(|&c| c < 1e-12), "{subgroup}: {sym:?}");
+        let random = changes(NetInit::Random, 0.0);
+        assert!(random[0] > 1e-4, "{subgroup}: {random:?}");
+        let perturbed = changes(symmetric, 0.1);
+        assert!(perturbed[0] > 1e-4, "{subgroup}: {perturbed:?}");
+    }
+}

@@ -381,17 +381,10 @@ fn transformer_values_are_named_by_their_parameter_and_flag() {
     );
     bad(
         NetParams {
-            init: symrfm::net::NetInit::parse("net.init", "symmetric").unwrap(),
+            init: symrfm::net::NetInit::parse("net.init", "rfm:run.json").unwrap(),
             ..small_params()
         },
         "net.init",
-    );
-    bad(
-        NetParams {
-            perturb: 0.1,
-            ..small_params()
-        },
-        "net.perturb",
     );
     bad(
         NetParams {
@@ -405,7 +398,7 @@ fn transformer_values_are_named_by_their_parameter_and_flag() {
     let dir = scratch("tfmwire-bad");
     for (extra, flag) in [
         (
-            vec!["--model", "transformer", "--net-init", "symmetric"],
+            vec!["--model", "transformer", "--net-init", "rfm:run.json"],
             "--net-init",
         ),
         (vec!["--model", "transformer", "--heads", "0"], "--heads"),
