@@ -1,6 +1,7 @@
 //! Networks trained in f32 (`net.precision = "f32"`): gradients against the f64 gradients at the
 //! same weights, training curves against f64, thread-count independence, the run file's field,
-//! and a continued f32 run equal to an uninterrupted one bit for bit.
+//! a continued f32 run equal to an uninterrupted one bit for bit, and a symmetric init that stays
+//! exactly symmetric in f32.
 
 use crate::common;
 use common::{scratch, symrfm};
@@ -408,4 +409,58 @@ fn an_unknown_precision_is_refused() {
         .unwrap()
         .get("precision")
         .is_none());
+}
+
+/// As in float64 (`net::symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it`): a
+/// symmetric first layer, rounded to float32 (equal weights stay equal), trained full batch on an
+/// `<s>`-invariant split stays exactly `<s>`-invariant in float32; minibatches break it.
+#[test]
+fn an_f32_symmetric_init_keeps_the_trap_exactly() {
+    use symrfm::experiment::{ExperimentSpec, RunOptions};
+    let run = |batch: usize| {
+        let spec = ExperimentSpec {
+            task: TaskSpec::new(Operation::Add, 11),
+            split: SplitSpec::FixedPoints {
+                subgroup: "s".into(),
+            },
+            net: Some(NetParams {
+                width: 16,
+                batch,
+                steps: Some(300),
+                agop_every: 100,
+                eval_every: 100,
+                init: net::NetInit::Symmetric {
+                    subgroup: "stabilizer".into(),
+                },
+                precision: Precision::F32,
+                ..NetParams::default()
+            }),
+            ..ExperimentSpec::default()
+        };
+        let e = spec.validate().unwrap();
+        e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
+            .unwrap()
+            .report
+    };
+    let full = run(0);
+    assert_eq!(
+        full.network.as_ref().unwrap().params.precision,
+        Precision::F32
+    );
+    let trap = full.trap.as_ref().unwrap();
+    assert_eq!(trap.stabilizer_order, 2);
+    assert_eq!(trap.asymmetry.len(), 4);
+    assert!(
+        trap.asymmetry.iter().all(|&a| a == 0.0),
+        "{:?}",
+        trap.asymmetry
+    );
+    let mini = run(8);
+    let trap = mini.trap.as_ref().unwrap();
+    assert_eq!(trap.asymmetry[0], 0.0);
+    assert!(
+        *trap.asymmetry.last().unwrap() > 1e-6,
+        "{:?}",
+        trap.asymmetry
+    );
 }
