@@ -27,7 +27,8 @@ pub trait NetReal:
     fn widened(net: &Network<Self>) -> Cow<'_, Network<f64>>;
 
     /// Runs `f` on this thread's free list of buffers of this type (None while the thread's
-    /// storage is being torn down); see the transformer's buffer pool.
+    /// storage is being torn down): the transformer's buffer pool, one per type.
+    #[doc(hidden)]
     fn with_free_list<R>(f: impl FnOnce(&RefCell<Vec<Vec<Self>>>) -> R) -> Option<R>;
 }
 
