@@ -525,7 +525,9 @@ def run(
     ``net_init`` (``random``, ``symmetric``, ``symmetric:<subgroup>``, ``rfm:<run.json>``),
     ``net_seed``, ``optimizer``, ``lr``, ``weight_decay``, ``momentum``, ``batch`` (0 = full
     batch), ``epochs`` or ``steps``, ``eval_every``, ``agop_every``, ``loss`` (mse, ce),
-    ``agop_reg``, ``symmetry_loss``, and ``perturb``, and the analysis options
+    ``agop_reg``, ``symmetry_loss``, ``perturb`` and ``precision`` (``"f32"`` trains in single
+    precision: weights, gradients and optimizer state; evaluation and feature matrices read the
+    weights widened to f64), and the analysis options
     (``symmetry_diagnostic``, ``symmetry_points``, ``theory_subgroup``, …: the diagnostic is
     recorded at every evaluation, its ``iter`` the optimizer step). A network run continues with
     :func:`resume` (``steps``: the new total). The callback then gets
@@ -598,6 +600,10 @@ def run(
         for key, value in (("d_model", d_model), ("n_heads", heads), ("d_head", d_head), ("d_mlp", d_mlp)):
             if value is not None:
                 net[key] = check_int(value, f"net.{key}")
+        if precision not in ("f64", "f32"):
+            raise ValueError(f"invalid value for net.precision: {precision!r} (allowed: f64, f32)")
+        if precision != "f64":
+            net["precision"] = precision
         spec = {
             "task": task.spec, "split": split.spec, "params": {}, "label": label, "net": net,
             "analysis": _analysis(
@@ -606,7 +612,7 @@ def run(
             ),
         }
         spec["params"] = _params(
-            kernel, bandwidth, ridge, iters, agop_power, centering, save_every, precision, None, False
+            kernel, bandwidth, ridge, iters, agop_power, centering, save_every, "f64", None, False
         )
         if command_line is None:
             command_line = _call_text("run", call)

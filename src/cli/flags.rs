@@ -166,7 +166,8 @@ pub struct RfmArgs {
     /// Refuse to start if the estimated peak memory exceeds this many MiB (default: available memory).
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
-    /// Precision of the heavy products (kernel, factorization, AGOP, predictions); M stays f64.
+    /// Precision of the heavy products (kernel, factorization, AGOP, predictions; M stays f64), or
+    /// with --model of the network's training (weights, gradients, optimizer; analysis in f64).
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
     /// Library of the factorization: faer, or LAPACK on OpenBLAS (build with `--features openblas`).

@@ -95,8 +95,13 @@ impl NetArgs {
         self.model.trim() != "rfm"
     }
 
-    /// The network parameters (`perturb` and `threads` from the shared flags).
-    pub fn params(&self, perturb: Option<f64>, threads: usize) -> Result<NetParams> {
+    /// The network parameters (`perturb`, `threads` and `precision` from the shared flags).
+    pub fn params(
+        &self,
+        perturb: Option<f64>,
+        threads: usize,
+        precision: symrfm::rfm::Precision,
+    ) -> Result<NetParams> {
         Ok(NetParams {
             model: conv(ModelKind::parse("net.model", &self.model))?,
             width: self.width,
@@ -122,6 +127,7 @@ impl NetArgs {
             agop_reg: self.agop_reg,
             symmetry_loss: self.symmetry_loss,
             threads,
+            precision,
             ..NetParams::default()
         })
     }

@@ -38,7 +38,9 @@ pub fn with_network(
     let mut spec = experiment.spec().clone();
     spec.init = Default::default();
     spec.init_m = None;
-    spec.net = Some(net.params(perturb, threads)?);
+    // The shared --precision flag: the network's training type (RFM's products are not run).
+    let precision = std::mem::take(&mut spec.params.precision);
+    spec.net = Some(net.params(perturb, threads, precision)?);
     Ok(spec
         .validate()
         .map_err(|e| to_flags(e, &[("split.subgroup", h_flag)]))?)

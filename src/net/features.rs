@@ -13,6 +13,7 @@
 
 use super::mlp::Mlp;
 use super::params::ModelKind;
+use super::real::{lit, NetReal};
 use super::transformer::Transformer;
 use crate::error::Result;
 use crate::linalg::eigh;
@@ -28,17 +29,17 @@ pub fn nfm(net: &Mlp) -> Array2<f64> {
 }
 
 /// σ′(z₁) for the pairs (a_j, b_j) (N × h).
-fn first_derivatives(net: &Mlp, a: &[u32], b: &[u32]) -> (Array2<f64>, Array2<f64>) {
+fn first_derivatives<T: NetReal>(net: &Mlp<T>, a: &[u32], b: &[u32]) -> (Array2<T>, Array2<T>) {
     let act = net.activation();
     let cache_z1 = first_preactivations(net, a, b);
     let s1 = cache_z1.mapv(|z| act.derivative(z));
     (cache_z1, s1)
 }
 
-fn first_preactivations(net: &Mlp, a: &[u32], b: &[u32]) -> Array2<f64> {
+fn first_preactivations<T: NetReal>(net: &Mlp<T>, a: &[u32], b: &[u32]) -> Array2<T> {
     let (n, h) = (net.n_symbols(), net.width());
     let e = net.embedding();
-    let mut z = Array2::<f64>::zeros((a.len(), h));
+    let mut z = Array2::<T>::zeros((a.len(), h));
     for (i, mut row) in z.axis_iter_mut(Axis(0)).enumerate() {
         let ea = e.row(a[i] as usize);
         let eb = e.row(n + b[i] as usize);
@@ -211,48 +212,48 @@ pub fn pearson(x: impl Iterator<Item = f64> + Clone, y: impl Iterator<Item = f64
 /// to the weights to `grad`. With A = W₂ᵀW₂, B = W₁W₁ᵀ, S as above, tr AGOP = Σ_kl A_kl S_kl B_kl;
 /// ∂/∂W₂ = 2W₂(S⊙B), ∂/∂W₁ = 2(A⊙S)W₁ + Σ_j (2/N) (σ″(z_j) ⊙ (A⊙B)σ′(z_j)) x_jᵀ.
 /// Returns None (and adds nothing) for the two-layer net.
-pub fn agop_trace_and_grad(
-    net: &Mlp,
+pub fn agop_trace_and_grad<T: NetReal>(
+    net: &Mlp<T>,
     a: &[u32],
     b: &[u32],
     weight: f64,
-    grad: &mut [f64],
-) -> Option<f64> {
+    grad: &mut [T],
+) -> Option<T> {
     if net.kind() != ModelKind::Mlp {
         return None;
     }
     let (n, h, c) = (net.n_symbols(), net.width(), net.n_classes());
     let act = net.activation();
-    let nn = a.len().max(1) as f64;
+    let nn: T = lit(a.len().max(1) as f64);
     let e = net.embedding();
     let w_out = net.output();
     let big_a = w_out.t().dot(&w_out);
     let big_b = e.t().dot(&e);
     let (z1, s1) = first_derivatives(net, a, b);
     let s = s1.t().dot(&s1) / nn;
-    let trace: f64 = big_a
+    let trace: T = big_a
         .iter()
         .zip(s.iter())
         .zip(big_b.iter())
-        .map(|((x, y), z)| x * y * z)
+        .map(|((&x, &y), &z)| x * y * z)
         .sum();
     let (g_e, g_out) = grad.split_at_mut(2 * n * h);
     // W_out.
     let sb = &s * &big_b;
-    let d_out = w_out.dot(&sb) * (2.0 * weight);
-    for (g, d) in g_out.iter_mut().zip(d_out.iter()) {
+    let d_out = w_out.dot(&sb) * lit::<T>(2.0 * weight);
+    for (g, &d) in g_out.iter_mut().zip(d_out.iter()) {
         *g += d;
     }
     // E through B: 2 E (A ⊙ S).
     let as_ = &big_a * &s;
-    let d_e = e.dot(&as_) * (2.0 * weight);
-    for (g, d) in g_e.iter_mut().zip(d_e.iter()) {
+    let d_e = e.dot(&as_) * lit::<T>(2.0 * weight);
+    for (g, &d) in g_e.iter_mut().zip(d_e.iter()) {
         *g += d;
     }
     // E through S.
     let ab = &big_a * &big_b;
     let t = s1.dot(&ab); // N × h: row j is (A⊙B) s_j (A⊙B symmetric)
-    let coef = 2.0 * weight / nn;
+    let coef = lit::<T>(2.0 * weight) / nn;
     for j in 0..a.len() {
         for k in [a[j] as usize, n + b[j] as usize] {
             let dst = &mut g_e[k * h..(k + 1) * h];

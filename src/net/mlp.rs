@@ -17,6 +17,7 @@
 
 use super::mlp_step::{hidden_blocks, sum_blocks, Block};
 use super::params::{Activation, ModelKind};
+use super::real::NetReal;
 use crate::error::{Error, Result};
 use crate::linalg::matmul;
 use faer::Par;
@@ -24,30 +25,30 @@ use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// A fully connected network (one or two hidden layers) with its weights.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mlp {
+pub struct Mlp<T = f64> {
     kind: ModelKind,
     act: Activation,
     n: usize,
     h: usize,
     c: usize,
-    params: Vec<f64>,
+    params: Vec<T>,
 }
 
 /// What the forward pass keeps for the backward pass.
 #[derive(Clone, Debug)]
-pub struct MlpCache {
+pub struct MlpCache<T = f64> {
     /// The first symbols a (0..n).
     a: Vec<u32>,
     /// The second symbols b (0..n).
     b: Vec<u32>,
     /// Pre-activations of the first hidden layer (batch × h).
-    z1: Array2<f64>,
+    z1: Array2<T>,
     /// Pre-activations of the second hidden layer (two-layer net only).
-    z2: Option<Array2<f64>>,
+    z2: Option<Array2<T>>,
     /// σ of the last hidden layer (batch × h).
-    last: Array2<f64>,
+    last: Array2<T>,
     /// The outputs f(x) (batch × c).
-    pub logits: Array2<f64>,
+    pub logits: Array2<T>,
 }
 
 impl Mlp {
@@ -83,6 +84,21 @@ impl Mlp {
             c: n_classes,
             params: vec![0.0; len],
         })
+    }
+}
+
+impl<T: NetReal> Mlp<T> {
+    /// The same network with every weight converted to `U` (rounded to `f32`, or widened to
+    /// `f64` exactly).
+    pub fn cast<U: NetReal>(&self) -> Mlp<U> {
+        Mlp {
+            kind: self.kind,
+            act: self.act,
+            n: self.n,
+            h: self.h,
+            c: self.c,
+            params: self.params.iter().map(|&x| U::cast(x.wide())).collect(),
+        }
     }
 
     fn layout_len(kind: ModelKind, n: usize, h: usize, c: usize) -> usize {
@@ -120,12 +136,12 @@ impl Mlp {
     }
 
     /// The flat weights (layout in the module documentation).
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         &self.params
     }
 
     /// The flat weights, mutable.
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
@@ -139,37 +155,37 @@ impl Mlp {
     }
 
     /// E = W₁ᵀ (2n × h).
-    pub fn embedding(&self) -> ArrayView2<'_, f64> {
+    pub fn embedding(&self) -> ArrayView2<'_, T> {
         view(&self.params[..2 * self.n * self.h], 2 * self.n, self.h)
     }
 
     /// E = W₁ᵀ, mutable.
-    pub fn embedding_mut(&mut self) -> ArrayViewMut2<'_, f64> {
+    pub fn embedding_mut(&mut self) -> ArrayViewMut2<'_, T> {
         let (n, h) = (self.n, self.h);
         view_mut(&mut self.params[..2 * n * h], 2 * n, h)
     }
 
     /// W₂ (h × h) of the two-layer net.
-    pub fn hidden(&self) -> Option<ArrayView2<'_, f64>> {
+    pub fn hidden(&self) -> Option<ArrayView2<'_, T>> {
         let (_, w2, _) = self.offsets();
         w2.map(|o| view(&self.params[o..o + self.h * self.h], self.h, self.h))
     }
 
     /// W_out (c × h).
-    pub fn output(&self) -> ArrayView2<'_, f64> {
+    pub fn output(&self) -> ArrayView2<'_, T> {
         let (_, _, o) = self.offsets();
         view(&self.params[o..], self.c, self.h)
     }
 
     /// The forward pass on the pairs (a_i, b_i) (symbol indices 0..n).
-    pub fn forward(&self, a: &[u32], b: &[u32]) -> MlpCache {
+    pub fn forward(&self, a: &[u32], b: &[u32]) -> MlpCache<T> {
         let (n, h) = (self.n, self.h);
         let rows = a.len().min(b.len());
         if self.kind == ModelKind::Mlp {
             return self.forward_blocks(&a[..rows], &b[..rows]);
         }
         let e = self.embedding();
-        let mut z1 = Array2::<f64>::zeros((rows, h));
+        let mut z1 = Array2::<T>::zeros((rows, h));
         for (i, mut row) in z1.axis_iter_mut(Axis(0)).enumerate() {
             let ea = e.row(a[i] as usize);
             let eb = e.row(n + b[i] as usize);
@@ -181,19 +197,19 @@ impl Mlp {
         let h1 = z1.mapv(|z| act.value(z));
         let (z2, last) = match self.hidden() {
             Some(w2) => {
-                let mut z2 = Array2::<f64>::zeros((rows, h));
-                matmul(z2.view_mut(), h1.view(), w2.t(), 1.0, false, Par::Seq);
+                let mut z2 = Array2::<T>::zeros((rows, h));
+                matmul(z2.view_mut(), h1.view(), w2.t(), T::one(), false, Par::Seq);
                 let h2 = z2.mapv(|z| act.value(z));
                 (Some(z2), h2)
             }
             None => (None, h1),
         };
-        let mut logits = Array2::<f64>::zeros((rows, self.c));
+        let mut logits = Array2::<T>::zeros((rows, self.c));
         matmul(
             logits.view_mut(),
             last.view(),
             self.output().t(),
-            1.0,
+            T::one(),
             false,
             Par::Seq,
         );
@@ -208,10 +224,10 @@ impl Mlp {
     }
 
     /// The one-hidden-layer forward pass, block by block of hidden units (see [`super::mlp_step`]).
-    fn forward_blocks(&self, a: &[u32], b: &[u32]) -> MlpCache {
+    fn forward_blocks(&self, a: &[u32], b: &[u32]) -> MlpCache<T> {
         let (rows, h) = (a.len(), self.h);
-        let mut z1 = Array2::<f64>::zeros((rows, h));
-        let mut last = Array2::<f64>::zeros((rows, h));
+        let mut z1 = Array2::<T>::zeros((rows, h));
+        let mut last = Array2::<T>::zeros((rows, h));
         let mut parts = Vec::new();
         for cols in hidden_blocks(h) {
             let block = Block::of(self, cols.clone());
@@ -225,7 +241,7 @@ impl Mlp {
             last.slice_mut(s![.., cols]).assign(&sz);
             parts.push(l);
         }
-        let mut logits = Array2::<f64>::zeros((rows, self.c));
+        let mut logits = Array2::<T>::zeros((rows, self.c));
         sum_blocks(&mut logits, &parts);
         MlpCache {
             a: a.to_vec(),
@@ -238,7 +254,7 @@ impl Mlp {
     }
 
     /// The one-hidden-layer backward pass, block by block of hidden units.
-    fn backward_blocks(&self, cache: &MlpCache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
+    fn backward_blocks(&self, cache: &MlpCache<T>, dlogits: ArrayView2<'_, T>, grad: &mut [T]) {
         let (n, h) = (self.n, self.h);
         let (_, _, out_off) = self.offsets();
         let dy = dlogits.as_standard_layout();
@@ -247,7 +263,7 @@ impl Mlp {
             let block = Block::of(self, cols.clone());
             let z = cache.z1.slice(s![.., cols.clone()]).to_owned();
             let sz = cache.last.slice(s![.., cols.clone()]).to_owned();
-            let mut g_e = Array2::<f64>::zeros((2 * n, cols.len()));
+            let mut g_e = Array2::<T>::zeros((2 * n, cols.len()));
             block.backward(
                 self.act,
                 n,
@@ -271,7 +287,7 @@ impl Mlp {
 
     /// Adds the gradient of `Σ_ij dlogits[i, j] · f(x_i)_j` with respect to the weights to `grad`
     /// (same layout as [`params`](Self::params)).
-    pub fn backward(&self, cache: &MlpCache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
+    pub fn backward(&self, cache: &MlpCache<T>, dlogits: ArrayView2<'_, T>, grad: &mut [T]) {
         if self.kind == ModelKind::Mlp {
             return self.backward_blocks(cache, dlogits, grad);
         }
@@ -285,18 +301,18 @@ impl Mlp {
             g_out.view_mut(),
             dlogits.t(),
             cache.last.view(),
-            1.0,
+            T::one(),
             true,
             Par::Seq,
         );
         // dH_last = dY W_out.
         let rows = dlogits.nrows();
-        let mut d_last = Array2::<f64>::zeros((rows, h));
+        let mut d_last = Array2::<T>::zeros((rows, h));
         matmul(
             d_last.view_mut(),
             dlogits,
             self.output(),
-            1.0,
+            T::one(),
             false,
             Par::Seq,
         );
@@ -308,9 +324,16 @@ impl Mlp {
                 let (g_e, g_w2) = g_front.split_at_mut(off);
                 let h1 = cache.z1.mapv(|z| act.value(z));
                 let mut g_w2 = view_mut(g_w2, h, h);
-                matmul(g_w2.view_mut(), d_z2.t(), h1.view(), 1.0, true, Par::Seq);
-                let mut d_h1 = Array2::<f64>::zeros((rows, h));
-                matmul(d_h1.view_mut(), d_z2.view(), w2, 1.0, false, Par::Seq);
+                matmul(
+                    g_w2.view_mut(),
+                    d_z2.t(),
+                    h1.view(),
+                    T::one(),
+                    true,
+                    Par::Seq,
+                );
+                let mut d_h1 = Array2::<T>::zeros((rows, h));
+                matmul(d_h1.view_mut(), d_z2.view(), w2, T::one(), false, Par::Seq);
                 (g_e, d_h1)
             }
             _ => (g_front, d_last),
@@ -327,7 +350,9 @@ impl Mlp {
             }
         }
     }
+}
 
+impl Mlp {
     /// The outputs on dense inputs x (rows × 2n): the same network without the one-hot
     /// shortcut, for checks (finite differences in x, the per-sample Jacobian).
     pub fn forward_dense(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
@@ -365,10 +390,10 @@ impl Mlp {
     }
 }
 
-pub(crate) fn view(s: &[f64], r: usize, c: usize) -> ArrayView2<'_, f64> {
+pub(crate) fn view<T>(s: &[T], r: usize, c: usize) -> ArrayView2<'_, T> {
     ArrayView2::from_shape((r, c), s).expect("block size matches the layout")
 }
 
-pub(crate) fn view_mut(s: &mut [f64], r: usize, c: usize) -> ArrayViewMut2<'_, f64> {
+pub(crate) fn view_mut<T>(s: &mut [T], r: usize, c: usize) -> ArrayViewMut2<'_, T> {
     ArrayViewMut2::from_shape((r, c), s).expect("block size matches the layout")
 }

@@ -19,6 +19,7 @@ use super::loss;
 use super::mlp::Mlp;
 use super::optim::{Optimizer, Update};
 use super::params::{Activation, LossKind};
+use super::real::{lit, NetReal};
 use crate::linalg::matmul;
 use faer::Par;
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -35,7 +36,7 @@ pub fn hidden_blocks(h: usize) -> Vec<Range<usize>> {
 }
 
 /// Resizes `a` to `rows × cols` (reallocating only when the shape changes; contents unspecified).
-fn ensure(a: &mut Array2<f64>, rows: usize, cols: usize) {
+fn ensure<T: NetReal>(a: &mut Array2<T>, rows: usize, cols: usize) {
     if a.dim() != (rows, cols) {
         *a = Array2::zeros((rows, cols));
     }
@@ -43,18 +44,18 @@ fn ensure(a: &mut Array2<f64>, rows: usize, cols: usize) {
 
 /// The weights of one block of hidden units, contiguous.
 #[derive(Clone, Debug)]
-pub(crate) struct Block {
+pub(crate) struct Block<T = f64> {
     /// The hidden units of the block.
     pub cols: Range<usize>,
     /// E[:, cols] (2n × w).
-    pub e: Array2<f64>,
+    pub e: Array2<T>,
     /// W_out[:, cols] (c × w).
-    pub out: Array2<f64>,
+    pub out: Array2<T>,
 }
 
-impl Block {
+impl<T: NetReal> Block<T> {
     /// The block `cols` of `mlp`'s weights.
-    pub fn of(mlp: &Mlp, cols: Range<usize>) -> Self {
+    pub fn of(mlp: &Mlp<T>, cols: Range<usize>) -> Self {
         Block {
             e: mlp.embedding().slice(s![.., cols.clone()]).to_owned(),
             out: mlp.output().slice(s![.., cols.clone()]).to_owned(),
@@ -71,9 +72,9 @@ impl Block {
         n: usize,
         a: &[u32],
         b: &[u32],
-        z: &mut Array2<f64>,
-        sz: &mut Array2<f64>,
-        l: &mut Array2<f64>,
+        z: &mut Array2<T>,
+        sz: &mut Array2<T>,
+        l: &mut Array2<T>,
     ) {
         let (rows, w, c) = (a.len(), self.e.ncols(), self.out.nrows());
         ensure(z, rows, w);
@@ -87,10 +88,23 @@ impl Block {
         // The activation is chosen once, outside the loop (the same arithmetic as `act.value`).
         match act {
             Activation::Quadratic => gather(e, w, n, a, b, zs, ss, |v| v * v),
-            Activation::Relu => gather(e, w, n, a, b, zs, ss, |v| if v > 0.0 { v } else { 0.0 }),
+            Activation::Relu => gather(e, w, n, a, b, zs, ss, |v| {
+                if v > T::zero() {
+                    v
+                } else {
+                    T::zero()
+                }
+            }),
             _ => gather(e, w, n, a, b, zs, ss, |v| act.value(v)),
         }
-        matmul(l.view_mut(), sz.view(), self.out.t(), 1.0, false, Par::Seq);
+        matmul(
+            l.view_mut(),
+            sz.view(),
+            self.out.t(),
+            T::one(),
+            false,
+            Par::Seq,
+        );
     }
 
     /// The gradient of `Σ dy ⊙ f` for this block: `g_out = dyᵀ σ(z)` (overwritten) and
@@ -102,23 +116,32 @@ impl Block {
         n: usize,
         a: &[u32],
         b: &[u32],
-        z: &Array2<f64>,
-        sz: &Array2<f64>,
-        dy: ArrayView2<'_, f64>,
-        d: &mut Array2<f64>,
-        g_e: &mut Array2<f64>,
-        g_out: &mut Array2<f64>,
+        z: &Array2<T>,
+        sz: &Array2<T>,
+        dy: ArrayView2<'_, T>,
+        d: &mut Array2<T>,
+        g_e: &mut Array2<T>,
+        g_out: &mut Array2<T>,
     ) {
         let (rows, w) = z.dim();
         ensure(d, rows, w);
         ensure(g_out, self.out.nrows(), w);
-        matmul(g_out.view_mut(), dy.t(), sz.view(), 1.0, false, Par::Seq);
-        matmul(d.view_mut(), dy, self.out.view(), 1.0, false, Par::Seq);
+        matmul(
+            g_out.view_mut(),
+            dy.t(),
+            sz.view(),
+            T::one(),
+            false,
+            Par::Seq,
+        );
+        matmul(d.view_mut(), dy, self.out.view(), T::one(), false, Par::Seq);
         let ds = d.as_slice_mut().expect(CONTIGUOUS);
         let zs = z.as_slice().expect(CONTIGUOUS);
         match act {
-            Activation::Quadratic => scale_by(ds, zs, |v| 2.0 * v),
-            Activation::Relu => scale_by(ds, zs, |v| if v > 0.0 { 1.0 } else { 0.0 }),
+            Activation::Quadratic => scale_by(ds, zs, |v| lit::<T>(2.0) * v),
+            Activation::Relu => {
+                scale_by(ds, zs, |v| if v > T::zero() { T::one() } else { T::zero() })
+            }
             _ => scale_by(ds, zs, |v| act.derivative(v)),
         }
         let g = g_e.as_slice_mut().expect(CONTIGUOUS);
@@ -137,15 +160,15 @@ const CONTIGUOUS: &str = "owned arrays in standard layout";
 /// z_i = E[a_i] + E[n + b_i] and σ(z_i) for every row i (E row-major with rows of `w`).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn gather(
-    e: &[f64],
+fn gather<T: NetReal>(
+    e: &[T],
     w: usize,
     n: usize,
     a: &[u32],
     b: &[u32],
-    z: &mut [f64],
-    sz: &mut [f64],
-    sigma: impl Fn(f64) -> f64,
+    z: &mut [T],
+    sz: &mut [T],
+    sigma: impl Fn(T) -> T,
 ) {
     for (i, (zr, sr)) in z
         .chunks_exact_mut(w)
@@ -164,40 +187,46 @@ fn gather(
 
 /// d ← d ⊙ σ′(z), elementwise.
 #[inline(always)]
-fn scale_by(d: &mut [f64], z: &[f64], sigma_prime: impl Fn(f64) -> f64) {
+fn scale_by<T: NetReal>(d: &mut [T], z: &[T], sigma_prime: impl Fn(T) -> T) {
     for (x, &v) in d.iter_mut().zip(z) {
         *x *= sigma_prime(v);
     }
 }
 
 /// Adds the block outputs `parts` into `logits` in block order, starting from zero.
-pub(crate) fn sum_blocks<'a>(
-    logits: &mut Array2<f64>,
-    parts: impl IntoIterator<Item = &'a Array2<f64>>,
+pub(crate) fn sum_blocks<'a, T: NetReal>(
+    logits: &mut Array2<T>,
+    parts: impl IntoIterator<Item = &'a Array2<T>>,
 ) {
-    logits.fill(0.0);
+    logits.fill(T::zero());
     for p in parts {
         logits.zip_mut_with(p, |x, &y| *x += y);
     }
 }
 
 /// One block in the fast step: weights, optimizer state and buffers, all contiguous.
-struct BlockState {
-    block: Block,
-    m_e: Array2<f64>,
-    v_e: Array2<f64>,
-    m_out: Array2<f64>,
-    v_out: Array2<f64>,
+struct BlockState<T> {
+    block: Block<T>,
+    m_e: Array2<T>,
+    v_e: Array2<T>,
+    m_out: Array2<T>,
+    v_out: Array2<T>,
     /// Gradient of E[:, cols]; zero between steps.
-    g_e: Array2<f64>,
-    g_out: Array2<f64>,
-    z: Array2<f64>,
-    sz: Array2<f64>,
-    d: Array2<f64>,
+    g_e: Array2<T>,
+    g_out: Array2<T>,
+    z: Array2<T>,
+    sz: Array2<T>,
+    d: Array2<T>,
 }
 
 /// The columns `cols` of the row-major `rows × h` block of `flat` starting at `off`.
-fn columns(flat: &[f64], off: usize, rows: usize, h: usize, cols: &Range<usize>) -> Array2<f64> {
+fn columns<T: NetReal>(
+    flat: &[T],
+    off: usize,
+    rows: usize,
+    h: usize,
+    cols: &Range<usize>,
+) -> Array2<T> {
     if flat.is_empty() {
         return Array2::zeros((0, 0));
     }
@@ -207,17 +236,23 @@ fn columns(flat: &[f64], off: usize, rows: usize, h: usize, cols: &Range<usize>)
 }
 
 /// Writes `part` back into the columns `cols` of the row-major `rows × h` block at `off`.
-fn put_columns(flat: &mut [f64], off: usize, h: usize, cols: &Range<usize>, part: &Array2<f64>) {
+fn put_columns<T: NetReal>(
+    flat: &mut [T],
+    off: usize,
+    h: usize,
+    cols: &Range<usize>,
+    part: &Array2<T>,
+) {
     for (r, row) in part.axis_iter(Axis(0)).enumerate() {
         let dst = &mut flat[off + r * h + cols.start..off + r * h + cols.end];
         dst.iter_mut().zip(row).for_each(|(x, &y)| *x = y);
     }
 }
 
-impl BlockState {
+impl<T: NetReal> BlockState<T> {
     /// The optimizer update of the block's weights; then the rows of the E gradient that the
     /// batch (first symbols `a`, second symbols `b`) touched are set back to zero.
-    fn update(&mut self, u: &Update, n: usize, a: &[u32], b: &[u32]) {
+    fn update(&mut self, u: &Update<T>, n: usize, a: &[u32], b: &[u32]) {
         let contiguous = "owned arrays in standard layout";
         u.apply(
             self.block.e.as_slice_mut().expect(contiguous),
@@ -232,8 +267,8 @@ impl BlockState {
             self.v_out.as_slice_mut().unwrap_or_default(),
         );
         for (&x, &y) in a.iter().zip(b) {
-            self.g_e.row_mut(x as usize).fill(0.0);
-            self.g_e.row_mut(n + y as usize).fill(0.0);
+            self.g_e.row_mut(x as usize).fill(T::zero());
+            self.g_e.row_mut(n + y as usize).fill(T::zero());
         }
     }
 }
@@ -247,12 +282,12 @@ pub(crate) struct StepBatch {
 
 /// The fast training step of a one-hidden-layer network with a plain task loss (no regularizer):
 /// built from the network and the optimizer, run for a list of minibatches, written back.
-pub(crate) struct Stepper {
+pub(crate) struct Stepper<T> {
     act: Activation,
     loss: LossKind,
     n: usize,
     c: usize,
-    blocks: Vec<BlockState>,
+    blocks: Vec<BlockState<T>>,
 }
 
 /// A barrier for a fixed number of threads that spins briefly, then yields; it opens for good
@@ -311,8 +346,8 @@ impl Drop for AbortOnUnwind<'_> {
 
 /// What a run of steps produced: the task loss of each step taken, and the index of the step
 /// whose loss was not finite (the run stops before updating with it).
-pub(crate) struct StepsDone {
-    pub losses: Vec<f64>,
+pub(crate) struct StepsDone<T> {
+    pub losses: Vec<T>,
     pub failed: Option<usize>,
 }
 
@@ -373,14 +408,14 @@ impl ThreadChooser {
     }
 }
 
-impl Stepper {
+impl<T: NetReal> Stepper<T> {
     /// Whether the fast step applies: a one-hidden-layer network trained on the task loss only.
-    pub fn applies(mlp: &Mlp, agop_reg: f64, symmetry_loss: f64) -> bool {
+    pub fn applies(mlp: &Mlp<T>, agop_reg: f64, symmetry_loss: f64) -> bool {
         mlp.kind() == super::params::ModelKind::Mlp && agop_reg == 0.0 && symmetry_loss == 0.0
     }
 
     /// Copies the blocks of `mlp`'s weights and of the optimizer's state.
-    pub fn new(mlp: &Mlp, opt: &Optimizer, loss: LossKind) -> Self {
+    pub fn new(mlp: &Mlp<T>, opt: &Optimizer<T>, loss: LossKind) -> Self {
         let (n2, h, c) = (2 * mlp.n_symbols(), mlp.width(), mlp.n_classes());
         let out_off = n2 * h;
         let (m, v) = opt.state();
@@ -412,7 +447,7 @@ impl Stepper {
     }
 
     /// Writes the blocks back into the network's weights and the optimizer's state.
-    pub fn finish(self, mlp: &mut Mlp, opt: &mut Optimizer) {
+    pub fn finish(self, mlp: &mut Mlp<T>, opt: &mut Optimizer<T>) {
         let (n2, h) = (2 * mlp.n_symbols(), mlp.width());
         let out_off = n2 * h;
         let params = mlp.params_mut();
@@ -436,10 +471,10 @@ impl Stepper {
     pub fn run_adaptive(
         &mut self,
         batches: &[StepBatch],
-        updates: &[Update],
+        updates: &[Update<T>],
         threads: usize,
         chooser: &mut ThreadChooser,
-    ) -> StepsDone {
+    ) -> StepsDone<T> {
         let mut done = StepsDone {
             losses: Vec::with_capacity(batches.len()),
             failed: None,
@@ -467,12 +502,17 @@ impl Stepper {
 
     /// Takes one optimizer step per batch (`updates[i]` for `batches[i]`) on up to `threads`
     /// threads (the numbers do not depend on it).
-    pub fn run(&mut self, batches: &[StepBatch], updates: &[Update], threads: usize) -> StepsDone {
+    pub fn run(
+        &mut self,
+        batches: &[StepBatch],
+        updates: &[Update<T>],
+        threads: usize,
+    ) -> StepsDone<T> {
         let workers = threads.clamp(1, self.blocks.len().max(1));
         let (act, loss, n, c) = (self.act, self.loss, self.n, self.c);
         // Per block and step parity, the block's outputs of the step (read by every worker after
         // the step's barrier; the parity keeps a fast worker's next step from overwriting them).
-        let slots: Vec<[Mutex<Array2<f64>>; 2]> = (0..self.blocks.len())
+        let slots: Vec<[Mutex<Array2<T>>; 2]> = (0..self.blocks.len())
             .map(|_| {
                 [
                     Mutex::new(Array2::zeros((0, 0))),
@@ -481,10 +521,10 @@ impl Stepper {
             })
             .collect();
         let barrier = SpinBarrier::new(workers);
-        let worker = |mine: &mut [BlockState], first: usize, record: bool| -> StepsDone {
+        let worker = |mine: &mut [BlockState<T>], first: usize, record: bool| -> StepsDone<T> {
             let _guard = AbortOnUnwind(&barrier);
-            let mut logits = Array2::<f64>::zeros((0, 0));
-            let mut dy = Array2::<f64>::zeros((0, 0));
+            let mut logits = Array2::<T>::zeros((0, 0));
+            let mut dy = Array2::<T>::zeros((0, 0));
             let mut losses = Vec::with_capacity(if record { batches.len() } else { 0 });
             for (step, (batch, u)) in batches.iter().zip(updates).enumerate() {
                 let parity = step % 2;

@@ -4,6 +4,10 @@
 //! vectors, the training loop, and the network's feature matrices (NFM, AGOP in closed form, NFA
 //! correlations). See SCIENCE.md §7.
 //!
+//! Training runs in `f64` or, with `net.precision = "f32"`, in `f32`: the models, losses,
+//! optimizers and the training step are generic over [`NetReal`] ([`real`]); everything after
+//! training (evaluation, feature matrices, `predict`) reads the weights widened to `f64`.
+//!
 //! The transformer trains with the same loop and defaults as the MLP (AdamW lr 1e-3, weight
 //! decay 1, batch 32, MSE); Nanda et al.'s setup is full batch with cross-entropy
 //! (`batch: 0, loss: Ce`). Its NFM is the Gram matrix of the operand embeddings at both
@@ -39,12 +43,14 @@ pub mod mlp;
 pub mod mlp_step;
 pub mod optim;
 pub mod params;
+pub mod real;
 pub mod train;
 pub mod transformer;
 
 pub use mlp::{Mlp, MlpCache};
 pub use optim::Optimizer;
 pub use params::{Activation, LossKind, ModelKind, NetInit, NetParams, OptimizerKind};
+pub use real::NetReal;
 pub use train::{
     train, train_from, FeatureSnapshot, NetData, NetOutput, NetSeconds, NetStart, NetState,
     StepRecord,
@@ -54,30 +60,31 @@ pub use transformer::{Transformer, TransformerCache, TransformerConfig};
 use crate::error::Result;
 use ndarray::{Array2, ArrayView2};
 
-/// A network of any kind the library trains. Every operation dispatches by an exhaustive match,
-/// so a new kind is a variant and its arms.
+/// A network of any kind the library trains, with its weights in `T` (`f64`, or `f32` inside
+/// an f32 training loop). Every operation dispatches by an exhaustive match, so a new kind is a
+/// variant and its arms.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Network {
+pub enum Network<T = f64> {
     /// The fully connected networks (`mlp`, `mlp2`).
-    Fcn(Mlp),
+    Fcn(Mlp<T>),
     /// The one-layer transformer (`transformer`).
-    Transformer(Transformer),
+    Transformer(Transformer<T>),
 }
 
 /// What a forward pass keeps for the backward pass.
 // One per forward pass; its arrays live on the heap, so the variants' inline sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
-pub enum Cache {
+pub enum Cache<T: NetReal = f64> {
     /// Of a fully connected network.
-    Fcn(MlpCache),
+    Fcn(MlpCache<T>),
     /// Of the transformer.
-    Transformer(TransformerCache),
+    Transformer(TransformerCache<T>),
 }
 
-impl Cache {
+impl<T: NetReal> Cache<T> {
     /// The outputs f(x) (batch × c).
-    pub fn logits(&self) -> &Array2<f64> {
+    pub fn logits(&self) -> &Array2<T> {
         match self {
             Cache::Fcn(c) => &c.logits,
             Cache::Transformer(c) => &c.logits,
@@ -102,6 +109,17 @@ impl Network {
                 params.seed,
             )
             .map(Network::Transformer),
+        }
+    }
+}
+
+impl<T: NetReal> Network<T> {
+    /// The same network with every weight converted to `U` (rounded to `f32`, or widened to
+    /// `f64` exactly).
+    pub fn cast<U: NetReal>(&self) -> Network<U> {
+        match self {
+            Network::Fcn(m) => Network::Fcn(m.cast()),
+            Network::Transformer(t) => Network::Transformer(t.cast()),
         }
     }
 
@@ -130,7 +148,7 @@ impl Network {
     }
 
     /// The flat weights.
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         match self {
             Network::Fcn(m) => m.params(),
             Network::Transformer(t) => t.params(),
@@ -138,7 +156,7 @@ impl Network {
     }
 
     /// The flat weights, mutable.
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         match self {
             Network::Fcn(m) => m.params_mut(),
             Network::Transformer(t) => t.params_mut(),
@@ -146,7 +164,7 @@ impl Network {
     }
 
     /// The forward pass on pairs (a_i, b_i) (symbols 0..n).
-    pub fn forward(&self, a: &[u32], b: &[u32]) -> Cache {
+    pub fn forward(&self, a: &[u32], b: &[u32]) -> Cache<T> {
         match self {
             Network::Fcn(m) => Cache::Fcn(m.forward(a, b)),
             Network::Transformer(t) => Cache::Transformer(t.forward(a, b)),
@@ -155,7 +173,7 @@ impl Network {
 
     /// Adds the gradient of `Σ dlogits ⊙ f` with respect to the weights to `grad`. Panics if
     /// `cache` is not from a forward pass of this kind of network.
-    pub fn backward(&self, cache: &Cache, dlogits: ArrayView2<'_, f64>, grad: &mut [f64]) {
+    pub fn backward(&self, cache: &Cache<T>, dlogits: ArrayView2<'_, T>, grad: &mut [T]) {
         match (self, cache) {
             (Network::Fcn(m), Cache::Fcn(c)) => m.backward(c, dlogits, grad),
             (Network::Transformer(t), Cache::Transformer(c)) => t.backward(c, dlogits, grad),
@@ -163,6 +181,47 @@ impl Network {
         }
     }
 
+    /// λ·tr(AGOP) over the pairs with its gradient added to `grad` (None when the network has no
+    /// closed form for it).
+    pub fn agop_trace_and_grad(
+        &self,
+        a: &[u32],
+        b: &[u32],
+        weight: f64,
+        grad: &mut [T],
+    ) -> Option<T> {
+        match self {
+            Network::Fcn(m) => features::agop_trace_and_grad(m, a, b, weight, grad),
+            Network::Transformer(_) => None,
+        }
+    }
+
+    /// The fully connected network, if it is one.
+    pub fn as_fcn(&self) -> Option<&Mlp<T>> {
+        match self {
+            Network::Fcn(m) => Some(m),
+            Network::Transformer(_) => None,
+        }
+    }
+
+    /// The fully connected network, mutable, if it is one.
+    pub fn as_fcn_mut(&mut self) -> Option<&mut Mlp<T>> {
+        match self {
+            Network::Fcn(m) => Some(m),
+            Network::Transformer(_) => None,
+        }
+    }
+
+    /// The transformer, if it is one.
+    pub fn as_transformer(&self) -> Option<&Transformer<T>> {
+        match self {
+            Network::Transformer(t) => Some(t),
+            Network::Fcn(_) => None,
+        }
+    }
+}
+
+impl Network {
     /// ∂f/∂x (c × 2n) at x = e_a ‖ e_b (for the transformer, x enters linearly through the
     /// token embeddings: see [`Transformer::input_jacobian`]).
     pub fn input_jacobian(&self, a: u32, b: u32) -> Array2<f64> {
@@ -190,21 +249,6 @@ impl Network {
         match self {
             Network::Fcn(m) => features::agop(m, a, b, threads),
             Network::Transformer(t) => features::transformer_agop(t, a, b),
-        }
-    }
-
-    /// λ·tr(AGOP) over the pairs with its gradient added to `grad` (None when the network has no
-    /// closed form for it).
-    pub fn agop_trace_and_grad(
-        &self,
-        a: &[u32],
-        b: &[u32],
-        weight: f64,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        match self {
-            Network::Fcn(m) => features::agop_trace_and_grad(m, a, b, weight, grad),
-            Network::Transformer(_) => None,
         }
     }
 
@@ -272,29 +316,5 @@ impl Network {
         }
         net.params_mut().copy_from_slice(weights);
         Ok(net)
-    }
-
-    /// The fully connected network, if it is one.
-    pub fn as_fcn(&self) -> Option<&Mlp> {
-        match self {
-            Network::Fcn(m) => Some(m),
-            Network::Transformer(_) => None,
-        }
-    }
-
-    /// The fully connected network, mutable, if it is one.
-    pub fn as_fcn_mut(&mut self) -> Option<&mut Mlp> {
-        match self {
-            Network::Fcn(m) => Some(m),
-            Network::Transformer(_) => None,
-        }
-    }
-
-    /// The transformer, if it is one.
-    pub fn as_transformer(&self) -> Option<&Transformer> {
-        match self {
-            Network::Transformer(t) => Some(t),
-            Network::Fcn(_) => None,
-        }
     }
 }

@@ -1,12 +1,15 @@
-//! Optimizers on flat f64 slices with exactly torch.optim's update formulas (single-tensor CPU
+//! Optimizers on flat f64 (or f32) slices with exactly torch.optim's update formulas (single-tensor CPU
 //! path), so that a run reproduces a PyTorch run from the same weights and batches.
 
 use super::params::{NetParams, OptimizerKind};
+use super::real::{lit, NetReal};
 use serde::{Deserialize, Serialize};
 
-/// An optimizer and its state.
+/// An optimizer and its state, in the training type `T` (the hyper-parameters stay `f64`; each
+/// step's coefficients are computed in `f64` and rounded to `T`, as torch does with Python floats).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Optimizer {
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
+pub struct Optimizer<T = f64> {
     kind: OptimizerKind,
     lr: f64,
     weight_decay: f64,
@@ -17,9 +20,9 @@ pub struct Optimizer {
     /// Steps taken.
     step: u64,
     /// First moment (AdamW) or momentum buffer (SGD).
-    m: Vec<f64>,
+    m: Vec<T>,
     /// Second moment (AdamW).
-    v: Vec<f64>,
+    v: Vec<T>,
     /// Worker threads of the elementwise update (an execution setting: each weight's update is
     /// the same arithmetic whichever thread does it, so results do not depend on it).
     #[serde(skip)]
@@ -49,6 +52,27 @@ impl Optimizer {
             threads: params.effective_threads(),
         }
     }
+}
+
+impl<T: NetReal> Optimizer<T> {
+    /// The same optimizer with its state converted to `U` (rounded to `f32`, or widened to `f64`
+    /// exactly).
+    pub fn cast<U: NetReal>(&self) -> Optimizer<U> {
+        let conv = |x: &[T]| x.iter().map(|&v| U::cast(v.wide())).collect();
+        Optimizer {
+            kind: self.kind,
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            momentum: self.momentum,
+            step: self.step,
+            m: conv(&self.m),
+            v: conv(&self.v),
+            threads: self.threads,
+        }
+    }
 
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
@@ -63,12 +87,12 @@ impl Optimizer {
 
     /// The first moment (AdamW) or momentum buffer (SGD), and the second moment (AdamW; empty
     /// for SGD).
-    pub fn moments(&self) -> (&[f64], &[f64]) {
+    pub fn moments(&self) -> (&[T], &[T]) {
         (&self.m, &self.v)
     }
 
     /// One update of `w` with the gradient `g`.
-    pub fn step(&mut self, w: &mut [f64], g: &[f64]) {
+    pub fn step(&mut self, w: &mut [T], g: &[T]) {
         let update = self.begin_step();
         let threads = self.threads;
         let (m, v) = (&mut self.m, &mut self.v);
@@ -97,19 +121,19 @@ impl Optimizer {
     /// Starts step t + 1: counts it and returns its elementwise update, to be applied to every
     /// weight exactly once (in any order and on any thread: each weight's update is the same
     /// arithmetic) with its slices of the state ([`state_mut`](Self::state_mut)).
-    pub fn begin_step(&mut self) -> Update {
+    pub fn begin_step(&mut self) -> Update<T> {
         self.step += 1;
         self.update_at(self.step)
     }
 
     /// The updates of the next `count` steps, counted as taken (for a training loop that runs
     /// them elsewhere: see [`super::mlp_step`]).
-    pub fn plan_steps(&mut self, count: usize) -> Vec<Update> {
+    pub fn plan_steps(&mut self, count: usize) -> Vec<Update<T>> {
         (0..count).map(|_| self.begin_step()).collect()
     }
 
     /// The elementwise update of step `step` (1-based).
-    fn update_at(&self, step: u64) -> Update {
+    fn update_at(&self, step: u64) -> Update<T> {
         match self.kind {
             OptimizerKind::Adamw => {
                 let t = step as f64;
@@ -117,19 +141,19 @@ impl Optimizer {
                 let bc1 = 1.0 - b1.powf(t);
                 let bc2 = 1.0 - b2.powf(t);
                 Update::Adamw(AdamwCoeffs {
-                    decay: 1.0 - self.lr * self.weight_decay,
-                    lerp_w: 1.0 - b1,
-                    b2,
-                    one_minus_b2: 1.0 - b2,
-                    neg_step: -(self.lr / bc1),
-                    bc2_sqrt: bc2.sqrt(),
-                    eps: self.eps,
+                    decay: lit(1.0 - self.lr * self.weight_decay),
+                    lerp_w: lit(1.0 - b1),
+                    b2: lit(b2),
+                    one_minus_b2: lit(1.0 - b2),
+                    neg_step: lit(-(self.lr / bc1)),
+                    bc2_sqrt: lit(bc2.sqrt()),
+                    eps: lit(self.eps),
                 })
             }
             OptimizerKind::Sgd => Update::Sgd {
-                lr: self.lr,
-                weight_decay: self.weight_decay,
-                momentum: self.momentum,
+                lr: lit(self.lr),
+                weight_decay: lit(self.weight_decay),
+                momentum: lit(self.momentum),
                 first: step == 1,
             },
         }
@@ -137,32 +161,33 @@ impl Optimizer {
 
     /// The state in the layout of the weights: first moment (AdamW) or momentum buffer (SGD), and
     /// the second moment (AdamW; empty for SGD).
-    pub fn state_mut(&mut self) -> (&mut [f64], &mut [f64]) {
+    pub fn state_mut(&mut self) -> (&mut [T], &mut [T]) {
         (&mut self.m, &mut self.v)
     }
 
     /// The state, read-only (as [`state_mut`](Self::state_mut)).
-    pub fn state(&self) -> (&[f64], &[f64]) {
+    pub fn state(&self) -> (&[T], &[T]) {
         (&self.m, &self.v)
     }
 }
 
-/// The elementwise update of one optimizer step (from [`Optimizer::begin_step`]).
+/// The elementwise update of one optimizer step (from [`Optimizer::begin_step`]), its
+/// coefficients in the training type `T`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Update {
+pub enum Update<T = f64> {
     /// `torch.optim.AdamW` (amsgrad off): `p ← p·(1 − lr·wd)`; `m ← m + (1 − β₁)(g − m)` (torch's
     /// `lerp` for a weight below 1/2); `v ← β₂v + ((1 − β₂)g)g`; `p ← p + (−lr/bc₁)·m / (√v/√bc₂ + ε)`
     /// with `bc_i = 1 − β_i^t`.
-    Adamw(AdamwCoeffs),
+    Adamw(AdamwCoeffs<T>),
     /// `torch.optim.SGD` (no dampening, no Nesterov): `d = g + wd·p`; the momentum buffer is `d`
     /// at the first step, then `μ·buf + d`; `p ← p − lr·buf`.
     Sgd {
         /// Learning rate.
-        lr: f64,
+        lr: T,
         /// Weight decay.
-        weight_decay: f64,
+        weight_decay: T,
         /// Momentum μ.
-        momentum: f64,
+        momentum: T,
         /// Whether this is the first step (the buffer starts at d).
         first: bool,
     },
@@ -170,27 +195,27 @@ pub enum Update {
 
 /// The coefficients of one AdamW step (see [`Update::Adamw`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AdamwCoeffs {
+pub struct AdamwCoeffs<T = f64> {
     /// 1 − lr·wd.
-    pub decay: f64,
+    pub decay: T,
     /// 1 − β₁.
-    pub lerp_w: f64,
+    pub lerp_w: T,
     /// β₂.
-    pub b2: f64,
+    pub b2: T,
     /// 1 − β₂.
-    pub one_minus_b2: f64,
+    pub one_minus_b2: T,
     /// −lr / bc₁.
-    pub neg_step: f64,
+    pub neg_step: T,
     /// √bc₂.
-    pub bc2_sqrt: f64,
+    pub bc2_sqrt: T,
     /// ε.
-    pub eps: f64,
+    pub eps: T,
 }
 
-impl Update {
+impl<T: NetReal> Update<T> {
     /// Updates the weights `w` with their gradient `g` and their state `m`, `v` (slices of the
     /// same weights; `v` is ignored by SGD).
-    pub fn apply(&self, w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]) {
+    pub fn apply(&self, w: &mut [T], g: &[T], m: &mut [T], v: &mut [T]) {
         match *self {
             Update::Adamw(k) => crate::simd::dispatch(AdamwLoop { w, g, m, v, k }),
             Update::Sgd {
@@ -200,8 +225,8 @@ impl Update {
                 first,
             } => {
                 for ((p, &gi), buf) in w.iter_mut().zip(g).zip(m.iter_mut()) {
-                    let d = if wd != 0.0 { gi + wd * *p } else { gi };
-                    let d = if mu != 0.0 {
+                    let d = if wd != T::zero() { gi + wd * *p } else { gi };
+                    let d = if mu != T::zero() {
                         *buf = if first { d } else { *buf * mu + d };
                         *buf
                     } else {
@@ -216,15 +241,15 @@ impl Update {
 
 /// The AdamW update of every weight, as a [`crate::simd::HotLoop`] (the same arithmetic with or
 /// without AVX2: square roots and divisions are correctly rounded, no contraction into FMA).
-struct AdamwLoop<'a> {
-    w: &'a mut [f64],
-    g: &'a [f64],
-    m: &'a mut [f64],
-    v: &'a mut [f64],
-    k: AdamwCoeffs,
+struct AdamwLoop<'a, T> {
+    w: &'a mut [T],
+    g: &'a [T],
+    m: &'a mut [T],
+    v: &'a mut [T],
+    k: AdamwCoeffs<T>,
 }
 
-impl crate::simd::HotLoop for AdamwLoop<'_> {
+impl<T: NetReal> crate::simd::HotLoop for AdamwLoop<'_, T> {
     type Output = ();
 
     #[inline(always)]
@@ -242,17 +267,17 @@ impl crate::simd::HotLoop for AdamwLoop<'_> {
         let len = w.len().min(g.len()).min(m.len()).min(v.len());
         let (w, g, m, v) = (&mut w[..len], &g[..len], &mut m[..len], &mut v[..len]);
         // torch's `lerp`: `m + w·(g − m)` for a weight below 1/2, `g − (g − m)(1 − w)` otherwise.
-        if lerp_w < 0.5 {
+        if lerp_w < lit(0.5) {
             for i in 0..len {
                 m[i] += lerp_w * (g[i] - m[i]);
             }
         } else {
-            let k = 1.0 - lerp_w;
+            let k = T::one() - lerp_w;
             for i in 0..len {
                 m[i] = g[i] - (g[i] - m[i]) * k;
             }
         }
-        if bc2_sqrt == 1.0 {
+        if bc2_sqrt == T::one() {
             // 1 − β₂^t rounds to exactly 1 after a few thousand steps (t > 1853 for β₂ = 0.98):
             // dividing by it is then the identity, and the loop saves one division per weight.
             for i in 0..len {

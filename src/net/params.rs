@@ -1,8 +1,10 @@
 //! Network hyper-parameters, validated once before training. Errors name the parameter by its
 //! path in the experiment specification (`net.width`, `net.lr`).
 
+use super::real::{lit, NetReal};
 use super::transformer::TransformerConfig;
 use crate::error::{Error, Result};
+use crate::rfm::Precision;
 use serde::{Deserialize, Serialize};
 
 /// Largest number of optimizer steps accepted.
@@ -90,20 +92,20 @@ impl Activation {
 
     /// σ(z).
     #[inline]
-    pub fn value(&self, z: f64) -> f64 {
+    pub fn value<T: NetReal>(&self, z: T) -> T {
         match self {
             Activation::Quadratic => z * z,
             Activation::Relu => {
-                if z > 0.0 {
+                if z > T::zero() {
                     z
                 } else {
-                    0.0
+                    T::zero()
                 }
             }
             Activation::Linear => z,
-            Activation::Silu => z / (1.0 + (-z).exp()),
+            Activation::Silu => z / (T::one() + (-z).exp()),
             Activation::Softplus => {
-                if z > 20.0 {
+                if z > lit(20.0) {
                     z
                 } else {
                     z.exp().ln_1p()
@@ -114,26 +116,26 @@ impl Activation {
 
     /// σ′(z) (as torch differentiates it: ReLU′(0) = 0; softplus′ = 1 above the threshold).
     #[inline]
-    pub fn derivative(&self, z: f64) -> f64 {
+    pub fn derivative<T: NetReal>(&self, z: T) -> T {
         match self {
-            Activation::Quadratic => 2.0 * z,
+            Activation::Quadratic => lit::<T>(2.0) * z,
             Activation::Relu => {
-                if z > 0.0 {
-                    1.0
+                if z > T::zero() {
+                    T::one()
                 } else {
-                    0.0
+                    T::zero()
                 }
             }
-            Activation::Linear => 1.0,
+            Activation::Linear => T::one(),
             Activation::Silu => {
-                let s = 1.0 / (1.0 + (-z).exp());
-                s * (1.0 + z * (1.0 - s))
+                let s = T::one() / (T::one() + (-z).exp());
+                s * (T::one() + z * (T::one() - s))
             }
             Activation::Softplus => {
-                if z > 20.0 {
-                    1.0
+                if z > lit(20.0) {
+                    T::one()
                 } else {
-                    1.0 / (1.0 + (-z).exp())
+                    T::one() / (T::one() + (-z).exp())
                 }
             }
         }
@@ -141,20 +143,20 @@ impl Activation {
 
     /// σ″(z) (0 for ReLU and linear, and for softplus above its threshold).
     #[inline]
-    pub fn second_derivative(&self, z: f64) -> f64 {
+    pub fn second_derivative<T: NetReal>(&self, z: T) -> T {
         match self {
-            Activation::Quadratic => 2.0,
-            Activation::Relu | Activation::Linear => 0.0,
+            Activation::Quadratic => lit(2.0),
+            Activation::Relu | Activation::Linear => T::zero(),
             Activation::Silu => {
-                let s = 1.0 / (1.0 + (-z).exp());
-                s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s))
+                let s = T::one() / (T::one() + (-z).exp());
+                s * (T::one() - s) * (lit::<T>(2.0) + z * (T::one() - lit::<T>(2.0) * s))
             }
             Activation::Softplus => {
-                if z > 20.0 {
-                    0.0
+                if z > lit(20.0) {
+                    T::zero()
                 } else {
-                    let s = 1.0 / (1.0 + (-z).exp());
-                    s * (1.0 - s)
+                    let s = T::one() / (T::one() + (-z).exp());
+                    s * (T::one() - s)
                 }
             }
         }
@@ -361,6 +363,11 @@ pub struct NetParams {
     /// and g·x, g sampled from Sym_f).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub symmetry_loss: f64,
+    /// The float type of training: forward, backward, loss, optimizer state and the weights
+    /// (`f64`, the default, or `f32`). Evaluation, feature matrices and files read the weights
+    /// widened to f64 (exactly). Absent in files of f64 runs.
+    #[serde(default, skip_serializing_if = "Precision::is_f64")]
+    pub precision: Precision,
     /// Worker threads for evaluation and feature matrices (0 = all cores); an execution setting,
     /// results do not depend on it (not serialized).
     #[serde(skip)]
@@ -396,6 +403,7 @@ impl Default for NetParams {
             loss: LossKind::Mse,
             agop_reg: 0.0,
             symmetry_loss: 0.0,
+            precision: Precision::F64,
             threads: 0,
         }
     }

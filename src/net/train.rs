@@ -6,9 +6,10 @@ use super::loss;
 use super::mlp_step::{StepBatch, Stepper, ThreadChooser};
 use super::optim::Optimizer;
 use super::params::NetParams;
+use super::real::NetReal;
 use super::Network;
 use crate::error::{Error, Result};
-use crate::rfm::Control;
+use crate::rfm::{Control, Precision};
 use ndarray::Array2;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -283,15 +284,15 @@ pub fn snapshot(
 
 /// The loss of one minibatch (task loss + regularizers) and its gradient added to `grad`.
 /// Returns (task loss, total loss).
-pub fn batch_loss_and_grad(
-    net: &Network,
+pub fn batch_loss_and_grad<T: NetReal>(
+    net: &Network<T>,
     params: &NetParams,
     train: &NetData,
     batch: &[u32],
     symmetries: Option<&[Vec<usize>]>,
     sym_rng: &mut ChaCha8Rng,
-    grad: &mut [f64],
-) -> (f64, f64) {
+    grad: &mut [T],
+) -> (T, T) {
     let a: Vec<u32> = batch.iter().map(|&i| train.a[i as usize]).collect();
     let b: Vec<u32> = batch.iter().map(|&i| train.b[i as usize]).collect();
     let y: Vec<u32> = batch.iter().map(|&i| train.labels[i as usize]).collect();
@@ -301,7 +302,7 @@ pub fn batch_loss_and_grad(
     let mut total = task;
     if params.agop_reg > 0.0 {
         if let Some(t) = net.agop_trace_and_grad(&train.a, &train.b, params.agop_reg, grad) {
-            total += params.agop_reg * t;
+            total += T::cast(params.agop_reg) * t;
         }
     }
     if params.symmetry_loss > 0.0 {
@@ -366,8 +367,13 @@ pub fn train(
 /// training goes on at step `start.step + 1` with the next minibatch, exactly as an
 /// uninterrupted run. The continuation records no step-`start.step` evaluation (the run being
 /// continued has it).
+///
+/// Training runs in `params.precision`: with `f32` the weights (rounded from `net` once) and the
+/// optimizer state are `f32` and every step computes in `f32`; at each evaluation and feature
+/// snapshot, for the observer and in the output, the weights and state are widened to `f64`
+/// exactly, so a continuation narrows them back to the same `f32` values.
 pub fn train_from(
-    mut net: Network,
+    net: Network,
     params: &NetParams,
     train: &NetData,
     test: &NetData,
@@ -376,6 +382,48 @@ pub fn train_from(
     observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
 ) -> Result<NetOutput> {
     params.validate()?;
+    match params.precision {
+        Precision::F64 => train_in::<f64>(net, params, train, test, symmetries, start, observer),
+        Precision::F32 => {
+            train_in::<f32>(net.cast(), params, train, test, symmetries, start, observer)
+        }
+    }
+}
+
+/// The network in `f64`: moved when `T` is `f64`, widened (exactly) otherwise.
+fn into_f64_net<T: NetReal>(net: Network<T>) -> Network {
+    let any: Box<dyn std::any::Any> = Box::new(net);
+    match any.downcast::<Network>() {
+        Ok(net) => *net,
+        Err(any) => any
+            .downcast::<Network<T>>()
+            .expect("the network just boxed")
+            .cast(),
+    }
+}
+
+/// The optimizer in `f64`: moved when `T` is `f64`, widened (exactly) otherwise.
+fn into_f64_optimizer<T: NetReal>(opt: Optimizer<T>) -> Optimizer {
+    let any: Box<dyn std::any::Any> = Box::new(opt);
+    match any.downcast::<Optimizer>() {
+        Ok(opt) => *opt,
+        Err(any) => any
+            .downcast::<Optimizer<T>>()
+            .expect("the optimizer just boxed")
+            .cast(),
+    }
+}
+
+/// The training loop of [`train_from`] in the float type `T`.
+fn train_in<T: NetReal>(
+    mut net: Network<T>,
+    params: &NetParams,
+    train: &NetData,
+    test: &NetData,
+    symmetries: Option<&[Vec<usize>]>,
+    start: Option<NetStart>,
+    observer: &mut (dyn FnMut(&NetState<'_>) -> Control + Send),
+) -> Result<NetOutput> {
     if train.is_empty() {
         return Err(Error::param(
             "split",
@@ -390,7 +438,7 @@ pub fn train_from(
     let eval_period = params.eval_period(n_train);
     let agop_period = params.agop_period(n_train);
     let bsize = params.batch_size(n_train);
-    let mut opt = Optimizer::new(params, net.params().len());
+    let mut opt: Optimizer<T> = Optimizer::new(params, net.params().len()).cast();
     let mut shuffle = rng(params.seed, STREAM_SHUFFLE);
     let mut sym_rng = rng(params.seed, STREAM_SYMMETRY);
     // A continuation: the optimizer state, the generator's position, the epochs drawn so far.
@@ -407,7 +455,7 @@ pub fn train_from(
                 ),
             ));
         }
-        opt = start.optimizer;
+        opt = start.optimizer.cast();
         opt.set_threads(threads);
         sym_rng.set_word_pos(start.symmetry_rng_word_pos);
         for _ in 0..start.step / per_epoch {
@@ -415,7 +463,7 @@ pub fn train_from(
         }
         skip = start.step % per_epoch;
     }
-    let mut grad = vec![0.0; net.params().len()];
+    let mut grad = vec![T::zero(); net.params().len()];
     let mut seconds = NetSeconds::default();
     let started = Instant::now();
     let mut steps = Vec::new();
@@ -455,14 +503,15 @@ pub fn train_from(
 
     let mut complete = true;
     if first_step == 0 {
-        let test_hits = record(&net, 0, None, &mut seconds, &mut steps);
+        let wide = T::widened(&net);
+        let test_hits = record(&wide, 0, None, &mut seconds, &mut steps);
         let t0 = Instant::now();
-        features_out.push(snapshot(&net, train, 0, threads)?);
+        features_out.push(snapshot(&wide, train, 0, threads)?);
         seconds.features += t0.elapsed().as_secs_f64();
         let state = NetState {
             record: &steps[0],
             total_steps: total,
-            net: &net,
+            net: &wide,
             test_hits: &test_hits,
         };
         if observer(&state) == Control::Stop {
@@ -513,15 +562,15 @@ pub fn train_from(
                 let b = &batches[failed];
                 let cache = net.forward(&b.a, &b.b);
                 let (task, _) = loss::loss_and_grad(params.loss, cache.logits().view(), &b.y);
-                check(task, step + failed)?;
+                check(task.wide(), step + failed)?;
             }
             step = next;
-            done.losses.last().copied().unwrap_or(f64::NAN)
+            done.losses.last().map_or(f64::NAN, |x| x.wide())
         } else {
             let mut task = f64::NAN;
             while step < next {
                 let batch = stream.next_batch();
-                grad.iter_mut().for_each(|g| *g = 0.0);
+                grad.iter_mut().for_each(|g| *g = T::zero());
                 let (t, full) = batch_loss_and_grad(
                     &net,
                     params,
@@ -531,46 +580,53 @@ pub fn train_from(
                     &mut sym_rng,
                     &mut grad,
                 );
-                check(full, step)?;
+                check(full.wide(), step)?;
                 opt.step(net.params_mut(), &grad);
-                task = t;
+                task = t.wide();
                 step += 1;
             }
             task
         };
         seconds.train += t0.elapsed().as_secs_f64();
         let last = step == total;
-        if step.is_multiple_of(agop_period) || last {
+        let feature_event = step.is_multiple_of(agop_period) || last;
+        let eval_event = step.is_multiple_of(eval_period) || last;
+        if !(feature_event || eval_event) {
+            continue;
+        }
+        let wide = T::widened(&net);
+        if feature_event {
             let t0 = Instant::now();
-            features_out.push(snapshot(&net, train, step, threads)?);
+            features_out.push(snapshot(&wide, train, step, threads)?);
             seconds.features += t0.elapsed().as_secs_f64();
         }
-        if step.is_multiple_of(eval_period) || last {
-            let test_hits = record(&net, step, Some(task), &mut seconds, &mut steps);
+        if eval_event {
+            let test_hits = record(&wide, step, Some(task), &mut seconds, &mut steps);
             let state = NetState {
                 record: steps.last().expect("just recorded"),
                 total_steps: total,
-                net: &net,
+                net: &wide,
                 test_hits: &test_hits,
             };
             if observer(&state) == Control::Stop {
                 if !last {
                     complete = false;
                     if features_out.last().map(|f| f.step) != Some(step) {
-                        features_out.push(snapshot(&net, train, step, threads)?);
+                        features_out.push(snapshot(&wide, train, step, threads)?);
                     }
                 }
                 break;
             }
         }
     }
+    let net = into_f64_net(net);
     let (_, _, test_hits) = evaluate(&net, params, test, threads);
     Ok(NetOutput {
         symmetry_rng_word_pos: sym_rng.get_word_pos(),
         steps,
         features: features_out,
         net,
-        optimizer: opt,
+        optimizer: into_f64_optimizer(opt),
         test_hits,
         complete,
         seconds,

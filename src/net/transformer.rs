@@ -37,7 +37,7 @@
 //! added in chunk order. The numbers are bit-identical for any number of threads.
 //!
 //! # Parameter layout
-//! One flat `f64` vector, blocks in this order, each row-major:
+//! One flat vector (`f64`, or `f32` in a float32 training loop), blocks in this order, each row-major:
 //!
 //! | block | shape | |
 //! |---|---|---|
@@ -67,6 +67,7 @@
 //! deep-learning crate (candle, burn) would add minutes of clean-build time and a second tensor
 //! type for a model whose backward pass is a page.
 
+use super::real::{lit, NetReal};
 use crate::error::{Error, Result};
 use crate::linalg::matmul;
 use crate::parallel::map_items;
@@ -206,12 +207,12 @@ impl Layout {
 }
 
 /// A `rows × cols` row-major view of `p[off ..]`.
-fn mat(p: &[f64], off: usize, rows: usize, cols: usize) -> ArrayView2<'_, f64> {
+fn mat<T>(p: &[T], off: usize, rows: usize, cols: usize) -> ArrayView2<'_, T> {
     ArrayView2::from_shape((rows, cols), &p[off..off + rows * cols]).expect("parameter layout")
 }
 
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).map(|(a, b)| a * b).sum()
+fn dot<T: NetReal>(x: &[T], y: &[T]) -> T {
+    x.iter().zip(y).map(|(&a, &b)| a * b).sum()
 }
 
 /// A standard normal draw (Box–Muller; `1 − u` keeps the logarithm finite).
@@ -223,66 +224,66 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 
 /// The one-layer transformer (see the module documentation for the model, layout and init).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Transformer {
+pub struct Transformer<T = f64> {
     cfg: TransformerConfig,
     layout: Layout,
-    params: Vec<f64>,
+    params: Vec<T>,
 }
 
 /// Per-token quantities shared by every pair of a batch: the residual rows at positions 0 and 1
 /// of the distinct tokens the batch uses (`x0`, `x1`; one row per token, ascending), the constant
 /// row at position 2 (`c`), their keys and values, the query, and the attention scores.
 #[derive(Clone, Debug)]
-struct Tables {
+struct Tables<T: NetReal = f64> {
     /// The token (row of `W_E`) of each row of `x0`.
     tok0: Vec<u32>,
     /// The token of each row of `x1`.
     tok1: Vec<u32>,
-    x0: Array2<f64>,
-    x1: Array2<f64>,
-    c: Array1<f64>,
-    k0: Array2<f64>,
-    k1: Array2<f64>,
-    v0: Array2<f64>,
-    v1: Array2<f64>,
-    q: Array1<f64>,
-    k2: Array1<f64>,
-    v2: Array1<f64>,
+    x0: Array2<T>,
+    x1: Array2<T>,
+    c: Array1<T>,
+    k0: Array2<T>,
+    k1: Array2<T>,
+    v0: Array2<T>,
+    v1: Array2<T>,
+    q: Array1<T>,
+    k2: Array1<T>,
+    v2: Array1<T>,
     /// `s0[t, h] = q_h · k0[t]_h / √dₕ`.
-    s0: Array2<f64>,
-    s1: Array2<f64>,
-    s2: Array1<f64>,
+    s0: Array2<T>,
+    s1: Array2<T>,
+    s2: Array1<T>,
 }
 
 /// The activations of one chunk of pairs.
 #[derive(Clone, Debug)]
-struct ChunkCache {
+struct ChunkCache<T: NetReal = f64> {
     /// Attention weights, `[pair, 3h + p]`.
-    alpha: Array2<f64>,
+    alpha: Array2<T>,
     /// Head outputs (rows × D).
-    z: Array2<f64>,
+    z: Array2<T>,
     /// Residual after attention (rows × d).
-    r: Array2<f64>,
+    r: Array2<T>,
     /// MLP hidden activations after ReLU (rows × d_mlp).
-    m: Array2<f64>,
+    m: Array2<T>,
     /// Residual after the MLP (rows × d).
-    r2: Array2<f64>,
+    r2: Array2<T>,
 }
 
 /// The forward pass of a batch, kept for [`Transformer::backward`].
 #[derive(Clone, Debug)]
-pub struct TransformerCache {
+pub struct TransformerCache<T: NetReal = f64> {
     /// Logits at the `=` position, batch × n_classes.
-    pub logits: Array2<f64>,
+    pub logits: Array2<T>,
     /// Row of `tables.x0` of each pair (position 0).
     a: Vec<u32>,
     /// Row of `tables.x1` of each pair (position 1).
     b: Vec<u32>,
-    tables: Tables,
-    chunks: Vec<ChunkCache>,
+    tables: Tables<T>,
+    chunks: Vec<ChunkCache<T>>,
 }
 
-impl Drop for Tables {
+impl<T: NetReal> Drop for Tables<T> {
     /// Hands the large buffers back to this thread's free list (see [`buffers`]).
     fn drop(&mut self) {
         for a in [
@@ -298,7 +299,7 @@ impl Drop for Tables {
     }
 }
 
-impl Drop for ChunkCache {
+impl<T: NetReal> Drop for ChunkCache<T> {
     /// Hands the buffers back to this thread's free list (see [`buffers`]).
     fn drop(&mut self) {
         for a in [
@@ -313,50 +314,44 @@ impl Drop for ChunkCache {
     }
 }
 
-/// A per-thread free list of `f64` buffers: a training step allocates the same few arrays (up to
+/// A per-thread free list of `T` buffers: a training step allocates the same few arrays (up to
 /// d_mlp × 256 values) every step, and returning them to the system allocator made every step
 /// fault its pages in again. Buffers come back zeroed; results do not depend on which buffer is
 /// reused.
 mod buffers {
+    use super::NetReal;
     use ndarray::Array2;
-    use std::cell::RefCell;
 
     /// Buffers kept per thread.
     const KEPT: usize = 48;
 
-    thread_local! {
-        static FREE: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
-    }
-
     /// A `rows × cols` array of zeros, in the smallest kept buffer that is large enough.
-    pub(super) fn zeros(rows: usize, cols: usize) -> Array2<f64> {
+    pub(super) fn zeros<T: NetReal>(rows: usize, cols: usize) -> Array2<T> {
         let len = rows * cols;
-        let reused = FREE
-            .try_with(|f| {
-                let mut f = f.borrow_mut();
-                let best = f
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.capacity() >= len)
-                    .min_by_key(|(_, v)| v.capacity())
-                    .map(|(i, _)| i);
-                best.map(|i| f.swap_remove(i))
-            })
-            .ok()
-            .flatten();
+        let reused = T::with_free_list(|f| {
+            let mut f = f.borrow_mut();
+            let best = f
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.capacity() >= len)
+                .min_by_key(|(_, v)| v.capacity())
+                .map(|(i, _)| i);
+            best.map(|i| f.swap_remove(i))
+        })
+        .flatten();
         let mut v = reused.unwrap_or_default();
         v.clear();
-        v.resize(len, 0.0);
+        v.resize(len, T::zero());
         Array2::from_shape_vec((rows, cols), v).expect("rows × cols values")
     }
 
     /// Keeps the buffer of `a` for a later [`zeros`] on this thread (drops it when the list is full).
-    pub(super) fn give(a: Array2<f64>) {
+    pub(super) fn give<T: NetReal>(a: Array2<T>) {
         let (v, _) = a.into_raw_vec_and_offset();
         if v.capacity() == 0 {
             return;
         }
-        let _ = FREE.try_with(|f| {
+        T::with_free_list(|f| {
             let mut f = f.borrow_mut();
             if f.len() < KEPT {
                 f.push(v);
@@ -366,21 +361,21 @@ mod buffers {
 }
 
 /// Gradients of the attention inputs accumulated per table row (summed over chunks in order).
-struct AttnGrad {
+struct AttnGrad<T: NetReal> {
     /// Σ over pairs of ∂L/∂r (the direct path into `x_2`).
-    gc: Array1<f64>,
+    gc: Array1<T>,
     /// ∂L/∂score scatter-added per table row: `[t, h]`.
-    sig0: Array2<f64>,
-    sig1: Array2<f64>,
-    sig2: Array1<f64>,
+    sig0: Array2<T>,
+    sig1: Array2<T>,
+    sig2: Array1<T>,
     /// ∂L/∂value scatter-added per table row.
-    gv0: Array2<f64>,
-    gv1: Array2<f64>,
-    gv2: Array1<f64>,
+    gv0: Array2<T>,
+    gv1: Array2<T>,
+    gv2: Array1<T>,
 }
 
-impl AttnGrad {
-    fn zeros(l: &Layout, t0: usize, t1: usize) -> AttnGrad {
+impl<T: NetReal> AttnGrad<T> {
+    fn zeros(l: &Layout, t0: usize, t1: usize) -> AttnGrad<T> {
         AttnGrad {
             gc: Array1::zeros(l.d),
             sig0: Array2::zeros((t0, l.heads)),
@@ -392,7 +387,7 @@ impl AttnGrad {
         }
     }
 
-    fn add(&mut self, o: &AttnGrad) {
+    fn add(&mut self, o: &AttnGrad<T>) {
         self.gc += &o.gc;
         self.sig0 += &o.sig0;
         self.sig1 += &o.sig1;
@@ -410,17 +405,17 @@ impl AttnGrad {
 
 /// Where one chunk accumulates the gradients of the dense blocks: the gradient vector's own
 /// blocks (a batch of one chunk) or the chunk's [`Partial`].
-struct WeightGrads<'a> {
-    wu: ArrayViewMut2<'a, f64>,
-    b_out: ArrayViewMut1<'a, f64>,
-    w_out: ArrayViewMut2<'a, f64>,
-    w_in: ArrayViewMut2<'a, f64>,
-    b_in: ArrayViewMut1<'a, f64>,
-    wo: ArrayViewMut2<'a, f64>,
+struct WeightGrads<'a, T> {
+    wu: ArrayViewMut2<'a, T>,
+    b_out: ArrayViewMut1<'a, T>,
+    w_out: ArrayViewMut2<'a, T>,
+    w_in: ArrayViewMut2<'a, T>,
+    b_in: ArrayViewMut1<'a, T>,
+    wo: ArrayViewMut2<'a, T>,
 }
 
-impl WeightGrads<'_> {
-    fn add(&mut self, p: &Partial) {
+impl<T: NetReal> WeightGrads<'_, T> {
+    fn add(&mut self, p: &Partial<T>) {
         self.wu += &p.wu;
         self.b_out += &p.b_out;
         self.w_out += &p.w_out;
@@ -431,18 +426,18 @@ impl WeightGrads<'_> {
 }
 
 /// One chunk's contribution to the gradient, for batches of several chunks (added in chunk order).
-struct Partial {
-    wu: Array2<f64>,
-    b_out: Array1<f64>,
-    w_out: Array2<f64>,
-    w_in: Array2<f64>,
-    b_in: Array1<f64>,
-    wo: Array2<f64>,
-    attn: AttnGrad,
+struct Partial<T: NetReal> {
+    wu: Array2<T>,
+    b_out: Array1<T>,
+    w_out: Array2<T>,
+    w_in: Array2<T>,
+    b_in: Array1<T>,
+    wo: Array2<T>,
+    attn: AttnGrad<T>,
 }
 
-impl Partial {
-    fn zeros(l: &Layout, t0: usize, t1: usize) -> Partial {
+impl<T: NetReal> Partial<T> {
+    fn zeros(l: &Layout, t0: usize, t1: usize) -> Partial<T> {
         Partial {
             wu: Array2::zeros((l.d, l.c)),
             b_out: Array1::zeros(l.d),
@@ -454,7 +449,7 @@ impl Partial {
         }
     }
 
-    fn split(&mut self) -> (WeightGrads<'_>, &mut AttnGrad) {
+    fn split(&mut self) -> (WeightGrads<'_, T>, &mut AttnGrad<T>) {
         (
             WeightGrads {
                 wu: self.wu.view_mut(),
@@ -470,22 +465,22 @@ impl Partial {
 }
 
 /// The parameter blocks of a gradient vector, mutable and disjoint (layout order).
-struct GradBlocks<'a> {
-    we: &'a mut [f64],
-    pos: &'a mut [f64],
-    wq: &'a mut [f64],
-    wk: &'a mut [f64],
-    wv: &'a mut [f64],
-    wo: &'a mut [f64],
-    w_in: &'a mut [f64],
-    b_in: &'a mut [f64],
-    w_out: &'a mut [f64],
-    b_out: &'a mut [f64],
-    wu: &'a mut [f64],
+struct GradBlocks<'a, T> {
+    we: &'a mut [T],
+    pos: &'a mut [T],
+    wq: &'a mut [T],
+    wk: &'a mut [T],
+    wv: &'a mut [T],
+    wo: &'a mut [T],
+    w_in: &'a mut [T],
+    b_in: &'a mut [T],
+    w_out: &'a mut [T],
+    b_out: &'a mut [T],
+    wu: &'a mut [T],
 }
 
-impl<'a> GradBlocks<'a> {
-    fn new(g: &'a mut [f64], l: &Layout) -> GradBlocks<'a> {
+impl<'a, T: NetReal> GradBlocks<'a, T> {
+    fn new(g: &'a mut [T], l: &Layout) -> GradBlocks<'a, T> {
         let (we, g) = g.split_at_mut(l.pos - l.we);
         let (pos, g) = g.split_at_mut(l.wq - l.pos);
         let (wq, g) = g.split_at_mut(l.wk - l.wq);
@@ -512,8 +507,8 @@ impl<'a> GradBlocks<'a> {
     }
 
     /// The dense blocks as matrices, for [`Transformer::backward_chunk`].
-    fn dense(&mut self, l: &Layout) -> WeightGrads<'_> {
-        fn m(s: &mut [f64], r: usize, c: usize) -> ArrayViewMut2<'_, f64> {
+    fn dense(&mut self, l: &Layout) -> WeightGrads<'_, T> {
+        fn m<T>(s: &mut [T], r: usize, c: usize) -> ArrayViewMut2<'_, T> {
             ArrayViewMut2::from_shape((r, c), s).expect("parameter layout")
         }
         WeightGrads {
@@ -684,6 +679,18 @@ impl Transformer {
             layout,
         })
     }
+}
+
+impl<T: NetReal> Transformer<T> {
+    /// The same model with every weight converted to `U` (rounded to `f32`, or widened to `f64`
+    /// exactly).
+    pub fn cast<U: NetReal>(&self) -> Transformer<U> {
+        Transformer {
+            cfg: self.cfg,
+            layout: self.layout.clone(),
+            params: self.params.iter().map(|&x| U::cast(x.wide())).collect(),
+        }
+    }
 
     /// The configuration.
     pub fn config(&self) -> &TransformerConfig {
@@ -701,12 +708,12 @@ impl Transformer {
     }
 
     /// All parameters, in the layout of the module documentation.
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         &self.params
     }
 
     /// All parameters, mutable (same layout).
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
@@ -729,22 +736,22 @@ impl Transformer {
         ]
     }
 
-    fn w(&self, off: usize, rows: usize, cols: usize) -> ArrayView2<'_, f64> {
+    fn w(&self, off: usize, rows: usize, cols: usize) -> ArrayView2<'_, T> {
         mat(&self.params, off, rows, cols)
     }
 
-    fn vec(&self, off: usize, len: usize) -> ArrayView1<'_, f64> {
+    fn vec(&self, off: usize, len: usize) -> ArrayView1<'_, T> {
         ArrayView1::from(&self.params[off..off + len])
     }
 
     /// The operand rows of `W_E` (tokens 0..n) plus the position-`p` embedding.
-    fn operand_rows(&self, p: usize) -> Array2<f64> {
+    fn operand_rows(&self, p: usize) -> Array2<T> {
         let all: Vec<u32> = (0..self.layout.n as u32).collect();
         self.operand_rows_of(p, &all)
     }
 
     /// The rows `W_E[t] + W_pos[p]` for the tokens `t` of `tok`.
-    fn operand_rows_of(&self, p: usize, tok: &[u32]) -> Array2<f64> {
+    fn operand_rows_of(&self, p: usize, tok: &[u32]) -> Array2<T> {
         let l = &self.layout;
         let d = l.d;
         let pos = &self.params[l.pos + p * d..l.pos + (p + 1) * d];
@@ -759,7 +766,7 @@ impl Transformer {
     }
 
     /// Forward pass of the pairs `(a[i], b[i])`. Panics if the lengths differ or a token is ≥ n.
-    pub fn forward(&self, a: &[u32], b: &[u32]) -> TransformerCache {
+    pub fn forward(&self, a: &[u32], b: &[u32]) -> TransformerCache<T> {
         let n = self.layout.n;
         assert_eq!(a.len(), b.len(), "forward: a and b differ in length");
         assert!(
@@ -779,7 +786,7 @@ impl Transformer {
     /// `x_1 = e1 + W_pos[1]` (so `e0 = W_E[a]` gives `forward(&[a], &[b])`). For relaxed,
     /// real-valued inputs `e0 = Σ_i x_i W_E[i]`, the derivative checked by
     /// [`Transformer::input_jacobian`].
-    pub fn forward_embedded(&self, e0: &[f64], e1: &[f64]) -> Array1<f64> {
+    pub fn forward_embedded(&self, e0: &[T], e1: &[T]) -> Array1<T> {
         let l = &self.layout;
         assert!(
             e0.len() == l.d && e1.len() == l.d,
@@ -794,7 +801,7 @@ impl Transformer {
 
     /// Builds the per-token tables from the residual rows of positions 0 and 1 (`tok0`, `tok1`:
     /// the token of each row).
-    fn tables(&self, x0: Array2<f64>, x1: Array2<f64>, tok0: Vec<u32>, tok1: Vec<u32>) -> Tables {
+    fn tables(&self, x0: Array2<T>, x1: Array2<T>, tok0: Vec<u32>, tok1: Vec<u32>) -> Tables<T> {
         let l = &self.layout;
         let (d, hd) = (l.d, l.hd);
         let (wq, wk, wv) = (
@@ -803,9 +810,9 @@ impl Transformer {
             self.w(l.wv, d, hd),
         );
         let c = &self.w(l.we, l.n + 1, d).row(l.n) + &self.w(l.pos, 3, d).row(2);
-        let prod = |x: &Array2<f64>, w: ArrayView2<'_, f64>| {
+        let prod = |x: &Array2<T>, w: ArrayView2<'_, T>| {
             let mut out = buffers::zeros(x.nrows(), hd);
-            matmul(out.view_mut(), x.view(), w, 1.0, false, Par::Seq);
+            matmul(out.view_mut(), x.view(), w, T::one(), false, Par::Seq);
             out
         };
         // Keys and values of the two operand positions, one position per thread.
@@ -813,8 +820,8 @@ impl Transformer {
         let q = c.dot(&wq);
         let k2 = c.dot(&wk);
         let v2 = c.dot(&wv);
-        let scale = 1.0 / (l.dh as f64).sqrt();
-        let scores = |k: &Array2<f64>| {
+        let scale: T = lit(1.0 / (l.dh as f64).sqrt());
+        let scores = |k: &Array2<T>| {
             Array2::from_shape_fn((k.nrows(), l.heads), |(t, h)| {
                 let r = h * l.dh..(h + 1) * l.dh;
                 dot(
@@ -854,18 +861,18 @@ impl Transformer {
     /// residual at positions 0 and 1 (rows of tokens `tok0`, `tok1`).
     fn forward_tables(
         &self,
-        x0: Array2<f64>,
-        x1: Array2<f64>,
+        x0: Array2<T>,
+        x1: Array2<T>,
         tok0: Vec<u32>,
         tok1: Vec<u32>,
         a: Vec<u32>,
         b: Vec<u32>,
-    ) -> TransformerCache {
+    ) -> TransformerCache<T> {
         let l = &self.layout;
         let tables = self.tables(x0, x1, tok0, tok1);
         let batch = a.len();
         let n_chunks = batch.div_ceil(CHUNK);
-        let chunks: Vec<(ChunkCache, Array2<f64>)> = map_items(
+        let chunks: Vec<(ChunkCache<T>, Array2<T>)> = map_items(
             n_chunks,
             workers(),
             || (),
@@ -899,7 +906,7 @@ impl Transformer {
         }
     }
 
-    fn forward_chunk(&self, t: &Tables, a: &[u32], b: &[u32]) -> (ChunkCache, Array2<f64>) {
+    fn forward_chunk(&self, t: &Tables<T>, a: &[u32], b: &[u32]) -> (ChunkCache<T>, Array2<T>) {
         let l = &self.layout;
         let (d, hd, dh, dm, heads) = (l.d, l.hd, l.dh, l.dm, l.heads);
         let rows = a.len();
@@ -936,7 +943,7 @@ impl Transformer {
             r.view_mut(),
             z.view(),
             self.w(l.wo, hd, d),
-            1.0,
+            T::one(),
             false,
             Par::Seq,
         );
@@ -962,21 +969,21 @@ impl Transformer {
                     mk.view_mut(),
                     rv,
                     w_in.slice(s![.., cols.clone()]),
-                    1.0,
+                    T::one(),
                     false,
                     Par::Seq,
                 );
                 let bk = b_in.slice(s![cols.clone()]);
                 for mut row in mk.rows_mut() {
                     for (u, &bb) in row.iter_mut().zip(&bk) {
-                        *u = (*u + bb).max(0.0);
+                        *u = (*u + bb).max(T::zero());
                     }
                 }
                 matmul(
                     pk.view_mut(),
                     mk.view(),
                     w_out.slice(s![cols, ..]),
-                    1.0,
+                    T::one(),
                     false,
                     Par::Seq,
                 );
@@ -991,7 +998,7 @@ impl Transformer {
             logits.view_mut(),
             r2.view(),
             self.w(l.wu, d, l.c),
-            1.0,
+            T::one(),
             false,
             Par::Seq,
         );
@@ -1002,9 +1009,9 @@ impl Transformer {
     /// the batch of `cache`. Panics on mismatched shapes.
     pub fn backward(
         &self,
-        cache: &TransformerCache,
-        dlogits: ArrayView2<'_, f64>,
-        grad: &mut [f64],
+        cache: &TransformerCache<T>,
+        dlogits: ArrayView2<'_, T>,
+        grad: &mut [T],
     ) {
         let l = &self.layout;
         let (n, d) = (l.n, l.d);
@@ -1039,10 +1046,10 @@ impl Transformer {
     /// `W_Q` on into `grad` and returns `∂L/∂x0`, `∂L/∂x1` (per table row) and `∂L/∂x_2`.
     fn backward_tables(
         &self,
-        cache: &TransformerCache,
-        dlogits: ArrayView2<'_, f64>,
-        grad: &mut [f64],
-    ) -> (Array2<f64>, Array2<f64>, Array1<f64>) {
+        cache: &TransformerCache<T>,
+        dlogits: ArrayView2<'_, T>,
+        grad: &mut [T],
+    ) -> (Array2<T>, Array2<T>, Array1<T>) {
         let l = &self.layout;
         let (d, hd, dh) = (l.d, l.hd, l.dh);
         let batch = cache.a.len();
@@ -1068,7 +1075,7 @@ impl Transformer {
                 &mut p,
             );
         } else {
-            let partials: Vec<Partial> = map_items(
+            let partials: Vec<Partial<T>> = map_items(
                 cache.chunks.len(),
                 workers(),
                 || (),
@@ -1098,8 +1105,8 @@ impl Transformer {
         }
 
         // Scores s_p,h = q_h · k_p,h / √dₕ.
-        let scale = 1.0 / (dh as f64).sqrt();
-        let gk = |sig: &Array2<f64>| {
+        let scale: T = lit(1.0 / (dh as f64).sqrt());
+        let gk = |sig: &Array2<T>| {
             let mut out = buffers::zeros(sig.nrows(), hd);
             for (mut o, s) in out.rows_mut().into_iter().zip(sig.rows()) {
                 for (j, o) in o.iter_mut().enumerate() {
@@ -1121,7 +1128,7 @@ impl Transformer {
         let wq = self.w(l.wq, d, hd);
         let wk = self.w(l.wk, d, hd);
         let wv = self.w(l.wv, d, hd);
-        let outer_add = |dst: &mut [f64], v: &Array1<f64>| {
+        let outer_add = |dst: &mut [T], v: &Array1<T>| {
             for (row, &ci) in dst.chunks_exact_mut(hd).zip(&t.c) {
                 for (g, &vj) in row.iter_mut().zip(v) {
                     *g += ci * vj;
@@ -1138,15 +1145,15 @@ impl Transformer {
             |_, (dst, g2, g0, g1)| {
                 outer_add(dst, g2);
                 let mut gw = ArrayViewMut2::from_shape((d, hd), dst).expect("parameter layout");
-                matmul(gw.view_mut(), t.x0.t(), g0.view(), 1.0, true, Par::Seq);
-                matmul(gw.view_mut(), t.x1.t(), g1.view(), 1.0, true, Par::Seq);
+                matmul(gw.view_mut(), t.x0.t(), g0.view(), T::one(), true, Par::Seq);
+                matmul(gw.view_mut(), t.x1.t(), g1.view(), T::one(), true, Par::Seq);
             },
         );
 
-        let gx = |gk: &Array2<f64>, gv: &Array2<f64>| {
+        let gx = |gk: &Array2<T>, gv: &Array2<T>| {
             let mut out = buffers::zeros(gk.nrows(), d);
-            matmul(out.view_mut(), gk.view(), wk.t(), 1.0, false, Par::Seq);
-            matmul(out.view_mut(), gv.view(), wv.t(), 1.0, true, Par::Seq);
+            matmul(out.view_mut(), gk.view(), wk.t(), T::one(), false, Par::Seq);
+            matmul(out.view_mut(), gv.view(), wv.t(), T::one(), true, Par::Seq);
             out
         };
         let [gx0, gx1] = in_two([(&gk0, &p.gv0), (&gk1, &p.gv1)], |_, (gk, gv)| gx(gk, gv));
@@ -1162,13 +1169,13 @@ impl Transformer {
     #[allow(clippy::too_many_arguments)]
     fn backward_chunk(
         &self,
-        t: &Tables,
-        cc: &ChunkCache,
+        t: &Tables<T>,
+        cc: &ChunkCache<T>,
         a: &[u32],
         b: &[u32],
-        gl: ArrayView2<'_, f64>,
-        w: &mut WeightGrads<'_>,
-        p: &mut AttnGrad,
+        gl: ArrayView2<'_, T>,
+        w: &mut WeightGrads<'_, T>,
+        p: &mut AttnGrad<T>,
     ) {
         let l = &self.layout;
         let (d, hd, dh, dm, heads) = (l.d, l.hd, l.dh, l.dm, l.heads);
@@ -1178,9 +1185,9 @@ impl Transformer {
         let w_in = self.w(l.w_in, d, dm);
         let wo = self.w(l.wo, hd, d);
         // logits = r' W_U
-        matmul(w.wu.view_mut(), cc.r2.t(), gl, 1.0, true, Par::Seq);
+        matmul(w.wu.view_mut(), cc.r2.t(), gl, T::one(), true, Par::Seq);
         let mut gr = buffers::zeros(rows, d); // ∂L/∂r', then ∂L/∂r
-        matmul(gr.view_mut(), gl, wu.t(), 1.0, false, Par::Seq);
+        matmul(gr.view_mut(), gl, wu.t(), T::one(), false, Par::Seq);
         // r' = r + m W_out + b_out
         w.b_out += &gr.sum_axis(Axis(0));
         // m = ReLU(r W_in + b_in), by the blocks of hidden units of the forward pass: each block
@@ -1204,27 +1211,34 @@ impl Transformer {
                 |k, (mut gwo, mut gwi, mut gbi, mut guk, mut qk)| {
                     let cols = mlp_block(k, dm);
                     let mk = cc.m.slice(s![.., cols.clone()]);
-                    matmul(gwo.view_mut(), mk.t(), grv, 1.0, true, Par::Seq);
+                    matmul(gwo.view_mut(), mk.t(), grv, T::one(), true, Par::Seq);
                     matmul(
                         guk.view_mut(),
                         grv,
                         w_out.slice(s![cols.clone(), ..]).t(),
-                        1.0,
+                        T::one(),
                         false,
                         Par::Seq,
                     );
                     ndarray::Zip::from(&mut guk).and(&mk).for_each(|g, &m| {
-                        if m <= 0.0 {
-                            *g = 0.0;
+                        if m <= T::zero() {
+                            *g = T::zero();
                         }
                     });
-                    matmul(gwi.view_mut(), cc.r.t(), guk.view(), 1.0, true, Par::Seq);
+                    matmul(
+                        gwi.view_mut(),
+                        cc.r.t(),
+                        guk.view(),
+                        T::one(),
+                        true,
+                        Par::Seq,
+                    );
                     gbi += &guk.sum_axis(Axis(0));
                     matmul(
                         qk.view_mut(),
                         guk.view(),
                         w_in.slice(s![.., cols]).t(),
-                        1.0,
+                        T::one(),
                         false,
                         Par::Seq,
                     );
@@ -1237,9 +1251,16 @@ impl Transformer {
         buffers::give(q1);
         // r = x_2 + z W_O
         p.gc += &gr.sum_axis(Axis(0));
-        matmul(w.wo.view_mut(), cc.z.t(), gr.view(), 1.0, true, Par::Seq);
+        matmul(
+            w.wo.view_mut(),
+            cc.z.t(),
+            gr.view(),
+            T::one(),
+            true,
+            Par::Seq,
+        );
         let mut gz = buffers::zeros(rows, hd);
-        matmul(gz.view_mut(), gr.view(), wo.t(), 1.0, false, Par::Seq);
+        matmul(gz.view_mut(), gr.view(), wo.t(), T::one(), false, Par::Seq);
         // z_h = Σ_p α_h,p v_h,p ; α_h = softmax(s_h)
         let v2 = t.v2.as_slice().expect("standard layout");
         for i in 0..rows {
@@ -1277,7 +1298,9 @@ impl Transformer {
         buffers::give(gu);
         buffers::give(gz);
     }
+}
 
+impl Transformer {
     /// The input Jacobian by the general backward pass (one table row per class): the slow
     /// reference of [`Transformer::input_jacobian`].
     #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::data::{Split, SplitSpec};
 use crate::error::Result;
 use crate::group::{Operation, Task, TaskSpec};
 use crate::net::{self, NetData, NetParams, Network};
-use crate::rfm::Control;
+use crate::rfm::{Control, Precision};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -59,6 +59,10 @@ fn default_reference_model() -> String {
 pub struct NetBenchRow {
     /// The model (`mlp`, `mlp2`, `transformer`).
     pub model: String,
+    /// The training type (`net.precision`; absent for f64, as in files written before the field).
+    /// The AGOP and NFA columns are the same f64 computation on the weights widened to f64.
+    #[serde(default, skip_serializing_if = "Precision::is_f64")]
+    pub precision: Precision,
     /// Median seconds per optimizer step (forward, backward, AdamW).
     pub seconds_per_step: f64,
     /// 1 / seconds_per_step.
@@ -67,8 +71,8 @@ pub struct NetBenchRow {
     pub agop_seconds: f64,
     /// Median seconds of the NFA correlations (√AGOP by eigendecomposition).
     pub nfa_seconds: f64,
-    /// Reference seconds per step / ours (rows with a reference of their model: `mlp` against the
-    /// reference repository, `transformer` against PyTorch running the same model).
+    /// Reference seconds per step / ours (f64 rows with a reference of their model: `mlp` against
+    /// the reference repository, `transformer` against PyTorch running the same model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_speedup: Option<f64>,
     /// Reference AGOP seconds / ours.
@@ -132,13 +136,19 @@ pub fn run_net_bench(
     let mut rows = Vec::new();
     // The transformer row: Nanda et al.'s sizes (d_model 128, 4 heads of 32, d_mlp 512), the same
     // batch, loss and optimizer as the MLP rows.
-    for model in [
+    // Each model in f64 (compared with the reference) and in f32 (`net.precision = "f32"`).
+    let models = [
         net::ModelKind::Mlp,
         net::ModelKind::Mlp2,
         net::ModelKind::Transformer,
-    ] {
+    ];
+    for (model, precision) in models
+        .into_iter()
+        .flat_map(|m| [(m, Precision::F64), (m, Precision::F32)])
+    {
         let params = NetParams {
             model,
+            precision,
             width: config.width,
             batch: config.batch,
             steps: Some(config.steps),
@@ -178,9 +188,13 @@ pub fn run_net_bench(
         }
         let sps = median(step_times);
         let agop_s = median(agop_times);
-        let reference = config.reference_for(model.name());
+        // The references run in float64: only the f64 rows are compared with them.
+        let reference = config
+            .reference_for(model.name())
+            .filter(|_| precision.is_f64());
         let row = NetBenchRow {
             model: model.name().into(),
+            precision,
             seconds_per_step: sps,
             steps_per_second: 1.0 / sps,
             agop_seconds: agop_s,
@@ -189,8 +203,9 @@ pub fn run_net_bench(
             agop_speedup: reference.and_then(|r| r.agop_seconds.map(|s| s / agop_s)),
         };
         progress(&format!(
-            "{}: {:.1} µs per step ({:.0} steps/s), AGOP {:.2} ms",
+            "{} {}: {:.1} µs per step ({:.0} steps/s), AGOP {:.2} ms",
             row.model,
+            if precision.is_f64() { "f64" } else { "f32" },
             sps * 1e6,
             row.steps_per_second,
             agop_s * 1e3
@@ -237,7 +252,8 @@ impl NetBenchReport {
         ));
         s.push_str(&format!(
             "{}, {} training pairs (fraction 0.5, seed 0); width {} (transformer: d_model 128, 4 heads of 32, \
-             d_mlp 512), batch {}, AdamW, MSE, float64; \
+             d_mlp 512), batch {}, AdamW, MSE, trained in float64 (rows marked f32: in float32, \
+             `--precision f32`; their AGOP is the same float64 computation on the widened weights); \
              medians of {} repetitions of {} steps; AGOP over the training pairs on {} thread(s).\n\n",
             self.task, self.n_train, self.width, self.batch, self.repeats, self.steps, self.threads
         ));
@@ -245,9 +261,14 @@ impl NetBenchReport {
         s.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
         let x = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}×"));
         for r in &self.rows {
+            let name = if r.precision.is_f64() {
+                r.model.clone()
+            } else {
+                format!("{} (f32)", r.model)
+            };
             s.push_str(&format!(
                 "| {} | {:.1} | {:.0} | {:.2} | {:.2} | {} | {} |\n",
-                r.model,
+                name,
                 r.seconds_per_step * 1e6,
                 r.steps_per_second,
                 r.agop_seconds * 1e3,
@@ -312,6 +333,7 @@ mod tests {
         assert_eq!(config.reference_for("mlp2"), None);
         let row = |model: &str, s: f64, r: Option<&ReferenceTimes>| NetBenchRow {
             model: model.into(),
+            precision: Precision::F64,
             seconds_per_step: s,
             steps_per_second: 1.0 / s,
             agop_seconds: 0.5,
@@ -331,6 +353,10 @@ mod tests {
             threads: 1,
             rows: vec![
                 row("mlp", 0.001, Some(&mlp)),
+                NetBenchRow {
+                    precision: Precision::F32,
+                    ..row("mlp", 0.0005, None)
+                },
                 row("transformer", 0.001, Some(&tfm)),
             ],
             reference: Some(mlp),
@@ -345,6 +371,15 @@ mod tests {
             md.contains("| transformer | 1000.0 | 1000 | 500.00 | 100.00 | 4.0× | – |"),
             "{md}"
         );
+        // An f32 row: named so, not compared with the (float64) reference.
+        assert!(
+            md.contains("| mlp (f32) | 500.0 | 2000 | 500.00 | 100.00 | – | – |"),
+            "{md}"
+        );
+        // Rows of f64 runs carry no precision field (files written before it load).
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["rows"][0].get("precision").is_none());
+        assert_eq!(json["rows"][1]["precision"], "f32");
         assert!(md.contains("Reference of the `transformer` row"), "{md}");
         let back: NetBenchReport =
             serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();

@@ -31,6 +31,7 @@ mod interventions_any_group;
 mod interventions_sweep;
 mod isotypic;
 mod net;
+mod net_f32;
 mod net_front;
 mod numerics;
 mod peers_claims;
