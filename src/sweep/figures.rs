@@ -113,9 +113,14 @@ pub fn write_report(
         .cloned()
         .collect();
     for (facet_label, groups) in facets(&table, &facet) {
+        let axis = Axis::of(&groups);
         let mut chart = LineChart::new(
-            format!("Test accuracy vs iteration{}", title_suffix(&facet_label)),
-            "iteration t (metrics with M_t)",
+            format!(
+                "Test accuracy vs {}{}",
+                axis.noun(),
+                title_suffix(&facet_label)
+            ),
+            axis.label(),
             "test accuracy",
         );
         chart.subtitle = subtitle.clone();
@@ -133,8 +138,9 @@ pub fn write_report(
         artifacts.push(Artifact {
             files,
             caption: format!(
-                "Test accuracy vs RFM iteration{}: mean over seeds (line) and ± 1 sample std \
+                "Test accuracy vs {}{}: mean over seeds (line) and ± 1 sample std \
                  (band, clipped to [0, 1]); one curve per {}.",
+                axis.caption(),
                 for_text(&facet_label),
                 if series_paths.is_empty() {
                     "setting".to_string()
@@ -170,7 +176,7 @@ pub fn write_report(
                 values,
             );
             hm.subtitle = subtitle.clone();
-            hm.x_label = "iteration t".into();
+            hm.x_label = Axis::of(&rows).label().into();
             hm.y_label = x_name.clone();
             hm.row_labels = Some(
                 rows.iter()
@@ -330,6 +336,59 @@ fn facets<'a>(table: &'a Table, paths: &[String]) -> Vec<(String, Vec<&'a Group>
         }
     }
     out
+}
+
+/// What the x axis of a curve counts: RFM iterations, network evaluations (a network job's curve
+/// has one point per evaluation, every `net.eval_every` optimizer steps), or both in one chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Axis {
+    Iterations,
+    Evaluations,
+    Mixed,
+}
+
+impl Axis {
+    fn of<G: std::borrow::Borrow<Group>>(groups: &[G]) -> Axis {
+        let nets = groups
+            .iter()
+            .filter(|g| g.borrow().get("net.model").is_some())
+            .count();
+        match nets {
+            0 => Axis::Iterations,
+            n if n == groups.len() => Axis::Evaluations,
+            _ => Axis::Mixed,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Axis::Iterations => "iteration t (metrics with M_t)",
+            Axis::Evaluations => "evaluation k (networks: every net.eval_every steps)",
+            Axis::Mixed => "RFM iteration t / network evaluation k",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Axis::Iterations => "iteration",
+            Axis::Evaluations => "evaluation",
+            Axis::Mixed => "iteration or evaluation",
+        }
+    }
+
+    fn caption(self) -> &'static str {
+        match self {
+            Axis::Iterations => "RFM iteration",
+            Axis::Evaluations => {
+                "network evaluation (point k is the k-th evaluation, every net.eval_every \
+                 optimizer steps, the last at the final step)"
+            }
+            Axis::Mixed => {
+                "RFM iteration (RFM curves) and network evaluation (network curves: point k is \
+                 the k-th evaluation, every net.eval_every optimizer steps)"
+            }
+        }
+    }
 }
 
 fn curve_series(g: &Group, series_paths: &[String]) -> Series {

@@ -443,6 +443,12 @@ impl Table {
             }
             s.push('\n');
         }
+        if self.groups.iter().any(|g| g.get("net.model").is_some()) {
+            s.push_str(
+                "For network jobs (`net.model` set) \"first iter ≥ 0.99\" is the optimizer step \
+                 of the first evaluation with test accuracy ≥ 0.99.\n\n",
+            );
+        }
         let mut header: Vec<String> = self.shown.iter().map(|p| format!("`{p}`")).collect();
         header.extend(
             [

@@ -735,6 +735,33 @@ fn a_sweep_with_a_model_axis_trains_rfm_and_networks() {
             .len()
             >= 2
     );
+    // The report says what its x axis counts when networks are in the results: RFM iterations
+    // and network evaluations share the curves figure; the summary says its "first iter" column
+    // is an optimizer step for networks.
+    let o = symrfm(&["report", "s.jsonl", "--out", "rep"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(dir.join("rep/summary.md")).unwrap();
+    assert!(summary.contains("is the optimizer step"), "{summary}");
+    let svg = std::fs::read_to_string(dir.join("rep/curves.svg")).unwrap();
+    assert!(
+        svg.contains("RFM iteration t / network evaluation k"),
+        "no mixed x label"
+    );
+    // An RFM-only sweep keeps the iteration axis and no network footnote.
+    std::fs::write(
+        dir.join("rfm.json"),
+        r#"{"base": {"task": {"modulus": 7}, "params": {"iters": 2}},
+            "axes": {"split.seed": [0, 1]}}"#,
+    )
+    .unwrap();
+    let o = symrfm(&["sweep", "rfm.json", "-o", "r.jsonl", "-q"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = symrfm(&["report", "r.jsonl", "--out", "rrep"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(dir.join("rrep/summary.md")).unwrap();
+    assert!(!summary.contains("optimizer step"), "{summary}");
+    let svg = std::fs::read_to_string(dir.join("rrep/curves.svg")).unwrap();
+    assert!(svg.contains("iteration t (metrics with M_t)") && !svg.contains("evaluation k"));
 }
 
 #[test]
