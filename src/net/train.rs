@@ -390,27 +390,13 @@ pub fn train_from(
     }
 }
 
-/// The network in `f64`: moved when `T` is `f64`, widened (exactly) otherwise.
-fn into_f64_net<T: NetReal>(net: Network<T>) -> Network {
-    let any: Box<dyn std::any::Any> = Box::new(net);
-    match any.downcast::<Network>() {
-        Ok(net) => *net,
-        Err(any) => any
-            .downcast::<Network<T>>()
-            .expect("the network just boxed")
-            .cast(),
-    }
-}
-
-/// The optimizer in `f64`: moved when `T` is `f64`, widened (exactly) otherwise.
-fn into_f64_optimizer<T: NetReal>(opt: Optimizer<T>) -> Optimizer {
-    let any: Box<dyn std::any::Any> = Box::new(opt);
-    match any.downcast::<Optimizer>() {
-        Ok(opt) => *opt,
-        Err(any) => any
-            .downcast::<Optimizer<T>>()
-            .expect("the optimizer just boxed")
-            .cast(),
+/// `x` as a `Y`: moved when it already is one (`T` = `f64`), else converted by `widen` (the
+/// exact widening of a float32 network or optimizer to float64).
+fn moved_or_widened<X: 'static, Y: 'static>(x: X, widen: impl FnOnce(X) -> Y) -> Y {
+    let any: Box<dyn std::any::Any> = Box::new(x);
+    match any.downcast::<Y>() {
+        Ok(y) => *y,
+        Err(any) => widen(*any.downcast::<X>().expect("the value just boxed")),
     }
 }
 
@@ -619,14 +605,14 @@ fn train_in<T: NetReal>(
             }
         }
     }
-    let net = into_f64_net(net);
+    let net = moved_or_widened(net, |n: Network<T>| n.cast());
     let (_, _, test_hits) = evaluate(&net, params, test, threads);
     Ok(NetOutput {
         symmetry_rng_word_pos: sym_rng.get_word_pos(),
         steps,
         features: features_out,
         net,
-        optimizer: into_f64_optimizer(opt),
+        optimizer: moved_or_widened(opt, |o: Optimizer<T>| o.cast()),
         test_hits,
         complete,
         seconds,

@@ -349,10 +349,7 @@ enum Axis {
 
 impl Axis {
     fn of<G: std::borrow::Borrow<Group>>(groups: &[G]) -> Axis {
-        let nets = groups
-            .iter()
-            .filter(|g| g.borrow().get("net.model").is_some())
-            .count();
+        let nets = groups.iter().filter(|g| g.borrow().is_network()).count();
         match nets {
             0 => Axis::Iterations,
             n if n == groups.len() => Axis::Evaluations,

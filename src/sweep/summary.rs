@@ -170,6 +170,12 @@ impl Group {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether its jobs train a network (`net.model` set), whose curves have one point per
+    /// evaluation and whose "first iteration" is an optimizer step.
+    pub fn is_network(&self) -> bool {
+        self.get("net.model").is_some()
+    }
+
     /// `name=value` for the given paths ([`display_name`]), joined by `, `.
     pub fn label(&self, paths: &[String]) -> String {
         paths
@@ -443,7 +449,7 @@ impl Table {
             }
             s.push('\n');
         }
-        if self.groups.iter().any(|g| g.get("net.model").is_some()) {
+        if self.groups.iter().any(Group::is_network) {
             s.push_str(
                 "For network jobs (`net.model` set) \"first iter ≥ 0.99\" is the optimizer step \
                  of the first evaluation with test accuracy ≥ 0.99.\n\n",
