@@ -87,3 +87,36 @@ pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
+
+/// `op` mod `p` with a random split (fraction `fraction`, seed 0), as the network tests' training
+/// and test data.
+pub fn net_data(
+    op: symrfm::group::Operation,
+    p: u64,
+    fraction: f64,
+) -> (
+    symrfm::group::Task,
+    symrfm::net::NetData,
+    symrfm::net::NetData,
+) {
+    use symrfm::data::{Split, SplitSpec};
+    let task = symrfm::group::Task::new(symrfm::group::TaskSpec::new(op, p)).unwrap();
+    let split = Split::build(&task, &SplitSpec::Random { fraction, seed: 0 }).unwrap();
+    let n = task.n_symbols();
+    let train = symrfm::net::NetData::from_pairs(n, &split.train, task.labels());
+    let test = symrfm::net::NetData::from_pairs(n, &split.test, task.labels());
+    (task, train, test)
+}
+
+/// The network tests' small transformer (d_model 16, 2 heads of 8, d_mlp 32), the rest from
+/// `params`.
+pub fn small_transformer(params: symrfm::net::NetParams) -> symrfm::net::NetParams {
+    symrfm::net::NetParams {
+        model: symrfm::net::ModelKind::Transformer,
+        d_model: Some(16),
+        n_heads: Some(2),
+        d_head: Some(8),
+        d_mlp: Some(32),
+        ..params
+    }
+}

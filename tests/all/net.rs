@@ -6,7 +6,7 @@ use crate::common;
 use common::{scratch, symrfm};
 
 use ndarray::{Array2, Axis};
-use symrfm::data::{Split, SplitSpec};
+use symrfm::data::SplitSpec;
 use symrfm::group::{Operation, Task, TaskSpec};
 use symrfm::net::{
     self, features, init, loss, Activation, LossKind, ModelKind, NetData, NetParams, Network,
@@ -23,19 +23,7 @@ const ACTS: [Activation; 5] = [
 ];
 
 fn data(p: u64, op: Operation) -> (Task, NetData, NetData) {
-    let task = Task::new(TaskSpec::new(op, p)).unwrap();
-    let split = Split::build(
-        &task,
-        &SplitSpec::Random {
-            fraction: 0.5,
-            seed: 0,
-        },
-    )
-    .unwrap();
-    let n = task.n_symbols();
-    let train = NetData::from_pairs(n, &split.train, task.labels());
-    let test = NetData::from_pairs(n, &split.test, task.labels());
-    (task, train, test)
+    common::net_data(op, p, 0.5)
 }
 
 fn tiny(kind: ModelKind, act: Activation, seed: u64) -> (Network, NetParams) {
@@ -809,49 +797,58 @@ fn a_saved_network_predicts_what_the_run_recorded() {
 
 /// A symmetric first layer trained full-batch on an `<s>`-invariant split stays exactly
 /// `<s>`-invariant (the gradient of row a and of row n + a are the same sums in the same order);
-/// minibatches, which are not invariant, break it.
+/// minibatches, which are not invariant, break it. The same in float32: the symmetric layer is
+/// rounded to float32 (equal weights stay equal) and trained in float32.
 #[test]
 fn symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it() {
     use symrfm::experiment::{ExperimentSpec, RunOptions};
-    let run = |batch: usize| {
-        let spec = ExperimentSpec {
-            task: TaskSpec::new(Operation::Add, 11),
-            split: SplitSpec::FixedPoints {
-                subgroup: "s".into(),
-            },
-            net: Some(NetParams {
-                width: 16,
-                batch,
-                steps: Some(300),
-                agop_every: 100,
-                eval_every: 100,
-                init: symrfm::net::NetInit::Symmetric {
-                    subgroup: "stabilizer".into(),
+    use symrfm::rfm::Precision;
+    for precision in [Precision::F64, Precision::F32] {
+        symmetric_trap_in(precision);
+    }
+    fn symmetric_trap_in(precision: Precision) {
+        let run = |batch: usize| {
+            let spec = ExperimentSpec {
+                task: TaskSpec::new(Operation::Add, 11),
+                split: SplitSpec::FixedPoints {
+                    subgroup: "s".into(),
                 },
-                ..NetParams::default()
-            }),
-            ..ExperimentSpec::default()
+                net: Some(NetParams {
+                    width: 16,
+                    batch,
+                    steps: Some(300),
+                    agop_every: 100,
+                    eval_every: 100,
+                    init: symrfm::net::NetInit::Symmetric {
+                        subgroup: "stabilizer".into(),
+                    },
+                    precision,
+                    ..NetParams::default()
+                }),
+                ..ExperimentSpec::default()
+            };
+            let e = spec.validate().unwrap();
+            e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
+                .unwrap()
+                .report
         };
-        let e = spec.validate().unwrap();
-        e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
-            .unwrap()
-            .report
-    };
-    let full = run(0);
-    let trap = full.trap.as_ref().unwrap();
-    assert_eq!(trap.stabilizer_order, 2);
-    assert_eq!(trap.asymmetry.len(), 4);
-    assert!(
-        trap.asymmetry.iter().all(|&a| a == 0.0),
-        "{:?}",
-        trap.asymmetry
-    );
-    let mini = run(8);
-    let trap = mini.trap.as_ref().unwrap();
-    assert_eq!(trap.asymmetry[0], 0.0);
-    assert!(
-        *trap.asymmetry.last().unwrap() > 1e-6,
-        "{:?}",
-        trap.asymmetry
-    );
+        let full = run(0);
+        assert_eq!(full.network.as_ref().unwrap().params.precision, precision);
+        let trap = full.trap.as_ref().unwrap();
+        assert_eq!(trap.stabilizer_order, 2);
+        assert_eq!(trap.asymmetry.len(), 4);
+        assert!(
+            trap.asymmetry.iter().all(|&a| a == 0.0),
+            "{:?}",
+            trap.asymmetry
+        );
+        let mini = run(8);
+        let trap = mini.trap.as_ref().unwrap();
+        assert_eq!(trap.asymmetry[0], 0.0);
+        assert!(
+            *trap.asymmetry.last().unwrap() > 1e-6,
+            "{:?}",
+            trap.asymmetry
+        );
+    }
 }

@@ -6,8 +6,7 @@
 use crate::common;
 use common::{scratch, symrfm};
 
-use symrfm::data::{Split, SplitSpec};
-use symrfm::group::{Operation, Task, TaskSpec};
+use symrfm::group::{Operation, Task};
 use symrfm::net::{
     self, init, Activation, LossKind, ModelKind, NetData, NetOutput, NetParams, Network,
     OptimizerKind,
@@ -16,23 +15,7 @@ use symrfm::report::RunReport;
 use symrfm::rfm::{Control, Precision};
 
 fn data(p: u64, fraction: f64) -> (Task, NetData, NetData) {
-    let task = Task::new(TaskSpec::new(Operation::Add, p)).unwrap();
-    let split = Split::build(&task, &SplitSpec::Random { fraction, seed: 0 }).unwrap();
-    let n = task.n_symbols();
-    let train = NetData::from_pairs(n, &split.train, task.labels());
-    let test = NetData::from_pairs(n, &split.test, task.labels());
-    (task, train, test)
-}
-
-fn transformer(params: NetParams) -> NetParams {
-    NetParams {
-        model: ModelKind::Transformer,
-        d_model: Some(16),
-        n_heads: Some(2),
-        d_head: Some(8),
-        d_mlp: Some(32),
-        ..params
-    }
+    common::net_data(Operation::Add, p, fraction)
 }
 
 /// The swap (a, b) ↦ (b, a) as a permutation of the 2n input coordinates (a symmetry of add).
@@ -96,7 +79,7 @@ fn f32_gradients_equal_f64_gradients_at_the_same_weights() {
         ..NetParams::default()
     });
     for loss in [LossKind::Mse, LossKind::Ce] {
-        cases.push(transformer(NetParams {
+        cases.push(common::small_transformer(NetParams {
             loss,
             symmetry_loss: if loss == LossKind::Ce { 0.3 } else { 0.0 },
             ..NetParams::default()
@@ -169,7 +152,7 @@ fn f32_training_tracks_the_f64_curve_and_reaches_the_same_accuracy() {
             eval_every: 10,
             ..NetParams::default()
         },
-        transformer(NetParams {
+        common::small_transformer(NetParams {
             steps: Some(200),
             eval_every: 10,
             loss: LossKind::Ce,
@@ -226,7 +209,7 @@ fn f32_training_is_bit_identical_for_one_and_two_threads() {
             agop_every: 50,
             ..NetParams::default()
         },
-        transformer(NetParams {
+        common::small_transformer(NetParams {
             steps: Some(4),
             batch: 0,
             loss: LossKind::Ce,
@@ -287,7 +270,7 @@ fn a_continued_f32_run_equals_the_uninterrupted_run_bit_for_bit() {
             symmetry_loss: 0.2,
             ..NetParams::default()
         },
-        transformer(NetParams::default()),
+        common::small_transformer(NetParams::default()),
     ] {
         let at = |steps: usize| NetParams {
             precision: Precision::F32,
@@ -409,58 +392,4 @@ fn an_unknown_precision_is_refused() {
         .unwrap()
         .get("precision")
         .is_none());
-}
-
-/// As in float64 (`net::symmetric_init_full_batch_keeps_the_trap_and_minibatches_break_it`): a
-/// symmetric first layer, rounded to float32 (equal weights stay equal), trained full batch on an
-/// `<s>`-invariant split stays exactly `<s>`-invariant in float32; minibatches break it.
-#[test]
-fn an_f32_symmetric_init_keeps_the_trap_exactly() {
-    use symrfm::experiment::{ExperimentSpec, RunOptions};
-    let run = |batch: usize| {
-        let spec = ExperimentSpec {
-            task: TaskSpec::new(Operation::Add, 11),
-            split: SplitSpec::FixedPoints {
-                subgroup: "s".into(),
-            },
-            net: Some(NetParams {
-                width: 16,
-                batch,
-                steps: Some(300),
-                agop_every: 100,
-                eval_every: 100,
-                init: net::NetInit::Symmetric {
-                    subgroup: "stabilizer".into(),
-                },
-                precision: Precision::F32,
-                ..NetParams::default()
-            }),
-            ..ExperimentSpec::default()
-        };
-        let e = spec.validate().unwrap();
-        e.run_network(&RunOptions::default(), &mut |_| Control::Continue)
-            .unwrap()
-            .report
-    };
-    let full = run(0);
-    assert_eq!(
-        full.network.as_ref().unwrap().params.precision,
-        Precision::F32
-    );
-    let trap = full.trap.as_ref().unwrap();
-    assert_eq!(trap.stabilizer_order, 2);
-    assert_eq!(trap.asymmetry.len(), 4);
-    assert!(
-        trap.asymmetry.iter().all(|&a| a == 0.0),
-        "{:?}",
-        trap.asymmetry
-    );
-    let mini = run(8);
-    let trap = mini.trap.as_ref().unwrap();
-    assert_eq!(trap.asymmetry[0], 0.0);
-    assert!(
-        *trap.asymmetry.last().unwrap() > 1e-6,
-        "{:?}",
-        trap.asymmetry
-    );
 }

@@ -9,38 +9,18 @@ use common::{scratch, symrfm};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use symrfm::data::{Split, SplitSpec};
-use symrfm::group::{Operation, Task, TaskSpec};
+use symrfm::group::{Operation, Task};
 use symrfm::net::{self, LossKind, ModelKind, NetData, NetParams, Network};
 use symrfm::report::RunReport;
 use symrfm::rfm::Control;
 use symrfm::Error;
 
 fn data(p: u64) -> (Task, NetData, NetData) {
-    let task = Task::new(TaskSpec::new(Operation::Add, p)).unwrap();
-    let split = Split::build(
-        &task,
-        &SplitSpec::Random {
-            fraction: 0.5,
-            seed: 0,
-        },
-    )
-    .unwrap();
-    let n = task.n_symbols();
-    let train = NetData::from_pairs(n, &split.train, task.labels());
-    let test = NetData::from_pairs(n, &split.test, task.labels());
-    (task, train, test)
+    common::net_data(Operation::Add, p, 0.5)
 }
 
 fn small_params() -> NetParams {
-    NetParams {
-        model: ModelKind::Transformer,
-        d_model: Some(16),
-        n_heads: Some(2),
-        d_head: Some(8),
-        d_mlp: Some(32),
-        ..NetParams::default()
-    }
+    common::small_transformer(NetParams::default())
 }
 
 fn frob(m: &Array2<f64>) -> f64 {
